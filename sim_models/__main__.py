@@ -1,0 +1,152 @@
+"""romformer model tools: python -m sim_models {compile,generate,eval,bench} --help"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import CheckpointError, read_checkpoint
+from .compiler import LANE_CHOICES, compile_checkpoint, quantize_checkpoint
+from .corpus import decode_bytes, encode_bytes, is_byte_model, sampled_windows, text_windows
+from .evaluate import evaluate
+from .generate import float_generate, int_generate
+from .sampler import inv_temp_from_temperature
+
+
+def parse_tokens(text: str) -> list[int]:
+    try:
+        return [int(t) for t in text.replace(",", " ").split()]
+    except ValueError as exc:
+        raise SystemExit(f"--tokens: expected comma-separated integers, got {text!r}") from exc
+
+
+def prompt_tokens(args: argparse.Namespace, byte_model: bool) -> list[int]:
+    if args.tokens is not None:
+        return parse_tokens(args.tokens)
+    if args.prompt is not None:
+        if not byte_model:
+            raise SystemExit("--prompt needs a byte-level (vocab 256) model; use --tokens for this checkpoint")
+        return encode_bytes(args.prompt).tolist()
+    return [1] if not byte_model else encode_bytes("\n").tolist()
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    man = compile_checkpoint(args.checkpoint, args.lanes, args.out)
+    print(f"{args.out}: {man['config']['params']} params, lanes {man['lanes']}, ROM {man['rom_bits']} bits, "
+          f"SRAM {man['sram_bits']} bits, cycles/token {man['cycles']['formula']['base']} + "
+          f"{man['cycles']['formula']['per_position']} * (pos+1)")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    ckpt = read_checkpoint(args.checkpoint)
+    byte_model = is_byte_model(ckpt)
+    prompt = prompt_tokens(args, byte_model)
+    if args.float:
+        out = float_generate(ckpt, prompt, args.n, args.temperature, args.top_k, args.seed)
+    else:
+        _, qm, _ = quantize_checkpoint(args.checkpoint)
+        out = int_generate(qm, prompt, args.n, inv_temp_from_temperature(args.temperature), args.top_k, args.seed)
+    if args.ids or not byte_model:
+        print(" ".join(str(t) for t in out))
+    else:
+        print(decode_bytes(prompt) + decode_bytes(out))
+    return 0
+
+
+def eval_windows(args: argparse.Namespace, ckpt) -> tuple[list[np.ndarray], str]:
+    if args.text:
+        if not is_byte_model(ckpt):
+            raise SystemExit(f"--text needs a byte-level model; {args.checkpoint} has vocab {ckpt.config.vocab_size}")
+        return text_windows(args.text, ckpt.config.seq_len + 1, args.max_tokens), str(args.text)
+    return sampled_windows(ckpt, count=4, length=256, seed=args.seed + 1), f"float-model samples (seed {args.seed + 1})"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    ckpt, qm, calib = quantize_checkpoint(args.checkpoint)
+    windows, source = eval_windows(args, ckpt)
+    res = evaluate(ckpt, qm, windows)
+    report = {"checkpoint": str(args.checkpoint), "eval": source, "calibration": calib, **res.as_dict()}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{args.checkpoint} on {source}: {res.tokens} tokens")
+        print(f"  float loss {res.float_loss:.4f} nats/token, integer loss {res.int_loss:.4f} "
+              f"(gap {res.gap:+.4f}), top-1 agreement {100 * res.agreement:.2f}%")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .golden import GoldenModel
+    _, qm, _ = quantize_checkpoint(args.checkpoint)
+    gm = GoldenModel(qm)
+    n = min(args.n, qm.cfg.seq_len - 1)
+    best = 0.0
+    for _ in range(args.repeat):
+        gm.reset()
+        tok = 1
+        start = time.perf_counter()
+        for _ in range(n):
+            tok = int(np.argmax(gm.forward([tok])[-1]))
+        best = max(best, n / (time.perf_counter() - start))
+    print(json.dumps({"checkpoint": str(args.checkpoint), "params": qm.cfg.n_params() if hasattr(qm.cfg, "n_params") else None,
+                      "tokens": n, "golden_tokens_per_s": round(best, 1)}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sim_models", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("compile", help="checkpoint -> ROM images, params.vh, manifest.json")
+    c.add_argument("checkpoint", type=Path)
+    c.add_argument("--lanes", type=int, default=32, choices=LANE_CHOICES)
+    c.add_argument("--out", type=Path, required=True)
+    c.set_defaults(func=cmd_compile)
+
+    g = sub.add_parser("generate", help="generate text (byte models) or token ids")
+    g.add_argument("checkpoint", type=Path)
+    mode = g.add_mutually_exclusive_group()
+    mode.add_argument("--float", action="store_true", help="float reference model")
+    mode.add_argument("--int", action="store_true", help="integer golden model (default)")
+    src = g.add_mutually_exclusive_group()
+    src.add_argument("--prompt", help="prompt text (byte-level models)")
+    src.add_argument("--tokens", help="prompt token ids, comma separated")
+    g.add_argument("--n", type=int, default=64, help="tokens to generate")
+    g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    g.add_argument("--top-k", type=int, default=0, help="0 = the hardware maximum (64)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--ids", action="store_true", help="print token ids instead of text")
+    g.set_defaults(func=cmd_generate)
+
+    e = sub.add_parser("eval", help="float vs integer loss and top-1 agreement, teacher-forced")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--text", type=Path, help="held-out text (byte models); default: float-model samples")
+    e.add_argument("--max-tokens", type=int, default=None)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    b = sub.add_parser("bench", help="golden-model decode speed (tokens/s, best of --repeat)")
+    b.add_argument("checkpoint", type=Path)
+    b.add_argument("--n", type=int, default=200)
+    b.add_argument("--repeat", type=int, default=3)
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CheckpointError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Model compiler: checkpoint -> build/<model>/ with ROM images, params header, manifest.
+
+Images are $readmemh files, one word per line, most significant hex digit
+first. The layout (docs/rom_layout.md) is exactly what the RTL reads:
+
+* weights.hex -- LANES int8 lanes per word, lane 0 in the low byte. Rows are
+  output rows, each padded with zeros to ceil(cols / LANES) words. Per layer:
+  wq, wk, wv, wo, then w1 and w3 rows interleaved (w1[0], w3[0], w1[1], ...),
+  then w2; after the last layer the classifier, then (unshared only) the
+  embedding.
+* requant.hex -- one 24-bit word per weight row, same order:
+  [15:0] multiplier M, [21:16] shift S.
+* emb_requant.hex -- one 24-bit word per token (embedding row -> residual).
+* norm.hex -- int16 RMSNorm gains G in LANES-wide words (lane 0 low), each
+  norm padded to ceil(dim / LANES) words: att[0], ffn[0], att[1], ..., final.
+* layer.hex -- one 64-bit word per layer: [15:0] M_att, [23:16] S_att,
+  [39:24] M_g, [47:40] S_g, [55:48] att norm shift, [63:56] ffn norm shift
+  (norm shift = 15 + GS).
+* rsqrt.hex (768 x 16), exp2.hex (256 x 16), silu.hex (n_layers*256 x 16),
+  rope.hex (seq_len*head_size/2 words: [15:0] COS, [31:16] SIN).
+
+Same input, byte-identical output: nothing here depends on time or paths.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import Checkpoint, Config, read_checkpoint
+from .corpus import calibration_windows
+from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
+from .sampler import K_MAX
+from .schedule import Schedule, words
+from .tables import EXP2_ENTRIES, RSQRT_ENTRIES
+
+MANIFEST_VERSION = 1
+LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    width: int
+    values: np.ndarray  # one integer per word (or a (words, lanes) int8 array for weights)
+
+
+def hex_lines(values: np.ndarray, bits: int) -> str:
+    digits = -(-bits // 4)
+    masked = np.asarray(values, dtype=np.int64) & ((1 << bits) - 1)
+    return "".join(f"{int(v):0{digits}x}\n" for v in masked)
+
+
+def lane_words(rows: np.ndarray, lanes: int) -> np.ndarray:
+    """(rows, cols) int8 -> (rows * ceil(cols/lanes), lanes) with zero padding."""
+    n, cols = rows.shape
+    wpr = words(cols, lanes)
+    padded = np.zeros((n, wpr * lanes), dtype=np.int64)
+    padded[:, :cols] = rows
+    return padded.reshape(n * wpr, lanes)
+
+
+def lane_hex(lane_array: np.ndarray, bits: int) -> str:
+    """(words, lanes) signed values -> one hex word per line, lane 0 least significant."""
+    dtype = {8: ">u1", 16: ">u2"}[bits]
+    raw = (lane_array[:, ::-1].astype(np.int64) & ((1 << bits) - 1)).astype(dtype)
+    text = raw.tobytes().hex()
+    step = lane_array.shape[1] * bits // 4
+    return "".join(text[i:i + step] + "\n" for i in range(0, len(text), step))
+
+
+def read_lanes(path: Path, lanes: int, bits: int) -> np.ndarray:
+    dtype = {8: ">i1", 16: ">i2"}[bits]
+    raw = bytes.fromhex(path.read_text().replace("\n", ""))
+    return np.frombuffer(raw, dtype=dtype).reshape(-1, lanes)[:, ::-1].astype(np.int64)
+
+
+def interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty((a.shape[0] * 2,) + a.shape[1:], dtype=a.dtype)
+    out[0::2], out[1::2] = a, b
+    return out
+
+
+def rom_matrices(qm: QuantModel) -> list[tuple[str, QMatrix]]:
+    """Every matrix in ROM order, w1/w3 already interleaved into one 'w13'."""
+    out: list[tuple[str, QMatrix]] = []
+    for l, layer in enumerate(qm.layers):
+        for name in ("wq", "wk", "wv", "wo"):
+            out.append((f"l{l}.{name}", layer[name]))
+        w1, w3 = layer["w1"], layer["w3"]
+        out.append((f"l{l}.w13", QMatrix(interleave(w1.w, w3.w), interleave(w1.mult, w3.mult),
+                                         interleave(w1.shift, w3.shift), 8)))
+        out.append((f"l{l}.w2", layer["w2"]))
+    out.append(("cls", qm.cls))
+    return out
+
+
+def norm_shift(norm: QNorm, what: str) -> int:
+    value = 15 + norm.shift
+    if not 0 <= value < 64:
+        raise ValueError(f"{what}: norm shift {value} outside [0, 63]")
+    return value
+
+
+def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dict[str, int]]]:
+    c = qm.cfg
+    mats = rom_matrices(qm)
+    regions: dict[str, dict[str, int]] = {}
+    blocks, req_rows, base = [], [], 0
+    for name, m in mats:
+        lw = lane_words(m.w, lanes)
+        regions[name] = {"base": base, "rows": m.w.shape[0], "words_per_row": words(m.w.shape[1], lanes)}
+        blocks.append(lw)
+        req_rows.append(m.mult | (m.shift << 16))
+        base += lw.shape[0]
+    if not c.shared_classifier:
+        lw = lane_words(qm.emb_w, lanes)
+        regions["emb"] = {"base": base, "rows": c.vocab_size, "words_per_row": words(c.dim, lanes)}
+        blocks.append(lw)
+    else:
+        regions["emb"] = dict(regions["cls"])
+    norms = [qm.att_norm[l].gain if i == 0 else qm.ffn_norm[l].gain for l in range(c.n_layers) for i in (0, 1)]
+    layer_words = [
+        int(qm.att_mult[l]) | int(qm.att_shift[l]) << 16 | int(qm.gate_mult[l]) << 24 | int(qm.gate_shift[l]) << 40
+        | norm_shift(qm.att_norm[l], f"layer {l} att norm") << 48 | norm_shift(qm.ffn_norm[l], f"layer {l} ffn norm") << 56
+        for l in range(c.n_layers)]
+    images = [
+        Image("weights", 8 * lanes, np.concatenate(blocks)),
+        Image("requant", 24, np.concatenate(req_rows)),
+        Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
+        Image("norm", 16 * lanes, lane_words(np.stack(norms + [qm.final_norm.gain]), lanes)),
+        Image("layer", 64, np.array(layer_words, dtype=object)),
+        Image("rsqrt", 16, qm.rsqrt),
+        Image("exp2", 16, qm.exp2),
+        Image("silu", 16, qm.silu.reshape(-1)),
+        Image("rope", 32, (qm.rope_cos & 0xFFFF | (qm.rope_sin & 0xFFFF) << 16).reshape(-1)),
+    ]
+    return images, regions
+
+
+def image_text(img: Image) -> str:
+    if img.name in ("weights", "norm"):
+        return lane_hex(img.values, img.width // img.values.shape[1])
+    if img.width == 64:
+        return "".join(f"{int(v):016x}\n" for v in img.values)
+    return hex_lines(img.values, img.width)
+
+
+def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]], images: list[Image]) -> str:
+    c = qm.cfg
+    depth = {img.name: len(img.values) for img in images}
+    layer_words = regions["l1.wq"]["base"] if c.n_layers > 1 else regions["cls"]["base"]
+    p = {
+        "DIM": c.dim, "HIDDEN": c.hidden_dim, "N_LAYERS": c.n_layers, "N_HEADS": c.n_heads,
+        "N_KV_HEADS": c.n_kv_heads, "HEAD_SIZE": c.head_size, "KV_DIM": c.kv_dim, "VOCAB": c.vocab_size,
+        "SEQ_LEN": c.seq_len, "SHARED_CLS": int(c.shared_classifier), "LANES": lanes,
+        "WORDS_DIM": words(c.dim, lanes), "WORDS_HIDDEN": words(c.hidden_dim, lanes),
+        "LAYER_WORDS": layer_words, "LAYER_ROWS": 3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim,
+        "CLS_BASE": regions["cls"]["base"], "EMB_BASE": regions["emb"]["base"],
+        "CLS_ROW_BASE": c.n_layers * (3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim),
+        "RMS_EPS": qm.eps, "FINAL_NORM_SHIFT": norm_shift(qm.final_norm, "final norm"),
+        "LOGIT_MULT": qm.logit_mult, "LOGIT_SHIFT": qm.logit_shift, "K_MAX": min(K_MAX, c.vocab_size),
+        "RSQRT_ENTRIES": RSQRT_ENTRIES, "EXP2_ENTRIES": EXP2_ENTRIES,
+    }
+    p.update({f"{name.upper()}_DEPTH": d for name, d in depth.items()})
+    lines = ["// Generated by sim_models.compiler -- do not edit.", "`ifndef ROMFORMER_PARAMS_VH",
+             "`define ROMFORMER_PARAMS_VH"]
+    lines += [f"localparam integer {k} = {v};" if v < 2 ** 31 else f"localparam [63:0] {k} = 64'd{v};"
+              for k, v in p.items()]
+    lines += [f'localparam {img.name.upper()}_FILE = "{img.name}.hex";' for img in images]
+    lines.append("`endif")
+    return "\n".join(lines) + "\n"
+
+
+def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], texts: dict[str, str],
+             source: dict[str, str]) -> dict:
+    c = qm.cfg
+    sched = Schedule(c, lanes)
+    rom = {img.name: {"file": f"{img.name}.hex", "width": img.width, "depth": len(img.values),
+                      "bits": img.width * len(img.values),
+                      "sha256": hashlib.sha256(texts[img.name].encode()).hexdigest()} for img in images}
+    sram = {
+        "kv_cache": 2 * c.n_layers * c.seq_len * c.kv_dim * 8,
+        "scores": c.n_heads * c.seq_len * 32,
+        "activations": 16 * c.dim + 8 * (3 * c.dim + c.hidden_dim) + 16 * c.vocab_size,
+    }
+    return {
+        "version": MANIFEST_VERSION,
+        "source": source,
+        "config": {**{k: getattr(c, k) for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
+                                                  "vocab_size", "seq_len", "shared_classifier")},
+                   "head_size": c.head_size, "kv_dim": c.kv_dim, "params": c.n_params()},
+        "lanes": lanes,
+        "rom": rom,
+        "rom_bits": sum(r["bits"] for r in rom.values()),
+        "sram": sram,
+        "sram_bits": sum(sram.values()),
+        "regions": regions,
+        "quant": {"rf": qm.rf, "eps": qm.eps, "logit_mult": qm.logit_mult, "logit_shift": qm.logit_shift,
+                  "final_norm_shift": 15 + qm.final_norm.shift, "k_max": min(K_MAX, c.vocab_size)},
+        "scales": qm.scales,
+        "cycles": {
+            "formula": sched.formula(),
+            "weight_macs": sched.weight_macs(),
+            "ideal": sched.ideal_cycles(),
+            "phases_pos0": sched.phases(0),
+            "utilization_pos0": round(sched.utilization(0), 4),
+        },
+    }
+
+
+def compile_model(qm: QuantModel, lanes: int, out: str | Path, source: dict[str, str]) -> dict:
+    if lanes not in LANE_CHOICES:
+        raise ValueError(f"lanes: {lanes} is not one of {LANE_CHOICES}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    images, regions = build_images(qm, lanes)
+    texts = {img.name: image_text(img) for img in images}
+    for name, text in texts.items():
+        (out / f"{name}.hex").write_text(text)
+    (out / "params.vh").write_text(params_header(qm, lanes, regions, images))
+    man = manifest(qm, lanes, regions, images, texts, source)
+    (out / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
+    return man
+
+
+def quantize_checkpoint(path: str | Path) -> tuple[Checkpoint, QuantModel, str]:
+    ckpt = read_checkpoint(path)
+    windows, calib_source = calibration_windows(path, ckpt)
+    return ckpt, quantize(ckpt, calibrate(ckpt, windows)), calib_source
+
+
+def compile_checkpoint(path: str | Path, lanes: int, out: str | Path) -> dict:
+    _, qm, calib_source = quantize_checkpoint(path)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": digest,
+                                          "calibration": calib_source})
+
+
+# ---------------------------------------------------------------- reading a build back
+
+def signed(values: np.ndarray, bits: int) -> np.ndarray:
+    v = np.asarray(values, dtype=np.int64)
+    return np.where(v >= (1 << (bits - 1)), v - (1 << bits), v)
+
+
+def load_build(build_dir: str | Path) -> QuantModel:
+    """Rebuild the QuantModel from a compiled build: the golden model then runs on
+    exactly the bits the RTL's ROMs hold."""
+    d = Path(build_dir)
+    man = json.loads((d / "manifest.json").read_text())
+    cf = man["config"]
+    cfg = Config(**{k: cf[k] for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
+                                       "vocab_size", "seq_len", "shared_classifier")})
+    lanes = man["lanes"]
+    weights = read_lanes(d / "weights.hex", lanes, 8)
+    req = np.array([int(x, 16) for x in (d / "requant.hex").read_text().split()], dtype=np.int64)
+    row = 0
+
+    def take(name: str, cols: int, out_bits: int) -> QMatrix:
+        nonlocal row
+        r = man["regions"][name]
+        block = weights[r["base"]:r["base"] + r["rows"] * r["words_per_row"]]
+        w = block.reshape(r["rows"], r["words_per_row"] * lanes)[:, :cols]
+        rq = req[row:row + r["rows"]]
+        row += r["rows"]
+        return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits)
+
+    def hexfile(name: str) -> np.ndarray:
+        return np.array([int(x, 16) for x in (d / f"{name}.hex").read_text().split()], dtype=np.int64)
+
+    layers = []
+    for l in range(cfg.n_layers):
+        m = {n: take(f"l{l}.{n}", cfg.dim, 8) for n in ("wq", "wk", "wv")}
+        m["wo"] = take(f"l{l}.wo", cfg.dim, 16)
+        w13 = take(f"l{l}.w13", cfg.dim, 8)
+        m["w1"] = QMatrix(w13.w[0::2], w13.mult[0::2], w13.shift[0::2], 8)
+        m["w3"] = QMatrix(w13.w[1::2], w13.mult[1::2], w13.shift[1::2], 8)
+        m["w2"] = take(f"l{l}.w2", cfg.hidden_dim, 16)
+        layers.append(m)
+    cls = take("cls", cfg.dim, 16)
+    emb_r = man["regions"]["emb"]
+    emb_w = weights[emb_r["base"]:emb_r["base"] + cfg.vocab_size * emb_r["words_per_row"]]
+    emb_w = emb_w.reshape(cfg.vocab_size, -1)[:, :cfg.dim]
+    emb_req = hexfile("emb_requant")
+    norm = read_lanes(d / "norm.hex", lanes, 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]
+    lw = [int(x, 16) for x in (d / "layer.hex").read_text().split()]
+    field = lambda v, lo, n: (v >> lo) & ((1 << n) - 1)  # noqa: E731
+    rope = hexfile("rope").reshape(cfg.seq_len, cfg.head_size // 2)
+    q = man["quant"]
+    return QuantModel(
+        cfg=cfg, rf=q["rf"], eps=q["eps"], layers=layers,
+        att_norm=[QNorm(norm[2 * l], field(lw[l], 48, 8) - 15) for l in range(cfg.n_layers)],
+        ffn_norm=[QNorm(norm[2 * l + 1], field(lw[l], 56, 8) - 15) for l in range(cfg.n_layers)],
+        final_norm=QNorm(norm[-1], q["final_norm_shift"] - 15), cls=cls,
+        emb_mult=emb_req & 0xFFFF, emb_shift=emb_req >> 16, emb_w=emb_w,
+        att_mult=np.array([field(v, 0, 16) for v in lw], np.int64), att_shift=np.array([field(v, 16, 8) for v in lw], np.int64),
+        silu=signed(hexfile("silu"), 16).reshape(cfg.n_layers, 256),
+        gate_mult=np.array([field(v, 24, 16) for v in lw], np.int64), gate_shift=np.array([field(v, 40, 8) for v in lw], np.int64),
+        logit_mult=q["logit_mult"], logit_shift=q["logit_shift"],
+        rsqrt=hexfile("rsqrt"), exp2=hexfile("exp2"),
+        rope_cos=signed(rope & 0xFFFF, 16), rope_sin=signed(rope >> 16, 16),
+        scales=man["scales"])
+

@@ -1,0 +1,179 @@
+"""Quantizer and calibrator: float checkpoint -> integer model (docs/arithmetic.md section 2).
+
+Calibration runs the float model over token windows and records the largest
+magnitude of every activation that gets a static scale. All real-valued
+scales end here, folded into the integer multipliers of `QuantModel`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .checkpoint import Checkpoint, Config
+from .float_model import FloatModel
+from .intops import quantize_multiplier, quantize_multipliers
+from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
+
+LOG2E = math.log2(math.e)
+MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
+RESIDUAL_LIMIT = 16383   # max |x| * 2^RF stays below this (2x headroom in int16)
+LOGIT_LIMIT = 16383
+RMS_EPS = 1e-5
+
+
+@dataclass
+class Calibration:
+    """|activation| samples per (name, layer) seen over the calibration windows."""
+    maxima: dict[tuple[str, int], float] = field(default_factory=dict)
+    samples: dict[tuple[str, int], list[np.ndarray]] = field(default_factory=dict)
+    tokens: int = 0
+
+    def observe(self, name: str, layer: int, value: np.ndarray) -> None:
+        key = (name, layer)
+        mag = np.abs(np.asarray(value, dtype=np.float64)).ravel()
+        self.maxima[key] = max(self.maxima.get(key, 0.0), float(mag.max()))
+        self.samples.setdefault(key, []).append(mag)
+
+    def clip(self, name: str, layer: int = -1, levels: int = 127) -> float:
+        """The clipping threshold that minimizes int8 round-to-nearest MSE (a search over
+        fractions of the maximum); saturation error counts, so outliers still pull it up."""
+        mag = np.concatenate(self.samples[(name, layer)])
+        peak = float(mag.max()) or 1.0
+        best, best_err = peak, np.inf
+        for frac in np.linspace(0.2, 1.0, 33):
+            step = peak * frac / levels
+            q = np.minimum(np.round(mag / step), levels) * step
+            err = float(np.mean((q - mag) ** 2))
+            if err < best_err:
+                best, best_err = peak * frac, err
+        return best
+
+    def peak(self, name: str, layer: int = -1) -> float:
+        if name == "x":
+            return max(v for (n, _), v in self.maxima.items() if n == "x")
+        value = self.maxima[(name, layer)]
+        return value if value > 0 else 1.0
+
+
+def calibrate(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> Calibration:
+    model = FloatModel(ckpt)
+    cal = Calibration()
+    for window in windows:
+        model.reset()
+        model.forward(np.asarray(window)[: ckpt.config.seq_len], observe=cal.observe)
+        cal.tokens += min(len(window), ckpt.config.seq_len)
+    if cal.tokens == 0:
+        raise ValueError("calibration: no tokens")
+    return cal
+
+
+@dataclass
+class QMatrix:
+    """An int8 matrix with its per-row requantization multipliers."""
+    w: np.ndarray        # (rows, cols) int64 values in [-127, 127]
+    mult: np.ndarray     # (rows,)
+    shift: np.ndarray    # (rows,)
+    out_bits: int
+
+
+@dataclass
+class QNorm:
+    gain: np.ndarray     # (dim,) int16 values
+    shift: int           # GS
+
+
+@dataclass
+class QuantModel:
+    cfg: Config
+    rf: int
+    eps: int
+    layers: list[dict[str, QMatrix]]
+    att_norm: list[QNorm]
+    ffn_norm: list[QNorm]
+    final_norm: QNorm
+    cls: QMatrix
+    emb_mult: np.ndarray
+    emb_shift: np.ndarray
+    emb_w: np.ndarray            # int8 embedding rows (the classifier's when shared)
+    att_mult: np.ndarray         # (n_layers,)
+    att_shift: np.ndarray
+    silu: np.ndarray             # (n_layers, 256)
+    gate_mult: np.ndarray        # (n_layers,)
+    gate_shift: np.ndarray
+    logit_mult: int
+    logit_shift: int
+    rsqrt: np.ndarray = field(default_factory=rsqrt_table)
+    exp2: np.ndarray = field(default_factory=exp2_table)
+    rope_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rope_sin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    scales: dict[str, list[float] | float] = field(default_factory=dict)
+
+
+def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output-row symmetric int8: (W_int8, row scales)."""
+    peak = np.max(np.abs(w.astype(np.float64)), axis=1)
+    scale = np.where(peak > 0, peak / 127.0, 1.0 / 127.0)
+    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int64)
+    return q, scale
+
+
+def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str) -> QMatrix:
+    q, sw = quantize_rows(w)
+    mult, shift = quantize_multipliers(sw * s_in / s_out, what)
+    return QMatrix(q, mult, shift, out_bits)
+
+
+def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
+    real = math.sqrt(dim) * g.astype(np.float64) / s_out
+    peak = float(np.max(np.abs(real))) or 1.0
+    shift = math.floor(math.log2(32767.0 / peak))
+    while np.max(np.abs(np.round(real * 2.0 ** shift))) > 32767:
+        shift -= 1
+    return QNorm(np.round(real * 2.0 ** shift).astype(np.int64), shift)
+
+
+def quantize(ckpt: Checkpoint, cal: Calibration) -> QuantModel:
+    cfg, w = ckpt.config, ckpt.weights
+    rf = math.floor(math.log2(RESIDUAL_LIMIT / cal.peak("x")))
+    s_res = 2.0 ** -rf
+    L = cfg.n_layers
+    per = {n: [cal.clip(n, l) / 127.0 for l in range(L)]
+           for n in ("att_in", "q_pair", "k_pair", "v", "ffn_in", "h1", "h3", "g")}
+    s_fin = cal.clip("fin_in") / 127.0
+    s_logit = cal.peak("logits") / LOGIT_LIMIT
+    layers, att_norm, ffn_norm = [], [], []
+    att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
+    for l in range(L):
+        s_att, s_q, s_k, s_v = per["att_in"][l], per["q_pair"][l], per["k_pair"][l], per["v"][l]
+        s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
+        io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),
+              "w1": (s_ffn, s_h1, 8), "w3": (s_ffn, s_h3, 8), "w2": (s_g, s_res, 16)}
+        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}") for n in MATRICES})
+        att_norm.append(qnorm(w["rms_att"][l], cfg.dim, s_att))
+        ffn_norm.append(qnorm(w["rms_ffn"][l], cfg.dim, s_ffn))
+        m, s = quantize_multiplier(s_q * s_k * LOG2E * 256.0 / math.sqrt(cfg.head_size), f"layer {l} attention")
+        att_m.append(m), att_s.append(s)
+        m, s = quantize_multiplier(s_h1 * s_h3 / (s_g * 256.0), f"layer {l} gate")
+        gate_m.append(m), gate_s.append(s)
+        silus.append(silu_table(s_h1))
+    cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier")
+    if cfg.shared_classifier:
+        emb_w, emb_sw = cls.w, quantize_rows(ckpt.wcls)[1]
+    else:
+        emb_w, emb_sw = quantize_rows(w["tok_emb"])
+    emb_m, emb_s = quantize_multipliers(emb_sw / s_res, "embedding")
+    logit_m, logit_s = quantize_multiplier(s_logit * LOG2E, "logit temperature")
+    cos, sin = rope_tables(cfg.seq_len, cfg.head_size)
+    scales: dict[str, list[float] | float] = {k: v for k, v in per.items()}
+    scales.update(residual=s_res, fin_in=s_fin, logits=s_logit)
+    return QuantModel(
+        cfg=cfg, rf=rf, eps=max(1, round(RMS_EPS * cfg.dim * 4.0 ** rf)),
+        layers=layers, att_norm=att_norm, ffn_norm=ffn_norm,
+        final_norm=qnorm(w["rms_final"], cfg.dim, s_fin), cls=cls,
+        emb_mult=emb_m, emb_shift=emb_s, emb_w=emb_w,
+        att_mult=np.array(att_m, np.int64), att_shift=np.array(att_s, np.int64),
+        silu=np.array(silus, np.int64), gate_mult=np.array(gate_m, np.int64), gate_shift=np.array(gate_s, np.int64),
+        logit_mult=logit_m, logit_shift=logit_s, rope_cos=cos, rope_sin=sin, scales=scales)

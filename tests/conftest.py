@@ -1,0 +1,40 @@
+"""Shared fixtures: small random models of every shape family, and the external checkpoint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim_models.checkpoint import Config, random_checkpoint
+from sim_models.quantize import calibrate, quantize
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
+EMBEDDED = ROOT / "models" / "austen_byte.bin"
+
+# name -> Config: GQA, MHA, unshared classifier, hidden not a multiple of any lane count.
+SHAPES = {
+    "gqa": Config(dim=32, hidden_dim=52, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=64, seq_len=32),
+    "mha": Config(dim=24, hidden_dim=40, n_layers=2, n_heads=3, n_kv_heads=3, vocab_size=48, seq_len=24),
+    "unshared": Config(dim=16, hidden_dim=36, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=40,
+                       seq_len=20, shared_classifier=False),
+    "odd_hidden": Config(dim=16, hidden_dim=27, n_layers=3, n_heads=4, n_kv_heads=1, vocab_size=32, seq_len=16),
+}
+
+
+def quantized(cfg: Config, seed: int = 0):
+    ckpt = random_checkpoint(cfg, seed)
+    rng = np.random.default_rng(seed + 100)
+    windows = [rng.integers(0, cfg.vocab_size, cfg.seq_len) for _ in range(3)]
+    return ckpt, quantize(ckpt, calibrate(ckpt, windows))
+
+
+@pytest.fixture(params=sorted(SHAPES))
+def shape(request) -> tuple[str, Config]:
+    return request.param, SHAPES[request.param]
+
+
+def needs_external() -> None:
+    if not EXTERNAL.exists():
+        pytest.skip(f"external checkpoint {EXTERNAL} is absent (it lives in ../shared/models)")

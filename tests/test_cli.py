@@ -1,0 +1,62 @@
+"""The command line: help, every subcommand on a small model, and clear errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SHAPES
+from sim_models.checkpoint import random_checkpoint, write_checkpoint
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim_models", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "tiny.bin"
+    write_checkpoint(random_checkpoint(SHAPES["gqa"], seed=1), path)
+    return path
+
+
+@pytest.mark.parametrize("sub", ["", "compile", "generate", "eval", "bench"])
+def test_help(sub):
+    res = run(*([sub] if sub else []), "--help")
+    assert res.returncode == 0 and "usage" in res.stdout
+
+
+def test_compile_generate_eval(tiny, tmp_path):
+    res = run("compile", str(tiny), "--lanes", "8", "--out", str(tmp_path / "b"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "b" / "manifest.json").exists()
+    res = run("generate", str(tiny), "--tokens", "1,2,3", "--n", "5", "--temperature", "0.9", "--seed", "4")
+    assert res.returncode == 0, res.stderr
+    ids = [int(t) for t in res.stdout.split()]
+    assert len(ids) == 5 and all(0 <= t < 64 for t in ids)
+    res = run("generate", str(tiny), "--float", "--tokens", "1", "--n", "3")
+    assert res.returncode == 0 and len(res.stdout.split()) == 3
+    res = run("eval", str(tiny), "--json")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert 0 <= report["agreement"] <= 1 and report["tokens"] > 0
+
+
+def test_bad_checkpoint_exit_code(tmp_path):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x01\x00")
+    res = run("generate", str(bad), "--n", "2")
+    assert res.returncode == 2 and str(bad) in res.stderr and "header" in res.stderr
+
+
+def test_bad_tokens_argument(tiny):
+    res = run("generate", str(tiny), "--tokens", "1,x")
+    assert res.returncode != 0 and "--tokens" in res.stderr
+
+
+def test_token_out_of_range(tiny):
+    res = run("generate", str(tiny), "--tokens", "999", "--n", "2")
+    assert res.returncode == 2 and "out of range" in res.stderr

@@ -1,0 +1,81 @@
+"""Model compiler: ROM layout, byte-identical output, and builds that read back bit-exactly."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SHAPES, quantized
+from sim_models.compiler import compile_model, load_build
+from sim_models.golden import GoldenModel
+from sim_models.schedule import Schedule, words
+
+SOURCE = {"checkpoint": "random", "sha256": "0" * 64, "calibration": "random tokens"}
+
+
+@pytest.mark.parametrize("lanes", [8, 16, 32, 64])
+def test_build_reads_back_bit_exact(tmp_path, shape, lanes):
+    _, cfg = shape
+    _, qm = quantized(cfg, seed=1)
+    compile_model(qm, lanes, tmp_path, SOURCE)
+    tokens = np.random.default_rng(0).integers(0, cfg.vocab_size, cfg.seq_len)
+    np.testing.assert_array_equal(GoldenModel(load_build(tmp_path)).forward(tokens), GoldenModel(qm).forward(tokens))
+
+
+def test_byte_identical(tmp_path):
+    _, qm = quantized(SHAPES["odd_hidden"], seed=1)
+    compile_model(qm, 8, tmp_path / "a", SOURCE)
+    _, qm2 = quantized(SHAPES["odd_hidden"], seed=1)
+    compile_model(qm2, 8, tmp_path / "b", SOURCE)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_weight_layout(tmp_path):
+    """Lane 0 is the low byte; rows are zero-padded to whole words; w1/w3 rows interleave."""
+    cfg = SHAPES["odd_hidden"]
+    _, qm = quantized(cfg, seed=1)
+    lanes = 8
+    man = compile_model(qm, lanes, tmp_path, SOURCE)
+    lines = (tmp_path / "weights.hex").read_text().split()
+    assert all(len(line) == 2 * lanes for line in lines)
+
+    def lane(word: int, i: int) -> int:
+        byte = int(lines[word][-2 * (i + 1):len(lines[word]) - 2 * i], 16)
+        return byte - 256 if byte > 127 else byte
+
+    wq = qm.layers[0]["wq"].w
+    assert [lane(0, i) for i in range(lanes)] == wq[0, :lanes].tolist()
+    w2 = man["regions"]["l0.w2"]
+    wph = words(cfg.hidden_dim, lanes)
+    assert w2["words_per_row"] == wph
+    last = w2["base"] + wph - 1                       # end of w2 row 0: 27 = 3*8 + 3 -> 5 zero lanes
+    assert [lane(last, i) for i in range(lanes)] == qm.layers[0]["w2"].w[0, 24:].tolist() + [0] * 5
+    w13 = man["regions"]["l0.w13"]
+    assert [lane(w13["base"] + words(cfg.dim, lanes), i) for i in range(lanes)] == qm.layers[0]["w3"].w[0, :lanes].tolist()
+
+
+def test_manifest(tmp_path):
+    cfg = SHAPES["gqa"]
+    _, qm = quantized(cfg, seed=1)
+    man = compile_model(qm, 16, tmp_path, SOURCE)
+    assert man == json.loads((tmp_path / "manifest.json").read_text())
+    assert man["rom_bits"] == sum(r["width"] * r["depth"] for r in man["rom"].values())
+    assert man["sram"]["kv_cache"] == 2 * cfg.n_layers * cfg.seq_len * cfg.kv_dim * 8
+    sched = Schedule(cfg, 16)
+    f = man["cycles"]["formula"]
+    for pos in (0, 5, cfg.seq_len - 1):
+        assert f["base"] + f["per_position"] * (pos + 1) == sched.cycles(pos)
+    assert man["cycles"]["weight_macs"] == qm.cfg.n_params() - cfg.vocab_size * cfg.dim * (not cfg.shared_classifier) \
+        - (2 * cfg.n_layers + 1) * cfg.dim
+    params = (tmp_path / "params.vh").read_text()
+    assert "localparam integer LANES = 16;" in params and "localparam integer VOCAB = 64;" in params
+
+
+def test_bad_lanes(tmp_path):
+    _, qm = quantized(SHAPES["gqa"])
+    with pytest.raises(ValueError, match="lanes"):
+        compile_model(qm, 12, tmp_path, SOURCE)
