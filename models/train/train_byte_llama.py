@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "models/austen_byte.bin")
     ap.add_argument("--heldout-out", type=Path, default=REPO_ROOT / "models/heldout_austen.txt")
-    ap.add_argument("--calib-out", type=Path, default=REPO_ROOT / "models/calib_austen.txt")
+    ap.add_argument("--calib-out", type=Path, default=REPO_ROOT / "models/austen_byte.calib.txt")
     ap.add_argument("--corpus-out", type=Path, default=None, help="optionally write the full cleaned corpus")
     ap.add_argument("--data-dir", type=Path, default=JANEAUSTENR_DATA)
     ap.add_argument("--steps", type=int, default=3800)
