@@ -20,15 +20,21 @@ def budget(prompt: list[int], n: int, seq_len: int) -> int:
 
 
 def int_generate(qm: QuantModel, prompt: list[int], n: int, inv_temp: int = 0, top_k: int = 0,
-                 seed: int = 0, model: GoldenModel | None = None) -> list[int]:
+                 seed: int = 0, model: GoldenModel | None = None, sampler: Sampler | None = None,
+                 stop_token: int | None = None) -> list[int]:
+    """Generate like the RTL: up to n tokens, ending early at stop_token (emitted) or at the
+    end of the context. Pass `model`/`sampler` to continue a sequence (multi-turn)."""
     model = model or GoldenModel(qm)
-    sampler = Sampler(qm.logit_mult, qm.logit_shift, qm.exp2, inv_temp, top_k, seed)
+    sampler = sampler or Sampler(qm.logit_mult, qm.logit_shift, qm.exp2, inv_temp, top_k, seed)
+    if model.pos + len(prompt) > qm.cfg.seq_len:
+        raise ValueError(f"prompt: {len(prompt)} tokens at position {model.pos} overflow seq_len {qm.cfg.seq_len}")
     out: list[int] = []
     logits = model.forward(prompt)[-1]
-    for i in range(budget(prompt, n, qm.cfg.seq_len)):
+    for i in range(min(n, qm.cfg.seq_len - model.pos + 1)):
         out.append(sampler.pick(logits))
-        if i + 1 < n and model.pos < qm.cfg.seq_len:
-            logits = model.forward([out[-1]])[-1]
+        if out[-1] == stop_token or i + 1 == n or model.pos >= qm.cfg.seq_len:
+            break
+        logits = model.forward([out[-1]])[-1]
     return out
 
 

@@ -1,27 +1,38 @@
 """The static schedule: cycles per token as a function of position and lane count.
 
-The core is statically scheduled, so a token's cycle count follows from the
-model shape, the position and LANES alone. This module is the single source of
-that prediction: the compiler writes it into manifest.json and the testbench
-checks the RTL's cycle counter against it. `PIPELINE` holds the fixed
-latencies of each phase; they are part of the RTL contract (docs/schedule.md).
+The core is statically scheduled, so a forward pass takes a number of cycles that
+follows from the model shape, LANES and the position alone. This module is the single
+source of that prediction: the compiler writes it into manifest.json, the top-level
+testbench checks every token's cycle count against it, and the block-level tests check
+each unit's latency against `PIPELINE`.
+
+Phase by phase (hdl/rf_core.v): a phase spends one entry cycle, then the unit sees its
+registered start pulse, and the sequencer acts on the done pulse at the next edge, so a
+phase whose unit has latency N costs N + 3.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .checkpoint import Config
+from .sampler import effective_top_k
 
-# Fixed per-phase latencies of the RTL (cycles). A change to the RTL pipeline is a
-# change here, and the cycle-count tests fail until both agree.
+# Fixed latencies of the RTL units (cycles from the start edge to done), and the core's
+# own overheads. A pipeline change in the RTL is a change here, and the tests fail until
+# both agree.
 PIPELINE = {
-    "embed": 4,       # ROM read + requant of one embedding row
-    "rmsnorm": 8,     # sum-of-squares drain, rsqrt lookup, scaling pipeline
-    "matvec": 6,      # ROM read, lane multipliers, adder tree, accumulate, requant
-    "attention": 24,  # score and value pipelines, restoring divider (17), normalize
-    "select": 4,      # argmax/top-k drain and token handshake
-    "sample": 6,      # exp lookup and the cumulative pass over top-k candidates
+    "matvec": 6,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, requant
+    "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8
+    "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 (7 pipeline + 17 divider)
+    "select": 1,       # rf_select greedy: from finish to done
+    "sample": 4,       # rf_select sampled: 2 * k + 4
 }
+PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
+EMBED_OVERHEAD = 2     # embedding: ROM latency + the requant write
+KV_WRITE = 1           # one cycle to write K and V of this position
+# Seen on the output stream (ready always high): cycles from one token's TVALID to the
+# next one's, beyond the forward pass itself (output skid buffer, emit and done states).
+IO_NEXT = 2
 
 
 def words(n: int, lanes: int) -> int:
@@ -33,41 +44,53 @@ class Schedule:
     cfg: Config
     lanes: int
 
-    def phases(self, pos: int, sampled: bool = False, top_k: int = 0) -> dict[str, int]:
-        c, L, P = self.cfg, self.lanes, PIPELINE
-        wd, wh = words(c.dim, L), words(c.hidden_dim, L)
+    def _matvec(self, rows: int, cols: int) -> int:
+        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PHASE_OVERHEAD
+
+    def _norm(self) -> int:
+        return 2 * words(self.cfg.dim, self.lanes) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
+
+    def phases(self, pos: int, emit: bool = True, sampled: bool = False, top_k: int = 0) -> dict[str, int]:
+        """Cycles of each phase of one forward pass at `pos` (emit: with the output stage)."""
+        c = self.cfg
+        mv = self._matvec
         per_layer = {
-            "rmsnorm": 2 * (2 * wd + P["rmsnorm"]),
-            "matvec": ((c.dim + 2 * c.kv_dim) * wd + P["matvec"]) + (c.dim * wd + P["matvec"])
-            + (2 * c.hidden_dim * wd + P["matvec"]) + (c.dim * wh + P["matvec"]),
-            "attention": 2 * (pos + 1) + P["attention"],
+            "rmsnorm": 2 * self._norm(),
+            "matvec": mv(c.dim + 2 * c.kv_dim, c.dim) + mv(c.dim, c.dim) + mv(2 * c.hidden_dim, c.dim)
+            + mv(c.dim, c.hidden_dim),
+            "attention": 2 * (pos + 1) + PIPELINE["attention"] + PHASE_OVERHEAD + KV_WRITE,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
-        phases["embed"] = wd + P["embed"]
-        phases["rmsnorm"] += 2 * wd + P["rmsnorm"]
-        phases["matvec"] += c.vocab_size * wd + P["matvec"]
-        phases["select"] = P["select"]
-        if sampled:
-            from .sampler import effective_top_k
-            phases["select"] += 2 * effective_top_k(top_k, c.vocab_size) + P["sample"]
+        phases["embed"] = words(c.dim, self.lanes) + EMBED_OVERHEAD
+        if emit:
+            phases["rmsnorm"] += self._norm()
+            phases["classifier"] = mv(c.vocab_size, c.dim)
+            k = effective_top_k(top_k, c.vocab_size)
+            phases["select"] = 1 + (2 * k + PIPELINE["sample"] if sampled else PIPELINE["select"])
         return phases
 
-    def cycles(self, pos: int, sampled: bool = False, top_k: int = 0) -> int:
-        return sum(self.phases(pos, sampled, top_k).values())
+    def cycles(self, pos: int, emit: bool = True, sampled: bool = False, top_k: int = 0) -> int:
+        """One forward pass at `pos`: what the LAST_CYCLES register reports."""
+        return sum(self.phases(pos, emit, sampled, top_k).values())
 
-    def ideal_cycles(self) -> float:
-        """Weight MACs per token / lanes: every lane busy every cycle."""
-        return self.weight_macs() / self.lanes
+    def token_interval(self, pos: int, sampled: bool = False, top_k: int = 0) -> int:
+        """TVALID-to-TVALID cycles for the token produced at `pos` after the previous one
+        (ready always high)."""
+        return self.cycles(pos, True, sampled, top_k) + IO_NEXT
 
     def weight_macs(self) -> int:
         c = self.cfg
         per_layer = c.dim * (c.dim + 2 * c.kv_dim) + c.dim * c.dim + 3 * c.dim * c.hidden_dim
         return c.n_layers * per_layer + c.vocab_size * c.dim
 
+    def ideal_cycles(self) -> float:
+        """Weight MACs per token / lanes: every lane busy every cycle."""
+        return self.weight_macs() / self.lanes
+
     def utilization(self, pos: int) -> float:
         return self.ideal_cycles() / self.cycles(pos)
 
     def formula(self) -> dict[str, int]:
-        """cycles(pos) = base + per_position * (pos + 1) for greedy decoding."""
+        """cycles(pos) = base + per_position * (pos + 1) for a greedy decode step."""
         per_position = 2 * self.cfg.n_layers
         return {"base": self.cycles(0) - per_position, "per_position": per_position}

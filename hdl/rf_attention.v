@@ -1,0 +1,317 @@
+// rf_attention -- attention of one query vector over the KV cache, all heads in parallel
+// (docs/arithmetic.md section 6, sim_models.golden.attention):
+//
+//   score_t = q . K[t]                   t = 0 .. pos    (int32, one per head)
+//   u_t     = rsr((max_t score - score_t) * att_mult, att_shift)
+//   p_t     = (u_t >> 8) >= 16 ? 0 : EXP2[u_t & 255] >> (u_t >> 8)
+//   P = sum p_t;  (INV, E) = reciprocal(P)             (rf_divider, one per head)
+//   out[d]  = sat(rsr((sum_t p_t * V[t, d]) * INV, E + 15), 8)
+//
+// Query head h uses KV head h / (N_HEADS / N_KV_HEADS).
+//
+// Storage: K and V caches (N_LAYERS*SEQ_LEN rows of KV_DIM int8 each, one write port and one
+// synchronous read port each, never reset: a row is always written before it is read), the
+// score buffer (SEQ_LEN rows of N_HEADS int32, written in pass 1 and read in pass 2) and the
+// EXP2 ROM (256 x 16, $readmemh(EXP2_FILE), N_HEADS registered read ports).
+//
+// Schedule (edge 0 samples start; "cycle k" follows edge k):
+//   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers the
+//                                 N_HEADS scores (and writes score[t]), edge t+3 updates max.
+//   gap    : cycle pos+1          (the max of pass 1 is final in cycle pos+3)
+//   pass 2 : cycles pos+2..2pos+2 present score[t], V row t;  read at edge pos+3+t, then
+//                                 u (edge +1), EXP2 lookup (edge +2), p (edge +3),
+//                                 acc/P accumulate (edge +4): all final at edge 2pos+7.
+//   divide : start in cycle 2pos+7, rf_divider done in cycle 2pos+25 (DIV_CYCLES = 17).
+//   output : out_flat registered at edge 2pos+26, done high in cycle 2pos+26.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 24 (= 7 pipeline cycles + 17 divider cycles).
+//
+// out_flat is valid from done until the next start. start while busy is ignored. The KV write
+// port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
+// layer/kv_layer are 8 bits and pos/kv_pos 16 bits (the core's counters); values must be below
+// N_LAYERS / SEQ_LEN. DIM must equal N_HEADS * HEAD_SIZE and N_HEADS a multiple of N_KV_HEADS.
+`default_nettype none
+
+module rf_attention #(
+    parameter integer DIM        = 32,
+    parameter integer N_HEADS    = 4,
+    parameter integer N_KV_HEADS = 2,
+    parameter integer HEAD_SIZE  = 8,
+    parameter integer SEQ_LEN    = 16,
+    parameter integer N_LAYERS   = 2,
+    parameter         EXP2_FILE  = "exp2.hex",
+    localparam integer KV_DIM     = N_KV_HEADS * HEAD_SIZE
+) (
+    input  wire                  clk,
+    input  wire                  rst_n,
+    // KV cache write port (single cycle)
+    input  wire                  kv_we,
+    input  wire [7:0]            kv_layer,       // < N_LAYERS
+    input  wire [15:0]           kv_pos,         // < SEQ_LEN
+    input  wire [8*KV_DIM-1:0]   k_row,
+    input  wire [8*KV_DIM-1:0]   v_row,
+    // run
+    input  wire                  start,
+    input  wire [7:0]            layer,          // < N_LAYERS
+    input  wire [15:0]           pos,            // < SEQ_LEN
+    input  wire [8*DIM-1:0]      q_flat,
+    input  wire [15:0]           att_mult,
+    input  wire [5:0]            att_shift,
+    output reg  [8*DIM-1:0]      out_flat,
+    output reg                   done,
+    output wire                  busy
+);
+    localparam integer GROUP     = N_HEADS / N_KV_HEADS;
+    localparam integer DEPTH     = N_LAYERS * SEQ_LEN;
+    localparam integer ADDR_BITS = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam integer SC_BITS   = 32;                          // score (int32)
+    localparam integer ACC_BITS  = 40;                          // sum p*v (section 1 table)
+    localparam integer P_BITS    = 16 + $clog2(SEQ_LEN);        // P <= SEQ_LEN * 2^15
+    localparam integer HV_BITS   = 8 * HEAD_SIZE;               // one head's int8 vector
+    localparam integer POS_BITS  = (SEQ_LEN > 1) ? $clog2(SEQ_LEN) : 1;
+
+    localparam [2:0] S_IDLE = 3'd0, S_P1 = 3'd1, S_GAP = 3'd2, S_P2 = 3'd3, S_WAIT = 3'd4;
+
+    // ------------------------------------------------------------------ control
+    reg  [2:0]            state;
+    reg  [15:0]           t_cnt;
+    reg  [7:0]            layer_r;
+    reg  [15:0]           pos_r;
+    reg  [8*DIM-1:0]      q_r;
+    reg  [15:0]           mult_r;
+    reg  [5:0]            shift_r;
+
+    reg                   s1_vld, s2_vld;                       // pass-1 pipeline
+    reg                   s1_first, s2_first;
+    reg  [POS_BITS-1:0]   s1_t;
+    reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
+    reg                   a1_first, a2_first, a3_first, a4_first;
+    reg                   a1_last, a2_last, a3_last, a4_last;
+    reg                   div_go;
+    wire [N_HEADS-1:0]    div_done;
+
+    wire                  t_last = (t_cnt == pos_r);
+    assign busy = (state != S_IDLE);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            state  <= S_IDLE;
+            t_cnt  <= 16'd0;
+            s1_vld <= 1'b0;
+            s2_vld <= 1'b0;
+            a1_vld <= 1'b0;
+            a2_vld <= 1'b0;
+            a3_vld <= 1'b0;
+            a4_vld <= 1'b0;
+            div_go <= 1'b0;
+            done   <= 1'b0;
+        end else begin
+            done   <= 1'b0;
+            s1_vld <= (state == S_P1);
+            s2_vld <= s1_vld;
+            a1_vld <= (state == S_P2);
+            a2_vld <= a1_vld;
+            a3_vld <= a2_vld;
+            a4_vld <= a3_vld;
+            div_go <= a4_vld && a4_last;
+            case (state)
+                S_IDLE: if (start) begin
+                    state <= S_P1;
+                    t_cnt <= 16'd0;
+                end
+                S_P1: begin
+                    t_cnt <= t_cnt + 16'd1;
+                    if (t_last) state <= S_GAP;
+                end
+                S_GAP: begin
+                    state <= S_P2;
+                    t_cnt <= 16'd0;
+                end
+                S_P2: begin
+                    t_cnt <= t_cnt + 16'd1;
+                    if (t_last) state <= S_WAIT;
+                end
+                S_WAIT: if (&div_done) begin
+                    state <= S_IDLE;
+                    done  <= 1'b1;
+                end
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+
+    // run arguments, latched at start (datapath: no reset)
+    always @(posedge clk) begin
+        if (state == S_IDLE && start) begin
+            layer_r <= layer;
+            pos_r   <= pos;
+            q_r     <= q_flat;
+            mult_r  <= att_mult;
+            shift_r <= att_shift;
+        end
+    end
+
+    // pipeline tags (qualified by the *_vld bits above)
+    always @(posedge clk) begin
+        s1_t     <= t_cnt[POS_BITS-1:0];
+        s1_first <= (t_cnt == 16'd0);
+        s2_first <= s1_first;
+        a1_first <= (t_cnt == 16'd0);
+        a1_last  <= t_last;
+        a2_first <= a1_first;
+        a2_last  <= a1_last;
+        a3_first <= a2_first;
+        a3_last  <= a2_last;
+        a4_first <= a3_first;
+        a4_last  <= a3_last;
+    end
+
+    // ------------------------------------------------------------------ memories
+    reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];
+    reg  [8*KV_DIM-1:0]       v_mem [0:DEPTH-1];
+    reg  [SC_BITS*N_HEADS-1:0] s_mem [0:SEQ_LEN-1];
+    reg  [15:0]               exp2_rom [0:255];
+    initial $readmemh(EXP2_FILE, exp2_rom);
+
+    wire [ADDR_BITS-1:0] w_addr = ADDR_BITS'(32'(kv_layer) * SEQ_LEN + 32'(kv_pos));
+    wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));
+
+    always @(posedge clk) begin
+        if (kv_we) begin
+            k_mem[w_addr] <= k_row;
+            v_mem[w_addr] <= v_row;
+        end
+    end
+
+    reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
+    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3;              // V row (pass 2) and its delays
+    reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
+    wire [SC_BITS*N_HEADS-1:0] score_flat;
+
+    always @(posedge clk) begin
+        if (state == S_P1) k_q <= k_mem[r_addr];
+        if (state == S_P2) begin
+            v_q  <= v_mem[r_addr];
+            sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
+        end
+        if (s1_vld) s_mem[s1_t] <= score_flat;
+        v_1 <= v_q;
+        v_2 <= v_1;
+        v_3 <= v_2;
+    end
+
+    // ------------------------------------------------------------------ per head
+    function automatic signed [SC_BITS-1:0] dot(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
+        integer j;
+        reg signed [15:0]        prod;
+        reg signed [SC_BITS-1:0] sum;
+        begin
+            sum = {SC_BITS{1'b0}};
+            for (j = 0; j < HEAD_SIZE; j = j + 1) begin
+                prod = $signed(a[8*j +: 8]) * $signed(b[8*j +: 8]);
+                sum  = sum + {{(SC_BITS - 16){prod[15]}}, prod};
+            end
+            dot = sum;
+        end
+    endfunction
+
+    wire [16*N_HEADS-1:0] p_flat;                               // p_t per head, 16 bits
+    wire [17*N_HEADS-1:0] inv_flat;
+    wire [8*N_HEADS-1:0]  e_flat;
+
+    genvar h;
+    generate
+        for (h = 0; h < N_HEADS; h = h + 1) begin : g_head
+            localparam integer KVH = h / GROUP;
+
+            // pass 1: score and running max
+            wire signed [SC_BITS-1:0] score = dot(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+            reg  signed [SC_BITS-1:0] score_r;
+            reg  signed [SC_BITS-1:0] max_r;
+            assign score_flat[SC_BITS*h +: SC_BITS] = score;
+
+            always @(posedge clk) begin
+                score_r <= score;
+                if (s2_vld && (s2_first || score_r > max_r)) max_r <= score_r;
+            end
+
+            // pass 2: u = rsr(diff * M, S) (saturated to 14 bits: any u >= 4096 gives p = 0),
+            // EXP2 lookup, p
+            wire signed [SC_BITS:0] diff = {max_r[SC_BITS-1], max_r}
+                                           - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
+            wire signed [13:0]      u_c;
+            reg         [13:0]      u_r;
+            reg         [15:0]      e2_r;
+            reg         [5:0]       sh_r;
+            reg         [15:0]      p_r;
+            wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
+            reg         [P_BITS-1:0] psum;
+
+            rf_requant #(.ACC_BITS(SC_BITS + 1), .OUT_BITS(14)) u_u (
+                .acc  (diff),
+                .mult (mult_r),
+                .shift(shift_r),
+                .y    (u_c)
+            );
+
+            always @(posedge clk) begin
+                u_r  <= u_c;
+                e2_r <= exp2_rom[u_r[7:0]];
+                sh_r <= u_r[13:8];
+                p_r  <= p_c;
+                if (a4_vld) psum <= (a4_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
+            end
+            assign p_flat[16*h +: 16] = p_r;
+
+            rf_divider #(.P_BITS(P_BITS)) u_div (
+                .clk  (clk),
+                .rst_n(rst_n),
+                .start(div_go),
+                .p    (psum),
+                .done (div_done[h]),
+                .inv  (inv_flat[17*h +: 17]),
+                .e    (e_flat[8*h +: 8])
+            );
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ per output element
+    wire [8*DIM-1:0] norm_flat;
+
+    genvar x;
+    generate
+        for (x = 0; x < DIM; x = x + 1) begin : g_elem
+            localparam integer H  = x / HEAD_SIZE;
+            localparam integer KV = (H / GROUP) * HEAD_SIZE + (x % HEAD_SIZE);
+
+            wire signed [24:0]         pv = $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_3[8*KV +: 8]);
+            reg  signed [ACC_BITS-1:0] acc;
+
+            always @(posedge clk) begin
+                if (a4_vld) acc <= (a4_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+            end
+
+            // out = sat(rsr(acc * INV, E + 15), 8)
+            wire        [16:0] inv = inv_flat[17*H +: 17];
+            wire        [7:0]  sh  = e_flat[8*H +: 8] + 8'd15;
+            reg  signed [63:0] prod;
+            reg  signed [63:0] half;
+            reg  signed [63:0] shifted;
+            reg  signed [7:0]  y;
+            always @(*) begin
+                prod    = $signed({{(64 - ACC_BITS){acc[ACC_BITS-1]}}, acc}) * $signed({47'd0, inv});
+                half    = 64'sd1 <<< (sh - 8'd1);
+                shifted = (prod + half) >>> sh;
+                if (shifted > 64'sd127)       y = 8'sd127;
+                else if (shifted < -64'sd128) y = -8'sd128;
+                else                          y = shifted[7:0];
+            end
+            assign norm_flat[8*x +: 8] = y;
+        end
+    endgenerate
+
+    always @(posedge clk) begin
+        if (state == S_WAIT && (&div_done)) out_flat <= norm_flat;
+    end
+endmodule
+
+`default_nettype wire

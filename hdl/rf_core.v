@@ -1,0 +1,609 @@
+// rf_core -- the statically scheduled transformer core.
+//
+// One forward pass per token (docs/arithmetic.md section 10), phase by phase:
+//   EMBED, then per layer NORM_ATT, QKV (+RoPE), KV write, ATTENTION, WO (+residual),
+//   NORM_FFN, W13 (+SwiGLU), W2 (+residual); then, when a token must be emitted,
+//   NORM_FIN, CLS (+select). Each unit is started with a one-cycle start pulse and
+//   reports done after a fixed latency, so cycles per token depend only on the model
+//   shape, LANES and the position (sim_models/schedule.py predicts them).
+//
+// Token protocol (docs/rtl.md): prompt tokens arrive on in_*; after the forward pass of
+// the last one (in_last) the core emits generated tokens on out_* and feeds each back
+// until the budget, the stop token or the end of the context. A prompt with an error
+// (token id >= VOCAB, or no room left in the context) is drained to its last token and
+// answered by one 0xFFFF beat with out_last set.
+//
+// The model comes from the compiler's params.vh (included below) and the ROM images
+// in `ROM_DIR`; the same RTL serves every checkpoint.
+`default_nettype none
+
+module rf_core (
+    input  wire        clk,
+    input  wire        rst_n,
+    // prompt tokens
+    input  wire        in_valid,
+    output reg         in_ready,
+    input  wire [15:0] in_data,
+    input  wire        in_last,
+    // generated tokens
+    output reg         out_valid,
+    input  wire        out_ready,
+    output reg  [15:0] out_data,
+    output reg         out_last,
+    // control and configuration (rf_axil_regs)
+    input  wire        ctrl_new_seq,
+    input  wire        ctrl_clear_counters,
+    input  wire [15:0] cfg_budget,
+    input  wire        cfg_sample,
+    input  wire [15:0] cfg_inv_temp,
+    input  wire [7:0]  cfg_top_k,
+    input  wire [31:0] cfg_seed,
+    input  wire        cfg_seed_load,
+    input  wire [15:0] cfg_stop_token,
+    input  wire        cfg_stop_en,
+    // status
+    output wire        st_busy,
+    output wire        st_generating,
+    output wire        st_idle,
+    output reg         st_new_seq_pending,
+    output wire [15:0] st_pos,
+    output reg  [2:0]  err_set,
+    output reg  [63:0] cnt_cycles,
+    output reg  [31:0] cnt_tokens_in,
+    output reg  [31:0] cnt_tokens_out,
+    output reg  [31:0] cnt_last_cycles
+);
+`include "params.vh"
+
+    // ------------------------------------------------------------------ constants
+    localparam integer DIM_PAD    = LANES * WORDS_DIM;
+    localparam integer HID_PAD    = LANES * WORDS_HIDDEN;
+    localparam integer QKV_ROWS   = DIM + 2 * KV_DIM;
+    localparam integer QK_ROWS    = DIM + KV_DIM;                    // rows that get RoPE
+    localparam integer OFF_WO     = QKV_ROWS * WORDS_DIM;            // word offsets in a layer
+    localparam integer OFF_W13    = OFF_WO + DIM * WORDS_DIM;
+    localparam integer OFF_W2     = OFF_W13 + 2 * HIDDEN * WORDS_DIM;
+    localparam integer ROW_WO     = QKV_ROWS;                        // requant row offsets in a layer
+    localparam integer ROW_W13    = ROW_WO + DIM;
+    localparam integer ROW_W2     = ROW_W13 + 2 * HIDDEN;
+    localparam integer W_AB       = (WEIGHTS_DEPTH > 1) ? $clog2(WEIGHTS_DEPTH) : 1;
+    localparam integer RQ_AB      = (REQUANT_DEPTH > 1) ? $clog2(REQUANT_DEPTH) : 1;
+    localparam integer EMB_AB     = (EMB_REQUANT_DEPTH > 1) ? $clog2(EMB_REQUANT_DEPTH) : 1;
+    localparam integer SILU_AB    = (SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1;
+    localparam integer ROPE_AB    = (ROPE_DEPTH > 1) ? $clog2(ROPE_DEPTH) : 1;
+    localparam integer HALF_HEAD  = HEAD_SIZE / 2;
+    localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
+
+    localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
+                     S_QKV = 5'd4,   S_KVW = 5'd5,     S_ATT = 5'd6,    S_WO = 5'd7,
+                     S_NORM_FFN = 5'd8, S_W13 = 5'd9,  S_W2 = 5'd10,    S_NORM_FIN = 5'd11,
+                     S_CLS = 5'd12,  S_SELECT = 5'd13, S_EMIT = 5'd14,  S_DONE = 5'd15;
+
+    // ------------------------------------------------------------------ state
+    reg  [4:0]  state;
+    reg         entry;          // first cycle in the current state: units are started here
+    reg  [7:0]  layer;
+    reg  [15:0] pos;
+    reg  [15:0] cur_tok;
+    reg         cur_emit;       // this forward pass ends in a token selection
+    reg         prompt_err;     // the prompt in flight had an error: drain to its last token
+    reg         mid_prompt;     // a prompt token without in_last has been accepted
+    reg  [15:0] gen_count;
+    reg  [7:0]  emb_cnt;
+    reg  [31:0] fwd_cycles;
+
+    reg  signed [16*DIM_PAD-1:0] x_res;      // residual stream (int16)
+    reg  [8*DIM_PAD-1:0]         nrm_buf;    // RMSNorm output (int8)
+    reg  [8*DIM_PAD-1:0]         att_buf;    // attention output (int8)
+    reg  [8*DIM_PAD-1:0]         q_buf;      // rotated query (int8)
+    reg  [8*KV_DIM-1:0]          k_row;      // rotated key of this position
+    reg  [8*KV_DIM-1:0]          v_row;
+    reg  [8*HID_PAD-1:0]         g_buf;      // SwiGLU output (int8)
+
+    // matvec row results (used by the ROM address logic below)
+    wire                y_valid;
+    wire [15:0]         y_row;
+    wire signed [15:0]  y_data;
+
+    assign st_pos        = pos;
+    assign st_busy       = (state != S_IDLE);
+    assign st_generating = (state == S_EMIT) || (cur_emit && state != S_IDLE && state != S_ERRBEAT);
+    assign st_idle       = (state == S_IDLE) && !mid_prompt;
+
+    // ------------------------------------------------------------------ ROMs
+    // Layer constants: a handful of words, read combinationally.
+    reg [63:0] layer_mem [0:LAYER_DEPTH-1];
+    initial $readmemh({`ROM_DIR, "/", LAYER_FILE}, layer_mem);
+    wire [63:0] lconst    = layer_mem[layer[$clog2(LAYER_DEPTH > 1 ? LAYER_DEPTH : 2)-1:0]];
+    wire [15:0] att_mult  = lconst[15:0];
+    wire [5:0]  att_shift = lconst[21:16];
+    wire [15:0] gate_mult = lconst[39:24];
+    wire [5:0]  gate_shift = lconst[45:40];
+    wire [5:0]  att_nshift = lconst[53:48];
+    wire [5:0]  ffn_nshift = lconst[61:56];
+
+    wire [W_AB-1:0]      mv_w_addr;
+    reg  [W_AB-1:0]      emb_w_addr;
+    wire [8*LANES-1:0]   w_data;
+    wire                 mv_busy;
+    rf_rom #(.WIDTH(8 * LANES), .DEPTH(WEIGHTS_DEPTH), .ADDR_BITS(W_AB),
+             .FILE({`ROM_DIR, "/", WEIGHTS_FILE})) u_weights (
+        .clk(clk), .addr(mv_busy ? mv_w_addr : emb_w_addr), .rdata(w_data));
+
+    wire [RQ_AB-1:0] rq_addr;
+    wire [23:0]      rq_data;
+    rf_rom #(.WIDTH(24), .DEPTH(REQUANT_DEPTH), .ADDR_BITS(RQ_AB),
+             .FILE({`ROM_DIR, "/", REQUANT_FILE})) u_requant (
+        .clk(clk), .addr(rq_addr), .rdata(rq_data));
+
+    wire [23:0] emb_rq;
+    rf_rom #(.WIDTH(24), .DEPTH(EMB_REQUANT_DEPTH), .ADDR_BITS(EMB_AB),
+             .FILE({`ROM_DIR, "/", EMB_REQUANT_FILE})) u_emb_requant (
+        .clk(clk), .addr(cur_tok[EMB_AB-1:0]), .rdata(emb_rq));
+
+    // SILU lookup: the h1 row's address goes to the ROM in its own cycle (the data is ready
+    // for the h3 row in the next cycle) and is held in silu_addr for any gap between rows.
+    reg  [SILU_AB-1:0] silu_addr;
+    wire               h1_row    = (state == S_W13) && y_valid && !y_row[0];
+    wire [SILU_AB-1:0] silu_next = SILU_AB'(layer) * SILU_AB'(256) + SILU_AB'(y_data[7:0] ^ 8'h80);
+    wire [15:0]        silu_data;
+    rf_rom #(.WIDTH(16), .DEPTH(SILU_DEPTH), .ADDR_BITS(SILU_AB),
+             .FILE({`ROM_DIR, "/", SILU_FILE})) u_silu (
+        .clk(clk), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
+
+    reg  [ROPE_AB-1:0] rope_addr;
+    wire [31:0]        rope_data;
+    rf_rom #(.WIDTH(32), .DEPTH(ROPE_DEPTH), .ADDR_BITS(ROPE_AB),
+             .FILE({`ROM_DIR, "/", ROPE_FILE})) u_rope (
+        .clk(clk), .addr(rope_addr), .rdata(rope_data));
+
+    // ------------------------------------------------------------------ embedding
+    // Word emb_cnt-1 of the token's row is on w_data; every lane is requantized to int16.
+    wire [16*LANES-1:0] emb_word;
+    genvar gl;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_emb
+            wire signed [15:0] lane_y;
+            rf_requant #(.ACC_BITS(8), .OUT_BITS(16)) u_rq (
+                .acc(w_data[8*gl +: 8]), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(lane_y));
+            assign emb_word[16*gl +: 16] = lane_y;
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ matvec
+    reg                 mv_start;
+    reg  [W_AB-1:0]     mv_base;
+    reg  [15:0]         mv_rows;
+    reg  [7:0]          mv_wpr;
+    reg  [RQ_AB-1:0]    mv_rq_base;
+    reg                 mv_out16;
+    wire [7:0]          act_idx;
+    reg  [8*LANES-1:0]  act_word;
+    wire                mv_done;
+
+    always @(*) begin
+        act_word = {8*LANES{1'b0}};
+        case (state)
+            S_WO:    if (act_idx < WORDS_DIM[7:0])    act_word = att_buf[act_idx*(8*LANES) +: 8*LANES];
+            S_W2:    if (act_idx < WORDS_HIDDEN[7:0]) act_word = g_buf[act_idx*(8*LANES) +: 8*LANES];
+            default: if (act_idx < WORDS_DIM[7:0])    act_word = nrm_buf[act_idx*(8*LANES) +: 8*LANES];
+        endcase
+    end
+
+    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB)) u_matvec (
+        .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_base), .cfg_rows(mv_rows),
+        .cfg_wpr(mv_wpr), .cfg_rq_base(mv_rq_base), .cfg_out16(mv_out16),
+        .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
+        .act_idx(act_idx), .act_word(act_word),
+        .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .done(mv_done), .busy(mv_busy));
+
+    // ------------------------------------------------------------------ RMSNorm
+    reg                  nrm_start;
+    reg  [7:0]           nrm_idx;
+    reg  [5:0]           nrm_shift;
+    wire [8*DIM_PAD-1:0] nrm_y;
+    wire                 nrm_done;
+    wire                 nrm_busy;
+    rf_rmsnorm #(.LANES(LANES), .WORDS(WORDS_DIM), .NORMS(2 * N_LAYERS + 1),
+                 .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE}),
+                 .EPS(RMS_EPS)) u_rmsnorm (
+        .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
+        .x_flat(x_res), .y_flat(nrm_y), .done(nrm_done), .busy(nrm_busy));
+
+    // ------------------------------------------------------------------ attention
+    reg                  att_start;
+    reg                  kv_we;
+    wire [8*DIM-1:0]     att_out;
+    wire                 att_done;
+    wire                 att_busy;
+    rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),
+                   .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_attention (
+        .clk(clk), .rst_n(rst_n),
+        .kv_we(kv_we), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(v_row),
+        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf[8*DIM-1:0]),
+        .att_mult(att_mult), .att_shift(att_shift),
+        .out_flat(att_out), .done(att_done), .busy(att_busy));
+
+    // ------------------------------------------------------------------ select
+    reg          sel_start;
+    reg          sel_finish;
+    wire [15:0]  sel_token;
+    wire         sel_done;
+    rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE}),
+                .LOGIT_MULT(LOGIT_MULT), .LOGIT_SHIFT(LOGIT_SHIFT)) u_select (
+        .clk(clk), .rst_n(rst_n), .seed_load(cfg_seed_load), .seed(cfg_seed),
+        .start(sel_start), .mode_sample(cfg_sample), .inv_temp(cfg_inv_temp), .top_k(cfg_top_k),
+        .l_valid(y_valid && state == S_CLS), .l_index(y_row), .l_value(y_data),
+        .finish(sel_finish), .token(sel_token), .done(sel_done));
+
+    // ------------------------------------------------------------------ row glue
+    // RoPE: even rows of q/k wait for their odd partner; SwiGLU: h1 rows (even) look up
+    // SILU, h3 rows (odd) combine; WO/W2 rows add into the residual.
+    reg  signed [7:0]  even_val;
+    wire signed [7:0]  rope_a;
+    wire signed [7:0]  rope_b;
+    rf_rope u_rope_pair (
+        .a(even_val), .b(y_data[7:0]), .c(rope_data[15:0]), .s(rope_data[31:16]),
+        .a2(rope_a), .b2(rope_b));
+
+    wire signed [7:0] gate;
+    rf_swiglu u_swiglu (
+        .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(gate));
+
+    wire signed [16:0] res_sum  = $signed({x_res[16*y_row +: 16]}) + y_data;
+    wire signed [15:0] res_sat  = (res_sum > 17'sd32767) ? 16'sd32767 :
+                                  (res_sum < -17'sd32768) ? -16'sd32768 : res_sum[15:0];
+    wire [15:0] half_row = y_row >> 1;
+    wire [15:0] rope_f    = (y_row % HEAD_SIZE[15:0]) >> 1;
+    wire [15:0] rope_next = (rope_f == HALF_HEAD[15:0] - 16'd1) ? 16'd0 : rope_f + 16'd1;
+
+
+    // ------------------------------------------------------------------ out-of-forward conditions
+    wire tok_bad        = (in_data >= VOCAB[15:0]);
+    wire ctx_full_in    = (pos >= SEQ_LEN[15:0]);
+    wire stop_hit       = cfg_stop_en && (sel_token == cfg_stop_token);
+    wire budget_last    = ((gen_count + 16'd1) >= cfg_budget);
+    wire ctx_last       = ((pos) >= SEQ_LEN[15:0]);   // no position left to feed the token back
+    wire last_layer     = (layer == N_LAYERS[7:0] - 8'd1);
+
+    // ------------------------------------------------------------------ sequencer
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            state <= S_IDLE;
+            entry <= 1'b0;
+            layer <= 8'd0;
+            pos <= 16'd0;
+            cur_tok <= 16'd0;
+            cur_emit <= 1'b0;
+            prompt_err <= 1'b0;
+            mid_prompt <= 1'b0;
+            gen_count <= 16'd0;
+            emb_cnt <= 8'd0;
+            emb_w_addr <= {W_AB{1'b0}};
+            fwd_cycles <= 32'd0;
+            in_ready <= 1'b0;
+            out_valid <= 1'b0;
+            out_data <= 16'd0;
+            out_last <= 1'b0;
+            st_new_seq_pending <= 1'b0;
+            err_set <= 3'd0;
+            cnt_cycles <= 64'd0;
+            cnt_tokens_in <= 32'd0;
+            cnt_tokens_out <= 32'd0;
+            cnt_last_cycles <= 32'd0;
+            x_res <= {16*DIM_PAD{1'b0}};
+            nrm_buf <= {8*DIM_PAD{1'b0}};
+            att_buf <= {8*DIM_PAD{1'b0}};
+            q_buf <= {8*DIM_PAD{1'b0}};
+            k_row <= {8*KV_DIM{1'b0}};
+            v_row <= {8*KV_DIM{1'b0}};
+            g_buf <= {8*HID_PAD{1'b0}};
+            even_val <= 8'sd0;
+            silu_addr <= {SILU_AB{1'b0}};
+            rope_addr <= {ROPE_AB{1'b0}};
+            mv_start <= 1'b0;
+            mv_base <= {W_AB{1'b0}};
+            mv_rows <= 16'd0;
+            mv_wpr <= 8'd0;
+            mv_rq_base <= {RQ_AB{1'b0}};
+            mv_out16 <= 1'b0;
+            nrm_start <= 1'b0;
+            nrm_idx <= 8'd0;
+            nrm_shift <= 6'd0;
+            att_start <= 1'b0;
+            kv_we <= 1'b0;
+            sel_start <= 1'b0;
+            sel_finish <= 1'b0;
+        end else begin
+            // one-cycle pulses
+            entry <= 1'b0;
+            mv_start <= 1'b0;
+            nrm_start <= 1'b0;
+            att_start <= 1'b0;
+            kv_we <= 1'b0;
+            sel_start <= 1'b0;
+            sel_finish <= 1'b0;
+            err_set <= 3'd0;
+
+            if (ctrl_new_seq) st_new_seq_pending <= 1'b1;
+            if (ctrl_clear_counters) begin
+                cnt_cycles <= 64'd0;
+                cnt_tokens_in <= 32'd0;
+                cnt_tokens_out <= 32'd0;
+                cnt_last_cycles <= 32'd0;
+            end else if (state != S_IDLE && state != S_EMIT && state != S_ERRBEAT) begin
+                cnt_cycles <= cnt_cycles + 64'd1;
+            end
+            if (state != S_IDLE && state != S_EMIT && state != S_ERRBEAT) fwd_cycles <= fwd_cycles + 32'd1;
+
+            case (state)
+                // ---------------------------------------------------------- idle: take a prompt token
+                S_IDLE: begin
+                    if (st_new_seq_pending && !mid_prompt && !ctrl_new_seq) begin
+                        pos <= 16'd0;
+                        st_new_seq_pending <= 1'b0;
+                        in_ready <= 1'b0;
+                    end else if (in_ready && in_valid) begin
+                        in_ready <= 1'b0;
+                        if (!ctrl_clear_counters) cnt_tokens_in <= cnt_tokens_in + 32'd1;
+                        mid_prompt <= !in_last;
+                        if (prompt_err || tok_bad || ctx_full_in) begin
+                            if (!prompt_err) err_set <= tok_bad ? 3'b001 : 3'b010;
+                            prompt_err <= !in_last;
+                            if (in_last) begin
+                                state <= S_ERRBEAT;
+                                out_valid <= 1'b1;
+                                out_data <= ERROR_TOKEN;
+                                out_last <= 1'b1;
+                            end
+                        end else begin
+                            cur_tok <= in_data;
+                            cur_emit <= in_last && (cfg_budget != 16'd0);
+                            gen_count <= 16'd0;
+                            state <= S_EMBED;
+                            entry <= 1'b1;
+                            emb_cnt <= 8'd0;
+                            fwd_cycles <= 32'd0;
+                        end
+                    end else begin
+                        in_ready <= 1'b1;
+                    end
+                end
+
+                S_ERRBEAT: if (out_ready) begin
+                    out_valid <= 1'b0;
+                    out_last <= 1'b0;
+                    state <= S_IDLE;
+                end
+
+                // ---------------------------------------------------------- embedding
+                S_EMBED: begin
+                    layer <= 8'd0;
+                    emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(emb_cnt);
+                    if (emb_cnt >= 8'd2)
+                        x_res[32'(emb_cnt - 8'd2)*(16*LANES) +: 16*LANES] <= emb_word;
+                    emb_cnt <= emb_cnt + 8'd1;
+                    if (emb_cnt == WORDS_DIM[7:0] + 8'd1) begin
+                        state <= S_NORM_ATT;
+                        entry <= 1'b1;
+                    end
+                end
+
+                // ---------------------------------------------------------- attention block
+                S_NORM_ATT: begin
+                    if (entry) begin
+                        nrm_start <= 1'b1;
+                        nrm_idx <= 8'd2 * layer;
+                        nrm_shift <= att_nshift;
+                    end
+                    if (nrm_done) begin
+                        nrm_buf <= nrm_y;
+                        state <= S_QKV;
+                        entry <= 1'b1;
+                    end
+                end
+
+                S_QKV: begin
+                    if (entry) begin
+                        mv_start <= 1'b1;
+                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS);
+                        mv_rows <= QKV_ROWS[15:0];
+                        mv_wpr <= WORDS_DIM[7:0];
+                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS);
+                        mv_out16 <= 1'b0;
+                    end
+                    // The RoPE table address always points at the pair being assembled: pair 0 at
+                    // entry, the next pair after each odd row, so the registered ROM data is
+                    // ready when the odd row arrives.
+                    if (entry) rope_addr <= ROPE_AB'(pos) * ROPE_AB'(HALF_HEAD);
+                    if (y_valid) begin
+                        if (y_row < QK_ROWS[15:0]) begin
+                            if (y_row[0])
+                                rope_addr <= ROPE_AB'(pos) * ROPE_AB'(HALF_HEAD) + ROPE_AB'(rope_next);
+                            if (!y_row[0]) begin
+                                even_val <= y_data[7:0];
+                            end else if (y_row < DIM[15:0]) begin
+                                q_buf[8*(y_row - 16'd1) +: 8] <= rope_a;
+                                q_buf[8*y_row +: 8] <= rope_b;
+                            end else begin
+                                k_row[8*(y_row - 16'd1 - DIM[15:0]) +: 8] <= rope_a;
+                                k_row[8*(y_row - DIM[15:0]) +: 8] <= rope_b;
+                            end
+                        end else begin
+                            v_row[8*(y_row - DIM[15:0] - KV_DIM[15:0]) +: 8] <= y_data[7:0];
+                        end
+                    end
+                    if (mv_done) begin
+                        state <= S_KVW;
+                        kv_we <= 1'b1;
+                    end
+                end
+
+                S_KVW: begin
+                    state <= S_ATT;
+                    entry <= 1'b1;
+                end
+
+                S_ATT: begin
+                    if (entry) att_start <= 1'b1;
+                    if (att_done) begin
+                        att_buf[8*DIM-1:0] <= att_out;
+                        state <= S_WO;
+                        entry <= 1'b1;
+                    end
+                end
+
+                S_WO: begin
+                    if (entry) begin
+                        mv_start <= 1'b1;
+                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_WO);
+                        mv_rows <= DIM[15:0];
+                        mv_wpr <= WORDS_DIM[7:0];
+                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_WO);
+                        mv_out16 <= 1'b1;
+                    end
+                    if (y_valid) x_res[16*y_row +: 16] <= res_sat;
+                    if (mv_done) begin
+                        state <= S_NORM_FFN;
+                        entry <= 1'b1;
+                    end
+                end
+
+                // ---------------------------------------------------------- feed-forward block
+                S_NORM_FFN: begin
+                    if (entry) begin
+                        nrm_start <= 1'b1;
+                        nrm_idx <= 8'd2 * layer + 8'd1;
+                        nrm_shift <= ffn_nshift;
+                    end
+                    if (nrm_done) begin
+                        nrm_buf <= nrm_y;
+                        state <= S_W13;
+                        entry <= 1'b1;
+                    end
+                end
+
+                S_W13: begin
+                    if (entry) begin
+                        mv_start <= 1'b1;
+                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_W13);
+                        mv_rows <= 16'd2 * HIDDEN[15:0];
+                        mv_wpr <= WORDS_DIM[7:0];
+                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_W13);
+                        mv_out16 <= 1'b0;
+                    end
+                    if (y_valid) begin
+                        if (!y_row[0])
+                            silu_addr <= silu_next;
+                        else
+                            g_buf[8*half_row +: 8] <= gate;
+                    end
+                    if (mv_done) begin
+                        state <= S_W2;
+                        entry <= 1'b1;
+                    end
+                end
+
+                S_W2: begin
+                    if (entry) begin
+                        mv_start <= 1'b1;
+                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_W2);
+                        mv_rows <= DIM[15:0];
+                        mv_wpr <= WORDS_HIDDEN[7:0];
+                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_W2);
+                        mv_out16 <= 1'b1;
+                    end
+                    if (y_valid) x_res[16*y_row +: 16] <= res_sat;
+                    if (mv_done) begin
+                        entry <= 1'b1;
+                        if (!last_layer) begin
+                            layer <= layer + 8'd1;
+                            state <= S_NORM_ATT;
+                        end else if (cur_emit) begin
+                            state <= S_NORM_FIN;
+                        end else begin
+                            state <= S_DONE;
+                        end
+                    end
+                end
+
+                // ---------------------------------------------------------- output
+                S_NORM_FIN: begin
+                    if (entry) begin
+                        nrm_start <= 1'b1;
+                        nrm_idx <= 8'd2 * N_LAYERS[7:0];
+                        nrm_shift <= FINAL_NORM_SHIFT[5:0];
+                    end
+                    if (nrm_done) begin
+                        nrm_buf <= nrm_y;
+                        state <= S_CLS;
+                        entry <= 1'b1;
+                    end
+                end
+
+                S_CLS: begin
+                    if (entry) begin
+                        mv_start <= 1'b1;
+                        sel_start <= 1'b1;
+                        mv_base <= W_AB'(CLS_BASE);
+                        mv_rows <= VOCAB[15:0];
+                        mv_wpr <= WORDS_DIM[7:0];
+                        mv_rq_base <= RQ_AB'(CLS_ROW_BASE);
+                        mv_out16 <= 1'b1;
+                    end
+                    if (mv_done) begin
+                        sel_finish <= 1'b1;
+                        state <= S_SELECT;
+                    end
+                end
+
+                S_SELECT: if (sel_done) begin
+                    state <= S_DONE;
+                    entry <= 1'b1;
+                end
+
+                // ---------------------------------------------------------- end of a forward pass
+                S_DONE: begin
+                    pos <= pos + 16'd1;
+                    cnt_last_cycles <= fwd_cycles;
+                    if (cur_emit) begin
+                        state <= S_EMIT;
+                        out_valid <= 1'b1;
+                        out_data <= sel_token;
+                        // pos is incremented this cycle: pos + 1 is where the token would be fed.
+                        out_last <= budget_last || stop_hit || (pos + 16'd1 >= SEQ_LEN[15:0]);
+                    end else begin
+                        state <= S_IDLE;
+                    end
+                end
+
+                S_EMIT: if (out_ready) begin
+                    out_valid <= 1'b0;
+                    out_last <= 1'b0;
+                    gen_count <= gen_count + 16'd1;
+                    if (!ctrl_clear_counters) cnt_tokens_out <= cnt_tokens_out + 32'd1;
+                    if (out_last) begin
+                        if (ctx_last && !budget_last && !stop_hit) err_set <= 3'b100;
+                        cur_emit <= 1'b0;
+                        state <= S_IDLE;
+                    end else begin
+                        cur_tok <= out_data;
+                        state <= S_EMBED;
+                        entry <= 1'b1;
+                        emb_cnt <= 8'd0;
+                        fwd_cycles <= 32'd0;
+                    end
+                end
+
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+
+    // Per-model parameters and bits some shapes leave unused (the width depends on the model).
+    wire unused_ok = &{1'b0, nrm_busy, att_busy, EXP2_ENTRIES[0], RSQRT_ENTRIES[0], SHARED_CLS[0],
+                       N_HEADS[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0], cur_tok, emb_rq, rope_next,
+                       lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22]};
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,254 @@
+// rf_matvec -- LANES int8 MACs + adder tree + accumulator + requant (docs/rtl.md
+// "rf_matvec", docs/arithmetic.md section 3):
+//   acc_r = sum_{words w of row r, lanes i} W[w][i] * A[w - row_base][i]   (int32)
+//   y_r   = sat(rsr(acc_r * M_r, S_r), cfg_out16 ? 16 : 8)
+// Row r occupies weight words cfg_base + r*cfg_wpr .. + cfg_wpr-1 (so the weight
+// address simply counts up across rows); its requant entry is cfg_rq_base + r.
+//
+// Throughput: one weight word per cycle, continuous across row boundaries.
+// Latency (start sampled at edge 0, done high one cycle at edge N):
+//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 6
+// (= sim_models/schedule.py PIPELINE["matvec"]). done coincides with the y_valid
+// pulse of the last row. cfg_rows == 0 or cfg_wpr == 0: no rows, done after MV_PIPE.
+// busy is high from the accepted start until done (low in the done cycle, so a
+// start in the done cycle is accepted at the next edge); start while busy is
+// ignored. All cfg_* inputs are sampled with start; act_word must follow act_idx
+// combinationally and stay valid until the words are consumed (N - MV_PIPE cycles).
+//
+// Pipeline, for the weight word w_k issued at edge k (k = 0 .. rows*wpr-1):
+//   edge k    A    w_addr, act_idx registered (issue)
+//   edge k+1  R    w_data from the ROM; act_word registered alongside it
+//   edge k+2  P    LANES products int8 x int8 -> int16
+//   edge k+3  T1   adder tree, first half: sums of groups of TG lanes
+//   edge k+4  T2   adder tree, second half: word sum
+//   edge k+5  ACC  32-bit accumulator (loads the word sum on a row's first word);
+//                  rq_addr was presented for the row's last word at edge k+4,
+//                  so rq_data (M, S) arrives in this cycle
+//   edge k+6  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
+//   edge k+7  Y    rf_requant(product, 1, S): round, shift, saturate to 16 bits,
+//                  then to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+// For the last word (k = rows*wpr - 1), edge k+7 = N, hence MV_PIPE = 6.
+// Splitting the multiply (RQ1) from the 64-bit round/shift/saturate (Y) keeps
+// the 32x16 multiplier and the barrel shifter in separate cycles; rf_requant
+// is reused for the latter with mult = 1 (sat(rsr(p * 1, S)) == sat(rsr(p, S))).
+`default_nettype none
+
+module rf_matvec #(
+    parameter integer LANES        = 8,
+    parameter integer ADDR_BITS    = 16,
+    parameter integer RQ_ADDR_BITS = 12
+) (
+    input  wire                    clk,
+    input  wire                    rst_n,
+    // command (sampled with start)
+    input  wire                    start,
+    input  wire [ADDR_BITS-1:0]    cfg_base,
+    input  wire [15:0]             cfg_rows,
+    input  wire [7:0]              cfg_wpr,
+    input  wire [RQ_ADDR_BITS-1:0] cfg_rq_base,
+    input  wire                    cfg_out16,
+    // weight ROM (data one cycle after the address)
+    output reg  [ADDR_BITS-1:0]    w_addr,
+    input  wire [8*LANES-1:0]      w_data,
+    // requant ROM (data one cycle after the address): [15:0] M, [21:16] S
+    output reg  [RQ_ADDR_BITS-1:0] rq_addr,
+    input  wire [23:0]             rq_data,
+    // activation vector (word act_idx, combinational response)
+    output reg  [7:0]              act_idx,
+    input  wire [8*LANES-1:0]      act_word,
+    // results
+    output reg                     y_valid,
+    output reg  [15:0]             y_row,
+    output reg  signed [15:0]      y_data,
+    output reg                     done,
+    output reg                     busy
+);
+    localparam integer LOG_LANES = (LANES > 1) ? $clog2(LANES) : 0;
+    // Tree split: stage T1 adds groups of TG lanes, T2 adds the NG group sums.
+    localparam integer TG        = 1 << ((LOG_LANES + 1) / 2);
+    localparam integer NG        = (LANES + TG - 1) / TG;
+    localparam integer PBITS     = 16;                   // int8 * int8 in [-16256, 16384]
+    localparam integer SBITS     = PBITS + LOG_LANES;    // word sum in [-LANES*16256, LANES*2^14]
+    localparam integer ABITS     = 32;                   // accumulator (docs/arithmetic.md)
+    localparam integer MBITS     = 48;                   // acc * M
+
+    // ------------------------------------------------------------------ issue (A)
+    reg [7:0]  wpr_m1;      // cfg_wpr - 1
+    reg [15:0] rows_left;   // rows after the one being issued
+    reg        out16_q;
+    reg        a_valid, a_first, a_last;
+    wire       a_final = a_last && (rows_left == 16'd0);
+    wire       accept  = start && !busy;
+    wire       empty   = (cfg_rows == 16'd0) || (cfg_wpr == 8'd0);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            a_valid <= 1'b0;
+            a_first <= 1'b0;
+            a_last  <= 1'b0;
+        end else if (accept) begin
+            a_valid <= !empty;
+            a_first <= 1'b1;
+            a_last  <= (cfg_wpr == 8'd1);
+        end else if (a_valid) begin
+            a_valid <= !a_final;
+            a_first <= a_last;
+            a_last  <= a_last ? (wpr_m1 == 8'd0) : (act_idx + 8'd1 == wpr_m1);
+        end
+    end
+
+    always @(posedge clk) begin
+        if (accept) begin
+            w_addr    <= cfg_base;
+            act_idx   <= 8'd0;
+            wpr_m1    <= cfg_wpr - 8'd1;
+            rows_left <= cfg_rows - 16'd1;
+            out16_q   <= cfg_out16;
+        end else if (a_valid) begin
+            w_addr  <= w_addr + {{(ADDR_BITS - 1){1'b0}}, 1'b1};
+            act_idx <= a_last ? 8'd0 : act_idx + 8'd1;
+            if (a_last) rows_left <= rows_left - 16'd1;
+        end
+    end
+
+    // ------------------------------------------------------ control tag pipeline
+    // valid/first/last travel with each word; fin marks the end of the run (it
+    // also travels alone, from R, for an empty run).
+    reg r_valid, r_first, r_last, r_fin;
+    reg p_valid, p_first, p_last, p_fin;
+    reg t1_valid, t1_first, t1_last, t1_fin;
+    reg t2_valid, t2_first, t2_last, t2_fin;
+    reg ac_valid, ac_last, ac_fin;
+    reg q_valid, q_fin;
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            {r_valid, r_first, r_last, r_fin}     <= 4'b0;
+            {p_valid, p_first, p_last, p_fin}     <= 4'b0;
+            {t1_valid, t1_first, t1_last, t1_fin} <= 4'b0;
+            {t2_valid, t2_first, t2_last, t2_fin} <= 4'b0;
+            {ac_valid, ac_last, ac_fin}           <= 3'b0;
+            {q_valid, q_fin}                      <= 2'b0;
+            y_valid <= 1'b0;
+            done    <= 1'b0;
+            busy    <= 1'b0;
+        end else begin
+            r_valid  <= a_valid;
+            r_first  <= a_first;
+            r_last   <= a_last;
+            r_fin    <= (a_valid && a_final) || (accept && empty);
+            p_valid  <= r_valid;   p_first  <= r_first;   p_last  <= r_last;   p_fin  <= r_fin;
+            t1_valid <= p_valid;   t1_first <= p_first;   t1_last <= p_last;   t1_fin <= p_fin;
+            t2_valid <= t1_valid;  t2_first <= t1_first;  t2_last <= t1_last;  t2_fin <= t1_fin;
+            ac_valid <= t2_valid;  ac_last  <= t2_last;   ac_fin  <= t2_fin;
+            q_valid  <= ac_valid && ac_last;
+            q_fin    <= ac_fin;
+            y_valid  <= q_valid;
+            done     <= q_fin;
+            if (accept)     busy <= 1'b1;
+            else if (q_fin) busy <= 1'b0;
+        end
+    end
+
+    // ------------------------------------------------------------- datapath R, P
+    reg [8*LANES-1:0] act_q;
+    always @(posedge clk) begin
+        act_q <= act_word;
+    end
+
+    reg [PBITS*NG*TG-1:0] prod;  // lanes >= LANES (tree padding) stay zero
+    integer i;
+    always @(posedge clk) begin
+        for (i = 0; i < NG * TG; i = i + 1) begin
+            if (i < LANES)
+                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[8*i +: 8])) * PBITS'($signed(act_q[8*i +: 8]));
+            else
+                prod[PBITS*i +: PBITS] <= {PBITS{1'b0}};
+        end
+    end
+
+    // --------------------------------------------------------- adder tree T1, T2
+    reg        [SBITS*NG-1:0] gsum_d;
+    reg        [SBITS*NG-1:0] gsum;
+    reg signed [SBITS-1:0]    part;
+    integer g, j;
+    always @(*) begin
+        gsum_d = {(SBITS * NG){1'b0}};
+        for (g = 0; g < NG; g = g + 1) begin
+            part = {SBITS{1'b0}};
+            for (j = 0; j < TG; j = j + 1)
+                part = part + SBITS'($signed(prod[PBITS*(g*TG + j) +: PBITS]));
+            gsum_d[SBITS*g +: SBITS] = part;
+        end
+    end
+
+    reg signed [SBITS-1:0] wsum_d;
+    reg signed [SBITS-1:0] wsum;
+    integer k;
+    always @(*) begin
+        wsum_d = {SBITS{1'b0}};
+        for (k = 0; k < NG; k = k + 1)
+            wsum_d = wsum_d + $signed(gsum[SBITS*k +: SBITS]);
+    end
+
+    always @(posedge clk) begin
+        gsum <= gsum_d;
+        wsum <= wsum_d;
+    end
+
+    // ----------------------------------------------------------- accumulate ACC
+    reg signed [ABITS-1:0] acc;
+    always @(posedge clk) begin
+        if (t2_valid) acc <= (t2_first ? {ABITS{1'b0}} : acc) + ABITS'(wsum);
+    end
+
+    // requant entry of the row whose last word is in T2 (rq_data then arrives
+    // while that row's sum sits in acc); advance once it has been read
+    always @(posedge clk) begin
+        if (accept)                   rq_addr <= cfg_rq_base;
+        else if (t2_valid && t2_last) rq_addr <= rq_addr + {{(RQ_ADDR_BITS - 1){1'b0}}, 1'b1};
+    end
+
+    // ------------------------------------------------------------- requant RQ1, Y
+    wire unused_rq_hi = &{1'b0, rq_data[23:22]};  // [23:22] of the entry are spare
+
+    reg signed [MBITS-1:0] mprod;
+    reg        [5:0]       q_shift;
+    always @(posedge clk) begin
+        mprod   <= MBITS'(acc) * MBITS'($signed({1'b0, rq_data[15:0]}));
+        q_shift <= rq_data[21:16];
+    end
+
+    wire signed [15:0] y16;
+    rf_requant #(
+        .ACC_BITS (MBITS),
+        .OUT_BITS (16)
+    ) u_requant (
+        .acc   (mprod),
+        .mult  (16'd1),
+        .shift (q_shift),
+        .y     (y16)
+    );
+
+    wire        y8_hi  = (y16 > 16'sd127);
+    wire        y8_lo  = (y16 < -16'sd128);
+    wire signed [15:0] y_next = out16_q ? y16 : (y8_hi ? 16'sd127 : (y8_lo ? -16'sd128 : y16));
+
+    reg [15:0] out_row;  // index of the next result row
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            out_row <= 16'd0;
+            y_row   <= 16'd0;
+            y_data  <= 16'sd0;
+        end else begin
+            if (accept)       out_row <= 16'd0;
+            else if (q_valid) out_row <= out_row + 16'd1;
+            if (q_valid) begin
+                y_row  <= out_row;
+                y_data <= y_next;
+            end
+        end
+    end
+endmodule
+
+`default_nettype wire

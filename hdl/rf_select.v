@@ -1,0 +1,266 @@
+// rf_select -- token selection (docs/arithmetic.md section 9): greedy argmax or
+// seeded top-k sampling with temperature.
+//
+// Stream: `start` clears the candidate array and samples mode_sample, inv_temp
+// and top_k. Logits (l_valid, l_index, l_value) arrive in ascending index order,
+// back-to-back or with gaps; each one is inserted into a sorted array of
+// KLIM = min(K_MAX, VOCAB) candidates (value descending, then index ascending: a
+// new logit only displaces strictly smaller values, so the earlier index wins a
+// tie). `finish` (at least one cycle after the last l_valid) starts the selection.
+// A `start` may coincide with the first l_valid.
+//
+// Greedy (mode_sample == 0 or inv_temp == 0): the token is candidate 0 (the
+// argmax, lowest index on ties). Latency SEL_PIPE = 1.
+//
+// Sampled: k = top_k clamped to [1, KLIM] (0 means KLIM), and to the number of
+// logits received. The PRNG steps once at `finish` (r = new state). Then:
+//   pass 1 (k cycles): p_c = exp2_neg(rsr((l_0 - l_c) * LOGIT_MULT * inv_temp,
+//                      LOGIT_SHIFT)), P = sum p_c
+//   one gap cycle:     thr = (r * P) >> 32 is registered
+//   pass 2 (k cycles): the same p_c again; the token is the first candidate whose
+//                      running sum exceeds thr.
+// Both passes share one pipeline: issue (candidate mux, multiply, round) ->
+// EXP2 ROM read (synchronous) -> shift and accumulate/compare.
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 4 (1 gap + 3 pipeline stages).
+//
+// Latency N: `finish` is sampled high at a rising edge (cycle 0); `done` is high
+// for exactly one cycle, sampled high at the edge N cycles later; `token` holds
+// from then until the next selection. start / l_valid / finish are ignored while
+// a sampled selection is running (busy, 2 * k + 3 cycles after finish).
+//
+// PRNG: reset loads 0x6D2B79F5 (the seed-0 state). `seed_load` loads `seed`
+// (0 loads 0x6D2B79F5); a seed_load in the same cycle as a sampled `finish` is
+// applied first, so that token uses the step after the new seed. A seed_load
+// during a running selection affects the next token only.
+`default_nettype none
+
+module rf_select #(
+    parameter integer VOCAB       = 64,
+    parameter integer K_MAX       = 64,           // 1 .. 255 (top_k is 8 bits)
+    parameter         EXP2_FILE   = "exp2.hex",   // 256 x 16-bit EXP2 table
+    parameter integer LOGIT_MULT  = 16384,        // M_logit, 16 bits unsigned
+    parameter integer LOGIT_SHIFT = 20            // S_logit, 0 .. 62
+) (
+    input  wire               clk,
+    input  wire               rst_n,
+    input  wire               seed_load,
+    input  wire        [31:0] seed,
+    input  wire               start,
+    input  wire               mode_sample,
+    input  wire        [15:0] inv_temp,
+    input  wire        [7:0]  top_k,
+    input  wire               l_valid,
+    input  wire        [15:0] l_index,
+    input  wire signed [15:0] l_value,
+    input  wire               finish,
+    output reg         [15:0] token,
+    output reg                done
+);
+    localparam integer KLIM = (K_MAX < VOCAB) ? K_MAX : VOCAB;   // candidate array entries
+    localparam integer AW   = (KLIM > 1) ? $clog2(KLIM) : 1;      // candidate address bits
+    localparam integer CW   = 9;                                  // counters: up to 2 * 255
+    localparam integer PW   = 24;                                 // P <= 255 * 2^15 < 2^23
+    localparam [CW-1:0] KLIM_C = CW'(KLIM);
+    localparam [31:0]   SEED_ZERO = 32'h6D2B79F5;
+    localparam [63:0]   LMULT = 64'(LOGIT_MULT);
+    localparam [63:0]   HALF  = (64'd1 << LOGIT_SHIFT) >> 1;     // rsr rounding term (0 if S == 0)
+
+    // ------------------------------------------------------------------ control
+    reg           busy;          // sampled selection running
+    reg           mode_r;        // sampled mode latched at start
+    reg  [15:0]   inv_temp_r;
+    reg  [CW-1:0] k_r;           // clamped top_k latched at start
+    reg  [CW-1:0] n_seen;        // logits received, saturating at KLIM
+    reg  [CW-1:0] k_run;         // k of the running selection
+    reg  [CW-1:0] ic;            // issue counter: 0..k-1 pass 1, k gap, k+1..2k pass 2
+    reg  [31:0]   prng;
+    reg  [31:0]   r_r;           // this token's random number
+
+    wire start_acc  = start && !busy;
+    wire logit_acc  = l_valid && !busy;
+    wire finish_acc = finish && !busy;
+
+    // ------------------------------------------------------------------ PRNG
+    reg  [31:0] prng_base;
+    wire [31:0] prng_next;
+    always @(*) begin
+        prng_base = prng;
+        if (seed_load) prng_base = (seed == 32'd0) ? SEED_ZERO : seed;
+    end
+    rf_xorshift32 u_xorshift (.state_in(prng_base), .state_out(prng_next));
+
+    // ------------------------------------------------------------------ candidates
+    reg signed [15:0] c_val [0:KLIM-1];
+    reg        [15:0] c_idx [0:KLIM-1];
+    reg    [KLIM-1:0] c_vld;
+
+    // valid bits as seen by this cycle's insertion (a thermometer: valid entries first)
+    wire   [KLIM-1:0] vld_eff = start_acc ? {KLIM{1'b0}} : c_vld;
+    wire   [KLIM-1:0] ge;        // entry stays ahead of the new logit
+    integer i;
+    genvar  g;
+
+    generate
+        for (g = 0; g < KLIM; g = g + 1) begin : g_cmp
+            assign ge[g] = vld_eff[g] && (c_val[g] >= l_value);
+        end
+    endgenerate
+
+    always @(posedge clk) begin
+        if (logit_acc) begin
+            if (!ge[0]) begin
+                c_val[0] <= l_value;
+                c_idx[0] <= l_index;
+            end
+            for (i = 1; i < KLIM; i = i + 1) begin
+                if (!ge[i]) begin
+                    c_val[i] <= ge[i-1] ? l_value : c_val[i-1];
+                    c_idx[i] <= ge[i-1] ? l_index : c_idx[i-1];
+                end
+            end
+        end
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            c_vld  <= {KLIM{1'b0}};
+            n_seen <= {CW{1'b0}};
+        end else begin
+            if (start_acc) begin
+                c_vld  <= {KLIM{1'b0}};
+                n_seen <= {CW{1'b0}};
+            end
+            if (logit_acc) begin
+                c_vld  <= (vld_eff << 1) | KLIM'(1);
+                if (start_acc)          n_seen <= CW'(1);
+                else if (n_seen < KLIM_C) n_seen <= n_seen + CW'(1);
+            end
+        end
+    end
+
+    // ------------------------------------------------------------------ sampling pipeline
+    // stage 0 (combinational from ic)
+    wire          s0_v    = busy && (ic != k_run);
+    wire          s0_p2   = busy && (ic > k_run);
+    wire          s0_last = busy && (ic == {k_run[CW-2:0], 1'b0});
+    wire [AW-1:0] s0_a    = AW'(s0_p2 ? (ic - k_run - CW'(1)) : ic);
+
+    // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
+    wire        [15:0] s0_diff = c_val[0] - c_val[s0_a];
+    wire        [63:0] s0_prod = {48'd0, s0_diff} * LMULT * {48'd0, inv_temp_r};
+    wire        [63:0] s0_u    = (s0_prod + HALF) >> LOGIT_SHIFT;
+
+    // stage 1
+    reg         v1, p2_1, last1, big1;
+    reg  [15:0] idx1;
+    reg  [7:0]  frac1;
+    reg  [3:0]  whole1;
+    // stage 2
+    reg         v2, p2_2, last2, big2;
+    reg  [15:0] idx2;
+    reg  [3:0]  whole2;
+    reg  [15:0] ex2;
+    // stage 3: accumulate / compare
+    reg  [PW-1:0] p_sum;      // P
+    reg  [PW-1:0] run_sum;    // running sum of pass 2
+    reg  [PW-1:0] thr;
+    reg           found;
+    reg  [15:0]   pick;
+
+    reg  [15:0] exp2_rom [0:255];
+    initial $readmemh(EXP2_FILE, exp2_rom);
+
+    always @(posedge clk) begin
+        ex2 <= exp2_rom[frac1];
+    end
+
+    wire [15:0]   p2v     = big2 ? 16'd0 : (ex2 >> whole2);
+    wire [PW-1:0] run_new = run_sum + PW'(p2v);
+    wire          hit     = v2 && p2_2 && !found && (run_new > thr);
+    wire [15:0]   pick_n  = hit ? idx2 : pick;
+    wire [PW-1:0] thr_n   = PW'(({32'd0, r_r} * {40'd0, p_sum}) >> 32);   // (r * P) >> 32 < P
+
+    // datapath registers (no reset needed: qualified by the valid bits)
+    always @(posedge clk) begin
+        idx1   <= c_idx[s0_a];
+        big1   <= (s0_u[63:12] != 52'd0);
+        frac1  <= s0_u[7:0];
+        whole1 <= s0_u[11:8];
+        idx2   <= idx1;
+        big2   <= big1;
+        whole2 <= whole1;
+        thr    <= thr_n;
+    end
+
+    // clamped top_k
+    reg [CW-1:0] k_sel;
+    always @(*) begin
+        k_sel = KLIM_C;
+        if (top_k != 8'd0 && CW'(top_k) < KLIM_C) k_sel = CW'(top_k);
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            busy       <= 1'b0;
+            mode_r     <= 1'b0;
+            inv_temp_r <= 16'd0;
+            k_r        <= CW'(1);
+            k_run      <= CW'(1);
+            ic         <= {CW{1'b0}};
+            prng       <= SEED_ZERO;
+            r_r        <= 32'd0;
+            v1 <= 1'b0; p2_1 <= 1'b0; last1 <= 1'b0;
+            v2 <= 1'b0; p2_2 <= 1'b0; last2 <= 1'b0;
+            p_sum      <= {PW{1'b0}};
+            run_sum    <= {PW{1'b0}};
+            found      <= 1'b0;
+            pick       <= 16'd0;
+            token      <= 16'd0;
+            done       <= 1'b0;
+        end else begin
+            done <= 1'b0;
+            prng <= prng_base;
+            if (start_acc) begin
+                mode_r     <= mode_sample && (inv_temp != 16'd0);
+                inv_temp_r <= inv_temp;
+                k_r        <= k_sel;
+            end
+            if (finish_acc) begin
+                if (!mode_r) begin
+                    token <= c_idx[0];
+                    done  <= 1'b1;
+                end else begin
+                    busy    <= 1'b1;
+                    ic      <= {CW{1'b0}};
+                    k_run   <= (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);
+                    prng    <= prng_next;
+                    r_r     <= prng_next;
+                    p_sum   <= {PW{1'b0}};
+                    run_sum <= {PW{1'b0}};
+                    found   <= 1'b0;
+                end
+            end
+            if (busy) begin
+                ic <= ic + CW'(1);
+                if (s0_last) busy <= 1'b0;
+            end
+            // pipeline valid / pass / last flags
+            v1 <= s0_v;  p2_1 <= s0_p2;  last1 <= s0_last;
+            v2 <= v1;    p2_2 <= p2_1;   last2 <= last1;
+            if (v2 && !p2_2) p_sum <= p_sum + PW'(p2v);
+            if (v2 && p2_2) begin
+                run_sum <= run_new;
+                if (hit) begin
+                    found <= 1'b1;
+                    pick  <= idx2;
+                end
+                if (last2) begin
+                    token <= pick_n;
+                    done  <= 1'b1;
+                end
+            end
+        end
+    end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,108 @@
+"""`make sim`: compile a model, build the RTL, generate on it, check every token.
+
+    python -m tb.sim [--sim icarus|verilator] [--model PATH] [--prompt TEXT | --tokens IDS]
+                     [--n N] [--temp T] [--top-k K] [--seed S] [--lanes L] [--waves]
+
+Prints the generated text live, then a summary, and writes build/sim/result.json.
+Exit status 1 on any mismatch with the golden model (tokens or cycles).
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import sys
+from pathlib import Path
+
+from sim_models.checkpoint import read_checkpoint
+from sim_models.compiler import compile_checkpoint
+from sim_models.corpus import encode_bytes
+from sim_models.sampler import inv_temp_from_temperature
+from tb.runner import BUILD, HDL, ROOT, SIMULATORS, run
+
+TOP_SOURCES = ["rf_requant", "rf_rom", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_swiglu", "rf_divider",
+               "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
+               "romformer_top"]
+DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"
+
+
+def model_build(model: Path, lanes: int) -> Path:
+    """Compile (once per model and lane count) into build/models/<name>-L<lanes>/.
+
+    A file lock makes parallel test workers wait for one compile instead of racing."""
+    out = BUILD / "models" / f"{model.stem}-L{lanes}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = out / "manifest.json"
+        if not manifest.exists() or manifest.stat().st_mtime < model.stat().st_mtime:
+            compile_checkpoint(model, lanes, out)
+    return out
+
+
+def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, top_k: int, seed: int,
+            result: Path, live: bool = False, waves: bool = False, test_module: str = "tb.top.test_generate",
+            testcase: str | None = None, name: str | None = None, extra_env: dict[str, str] | None = None) -> Path:
+    env = {"ROMFORMER_BUILD": str(build), "ROMFORMER_PROMPT": ",".join(map(str, prompt)), "ROMFORMER_N": str(n),
+           "ROMFORMER_INV_TEMP": str(inv_temp), "ROMFORMER_TOP_K": str(top_k), "ROMFORMER_SEED": str(seed),
+           "ROMFORMER_RESULT": str(result), "ROMFORMER_LIVE": "1" if live else "0", **(extra_env or {})}
+    result.parent.mkdir(parents=True, exist_ok=True)
+    defines: dict[str, object] = {"ROM_DIR": f'"{build}"'}
+    if waves:
+        wave = BUILD / "waves" / sim / f"{name or 'top'}.fst"
+        wave.parent.mkdir(parents=True, exist_ok=True)
+        defines["ROMFORMER_WAVES"] = f'"{wave}"'
+    return run(sim=sim, toplevel="tb_romformer", sources=TOP_SOURCES + [ROOT / "tb" / "top" / "tb_romformer.v"],
+               test_module=test_module, includes=[build, HDL], defines=defines,
+               name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tb.sim", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sim", default="icarus", choices=SIMULATORS)
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--prompt", help="prompt text (byte-level models)")
+    src.add_argument("--tokens", help="prompt token ids, comma separated")
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--temp", type=float, default=0.0, help="temperature; 0 = greedy")
+    p.add_argument("--top-k", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lanes", type=int, default=32)
+    p.add_argument("--waves", action="store_true")
+    args = p.parse_args(argv)
+
+    cfg = read_checkpoint(args.model).config
+    if args.tokens:
+        prompt = [int(t) for t in args.tokens.replace(",", " ").split()]
+    elif args.prompt:
+        if cfg.vocab_size != 256:
+            p.error(f"--prompt needs a byte-level model; {args.model} has vocab {cfg.vocab_size}: use --tokens")
+        prompt = encode_bytes(args.prompt).tolist()
+    else:
+        prompt = encode_bytes("It is a truth universally acknowledged").tolist() if cfg.vocab_size == 256 else [1]
+    build = model_build(args.model, args.lanes)
+    result = BUILD / "sim" / "result.json"
+    inv_temp = inv_temp_from_temperature(args.temp)
+    print(f"make sim: {args.model.name} on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "
+          f"N {args.n}, {'greedy' if not inv_temp else f'T {args.temp} top-k {args.top_k} seed {args.seed}'}")
+    run_top(sim=args.sim, build=build, prompt=prompt, n=args.n, inv_temp=inv_temp, top_k=args.top_k,
+            seed=args.seed, result=result, live=True, waves=args.waves)
+    if not result.exists():
+        print("make sim: the simulation did not produce a result", file=sys.stderr)
+        return 1
+    r = json.loads(result.read_text())
+    n_tok = len(r["generated_tokens"])
+    decode = r["cycles_per_token"][1:] or r["cycles_per_token"]
+    mean = sum(decode) / len(decode)
+    print(f"\ntokens {n_tok}, match {r['match']} ({sum(a == b for a, b in zip(r['generated_tokens'], r['golden_tokens']))}"
+          f"/{len(r['golden_tokens'])}), cycles/token {mean:.0f} (predicted match: {r['cycles_match']}), "
+          f"MAC-lane utilization {100 * r['ideal_cycles_per_token'] / mean:.1f}%, "
+          f"{1e9 / mean:,.0f} tokens/s at 1 GHz, {r['sim_cycles_per_second']:,.0f} simulated cycles/s")
+    print(f"result: {result}")
+    return 0 if r["match"] and r["cycles_match"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Top level: the embedded model generates on the RTL; every token is checked against the golden model.
+
+Configuration comes from the environment (set by tb/sim.py and tests/test_rtl_top.py):
+ROMFORMER_BUILD (compiled model dir), ROMFORMER_PROMPT (token ids), ROMFORMER_N,
+ROMFORMER_INV_TEMP (0 = greedy), ROMFORMER_TOP_K, ROMFORMER_SEED, ROMFORMER_RESULT
+(where to write result.json), ROMFORMER_LIVE (print tokens as they arrive).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import cocotb
+from cocotb.triggers import ClockCycles, RisingEdge
+
+from sim_models.compiler import load_build
+from sim_models.corpus import decode_bytes
+from sim_models.generate import int_generate
+from sim_models.regmap import BY_NAME as REG
+from sim_models.schedule import Schedule
+from tb.axil import OKAY, AxiLiteMaster
+from tb.streams import TokenSink, TokenSource
+
+CLOCK_NS = 10.0
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class TopTB:
+    """One romformer_top behind tb_romformer (HDL clock): streams, register bus, golden model."""
+
+    def __init__(self, dut) -> None:
+        self.dut = dut
+        self.clk = dut.clk
+        self.source = TokenSource(dut.clk, dut.s_axis_tdata, dut.s_axis_tvalid, dut.s_axis_tready,
+                                  dut.s_axis_tlast)
+        self.sink = TokenSink(dut.clk, dut.m_axis_tdata, dut.m_axis_tvalid, dut.m_axis_tready, dut.m_axis_tlast)
+        self.regs = AxiLiteMaster(dut, dut.clk)
+        self.build = Path(os.environ["ROMFORMER_BUILD"])
+        self.qm = load_build(self.build)
+        manifest = json.loads((self.build / "manifest.json").read_text())
+        self.schedule = Schedule(self.qm.cfg, manifest["lanes"])
+
+    async def reset(self) -> None:
+        self.dut.rst_n.value = 0
+        await ClockCycles(self.clk, 4)
+        self.dut.rst_n.value = 1
+        await RisingEdge(self.clk)
+        cocotb.start_soon(self.sink.run())
+
+    async def write(self, name: str, value: int) -> None:
+        resp = await self.regs.write(REG[name].offset, value)
+        assert resp == OKAY, f"write {name}: response {resp}"
+
+    async def read(self, name: str) -> int:
+        value, resp = await self.regs.read(REG[name].offset)
+        assert resp == OKAY, f"read {name}: response {resp}"
+        return value
+
+
+@cocotb.test()
+async def generate(dut) -> None:
+    tb = TopTB(dut)
+    cfg = tb.qm.cfg
+    prompt = [int(t) for t in os.environ.get("ROMFORMER_PROMPT", "1").split(",")]
+    n = env_int("ROMFORMER_N", 16)
+    inv_temp, top_k, seed = env_int("ROMFORMER_INV_TEMP", 0), env_int("ROMFORMER_TOP_K", 0), env_int("ROMFORMER_SEED", 0)
+    live = os.environ.get("ROMFORMER_LIVE") == "1"
+    byte_model = cfg.vocab_size == 256
+
+    golden = int_generate(tb.qm, prompt, n, inv_temp=inv_temp, top_k=top_k, seed=seed)
+
+    await tb.reset()
+    await tb.write("BUDGET", n)
+    await tb.write("SAMPLING", int(inv_temp > 0))
+    await tb.write("INV_TEMP", inv_temp)
+    await tb.write("TOP_K", top_k)
+    await tb.write("SEED", seed)
+
+    def show(beat) -> None:
+        if live:
+            text = decode_bytes([beat.data]) if byte_model else f"{beat.data} "
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    tb.sink.on_beat = show
+    if live:
+        sys.stdout.write("\n" + (decode_bytes(prompt) if byte_model else " ".join(map(str, prompt)) + " | "))
+    wall0 = time.perf_counter()
+    cocotb.start_soon(tb.source.send(prompt))
+    beats, forward_cycles = [], []
+    while not beats or not beats[-1].last:
+        beats.append(await tb.sink.next_beat())
+        # The next forward pass takes thousands of cycles; this read takes a few, so
+        # LAST_CYCLES still holds the pass that produced this token.
+        forward_cycles.append(await tb.read("LAST_CYCLES"))
+        if len(beats) > len(golden) + 1:
+            break
+    wall = time.perf_counter() - wall0
+    if live:
+        sys.stdout.write("\n")
+
+    tokens = [b.data for b in beats]
+    positions = [len(prompt) - 1 + i for i in range(len(tokens))]
+    sampled = inv_temp > 0
+    predicted = [tb.schedule.cycles(p, emit=True, sampled=sampled, top_k=top_k) for p in positions]
+    # Seen from outside (ready always high): TVALID to TVALID of consecutive tokens.
+    intervals = [round((b.time_ns - a.time_ns) / CLOCK_NS) for a, b in zip(beats, beats[1:])]
+    predicted_intervals = [tb.schedule.token_interval(p, sampled=sampled, top_k=top_k) for p in positions[1:]]
+    total_cycles = round((beats[-1].time_ns - tb.source.sent[0].time_ns) / CLOCK_NS)
+    result = {
+        "model": tb.build.name, "simulator": cocotb.SIM_NAME, "lanes": tb.schedule.lanes,
+        "prompt_tokens": prompt, "generated_tokens": tokens, "golden_tokens": golden,
+        "match": tokens == golden, "cycles_per_token": forward_cycles, "predicted_cycles_per_token": predicted,
+        "token_intervals": intervals, "predicted_token_intervals": predicted_intervals,
+        "cycles_match": forward_cycles == predicted and intervals == predicted_intervals,
+        "total_cycles": total_cycles, "ideal_cycles_per_token": tb.schedule.ideal_cycles(),
+        "utilization": [round(tb.schedule.ideal_cycles() / c, 4) for c in forward_cycles],
+        "wall_seconds": round(wall, 3), "sim_cycles_per_second": round(total_cycles / wall, 1) if wall else None,
+        "inv_temp": inv_temp, "top_k": top_k, "seed": seed,
+    }
+    cocotb.log.info("forward cycles: RTL %s predicted %s; intervals %s predicted %s",
+                    forward_cycles, predicted, intervals, predicted_intervals)
+    if os.environ.get("ROMFORMER_RESULT"):
+        Path(os.environ["ROMFORMER_RESULT"]).write_text(json.dumps(result, indent=1) + "\n")
+    for i, (got, want) in enumerate(zip(tokens, golden)):
+        assert got == want, (f"token {i} (position {positions[i]}): RTL {got} != golden {want}; "
+                             f"seed {cocotb.RANDOM_SEED}")
+    assert len(tokens) == len(golden), f"RTL emitted {len(tokens)} tokens, golden {len(golden)}"
+    assert forward_cycles == predicted, f"cycles per token (LAST_CYCLES): RTL {forward_cycles} != predicted {predicted}"
+    assert intervals == predicted_intervals, f"TVALID intervals: RTL {intervals} != predicted {predicted_intervals}"

@@ -1,0 +1,95 @@
+// rf_matvec_tb -- unit-test wrapper: rf_matvec with its weight and requant
+// ROMs (rf_rom images W_FILE, RQ_FILE) and an activation vector given flat on
+// act_flat (MAXW words of LANES int8 lanes, word i at [8*LANES*i +: 8*LANES]),
+// muxed by act_idx as the core would (words >= MAXW read as zero).
+`default_nettype none
+
+module rf_matvec_tb #(
+    parameter integer LANES        = 8,
+    parameter integer ADDR_BITS    = 10,
+    parameter integer RQ_ADDR_BITS = 8,
+    parameter integer W_DEPTH      = 1024,
+    parameter integer RQ_DEPTH     = 256,
+    parameter integer MAXW         = 32,
+    parameter         W_FILE       = "",
+    parameter         RQ_FILE      = ""
+) (
+    input  wire                      clk,
+    input  wire                      rst_n,
+    input  wire                      start,
+    input  wire [ADDR_BITS-1:0]      cfg_base,
+    input  wire [15:0]               cfg_rows,
+    input  wire [7:0]                cfg_wpr,
+    input  wire [RQ_ADDR_BITS-1:0]   cfg_rq_base,
+    input  wire                      cfg_out16,
+    input  wire [8*LANES*MAXW-1:0]   act_flat,
+    output wire                      y_valid,
+    output wire [15:0]               y_row,
+    output wire signed [15:0]        y_data,
+    output wire                      done,
+    output wire                      busy
+);
+    wire [ADDR_BITS-1:0]    w_addr;
+    wire [8*LANES-1:0]      w_data;
+    wire [RQ_ADDR_BITS-1:0] rq_addr;
+    wire [23:0]             rq_data;
+    wire [7:0]              act_idx;
+    reg  [8*LANES-1:0]      act_word;
+
+    integer i;
+    always @(*) begin
+        act_word = {(8 * LANES){1'b0}};
+        for (i = 0; i < MAXW; i = i + 1)
+            if ({24'd0, act_idx} == i) act_word = act_flat[8*LANES*i +: 8*LANES];
+    end
+
+    rf_rom #(
+        .WIDTH     (8 * LANES),
+        .DEPTH     (W_DEPTH),
+        .ADDR_BITS (ADDR_BITS),
+        .FILE      (W_FILE)
+    ) u_wrom (
+        .clk   (clk),
+        .addr  (w_addr),
+        .rdata (w_data)
+    );
+
+    rf_rom #(
+        .WIDTH     (24),
+        .DEPTH     (RQ_DEPTH),
+        .ADDR_BITS (RQ_ADDR_BITS),
+        .FILE      (RQ_FILE)
+    ) u_rqrom (
+        .clk   (clk),
+        .addr  (rq_addr),
+        .rdata (rq_data)
+    );
+
+    rf_matvec #(
+        .LANES        (LANES),
+        .ADDR_BITS    (ADDR_BITS),
+        .RQ_ADDR_BITS (RQ_ADDR_BITS)
+    ) u_dut (
+        .clk         (clk),
+        .rst_n       (rst_n),
+        .start       (start),
+        .cfg_base    (cfg_base),
+        .cfg_rows    (cfg_rows),
+        .cfg_wpr     (cfg_wpr),
+        .cfg_rq_base (cfg_rq_base),
+        .cfg_out16   (cfg_out16),
+        .w_addr      (w_addr),
+        .w_data      (w_data),
+        .rq_addr     (rq_addr),
+        .rq_data     (rq_data),
+        .act_idx     (act_idx),
+        .act_word    (act_word),
+        .y_valid     (y_valid),
+        .y_row       (y_row),
+        .y_data      (y_data),
+        .done        (done),
+        .busy        (busy)
+    );
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,243 @@
+"""rf_rmsnorm against sim_models.golden.rmsnorm, with exact latency 2 * WORDS + NORM_PIPE.
+
+The pytest wrapper (tests/test_rtl_norm_rope_swiglu.py) writes the gain and RSQRT ROM
+images and passes the configuration in the environment:
+RF_LANES, RF_WORDS, RF_NORMS, RF_DIM, RF_EPS, RF_NORM_FILE, RF_RSQRT_FILE.
+Expected values read those same images back (compiler.read_lanes), so the RTL and the
+golden model see identical gains and tables.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ReadOnly, RisingEdge
+
+from sim_models.compiler import read_lanes
+from sim_models.golden import rmsnorm
+from sim_models.intops import rsqrt_index
+from sim_models.quantize import QNorm
+from sim_models.tables import rsqrt_table
+
+NORM_PIPE = 8
+MAX_TOTAL_SHIFT = 62   # the golden model's rsr is int64: keep nshift + sh/2 <= 62
+
+
+@dataclass
+class Cfg:
+    lanes: int
+    words: int
+    norms: int
+    dim: int
+    eps: int
+    gains: np.ndarray      # (norms, dim)
+    rsqrt: np.ndarray
+
+    @property
+    def latency(self) -> int:
+        return 2 * self.words + NORM_PIPE
+
+    @property
+    def n(self) -> int:
+        return self.lanes * self.words
+
+
+def config() -> Cfg:
+    env = os.environ
+    lanes, words, norms, dim = (int(env[k]) for k in ("RF_LANES", "RF_WORDS", "RF_NORMS", "RF_DIM"))
+    gains = read_lanes(Path(env["RF_NORM_FILE"]), lanes, 16).reshape(norms, words * lanes)
+    assert np.all(gains[:, dim:] == 0), "gain padding must be zero"
+    table = np.array([int(v, 16) for v in Path(env["RF_RSQRT_FILE"]).read_text().split()], dtype=np.int64)
+    assert np.array_equal(table, rsqrt_table()), "RSQRT image differs from tables.rsqrt_table()"
+    return Cfg(lanes, words, norms, dim, int(env["RF_EPS"]), gains[:, :dim], table)
+
+
+def pack(values: np.ndarray, bits: int) -> int:
+    mask = (1 << bits) - 1
+    return sum((int(v) & mask) << (bits * i) for i, v in enumerate(values))
+
+
+def unpack(word: int, bits: int, n: int) -> np.ndarray:
+    mask, half = (1 << bits) - 1, 1 << (bits - 1)
+    vals = [(word >> (bits * i)) & mask for i in range(n)]
+    return np.array([v - (1 << bits) if v >= half else v for v in vals], dtype=np.int64)
+
+
+def expected(cfg: Cfg, x: np.ndarray, nidx: int, nshift: int) -> np.ndarray:
+    """golden.rmsnorm on the first dim elements; padding elements are expected to be 0."""
+    y = np.zeros(cfg.n, dtype=np.int64)
+    y[:cfg.dim] = rmsnorm(x[None, :cfg.dim], QNorm(cfg.gains[nidx], nshift - 15), cfg.eps, cfg.rsqrt)[0]
+    return y
+
+
+def pick_nshift(cfg: Cfg, x: np.ndarray, rng: np.random.Generator) -> int:
+    _, sh = rsqrt_index(int(np.sum(x[:cfg.dim] * x[:cfg.dim])) + cfg.eps)
+    top = min(63, MAX_TOTAL_SHIFT - int(sh) // 2)
+    if rng.random() < 0.7:   # y ~ (x / rms) * G * 2^(15 - nshift): mostly unsaturated here
+        return int(min(top, rng.integers(20, 31)))
+    return int(rng.integers(0, top + 1))
+
+
+def stimuli(cfg: Cfg, rng: np.random.Generator) -> list[np.ndarray]:
+    d = cfg.dim
+    out: list[np.ndarray] = []
+
+    def vec(v: np.ndarray) -> None:
+        x = np.zeros(cfg.n, dtype=np.int64)
+        x[:d] = v
+        out.append(x)
+
+    vec(np.zeros(d, dtype=np.int64))                                   # v = EPS
+    vec(np.full(d, -32768, dtype=np.int64))
+    vec(np.full(d, 32767, dtype=np.int64))
+    for _ in range(150):
+        vec(rng.integers(-32768, 32768, d))                            # full range
+    for _ in range(60):
+        vec(rng.integers(-8, 8, d))                                    # small values
+    for _ in range(150):
+        vec(rng.integers(-32768, 32768, d) >> int(rng.integers(0, 16)))  # mixed magnitudes
+    for _ in range(20):                                                # sparse
+        vec(rng.integers(-32768, 32768, d) * (rng.random(d) < 0.1))
+    for value in (-32768, 32767, 1, -1, 2, 300):                        # a single nonzero
+        x = np.zeros(d, dtype=np.int64)
+        x[int(rng.integers(0, d))] = value
+        vec(x)
+    x = np.zeros(d, dtype=np.int64)
+    x[d - 1] = -12345                                                   # last (partial-word) element
+    vec(x)
+    return out
+
+
+async def reset(dut) -> None:
+    dut.rst_n.value = 0
+    dut.start.value = 0
+    dut.norm_idx.value = 0
+    dut.nshift.value = 0
+    dut.x_flat.value = 0
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    dut.rst_n.value = 1
+    await RisingEdge(dut.clk)
+
+
+async def run_one(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, nidx: int, nshift: int) -> None:
+    """Call right after a RisingEdge. Starts one normalization, checks latency, pulse, result."""
+    want = expected(cfg, x, nidx, nshift)
+    n_lat = cfg.latency
+    dut.x_flat.value = pack(x, 16)
+    dut.norm_idx.value = nidx
+    dut.nshift.value = nshift
+    dut.start.value = 1
+    await RisingEdge(dut.clk)                  # edge 0: start sampled
+    await ReadOnly()
+    assert dut.busy.value == 1 and dut.done.value == 0, "busy must rise right after start"
+    for cycle in range(1, n_lat + 1):
+        await RisingEdge(dut.clk)
+        if cycle < n_lat:                      # start/config while busy must be ignored
+            dut.start.value = int(rng.integers(0, 2))
+            dut.norm_idx.value = int(rng.integers(0, cfg.norms))
+            dut.nshift.value = int(rng.integers(0, 64))
+        else:
+            dut.start.value = 0
+        await ReadOnly()
+        done, busy = int(dut.done.value), int(dut.busy.value)
+        if cycle < n_lat:
+            assert done == 0, f"done early at cycle {cycle}, latency must be {n_lat}"
+            assert busy == 1, f"busy dropped at cycle {cycle}"
+    assert done == 1, f"done not high at cycle {n_lat} = 2*WORDS + {NORM_PIPE}"
+    assert busy == 0, "busy must fall with done"
+    got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
+    assert np.array_equal(got, want), (
+        f"norm {nidx} nshift {nshift}\n x    {x.tolist()}\n rtl  {got.tolist()}\n gold {want.tolist()}")
+    await RisingEdge(dut.clk)                  # cycle N+1: done was a single pulse, result held
+    dut.x_flat.value = pack(rng.integers(-32768, 32768, cfg.n), 16)
+    await ReadOnly()
+    assert dut.done.value == 0 and dut.busy.value == 0, "done must be a one-cycle pulse"
+    assert np.array_equal(unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n), want), "y_flat not held"
+    await RisingEdge(dut.clk)
+
+
+@cocotb.test()
+async def random_norms(dut) -> None:
+    cfg = config()
+    rng = np.random.default_rng(cocotb.RANDOM_SEED)
+    Clock(dut.clk, 10, unit="ns").start()
+    await reset(dut)
+    checked = 0
+    for k, x in enumerate(stimuli(cfg, rng)):
+        nidx = k % cfg.norms if k < 2 * cfg.norms else int(rng.integers(0, cfg.norms))
+        await run_one(dut, cfg, rng, x, nidx, pick_nshift(cfg, x, rng))
+        checked += 1
+    dut._log.info("rf_rmsnorm: %d vectors (dim %d, lanes %d, words %d) match golden.rmsnorm, latency %d",
+                  checked, cfg.dim, cfg.lanes, cfg.words, cfg.latency)
+
+
+@cocotb.test()
+async def back_to_back(dut) -> None:
+    """start held high: a new run begins the cycle after done, every N + 1 cycles."""
+    cfg = config()
+    rng = np.random.default_rng(cocotb.RANDOM_SEED + 1)
+    Clock(dut.clk, 10, unit="ns").start()
+    await reset(dut)
+    runs = [(rng.integers(-32768, 32768, cfg.dim) >> int(rng.integers(0, 8)), int(rng.integers(0, cfg.norms)))
+            for _ in range(6)]
+    xs = []
+    for v, nidx in runs:
+        x = np.zeros(cfg.n, dtype=np.int64)
+        x[:cfg.dim] = v
+        xs.append((x, nidx, pick_nshift(cfg, x, rng)))
+
+    def drive(i: int) -> None:
+        x, nidx, nshift = xs[i]
+        dut.x_flat.value = pack(x, 16)
+        dut.norm_idx.value = nidx
+        dut.nshift.value = nshift
+
+    drive(0)
+    dut.start.value = 1
+    await RisingEdge(dut.clk)                  # edge 0 of run 0
+    for i, (x, nidx, nshift) in enumerate(xs):
+        for cycle in range(1, cfg.latency + 1):
+            await RisingEdge(dut.clk)
+            if cycle == cfg.latency and i + 1 < len(xs):
+                drive(i + 1)                   # the next run's inputs, sampled at the next edge
+            elif cycle == cfg.latency:
+                dut.start.value = 0
+            await ReadOnly()
+            assert int(dut.done.value) == (cycle == cfg.latency), f"run {i}: done wrong at cycle {cycle}"
+        got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
+        assert np.array_equal(got, expected(cfg, x, nidx, nshift)), f"run {i} mismatch"
+        await RisingEdge(dut.clk)              # edge 0 of the next run
+        await ReadOnly()
+        assert int(dut.busy.value) == (i + 1 < len(xs)), "start held high must restart right after done"
+
+
+@cocotb.test()
+async def reset_mid_run(dut) -> None:
+    cfg = config()
+    rng = np.random.default_rng(cocotb.RANDOM_SEED + 2)
+    Clock(dut.clk, 10, unit="ns").start()
+    await reset(dut)
+    dut.x_flat.value = pack(rng.integers(-32768, 32768, cfg.n), 16)
+    dut.start.value = 1
+    await RisingEdge(dut.clk)
+    dut.start.value = 0
+    for _ in range(cfg.words + 2):
+        await RisingEdge(dut.clk)
+    dut.rst_n.value = 0
+    await RisingEdge(dut.clk)
+    dut.rst_n.value = 1
+    await ReadOnly()
+    assert dut.busy.value == 0 and dut.done.value == 0, "reset must abort the run"
+    for _ in range(cfg.latency + 2):
+        await RisingEdge(dut.clk)
+        await ReadOnly()
+        assert dut.done.value == 0, "no done after an aborted run"
+    await RisingEdge(dut.clk)
+    x = np.zeros(cfg.n, dtype=np.int64)
+    x[:cfg.dim] = rng.integers(-32768, 32768, cfg.dim)
+    await run_one(dut, cfg, rng, x, cfg.norms - 1, pick_nshift(cfg, x, rng))

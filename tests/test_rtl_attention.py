@@ -1,0 +1,36 @@
+"""rf_attention and rf_divider on both simulators (cocotb modules in tb/unit/)."""
+from __future__ import annotations
+
+import pytest
+
+from sim_models.compiler import hex_lines
+from sim_models.tables import exp2_table
+from tb.runner import BUILD, SIMULATORS, check_results, run
+
+# name -> rf_attention parameters (GQA and MHA)
+ATTENTION = {
+    "gqa": {"DIM": 32, "N_HEADS": 4, "N_KV_HEADS": 2, "HEAD_SIZE": 8, "SEQ_LEN": 16, "N_LAYERS": 2},
+    "mha": {"DIM": 24, "N_HEADS": 3, "N_KV_HEADS": 3, "HEAD_SIZE": 8, "SEQ_LEN": 12, "N_LAYERS": 1},
+}
+DATA = BUILD / "unit_data" / "attention"
+
+
+def exp2_image() -> str:
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / "exp2.hex"
+    path.write_text(hex_lines(exp2_table(), 16))
+    return str(path)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("config", sorted(ATTENTION))
+def test_attention(sim: str, config: str) -> None:
+    params = dict(ATTENTION[config], EXP2_FILE=f'"{exp2_image()}"')
+    check_results(run(sim=sim, toplevel="rf_attention", sources=["rf_attention", "rf_divider", "rf_requant"],
+                      test_module="tb.unit.test_rf_attention", parameters=params, name=f"rf_attention_{config}"))
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_divider(sim: str) -> None:
+    check_results(run(sim=sim, toplevel="rf_divider", sources=["rf_divider"], test_module="tb.unit.test_rf_divider",
+                      parameters={"P_BITS": 24}, name="rf_divider"))

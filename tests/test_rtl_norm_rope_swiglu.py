@@ -1,0 +1,55 @@
+"""Block-level RTL tests of rf_rmsnorm, rf_rope and rf_swiglu on both simulators."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim_models.compiler import hex_lines, lane_hex, lane_words
+from sim_models.tables import rsqrt_table
+from tb.runner import BUILD, SIMULATORS, check_results, run
+
+DATA = BUILD / "unit_data" / "norm"
+
+# name -> (LANES, DIM, NORMS, EPS); DIM 20 with 8 lanes leaves a partial last word.
+NORM_CONFIGS = {
+    "l8_d20": (8, 20, 3, 1),
+    "l32_d64": (32, 64, 5, 5_000_000_000),   # EPS above 2^32 exercises the 48-bit parameter
+}
+
+
+def write_norm_images(name: str, lanes: int, dim: int, norms: int, seed: int) -> tuple[str, str]:
+    """Random int16 gains (full range, zero padding) as norm.hex, plus rsqrt.hex."""
+    rng = np.random.default_rng(seed)
+    gains = rng.integers(-32768, 32768, (norms, dim))
+    gains[0, :4] = (-32768, 32767, 0, 1)
+    DATA.mkdir(parents=True, exist_ok=True)
+    norm_file = DATA / f"{name}_norm.hex"
+    rsqrt_file = DATA / "rsqrt.hex"
+    norm_file.write_text(lane_hex(lane_words(gains, lanes), 16))
+    rsqrt_file.write_text(hex_lines(rsqrt_table(), 16))
+    return str(norm_file), str(rsqrt_file)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("cfg", sorted(NORM_CONFIGS))
+def test_rmsnorm(sim: str, cfg: str) -> None:
+    lanes, dim, norms, eps = NORM_CONFIGS[cfg]
+    words = -(-dim // lanes)
+    norm_file, rsqrt_file = write_norm_images(cfg, lanes, dim, norms, seed=dim * 131 + lanes)
+    params = {"LANES": lanes, "WORDS": words, "NORMS": norms, "EPS": f"48'd{eps}",
+              "NORM_FILE": f'"{norm_file}"', "RSQRT_FILE": f'"{rsqrt_file}"'}
+    env = {"RF_LANES": str(lanes), "RF_WORDS": str(words), "RF_NORMS": str(norms), "RF_DIM": str(dim),
+           "RF_EPS": str(eps), "RF_NORM_FILE": norm_file, "RF_RSQRT_FILE": rsqrt_file}
+    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm"], test_module="tb.unit.test_rf_rmsnorm",
+                      parameters=params, name=f"rf_rmsnorm_{cfg}", extra_env=env))
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_rope(sim: str) -> None:
+    check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope"], test_module="tb.unit.test_rf_rope"))
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_swiglu(sim: str) -> None:
+    check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_requant"],
+                      test_module="tb.unit.test_rf_swiglu"))

@@ -1,0 +1,53 @@
+"""The chip: romformer_top generates on both simulators, every token equal to the golden model's
+and every token's cycle count equal to the static schedule's prediction."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EMBEDDED, EXTERNAL, SHAPES, needs_external
+from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from tb.runner import BUILD, SIMULATORS, check_results
+from tb.sim import model_build, run_top
+
+PROMPT = list(b"It is a truth")
+
+
+def run_case(sim: str, build, name: str, prompt: list[int], n: int, inv_temp: int = 0, top_k: int = 0,
+             seed: int = 0) -> dict:
+    result = BUILD / "results" / sim / f"{name}.json"
+    result.unlink(missing_ok=True)
+    check_results(run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=inv_temp, top_k=top_k, seed=seed,
+                          result=result, name=f"top-{name}"))
+    r = json.loads(result.read_text())
+    assert r["match"] and r["cycles_match"]
+    return r
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_embedded_greedy(sim):
+    r = run_case(sim, model_build(EMBEDDED, 32), "embedded-greedy", PROMPT, 8 if sim == "icarus" else 24)
+    assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= 8
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_embedded_sampled(sim):
+    run_case(sim, model_build(EMBEDDED, 32), "embedded-sampled", PROMPT, 8, inv_temp=320, top_k=40, seed=7)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_random_shapes(sim, shape, tmp_path_factory):
+    """GQA, MHA, unshared classifier and hidden not a multiple of LANES, at LANES 8."""
+    cfg = SHAPES[shape]
+    path = BUILD / "random_models" / f"{shape}-{sim}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checkpoint(random_checkpoint(cfg, seed=11), path)
+    run_case(sim, model_build(path, 8), f"random-{shape}", [1, 2, 3], 6, inv_temp=256, top_k=4, seed=3)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_external_stories260k(sim):
+    needs_external()
+    run_case(sim, model_build(EXTERNAL, 32), "stories260K", [1], 4 if sim == "icarus" else 16)
