@@ -565,7 +565,7 @@ module rf_core (
                 // ---------------------------------------------------------- end of a forward pass
                 S_DONE: begin
                     pos <= pos + 16'd1;
-                    cnt_last_cycles <= fwd_cycles;
+                    cnt_last_cycles <= fwd_cycles + 32'd1;   // this DONE cycle included
                     if (cur_emit) begin
                         state <= S_EMIT;
                         out_valid <= 1'b1;

@@ -96,7 +96,7 @@ localparam integer RF_ERROR_BAD_ADDRESS_MSB = 3;
 localparam integer RF_ERROR_READ_ONLY_WRITE_LSB = 4;
 localparam integer RF_ERROR_READ_ONLY_WRITE_MSB = 4;
 
-// CYCLES_LO (RO): Busy-cycle counter, bits [31:0].
+// CYCLES_LO (RO): Busy-cycle counter, bits [31:0]: cycles spent in forward passes (the sum of every LAST_CYCLES).
 localparam [31:0] RF_CYCLES_LO_ADDR = 32'h00000030;
 localparam integer RF_CYCLES_LO_VALUE_LSB = 0;
 localparam integer RF_CYCLES_LO_VALUE_MSB = 31;
@@ -116,7 +116,7 @@ localparam [31:0] RF_TOKENS_OUT_ADDR = 32'h0000003C;
 localparam integer RF_TOKENS_OUT_VALUE_LSB = 0;
 localparam integer RF_TOKENS_OUT_VALUE_MSB = 31;
 
-// LAST_CYCLES (RO): Cycles of the last forward pass.
+// LAST_CYCLES (RO): Cycles of the last forward pass (sim_models.schedule predicts it).
 localparam [31:0] RF_LAST_CYCLES_ADDR = 32'h00000040;
 localparam integer RF_LAST_CYCLES_VALUE_LSB = 0;
 localparam integer RF_LAST_CYCLES_VALUE_MSB = 31;

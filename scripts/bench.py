@@ -30,6 +30,7 @@ from sim_models.schedule import Schedule  # noqa: E402
 EMBEDDED = ROOT / "models" / "austen_byte.bin"
 EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
 LANES = (8, 16, 32, 64)
+EMBED_PROMPT = list(b"It is a truth")
 
 
 def golden_speed(qm, n: int = 200, repeat: int = 5) -> float:
@@ -63,28 +64,46 @@ def model_rows(path: Path, name: str, eval_text: Path | None) -> dict:
     }
 
 
-def rtl_speed(sims: list[str], n: int) -> list[dict]:
-    """Run `make sim` equivalents (greedy, embedded model) per simulator; read result.json."""
-    out = []
-    for sim in sims:
-        res = ROOT / "build" / "sim" / "result.json"
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "tb.sim", "--sim", sim, "--n", str(n)], cwd=ROOT,
-                              capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise SystemExit(f"bench: tb.sim on {sim} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        r = json.loads(res.read_text())
-        r["process_wall_s"] = wall
-        out.append(r)
-    return out
+def rtl_run(sim: str, model: Path, lanes: int, n: int, prompt: list[int], testcase: str = "generate",
+            extra_env: dict[str, str] | None = None) -> dict:
+    """One top-level run (tb/top/test_generate.py); returns its result.json plus process wall time."""
+    from tb.sim import model_build, run_top
+    from tb.runner import check_results
+    build = model_build(model, lanes)
+    result = ROOT / "build" / "bench" / f"{sim}-{model.stem}-L{lanes}-{testcase}.json"
+    result.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    check_results(run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=0, top_k=0, seed=0, result=result,
+                          testcase=testcase, name=f"bench-{model.stem}-L{lanes}", extra_env=extra_env))
+    r = json.loads(result.read_text())
+    r["process_wall_s"] = time.perf_counter() - t0
+    return r
 
 
-def render(models: list[dict], rtl: list[dict]) -> str:
+def rtl_lanes(model: Path, prompt: list[int], n: int) -> dict[int, dict]:
+    """Cycles per token measured on the RTL (Verilator) at every LANES value."""
+    return {lanes: rtl_run("verilator", model, lanes, n, prompt) for lanes in LANES}
+
+
+def rtl_speed(sims: list[str], n: int) -> tuple[list[dict], dict | None]:
+    """The same greedy run of the embedded model on each simulator, and on Verilator the
+    simulator alone (free_run: no per-token Python) for the testbench overhead."""
+    runs = [rtl_run(sim, EMBEDDED, 32, n, EMBED_PROMPT) for sim in sims]
+    free = None
+    if "verilator" in sims:
+        gen = runs[sims.index("verilator")]
+        sim_ns = gen["total_cycles"] * 10
+        free = rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT, testcase="free_run",
+                       extra_env={"ROMFORMER_FREE_RUN_NS": str(sim_ns)})
+    return runs, free
+
+
+def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: list[dict], free: dict | None,
+           args: argparse.Namespace) -> str:
     lines = ["# Results", "",
-             f"Measured by `make bench` ({' '.join(sys.argv[1:]) or 'defaults'}) on {platform.machine()}, "
-             f"Python {platform.python_version()}. Regenerate with `make bench`; every number below comes "
-             "from that one run.", "",
+             f"Measured by `make bench` on one {platform.machine()} machine (2 cores, shared), "
+             f"Python {platform.python_version()}, in one run. Regenerate with `make bench`. Wall-clock numbers "
+             "move with the machine's load; cycle counts do not.", "",
              "## Quality: float vs integer (teacher-forced)", "",
              "| model | params | eval tokens | source | float loss | integer loss | gap | top-1 agreement |",
              "|---|---|---|---|---|---|---|---|"]
@@ -92,7 +111,8 @@ def render(models: list[dict], rtl: list[dict]) -> str:
         q = m["quality"]
         lines.append(f"| {m['name']} | {m['params']:,} | {q['tokens']:,} | {m['eval']} | {q['float_loss']:.4f} | "
                      f"{q['int_loss']:.4f} | {q['gap']:+.4f} | {100 * q['agreement']:.2f}% |")
-    lines += ["", "Loss in nats per token (per character for the byte-level model).", "",
+    lines += ["", "Loss in nats per token (per character for the byte-level model). Calibration: "
+              + "; ".join(f"{m['name']}: {m['calibration']}" for m in models) + ".", "",
               "## Golden model speed (one core, decode, best of 5 x 200 tokens)", "",
               "| model | tokens/s |", "|---|---|"]
     lines += [f"| {m['name']} | {m['golden_tok_s']:,.0f} |" for m in models]
@@ -101,37 +121,59 @@ def render(models: list[dict], rtl: list[dict]) -> str:
     for m in models:
         for lanes, (rom, sram) in m["bits"].items():
             lines.append(f"| {m['name']} | {lanes} | {rom:,} | {sram:,} |")
-    lines += ["", "## Cycles per token (static schedule; the RTL is checked against it token by token)", "",
-              "| model | LANES | cycles @ pos 0 | cycles @ pos 63 | ideal (MACs/LANES) | utilization @ 0 | utilization @ 63 |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "## Cycles per token and MAC-lane utilization", "",
+              "Predicted by `sim_models/schedule.py` (ideal = weight MACs per token / LANES; utilization = ideal / "
+              "cycles). The RTL column is the LAST_CYCLES register of the first generated token, measured on "
+              "Verilator in this run, at the position given; every top-level test checks every token against "
+              "the prediction.", "",
+              "| model | LANES | ideal | cycles @ pos 0 | util @ 0 | cycles @ pos 63 | util @ 63 | RTL measured (pos) | RTL = predicted |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for m in models:
+        runs = lanes_runs.get(m["name"], {})
         for lanes, (c0, c63, ideal, u0, u63) in m["cycles"].items():
-            lines.append(f"| {m['name']} | {lanes} | {c0:,} | {c63:,} | {ideal:,.0f} | {100 * u0:.1f}% | {100 * u63:.1f}% |")
-    if rtl:
-        lines += ["", "## RTL simulation speed (embedded model, greedy, same run on each simulator)", "",
-                  "| simulator | tokens | match | cycles/token | simulated cycles/s | wall s (whole process) |",
+            r = runs.get(lanes)
+            rtl = f"{r['cycles_per_token'][0]:,} ({len(r['prompt_tokens']) - 1})" if r else "-"
+            same = ("yes" if r["cycles_per_token"] == r["predicted_cycles_per_token"] else "NO") if r else "-"
+            lines.append(f"| {m['name']} | {lanes} | {ideal:,.0f} | {c0:,} | {100 * u0:.1f}% | {c63:,} | "
+                         f"{100 * u63:.1f}% | {rtl} | {same} |")
+    if speed:
+        lines += ["", f"## RTL simulation speed (embedded model, LANES 32, greedy, {args.n} tokens, same run on each simulator)", "",
+                  "| simulator | match | simulated cycles | wall s (simulation) | simulated cycles/s | wall s (whole process, incl. build) |",
                   "|---|---|---|---|---|---|"]
-        for r in rtl:
-            c = r["cycles_per_token"]
-            lines.append(f"| {r['simulator']} | {len(r['generated_tokens'])} | {r['match']} | "
-                         f"{sum(c[1:]) / max(1, len(c) - 1):,.0f} | {r['sim_cycles_per_second']:,.0f} | {r['process_wall_s']:.1f} |")
-        if len(rtl) == 2:
-            ratio = rtl[1]["sim_cycles_per_second"] / rtl[0]["sim_cycles_per_second"]
-            lines += ["", f"{rtl[1]['simulator']} / {rtl[0]['simulator']} simulated-cycles/s ratio: **{ratio:.1f}x**."]
+        for r in speed:
+            lines.append(f"| {r['simulator']} | {r['match']} | {r['total_cycles']:,} | {r['wall_seconds']:.2f} | "
+                         f"{r['sim_cycles_per_second']:,.0f} | {r['process_wall_s']:.1f} |")
+        if len(speed) == 2:
+            ratio = speed[1]["sim_cycles_per_second"] / speed[0]["sim_cycles_per_second"]
+            lines += ["", f"{speed[1]['simulator']} / {speed[0]['simulator']} simulated cycles per second: **{ratio:.0f}x**."]
+        if free:
+            gen = next(r for r in speed if r["simulator"].lower().startswith("verilator"))
+            over = free["sim_cycles_per_second"] / gen["sim_cycles_per_second"] - 1
+            lines += ["", f"Testbench cost (Verilator): the simulator alone (`free_run`, no per-token Python) ran "
+                      f"{free['sim_cycles_per_second']:,.0f} cycles/s; with the full per-token testbench "
+                      f"(`generate`: stream agents, register reads, golden checks) {gen['sim_cycles_per_second']:,.0f} "
+                      f"cycles/s: the testbench adds **{100 * over:.1f}%**."]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
-    p.add_argument("--rtl", nargs="*", default=[], help="simulators to time on the RTL (icarus verilator)")
-    p.add_argument("--n", type=int, default=16, help="tokens per RTL run")
+    p.add_argument("--rtl", nargs="*", default=["icarus", "verilator"],
+                   help="simulators to time on the RTL (default: icarus verilator; none: Python only)")
+    p.add_argument("--n", type=int, default=16, help="tokens per RTL speed run")
+    p.add_argument("--no-lanes", action="store_true", help="skip the RTL runs at every LANES value")
     args = p.parse_args()
     models = [model_rows(EMBEDDED, "austen_byte (embedded)", ROOT / "models" / "heldout_austen.txt")]
+    lanes_runs = {}
+    if not args.no_lanes and args.rtl:
+        lanes_runs[models[0]["name"]] = rtl_lanes(EMBEDDED, EMBED_PROMPT, 2)
     if EXTERNAL.exists():
         models.append(model_rows(EXTERNAL, "stories260K (external)", None))
-    rtl = rtl_speed(args.rtl, args.n) if args.rtl else []
-    text = render(models, rtl)
+        if not args.no_lanes and args.rtl:
+            lanes_runs[models[1]["name"]] = rtl_lanes(EXTERNAL, [1], 2)
+    speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
+    text = render(models, lanes_runs, speed, free, args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

@@ -32,9 +32,14 @@ def requant(acc: ArrayLike, mult: ArrayLike, shift: ArrayLike, bits: int) -> np.
     return sat(rsr(np.asarray(acc, dtype=np.int64) * np.asarray(mult, dtype=np.int64), shift), bits)
 
 
+SMALL = 32  # below this many elements, Python integers beat numpy's per-call overhead
+
+
 def bitlen(v: ArrayLike) -> np.ndarray:
     """Bit length of positive integers (bitlen(1) == 1), exact for v < 2^62."""
     v = np.asarray(v, dtype=np.int64)
+    if v.size <= SMALL:
+        return np.array([int(x).bit_length() for x in v.ravel()], dtype=np.int64).reshape(v.shape)
     # frexp is exact for the exponent as long as v fits a float64 mantissa's rounding;
     # correct the rare case where rounding up crosses a power of two.
     _, e = np.frexp(v.astype(np.float64))

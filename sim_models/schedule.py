@@ -30,9 +30,10 @@ PIPELINE = {
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
 EMBED_OVERHEAD = 2     # embedding: ROM latency + the requant write
 KV_WRITE = 1           # one cycle to write K and V of this position
+DONE = 1               # the cycle that ends a forward pass (position update, counters)
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
 # next one's, beyond the forward pass itself (output skid buffer, emit and done states).
-IO_NEXT = 2
+IO_NEXT = 1
 
 
 def words(n: int, lanes: int) -> int:
@@ -62,6 +63,7 @@ class Schedule:
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) + EMBED_OVERHEAD
+        phases["done"] = DONE
         if emit:
             phases["rmsnorm"] += self._norm()
             phases["classifier"] = mv(c.vocab_size, c.dim)
@@ -70,7 +72,8 @@ class Schedule:
         return phases
 
     def cycles(self, pos: int, emit: bool = True, sampled: bool = False, top_k: int = 0) -> int:
-        """One forward pass at `pos`: what the LAST_CYCLES register reports."""
+        """One forward pass at `pos`: what the LAST_CYCLES register reports (the CYCLES counter
+        adds up exactly these)."""
         return sum(self.phases(pos, emit, sampled, top_k).values())
 
     def token_interval(self, pos: int, sampled: bool = False, top_k: int = 0) -> int:

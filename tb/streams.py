@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from cocotb.triggers import Event, ReadOnly, RisingEdge
+from cocotb.triggers import Event, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
 
@@ -30,6 +30,12 @@ def idle_none() -> Iterator[int]:
 def idle_random(rng: random.Random, p_gap: float = 0.3, max_gap: int = 20) -> Iterator[int]:
     while True:
         yield rng.randint(1, max_gap) if rng.random() < p_gap else 0
+
+
+def idle_long(rng: random.Random, p_stall: float = 0.3, lo: int = 50, hi: int = 400) -> Iterator[int]:
+    """Mostly no gap, sometimes a long stretch (lo..hi cycles): long random ready-low periods."""
+    while True:
+        yield rng.randint(lo, hi) if rng.random() < p_stall else 0
 
 
 class TokenSource:
@@ -70,9 +76,11 @@ class TokenSink:
     ready_pattern: Callable[[], bool] | None = None   # None: always ready
     received: list[Beat] = field(default_factory=list)
     on_beat: Callable[[Beat], None] | None = None
+    stalls: Iterator[int] | None = None               # cycles of ready low before each beat (one wake per stall)
+    period_ns: float = 10.0                           # clock period, for stalls
 
     def __post_init__(self) -> None:
-        self.tready.value = 1 if self.ready_pattern is None else 0
+        self.tready.value = 1 if self.ready_pattern is None and self.stalls is None else 0
         self._last_seen = Event()
         self._beat_seen = Event()
         self._consumed = 0
@@ -84,6 +92,9 @@ class TokenSink:
             await ReadOnly()
             if int(self.tvalid.value) != 1:
                 await RisingEdge(self.tvalid)
+                continue
+            if self.stalls is not None:
+                await self._stalled_beat(next(self.stalls))
                 continue
             if self.ready_pattern is None:
                 beat = Beat(int(self.tdata.value), bool(int(self.tlast.value)), get_sim_time("ns"))
@@ -100,6 +111,23 @@ class TokenSink:
                 await RisingEdge(self.clk)
                 self.tready.value = 0
                 self._take(beat)
+
+    async def _stalled_beat(self, stall: int) -> None:
+        """TVALID is high: keep TREADY low for `stall` cycles (a single timer), then accept one beat."""
+        await RisingEdge(self.clk)
+        if stall > 1:
+            await Timer((stall - 1.5) * self.period_ns, unit="ns")
+            await RisingEdge(self.clk)
+        self.tready.value = 1
+        await ReadOnly()
+        if int(self.tvalid.value) != 1:              # withdrawn only by a reset
+            await RisingEdge(self.clk)
+            self.tready.value = 0
+            return
+        beat = Beat(int(self.tdata.value), bool(int(self.tlast.value)), get_sim_time("ns"))
+        await RisingEdge(self.clk)
+        self.tready.value = 0
+        self._take(beat)
 
     def _take(self, beat: Beat) -> None:
         self.received.append(beat)

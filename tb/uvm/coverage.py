@@ -1,0 +1,112 @@
+"""Functional coverage (cocotb-coverage 2.0): prompt lengths, positions, token values,
+idle / backpressure patterns, sampling modes, register accesses, error cases.
+
+Bins depend on the model (seq_len, vocab), so the cover points are made in build_phase;
+each test starts from an empty database and exports build/coverage/<sim>/<test>.{xml,txt}.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cocotb
+from cocotb_coverage.coverage import CoverPoint, coverage_db
+from pyuvm import ConfigDB, uvm_component, uvm_subscriber
+
+from sim_models.regmap import REGISTERS
+from tb.runner import BUILD
+from tb.uvm.agents import IDLE_PATTERNS, READY_PATTERNS, cfg_get
+from tb.uvm.items import CheckedBeat, PromptItem, RegItem
+
+ROOT = "romformer"
+ERROR_CASES = ("TOKEN_RANGE", "CONTEXT_OVERFLOW", "CONTEXT_FULL", "BAD_ADDRESS", "READ_ONLY_WRITE", "RESET")
+SAMPLING_MODES = ("greedy", "sampled")
+# key -> cover point name under ROOT; ENUM_BINS: the points whose bins do not depend on the model.
+POINT_NAMES = {"prompt_len": "stream.prompt_len", "idle": "stream.idle_pattern", "ready": "stream.ready_pattern",
+               "pos": "output.position", "value": "output.token_value", "mode": "output.sampling_mode",
+               "last": "output.tlast", "reg": "regs.access", "error": "errors.case"}
+ENUM_BINS = {"stream.idle_pattern": IDLE_PATTERNS, "stream.ready_pattern": READY_PATTERNS,
+             "output.sampling_mode": SAMPLING_MODES, "errors.case": ERROR_CASES}
+
+
+def in_range(x: int, b: tuple[int, int]) -> bool:
+    return b[0] <= x <= b[1]
+
+
+def length_bins(seq_len: int) -> list[tuple[int, int]]:
+    """1, 2-3, 4-7, ... up to seq_len, then past it."""
+    bins, lo = [(1, 1)], 2
+    while lo <= seq_len:
+        hi = min(2 * lo - 1, seq_len)
+        bins.append((lo, hi))
+        lo = hi + 1
+    return bins + [(seq_len + 1, 1 << 16)]
+
+
+def value_bins(vocab: int, n: int = 8) -> list[tuple[int, int]]:
+    step = -(-vocab // n)
+    return [(lo, min(lo + step, vocab) - 1) for lo in range(0, vocab, step)] + [(0xFFFF, 0xFFFF)]
+
+
+class Coverage(uvm_component):
+    def build_phase(self) -> None:
+        self.prompt_export = uvm_subscriber.uvm_AnalysisImp("prompt_export", self, self.write_prompt)
+        self.checked_export = uvm_subscriber.uvm_AnalysisImp("checked_export", self, self.write_checked)
+        self.reg_export = uvm_subscriber.uvm_AnalysisImp("reg_export", self, self.write_reg)
+        self.error_export = uvm_subscriber.uvm_AnalysisImp("error_export", self, self.write_error)
+        cfg = ConfigDB().get(self, "", "CHIP").qm.cfg
+        self.test_name = str(cfg_get(self, "TEST_NAME", "test"))
+        self.idle = str(cfg_get(self, "IDLE_PATTERN", "none"))
+        self.ready = str(cfg_get(self, "READY_PATTERN", "none"))
+        for key in [k for k in coverage_db if k == ROOT or k.startswith(ROOT + ".")]:
+            del coverage_db[key]      # a fresh database per test (several tests share a process)
+        regs = [(r.name, op) for r in REGISTERS for op in ("read", "write")] + [
+            ("UNMAPPED", "read"), ("UNMAPPED", "write")]
+        seq, vocab = cfg.seq_len, cfg.vocab_size
+        points: dict[str, tuple[list, object]] = {   # key -> (bins, relation)
+            "prompt_len": (length_bins(seq), in_range),
+            "pos": (list(range(seq)), None),
+            "value": (value_bins(vocab), in_range),
+            "last": ([False, True], None),
+            "reg": (regs, None),
+            **{k: (list(ENUM_BINS[POINT_NAMES[k]]), None) for k in ("idle", "ready", "mode", "error")},
+        }
+        self.names = {k: f"{ROOT}.{POINT_NAMES[k]}" for k in points}
+        self.samplers = {}
+        for key, (bins, rel) in points.items():
+            def sample(value: object) -> None:
+                pass
+            self.samplers[key] = CoverPoint(self.names[key], xf=lambda v: v, rel=rel, bins=bins)(sample)
+
+    def _sample(self, key: str, value: object) -> None:
+        self.samplers[key](value)
+
+    def write_prompt(self, item: PromptItem) -> None:
+        self._sample("prompt_len", len(item.tokens))
+        self._sample("idle", self.idle)
+
+    def write_checked(self, c: CheckedBeat) -> None:
+        self._sample("ready", self.ready)
+        self._sample("value", c.actual.data)
+        self._sample("last", c.actual.last)
+        if c.expected.data != 0xFFFF:
+            self._sample("pos", c.expected.pos)
+            self._sample("mode", "sampled" if c.expected.sampled else "greedy")
+
+    def write_reg(self, item: RegItem) -> None:
+        self._sample("reg", (item.reg_name, item.op))
+
+    def write_error(self, case: str) -> None:
+        self._sample("error", case)
+
+    def report_phase(self) -> None:
+        sim = "verilator" if "verilator" in (cocotb.SIM_NAME or "").lower() else "icarus"
+        out = BUILD / "coverage" / sim / self.test_name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        coverage_db.export_to_xml(filename=str(out) + ".xml")
+        lines: list[str] = []
+        coverage_db.report_coverage(lines.append, bins=True, node=ROOT)
+        Path(str(out) + ".txt").write_text("\n".join(lines) + "\n")
+        parts = ", ".join(f"{k} {coverage_db[n].cover_percentage:.0f}%" for k, n in self.names.items())
+        top = coverage_db[ROOT]
+        self.logger.info(f"COVERAGE {self.test_name}: {top.cover_percentage:.1f}% ({top.coverage}/{top.size} bins) "
+                         f"[{parts}] -> {out}.xml")

@@ -1,0 +1,435 @@
+"""pyuvm tests of romformer_top (cocotb tests; run them with tests/test_uvm.py).
+
+Every generated token is predicted by sim_models.ChipModel and compared in order by the
+scoreboard; register readback by sim_models.regmap.RegisterModel. Negative tests say in their
+docstring what they expect. The model comes from ROMFORMER_BUILD (a compiled build dir).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import zlib
+from pathlib import Path
+
+import cocotb
+from cocotb.handle import Deposit
+from cocotb.triggers import First, ReadOnly, RisingEdge, Timer
+from pyuvm import ConfigDB, test, uvm_test
+
+from sim_models.chip_model import ChipModel
+from sim_models.compiler import load_build
+from sim_models.regmap import BY_NAME, OKAY, SLVERR
+from sim_models.schedule import Schedule
+from tb.uvm.agents import CLOCK_NS
+from tb.uvm.env import RomformerEnv
+from tb.uvm.items import RegItem
+from tb.uvm.sequences import (ERROR_BITS, BadAccessSeq, ClearErrorsSeq, ConfigSeq, CtrlSeq, PromptSeq,
+                              RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq)
+
+# COCOTB_RANDOM_SEED of this run (at import, i.e. test collection): what reproduces a test. During a
+# test cocotb.RANDOM_SEED is derived from it and the test's name.
+REGRESSION_SEED = cocotb.RANDOM_SEED
+
+
+class BaseTest(uvm_test):
+    """Builds the env for the model in ROMFORMER_BUILD, resets the chip, runs `body`, waits until
+    every predicted beat arrived. Subclasses set the stream patterns and override `body`."""
+
+    IDLE_PATTERN = "none"
+    READY_PATTERN = "none"
+    CORRUPT_BEAT = -1
+    EXPECT_MISMATCH = False
+
+    def build_phase(self) -> None:
+        self.dut = cocotb.top
+        self.name = type(self).__name__
+        self.seed = cocotb.RANDOM_SEED ^ zlib.crc32(self.name.encode())
+        self.rng = random.Random(self.seed)
+        build = Path(os.environ["ROMFORMER_BUILD"])
+        self.qm = load_build(build)
+        self.cfg = self.qm.cfg
+        lanes = json.loads((build / "manifest.json").read_text())["lanes"]
+        self.schedule = Schedule(self.cfg, lanes)
+        for key, value in {"DUT": self.dut, "CHIP": ChipModel(self.qm), "LANES": lanes, "SEED": self.seed,
+                           "REPRO_SEED": REGRESSION_SEED,
+                           "TEST_NAME": self.name, "IDLE_PATTERN": self.IDLE_PATTERN,
+                           "READY_PATTERN": self.READY_PATTERN, "CORRUPT_BEAT": self.CORRUPT_BEAT,
+                           "EXPECT_MISMATCH": self.EXPECT_MISMATCH}.items():
+            ConfigDB().set(None, "*", key, value)
+        self.env = RomformerEnv("env", self)
+        self.dut.rst_n.value = 0
+
+    def end_of_elaboration_phase(self) -> None:
+        self.sb = self.env.scoreboard
+        self.monitor = self.env.tokens.monitor
+        self.logger.info(f"{self.name}: COCOTB_RANDOM_SEED={REGRESSION_SEED} (test rng {self.seed}), model {self.cfg}, "
+                         f"idle {self.IDLE_PATTERN}, ready {self.READY_PATTERN}")
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        await self.env.reset.pulse(4)
+        await self.body()
+        await self.drain()
+        self.drop_objection()
+
+    async def body(self) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- virtual-sequence helpers
+    async def prompt(self, tokens: list[int], wait: bool = True) -> list[int]:
+        """Send a prompt; with wait, return the beats it caused once all of them arrived."""
+        first = len(self.monitor.sink.received)
+        self.prefill = len(tokens)
+        await PromptSeq("prompt", tokens).start(self.env.prompts.seqr)
+        if not wait:
+            return []
+        await self.drain()
+        return [b.data for b in self.monitor.sink.received[first:]]
+
+    async def regs(self, seq: RegSeq) -> RegSeq:
+        await seq.start(self.env.axil.seqr)
+        return seq
+
+    async def write(self, reg: str, value: int) -> int:
+        return (await self.regs(RegSeq("wr", [RegItem.write(reg, value)]))).items[0].resp
+
+    async def read(self, reg: str) -> int:
+        item = (await self.regs(RegSeq("rd", [RegItem.read(reg)]))).items[0]
+        self.sb.check(item.resp == OKAY, f"read {reg}: response {item.resp}")
+        return item.data
+
+    async def expect_reg(self, reg: str, value: int) -> None:
+        got = await self.read(reg)
+        self.sb.check(got == value, f"{reg} = {got:#x}, expected {value:#x}")
+
+    def pass_timeout_ns(self) -> float:
+        """A generous bound for one forward pass plus the longest ready-low stretch."""
+        return (self.schedule.cycles(self.cfg.seq_len - 1, True, True, 0) * 2 + 1000) * CLOCK_NS
+
+    async def drain(self) -> None:
+        """Wait until every predicted beat arrived (a bound per beat: no hang if one is lost)."""
+        while self.sb.pending and not self.sb.mismatches:
+            before = self.monitor.beats
+            self.monitor.beat_seen.clear()
+            passes = 1 + getattr(self, "prefill", 0)
+            await First(self.monitor.beat_seen.wait(), Timer(passes * self.pass_timeout_ns(), unit="ns"))
+            self.prefill = 0
+            if self.monitor.beats == before:
+                self.sb.check(False, f"timeout: {self.sb.pending} predicted beats did not arrive")
+                return
+
+    async def wait_status(self, field: str, value: int, what: str) -> None:
+        """Poll STATUS (a read every 100 cycles) until `field` == value (bounded)."""
+        f = BY_NAME["STATUS"].field(field)
+        for _ in range(int(self.pass_timeout_ns() * self.cfg.seq_len / (100 * CLOCK_NS))):
+            if (await self.read("STATUS") & f.mask) >> f.lsb == value:
+                return
+            await Timer(100 * CLOCK_NS, unit="ns")
+        self.sb.check(False, f"timeout: {what}")
+
+    async def wait_idle(self) -> None:
+        """For prompts without output: until STATUS.IDLE."""
+        await self.wait_status("IDLE", 1, "the core did not become idle")
+
+    async def new_sequence(self) -> None:
+        """CTRL.NEW_SEQ, then until STATUS.NEW_SEQ_PENDING clears (it acts at the next idle point)."""
+        await self.regs(CtrlSeq(new_seq=True))
+        await self.wait_status("NEW_SEQ_PENDING", 0, "NEW_SEQ stayed pending")
+
+    def random_prompt(self, max_len: int) -> list[int]:
+        return RandomPromptSeq("p", self.rng, self.cfg.vocab_size, max_len).tokens
+
+
+# ================================================================= tests
+@test()
+class Smoke(BaseTest):
+    """The embedded model (or any build): a short prompt, greedy, a few tokens, ID / CONFIG / SEQ_LEN."""
+
+    async def body(self) -> None:
+        await self.regs(ReadAllSeq())
+        await self.regs(ConfigSeq(budget=4))
+        tokens = list(b"It is a")[: min(7, self.cfg.seq_len - 4)]
+        await self.prompt([t % self.cfg.vocab_size for t in tokens])
+
+
+@test()
+class RandomPrompts(BaseTest):
+    """Several random sequences: random configuration (greedy / sampled), prompt, idle gaps and
+    random backpressure; each starts with NEW_SEQ."""
+
+    IDLE_PATTERN = "random"
+    READY_PATTERN = "random"
+
+    async def body(self) -> None:
+        for i in range(int(os.environ.get("ROMFORMER_UVM_ITER", 5))):
+            await self.regs(CtrlSeq(new_seq=True))
+            await self.regs(RandomConfigSeq(f"cfg{i}", self.rng, max_budget=6))
+            await self.prompt(self.random_prompt(self.cfg.seq_len // 3))
+
+
+@test()
+class MultiTurn(BaseTest):
+    """A second and third prompt continue the same sequence (position carries over)."""
+
+    IDLE_PATTERN = "random"
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=3, sample=True, inv_temp=256, top_k=8, seed=self.rng.getrandbits(32)))
+        for turn in range(3):
+            await self.prompt(self.random_prompt(4))
+            await self.expect_reg("POSITION", self.sb.chip.pos)
+
+
+@test()
+class NewSequence(BaseTest):
+    """CTRL.NEW_SEQ clears the KV position: POSITION reads 0 and the same prompt gives the same
+    tokens as a fresh start (a fresh ChipModel's prediction)."""
+
+    async def body(self) -> None:
+        prompt = self.random_prompt(5)
+        await self.regs(ConfigSeq(budget=4))
+        first = await self.prompt(prompt)
+        await self.new_sequence()
+        await self.expect_reg("POSITION", 0)
+        again = await self.prompt(prompt)
+        fresh = ChipModel(self.qm)
+        fresh.configure(budget=4)
+        want = [t for t, _ in fresh.prompt(prompt)]
+        self.sb.check(first == want and again == want, f"NEW_SEQ: first {first}, again {again}, fresh {want}")
+
+
+@test()
+class ContextFull(BaseTest):
+    """Negative: generation that reaches the end of the context ends with TLAST and sets
+    ERROR.CONTEXT_FULL; a further prompt gets a 0xFFFF beat and ERROR.CONTEXT_OVERFLOW."""
+
+    async def body(self) -> None:
+        seq = self.cfg.seq_len
+        await self.regs(ConfigSeq(budget=8))
+        out = await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(seq - 3)])
+        self.sb.check(len(out) == 4, f"expected 4 tokens up to the end of the context, got {out}")
+        await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"])
+        await self.expect_reg("POSITION", seq)
+        out = await self.prompt([1, 2])
+        self.sb.check(out == [0xFFFF], f"prompt into a full context: expected [0xFFFF], got {out}")
+        await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"] | ERROR_BITS["CONTEXT_OVERFLOW"])
+        await self.regs(ClearErrorsSeq(bits=ERROR_BITS["CONTEXT_FULL"]))
+        await self.regs(ClearErrorsSeq())
+
+
+@test()
+class ContextOverflow(BaseTest):
+    """Negative: a prompt longer than seq_len: the tokens that fit stay in the context, the rest
+    is dropped, one 0xFFFF beat with TLAST, ERROR.CONTEXT_OVERFLOW; after NEW_SEQ a prompt works."""
+
+    async def body(self) -> None:
+        seq = self.cfg.seq_len
+        await self.regs(ConfigSeq(budget=2))
+        out = await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(seq + 3)])
+        self.sb.check(out == [0xFFFF], f"overflowing prompt: expected [0xFFFF], got {out}")
+        await self.expect_reg("POSITION", seq)
+        await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_OVERFLOW"])
+        await self.regs(ClearErrorsSeq())
+        await self.regs(CtrlSeq(new_seq=True))
+        await self.prompt(self.random_prompt(4))
+
+
+@test()
+class TokenRange(BaseTest):
+    """Negative: a token id >= VOCAB in a prompt: one 0xFFFF beat with TLAST, ERROR.TOKEN_RANGE,
+    the tokens before it stay in the context; RW1C clears the flag; the next prompt works."""
+
+    IDLE_PATTERN = "random"
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=3))
+        bad = self.rng.choice([self.cfg.vocab_size, 0x7FFF, 0xFFFF])
+        out = await self.prompt([3, 4, bad, 5])
+        self.sb.check(out == [0xFFFF], f"bad token {bad}: expected [0xFFFF], got {out}")
+        await self.expect_reg("ERROR", ERROR_BITS["TOKEN_RANGE"])
+        await self.expect_reg("POSITION", 2)
+        await self.regs(ClearErrorsSeq(bits=ERROR_BITS["TOKEN_RANGE"]))
+        await self.prompt(self.random_prompt(3))
+        out = await self.prompt([bad])
+        await self.regs(ClearErrorsSeq())
+
+
+@test()
+class RegisterAccess(BaseTest):
+    """Every register read; random RW writes with strobes read back; negative: unmapped accesses
+    (SLVERR, ERROR.BAD_ADDRESS, reads 0), writes to RO registers (SLVERR, ERROR.READ_ONLY_WRITE),
+    WO reads 0; RW1C clears; the core still works afterwards."""
+
+    async def body(self) -> None:
+        await self.regs(ReadAllSeq())
+        await self.regs(RandomRwSeq("rw", self.rng, n=16))
+        bad = await self.regs(BadAccessSeq("bad", self.rng))
+        resps = [i.resp for i in bad.items]
+        self.sb.check(resps[:-1] == [SLVERR] * (len(resps) - 1) and resps[-1] == OKAY,
+                      f"bad accesses: responses {resps}")
+        await self.expect_reg("ERROR", ERROR_BITS["BAD_ADDRESS"] | ERROR_BITS["READ_ONLY_WRITE"])
+        await self.regs(ClearErrorsSeq(bits=ERROR_BITS["BAD_ADDRESS"]))
+        await self.regs(ClearErrorsSeq())
+        await self.regs(ConfigSeq(budget=2, sample=False, stop_enable=False))
+        await self.prompt(self.random_prompt(3))
+        await self.regs(ReadAllSeq())
+
+
+@test()
+class ResetMidGeneration(BaseTest):
+    """rst_n is pulled low at a random time (not clock aligned) while tokens stream out; the
+    env drops what was in flight; after reset the registers are back to reset values and a
+    prompt gives the same tokens as a fresh chip."""
+
+    READY_PATTERN = "random"
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=20))
+        prompt = self.random_prompt(4)
+        await self.prompt(prompt, wait=False)
+        while self.monitor.beats < 2:
+            self.monitor.beat_seen.clear()
+            await self.monitor.beat_seen.wait()
+        offset = self.rng.randint(1, int(self.pass_timeout_ns() / 4)) + 0.5   # ns: never on a clock edge
+        await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=offset)
+        self.logger.info(f"reset {offset:.1f} ns after beat 2; {self.monitor.beats} beats seen")
+        await self.regs(ReadAllSeq())       # reset values (RegisterModel reset too)
+        await self.expect_reg("POSITION", 0)
+        await self.regs(ConfigSeq(budget=3))
+        await self.prompt(prompt)
+
+
+@test()
+class HeavyBackpressure(BaseTest):
+    """Ready low for long random stretches, long idle gaps on the prompt: no token lost,
+    duplicated or reordered (the scoreboard compares in order, and all must arrive)."""
+
+    IDLE_PATTERN = "long"
+    READY_PATTERN = "long"
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=10, sample=True, inv_temp=320, top_k=0, seed=self.rng.getrandbits(32)))
+        await self.prompt(self.random_prompt(3))
+
+
+@test()
+class SamplingSeed(BaseTest):
+    """Top-k sampling: the same seed gives the same tokens (after NEW_SEQ), RTL equals golden."""
+
+    async def body(self) -> None:
+        seed = self.rng.getrandbits(32)
+        await self.regs(ConfigSeq(budget=6, sample=True, inv_temp=384, top_k=16, seed=seed))
+        prompt = self.random_prompt(3)
+        a = await self.prompt(prompt)
+        await self.regs(CtrlSeq(new_seq=True))
+        await self.regs(ConfigSeq(seed=seed))
+        b = await self.prompt(prompt)
+        self.sb.check(a == b, f"same seed {seed}: {a} != {b}")
+        await self.regs(CtrlSeq(new_seq=True))
+        await self.regs(ConfigSeq(seed=0, top_k=0))
+        await self.prompt(prompt)
+
+
+@test()
+class StopToken(BaseTest):
+    """STOP.ENABLE: generation ends right after the stop token (TLAST on it)."""
+
+    async def body(self) -> None:
+        prompt = self.random_prompt(3)
+        scratch = ChipModel(self.qm)
+        scratch.configure(budget=8)
+        free = [t for t, _ in scratch.prompt(prompt)]
+        stop = free[2]
+        await self.regs(ConfigSeq(budget=8, stop=stop, stop_enable=True))
+        out = await self.prompt(prompt)
+        self.sb.check(out == free[: free.index(stop) + 1], f"stop token {stop}: got {out}, free run {free}")
+
+
+@test()
+class BudgetZero(BaseTest):
+    """BUDGET 0: the prompt is only prefilled (nothing emitted); a continuation then generates."""
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=0))
+        prompt = self.random_prompt(5)
+        await self.prompt(prompt)
+        await self.wait_idle()
+        self.sb.check(self.monitor.beats == 0, f"budget 0 emitted {self.monitor.beats} beats")
+        await self.expect_reg("POSITION", len(prompt))
+        await self.expect_reg("TOKENS_OUT", 0)
+        await self.expect_reg("TOKENS_IN", len(prompt))
+        await self.regs(ConfigSeq(budget=3))
+        await self.prompt(self.random_prompt(2))
+
+
+@test()
+class Counters(BaseTest):
+    """TOKENS_IN, TOKENS_OUT, CYCLES and LAST_CYCLES against what the testbench measured and the
+    static schedule; TVALID intervals (ready always high) against Schedule.token_interval."""
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=5, sample=True, inv_temp=256, top_k=4, seed=9))
+        await self.prompt(self.random_prompt(3))
+        await self.regs(CtrlSeq(clear_counters=True))
+        await self.expect_reg("TOKENS_IN", 0)
+        await self.expect_reg("CYCLES_LO", 0)
+        prompt = self.random_prompt(4)
+        start = len(self.monitor.sink.received)
+        await self.prompt(prompt)
+        beats = self.monitor.sink.received[start:]
+        await self.expect_reg("TOKENS_IN", len(prompt))
+        await self.expect_reg("TOKENS_OUT", len(beats))
+        sampled = True
+        p_last = self.sb.chip.pos - 1
+        await self.expect_reg("LAST_CYCLES", self.schedule.cycles(p_last, True, sampled, 4))
+        predicted = sum(self.schedule.cycles(p, e, sampled, 4) for p, e in self.sb.passes)
+        lo, hi = await self.read("CYCLES_LO"), await self.read("CYCLES_HI")
+        self.sb.check(hi << 32 | lo == predicted, f"CYCLES {hi << 32 | lo} != predicted {predicted} "
+                      f"(sum of LAST_CYCLES over {len(self.sb.passes)} forward passes)")
+        first_pos = self.sb.chip.pos - len(beats) + 1
+        intervals = [round((b.time_ns - a.time_ns) / CLOCK_NS) for a, b in zip(beats, beats[1:])]
+        want = [self.schedule.token_interval(first_pos + i, True, 4) for i in range(len(intervals))]
+        self.sb.check(intervals == want, f"TVALID intervals {intervals} != schedule {want}")
+
+
+@test()
+class FaultPrediction(BaseTest):
+    """The suite can fail: the predictor flips beat 2 on purpose; passes only if the scoreboard
+    reports that mismatch."""
+
+    CORRUPT_BEAT = 2
+    EXPECT_MISMATCH = True
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=4))
+        await self.prompt(self.random_prompt(3))
+
+    def check_phase(self) -> None:
+        assert any("beat 2 " in m for m in self.sb.mismatches), f"expected a mismatch at beat 2: {self.sb.mismatches}"
+
+
+@test()
+class FaultRtlDeposit(BaseTest):
+    """The suite can fail: the core's out_data register is overwritten (Deposit, token ^ 1) for
+    beat 1 inside the RTL; passes only if the scoreboard reports that mismatch."""
+
+    EXPECT_MISMATCH = True
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=4))
+        core = self.dut.dut.u_core
+        await self.prompt(self.random_prompt(3), wait=False)
+        while self.monitor.beats < 1:
+            self.monitor.beat_seen.clear()
+            await self.monitor.beat_seen.wait()
+        await RisingEdge(core.out_valid)
+        await ReadOnly()
+        good = core.out_data.value.to_unsigned()
+        await Timer(1, unit="ns")
+        core.out_data.value = Deposit(good ^ 1)
+        self.logger.info(f"fault injected: u_core.out_data {good} -> {good ^ 1} for beat 1")
+
+    def check_phase(self) -> None:
+        assert any(m.startswith("beat 1 ") for m in self.sb.mismatches), \
+            f"expected a mismatch at beat 1: {self.sb.mismatches}"

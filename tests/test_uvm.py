@@ -1,0 +1,96 @@
+"""The pyuvm environment (tb/uvm/) on both simulators.
+
+`make test` runs FAST_TESTS (grouped per model: one simulator process per model and simulator).
+Every test of UVM_TESTS runs on its own with UVM_FULL=1, selectable by name:
+
+    UVM_FULL=1 .venv/bin/python -m pytest -q tests/test_uvm.py -k "ResetMidGeneration and verilator"
+    COCOTB_RANDOM_SEED=123 UVM_FULL=1 .venv/bin/python -m pytest -q tests/test_uvm.py -k "RandomPrompts"
+
+Waves (tb/runner.py, docs/waves.md): WAVES=1 runs a single test as run `uvm-<test>` (its own build)
+and dumps build/waves/<sim>/uvm-<test>.fst; `make waves TEST=uvm-<test> SIM=<sim>` opens it (and
+re-runs the test with waves when the dump is missing; set COCOTB_RANDOM_SEED to reproduce a seed).
+Coverage: build/coverage/<sim>/<test>.{xml,txt}.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import EMBEDDED, SHAPES
+from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from tb.runner import BUILD, SIMULATORS, check_results, waves_requested
+from tb.sim import model_build, run_top
+
+# name -> model ("embedded": models/austen_byte.bin at LANES 32; else a SHAPES entry at LANES 8)
+UVM_TESTS: dict[str, str] = {
+    "Smoke": "embedded",
+    "RandomPrompts": "gqa",
+    "MultiTurn": "gqa",
+    "NewSequence": "gqa",
+    "ContextFull": "gqa",
+    "ContextOverflow": "gqa",
+    "TokenRange": "gqa",
+    "RegisterAccess": "gqa",
+    "ResetMidGeneration": "gqa",
+    "HeavyBackpressure": "gqa",
+    "SamplingSeed": "gqa",
+    "StopToken": "gqa",
+    "BudgetZero": "gqa",
+    "Counters": "gqa",
+    "FaultPrediction": "gqa",
+    "FaultRtlDeposit": "gqa",
+}
+FAST_TESTS: tuple[str, ...] = ("Smoke", "RandomPrompts", "TokenRange", "RegisterAccess", "ResetMidGeneration",
+                               "Counters", "FaultPrediction", "FaultRtlDeposit")
+TEST_MODULE = "tb.uvm.test_romformer"
+
+
+def build_for(model: str, sim: str) -> Path:
+    """The compiled model; random shapes are written once (a rewrite would force a rebuild)."""
+    if model == "embedded":
+        return model_build(EMBEDDED, 32)
+    path = BUILD / "random_models" / f"uvm-{model}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            write_checkpoint(random_checkpoint(SHAPES[model], seed=11), path)
+    return model_build(path, 8)
+
+
+def run_uvm(sim: str, model: str, tests: list[str], name: str) -> None:
+    """One simulator process for `tests` (all on `model`) as run `name`; serialized per run name
+    (parallel workers share the simulator build of a name)."""
+    build = build_for(model, sim)
+    lock_path = BUILD / "sim_build" / sim / f".{name}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        xml = run_top(sim=sim, build=build, prompt=[1], n=1, inv_temp=0, top_k=0, seed=0,
+                      result=BUILD / "results" / sim / f"{name}.json", test_module=TEST_MODULE,
+                      testcase=tests, name=name)
+        check_results(xml)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("model", sorted({UVM_TESTS[t] for t in FAST_TESTS}))
+def test_uvm_fast(sim: str, model: str) -> None:
+    """The fast subset (make test)."""
+    run_uvm(sim, model, [t for t in FAST_TESTS if UVM_TESTS[t] == model], f"uvm-{model}")
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("name", list(UVM_TESTS))
+def test_uvm(sim: str, name: str) -> None:
+    """One test on its own (UVM_FULL=1, or WAVES=1): what the scoreboard prints to reproduce a failure."""
+    waves = waves_requested()
+    # `make waves TEST=uvm-<name>` finds the pytest test that makes that run here.
+    record = BUILD / "reports" / sim / f"uvm-{name}.node"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"tests/test_uvm.py::test_uvm[{name}-{sim}]\n")
+    if os.environ.get("UVM_FULL") != "1" and not waves:
+        pytest.skip("set UVM_FULL=1 to run every pyuvm test on its own")
+    run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}" if waves else f"uvm-{UVM_TESTS[name]}")
