@@ -55,5 +55,20 @@ lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all 
 	iverilog -g2012 -Wall -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' -s romformer_top -o /dev/null $(RTL_SOURCES)
 	@echo "lint: clean"
 
+.PHONY: waves regression
+TEST    ?=
+LAYOUT  ?=
+PNG     ?=
+SEEDS   ?= 1,2,3
+SIMS    ?= icarus,verilator
+JOBS    ?= 2
+
+waves: bootstrap ## open build/waves/SIM/TEST.fst in GTKWave with its layout (TEST=<run name>; runs the test with waves if missing; PNG=file renders headless)
+	@test -n "$(TEST)" || { echo "make waves: TEST=<run name> is required, e.g. TEST=rf_matvec_L8 or TEST=top-random-gqa (docs/waves.md)"; exit 2; }
+	$(PY) scripts/waves.py "$(TEST)" --sim $(SIM) $(if $(LAYOUT),--layout $(LAYOUT)) $(if $(PNG),--png "$(PNG)")
+
+regression: bootstrap ## every test on both simulators over SEEDS (default 1,2,3), JOBS workers; build/reports/regression.xml
+	$(PY) scripts/regression.py --seeds "$(SEEDS)" --sims "$(SIMS)" -n $(JOBS) $(if $(PYTEST_ARGS),-k "$(PYTEST_ARGS)")
+
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml

@@ -18,6 +18,13 @@ SYSTEM_TOOLS=(
   "make:make"
 )
 
+# Optional, for waves only (make waves, the GTKWave checks of tests/test_waves.py, which skip
+# without them): installed when root, named when missing, never required.
+OPTIONAL_TOOLS=(
+  "gtkwave:gtkwave"
+  "xvfb-run:xvfb"
+)
+
 missing_packages=()
 for entry in "${SYSTEM_TOOLS[@]}"; do
   tool=${entry%%:*}; pkg=${entry##*:}
@@ -39,6 +46,22 @@ if ((${#missing_packages[@]})); then
     echo "bootstrap: missing system packages: ${missing_packages[*]}" >&2
     echo "bootstrap: install them with: sudo apt-get install ${missing_packages[*]}" >&2
     exit 1
+  fi
+fi
+
+missing_optional=()
+for entry in "${OPTIONAL_TOOLS[@]}"; do
+  tool=${entry%%:*}; pkg=${entry##*:}
+  command -v "$tool" >/dev/null 2>&1 || missing_optional+=("$pkg")
+done
+if ((${#missing_optional[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing optional waves tools ${missing_optional[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_optional[@]}" >/dev/null; } ||
+      echo "bootstrap: could not install ${missing_optional[*]} (optional: only make waves needs them)" >&2
+  else
+    echo "bootstrap: optional (waves viewer): sudo apt-get install ${missing_optional[*]}" >&2
   fi
 fi
 

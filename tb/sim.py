@@ -24,6 +24,11 @@ TOP_SOURCES = ["rf_requant", "rf_rom", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf
                "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
                "romformer_top"]
 DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"
+# What the testbenches reach through VPI on Verilator: the wrapper's ports, and the core's
+# output register and sequencer state (fault injection, debugging). Everything else stays
+# private so Verilator can optimize it.
+TOP_PUBLIC = [("tb_romformer", "*"), ("rf_core", "out_valid"), ("rf_core", "out_data"), ("rf_core", "state"),
+              ("rf_core", "pos"), ("rf_core", "layer")]
 
 
 def model_build(model: Path, lanes: int) -> Path:
@@ -42,7 +47,7 @@ def model_build(model: Path, lanes: int) -> Path:
 
 def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, top_k: int, seed: int,
             result: Path, live: bool = False, waves: bool = False, test_module: str = "tb.top.test_generate",
-            testcase: str | None = None, name: str | None = None, extra_env: dict[str, str] | None = None) -> Path:
+            testcase: str = "generate", name: str | None = None, extra_env: dict[str, str] | None = None) -> Path:
     env = {"ROMFORMER_BUILD": str(build), "ROMFORMER_PROMPT": ",".join(map(str, prompt)), "ROMFORMER_N": str(n),
            "ROMFORMER_INV_TEMP": str(inv_temp), "ROMFORMER_TOP_K": str(top_k), "ROMFORMER_SEED": str(seed),
            "ROMFORMER_RESULT": str(result), "ROMFORMER_LIVE": "1" if live else "0", **(extra_env or {})}
@@ -54,7 +59,8 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
         defines["ROMFORMER_WAVES"] = f'"{wave}"'
     return run(sim=sim, toplevel="tb_romformer", sources=TOP_SOURCES + [ROOT / "tb" / "top" / "tb_romformer.v"],
                test_module=test_module, includes=[build, HDL], defines=defines,
-               name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env)
+               name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env,
+               verilator_public=TOP_PUBLIC)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,11 @@ module tb_romformer (
     initial clk = 1'b0;
     always #(HALF_PERIOD_NS) clk = ~clk;
 
+    // Waves: under cocotb, tb.runner.run dumps every run (WAVES=1, or run_top(waves=True),
+    // which passes ROMFORMER_WAVES) through the simulator's own mechanism -- cocotb's dump
+    // module on Icarus, --trace-fst on Verilator -- and consumes the ROMFORMER_WAVES define,
+    // so this block never fires there (two $dumpfile calls would clash). It remains for
+    // running the wrapper outside cocotb: iverilog -DROMFORMER_WAVES='"out.fst"' ... ; vvp ... -fst
 `ifdef ROMFORMER_WAVES
     initial begin
         $dumpfile(`ROMFORMER_WAVES);

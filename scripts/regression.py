@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""`make regression`: every pytest test, RTL ones on both simulators, over several seeds.
+
+    python scripts/regression.py [--seeds 1,2,3] [--sims icarus,verilator] [-n 2] [-k EXPR] [PATHS...]
+
+Tests are discovered by pytest collection (tests/ by default: Python model tests, RTL unit
+tests, the top level, pyuvm tests -- whatever is there). A test whose node id carries a
+simulator parameter ([...-icarus] / [verilator-...]) is an RTL run: it runs once per seed,
+with COCOTB_RANDOM_SEED=<seed> in the environment, which tb.runner.run passes on to the
+simulator process (cocotb seeds Python's `random` from it and logs "Seeding Python random
+module with <seed>"). Tests without a simulator parameter do not depend on the cocotb seed
+and run once, with the first seed.
+
+Each seed is one pytest session (pytest-xdist, -n workers) writing JUnit XML to
+build/reports/regression/seed-<seed>.xml; they are merged into build/reports/regression.xml
+(one <testsuite> per seed, each <testcase> with properties seed and simulator). Prints a
+table (test, simulator, seed, result, time), a reproduce command for every failure, and the
+coverage summary if build/coverage/ holds reports. Exit status 1 on any failure or error.
+
+Reproduce any run:  COCOTB_RANDOM_SEED=<seed> make test PYTEST_ARGS="-p no:xdist '<node id>'"
+(add WAVES=1 for waves; docs/waves.md).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+REPORTS = BUILD / "reports"
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+SIMS = ("icarus", "verilator")
+SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
+
+
+def sim_of(node: str) -> str | None:
+    m = SIM_RE.search(node.split("::", 1)[-1])
+    return m.group(1) if m else None
+
+
+def collect(paths: list[str], k: str | None) -> list[str]:
+    cmd = [PY, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *paths] + (["-k", k] if k else [])
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    nodes = [line.strip() for line in p.stdout.splitlines() if "::" in line and not line.startswith(" ")]
+    if p.returncode not in (0, 5) or not nodes:
+        sys.exit(f"regression: test collection failed (exit {p.returncode}):\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
+    return nodes
+
+
+def node_of(case: ET.Element) -> str:
+    """JUnit classname 'tests.test_x' + name 'test_y[p]' -> 'tests/test_x.py::test_y[p]'."""
+    cls = case.get("classname", "")
+    parts = cls.split(".")
+    # classname is module path, possibly followed by a class name (capitalised)
+    mod = [p for p in parts if not p[:1].isupper()]
+    klass = [p for p in parts if p[:1].isupper()]
+    return "/".join(mod) + ".py::" + "::".join(klass + [case.get("name", "")])
+
+
+def outcome(case: ET.Element) -> str:
+    for tag, word in (("failure", "FAIL"), ("error", "ERROR"), ("skipped", "SKIP")):
+        if case.find(tag) is not None:
+            return word
+    return "PASS"
+
+
+def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[Path, int, float]:
+    xml = REPORTS / "regression" / f"seed-{seed}.xml"
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    xml.unlink(missing_ok=True)
+    listfile = xml.with_suffix(".nodes")
+    listfile.write_text("\n".join(nodes) + "\n")
+    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "-o", "junit_family=xunit2",
+           *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
+    # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset).
+    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1"}
+    print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.monotonic() - t0
+    (xml.with_suffix(".log")).write_text(p.stdout)
+    tail = [line for line in p.stdout.splitlines() if line.strip()][-1:] or ["(no output)"]
+    print(f"regression: seed {seed}: {tail[0]}  ({wall:.0f} s, log {xml.with_suffix('.log').relative_to(ROOT)})",
+          flush=True)
+    return xml, p.returncode, wall
+
+
+def merge(results: list[tuple[int, Path]], out: Path) -> list[dict]:
+    rows: list[dict] = []
+    suites = ET.Element("testsuites", name="romformer regression")
+    for seed, xml in results:
+        if not xml.exists():
+            rows.append({"node": f"<pytest session, seed {seed}>", "sim": "-", "seed": seed, "result": "ERROR",
+                         "time": 0.0})
+            continue
+        tree = ET.parse(xml).getroot()
+        suite = ET.SubElement(suites, "testsuite", name=f"regression seed {seed}")
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        total = 0.0
+        for case in tree.iter("testcase"):
+            node, result = node_of(case), outcome(case)
+            sim = sim_of(node) or "-"
+            props = case.find("properties")
+            if props is None:
+                props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="seed", value=str(seed))
+            ET.SubElement(props, "property", name="simulator", value=sim)
+            case.set("name", f"{case.get('name')} [seed {seed}]")
+            suite.append(case)
+            t = float(case.get("time", 0) or 0)
+            total += t
+            counts["tests"] += 1
+            counts["failures"] += result == "FAIL"
+            counts["errors"] += result == "ERROR"
+            counts["skipped"] += result == "SKIP"
+            rows.append({"node": node, "sim": sim, "seed": seed, "result": result, "time": t})
+        for key, val in counts.items():
+            suite.set(key, str(val))
+        suite.set("time", f"{total:.3f}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ET.indent(suites)
+    ET.ElementTree(suites).write(out, encoding="utf-8", xml_declaration=True)
+    return rows
+
+
+def table(rows: list[dict]) -> None:
+    width = max([len(r["node"]) for r in rows] + [4])
+    print(f"\n{'test':<{width}}  {'simulator':<9}  {'seed':>4}  {'result':<6}  {'time':>8}")
+    print(f"{'-' * width}  {'-' * 9}  {'-' * 4}  {'-' * 6}  {'-' * 8}")
+    for r in sorted(rows, key=lambda r: (r["node"], r["seed"])):
+        print(f"{r['node']:<{width}}  {r['sim']:<9}  {r['seed']:>4}  {r['result']:<6}  {r['time']:>7.1f}s")
+
+
+COV_LINE = re.compile(r"^(\s*)(\S+) : .*coverage=(\d+), size=(\d+)")
+
+
+def coverage_summary() -> None:
+    """Aggregate whatever build/coverage/ holds: for cocotb-coverage text reports, the covered/size
+    of every item down to two levels; other .txt files in full (60 lines); .xml files whose
+    .txt twin was not summarised, with their root attributes."""
+    cov = BUILD / "coverage"
+    files = sorted(p for p in cov.rglob("*") if p.suffix in (".txt", ".xml")) if cov.is_dir() else []
+    if not files:
+        print("\ncoverage: no reports in build/coverage/")
+        return
+    print(f"\ncoverage (build/coverage/, {len(files)} files):")
+    summarised = set()
+    for f in files:
+        rel = f.relative_to(ROOT)
+        if f.suffix == ".txt":
+            lines = f.read_text(errors="replace").splitlines()
+            items = [m for m in map(COV_LINE.match, lines) if m and len(m.group(1)) <= 3]
+            if items:
+                summarised.add(f.with_suffix(""))
+                parts = [f"{m.group(2)} {m.group(3)}/{m.group(4)}"
+                         f" ({100 * int(m.group(3)) / max(1, int(m.group(4))):.0f}%)" for m in items]
+                print(f"  {rel}: " + "; ".join(parts))
+            else:
+                print(f"--- {rel}")
+                print("\n".join(lines[:60]) + (f"\n... ({len(lines) - 60} more lines)" if len(lines) > 60 else ""))
+        elif f.with_suffix("") not in summarised:
+            try:
+                root = ET.parse(f).getroot()
+                attrs = " ".join(f"{k}={v}" for k, v in root.attrib.items()
+                                 if any(s in k for s in ("rate", "cover", "valid", "total", "hits", "size")))
+                print(f"  {rel}: <{root.tag}> {attrs}")
+            except ET.ParseError as e:
+                print(f"  {rel}: unreadable ({e})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", default=os.environ.get("SEEDS") or "1,2,3",
+                   help="comma-separated seeds, or a count N for seeds 1..N (default 1,2,3; env SEEDS)")
+    p.add_argument("--sims", default=os.environ.get("SIMS") or ",".join(SIMS), help="simulators (default both)")
+    p.add_argument("-n", "--jobs", type=int, default=int(os.environ.get("JOBS") or 2), help="pytest-xdist workers")
+    p.add_argument("-k", dest="k", default=os.environ.get("K") or None, help="pytest -k filter")
+    p.add_argument("paths", nargs="*", default=["tests"])
+    args = p.parse_args(argv)
+
+    seeds = ([int(s) for s in args.seeds.split(",") if s.strip()] if "," in args.seeds or not args.seeds.isdigit()
+             or int(args.seeds) > 20 else list(range(1, int(args.seeds) + 1)))
+    sims = {s.strip() for s in args.sims.split(",") if s.strip()}
+    if bad := sims - set(SIMS):
+        p.error(f"unknown simulator(s) {sorted(bad)}")
+    nodes = collect(args.paths, args.k)
+    rtl = [n for n in nodes if sim_of(n) in sims]
+    other = [n for n in nodes if sim_of(n) is None]
+    print(f"regression: {len(rtl)} simulator runs ({', '.join(sorted(sims))}) x seeds {seeds}, "
+          f"{len(other)} other tests once (seed {seeds[0]})")
+
+    t0 = time.monotonic()
+    results, codes = [], []
+    for i, seed in enumerate(seeds):
+        todo = rtl + (other if i == 0 else [])
+        if not todo:
+            continue
+        xml, code, _ = run_seed(seed, todo, args.jobs, [])
+        results.append((seed, xml))
+        codes.append(code)
+    out = REPORTS / "regression.xml"
+    rows = merge(results, out)
+    table(rows)
+    bad_rows = [r for r in rows if r["result"] in ("FAIL", "ERROR")]
+    n = {k: sum(r["result"] == k for r in rows) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
+    print(f"\nregression: {len(rows)} runs: {n['PASS']} passed, {n['FAIL']} failed, {n['ERROR']} errors, "
+          f"{n['SKIP']} skipped in {time.monotonic() - t0:.0f} s; JUnit XML {out.relative_to(ROOT)}")
+    if bad_rows:
+        print("\nreproduce (add WAVES=1 for waves, then make waves TEST=<run name>; docs/waves.md):")
+        for r in bad_rows:
+            print(f"  COCOTB_RANDOM_SEED={r['seed']} make test PYTEST_ARGS=\"-p no:xdist '{r['node']}'\"")
+    coverage_summary()
+    ok = not bad_rows and all(c in (0, 5) for c in codes) and rows
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
