@@ -13,6 +13,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.golden import attention
 from sim_models.schedule import PIPELINE
@@ -52,21 +53,8 @@ def unpack(word: int, n: int) -> np.ndarray:
 
 async def reset(t: Dut) -> None:
     d = t.dut
-    d.rst_n.value = 0
-    d.kv_we.value = 0
-    d.kv_layer.value = 0
-    d.kv_pos.value = 0
-    d.k_row.value = 0
-    d.v_row.value = 0
-    d.start.value = 0
-    d.layer.value = 0
-    d.pos.value = 0
-    d.q_flat.value = 0
-    d.att_mult.value = 0
-    d.att_shift.value = 0
-    for _ in range(3):
-        await RisingEdge(d.clk)
-    d.rst_n.value = 1
+    await hold_reset(d, ("kv_we", "kv_layer", "kv_pos", "k_row", "v_row", "start", "layer", "pos", "q_flat",
+                         "att_mult", "att_shift"))
     await RisingEdge(d.clk)
 
 

@@ -13,6 +13,7 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, SLVERR, RegisterModel
 
@@ -44,16 +45,9 @@ class Bench:
     async def reset(self) -> None:
         d = self.dut
         cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
-        for sig in ("awvalid", "wvalid", "bready", "arvalid", "rready", "awaddr", "araddr", "wdata", "wstrb",
-                    "awprot", "arprot"):
-            getattr(d, "s_axil_" + sig).value = 0
-        d.err_set.value = 0
-        for port, _ in HW_PORTS.values():
-            getattr(d, port).value = 0
-        d.rst_n.value = 0
-        for _ in range(3):
-            await RisingEdge(d.clk)
-        d.rst_n.value = 1
+        bus = ("awvalid", "wvalid", "bready", "arvalid", "rready", "awaddr", "araddr", "wdata", "wstrb", "awprot",
+               "arprot")
+        await hold_reset(d, [f"s_axil_{sig}" for sig in bus] + ["err_set"] + [p for p, _ in HW_PORTS.values()])
         self.model.reset()
         cocotb.start_soon(self.pulse_monitor())
 

@@ -11,17 +11,12 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
+from tb.unit.common import hold_reset
 
 
 async def reset(dut) -> None:
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.s_valid.value = 0
-    dut.s_data.value = 0
-    dut.m_ready.value = 0
-    dut.rst_n.value = 0
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst_n.value = 1
+    await hold_reset(dut, ("s_valid", "s_data", "m_ready"))
 
 
 async def stream(dut, rng: random.Random, n: int, p_valid: float, p_ready: float) -> int:

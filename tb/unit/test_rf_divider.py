@@ -7,6 +7,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.intops import reciprocal
 
@@ -14,12 +15,7 @@ DIV_CYCLES = 17  # start sampled at edge 0 -> done high in cycle 17
 
 
 async def reset(dut) -> None:
-    dut.start.value = 0
-    dut.p.value = 0
-    dut.rst_n.value = 0
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst_n.value = 1
+    await hold_reset(dut, ("start", "p"))
     await RisingEdge(dut.clk)
 
 

@@ -18,6 +18,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.golden import matvec
 from sim_models.intops import requant
@@ -89,17 +90,7 @@ class Bench:
     async def setup(self) -> None:
         d = self.dut
         Clock(d.clk, 10, unit="ns").start()
-        d.rst_n.value = 0
-        d.start.value = 0
-        d.cfg_base.value = 0
-        d.cfg_rows.value = 0
-        d.cfg_wpr.value = 0
-        d.cfg_rq_base.value = 0
-        d.cfg_out16.value = 0
-        d.act_flat.value = 0
-        for _ in range(3):
-            await RisingEdge(d.clk)
-        d.rst_n.value = 1
+        await hold_reset(d, ("start", "cfg_base", "cfg_rows", "cfg_wpr", "cfg_rq_base", "cfg_out16", "act_flat"))
         await self.tick()
 
     async def tick(self, **drive: int) -> bool:

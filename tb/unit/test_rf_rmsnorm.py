@@ -16,6 +16,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.compiler import read_lanes
 from sim_models.golden import rmsnorm
@@ -113,14 +114,7 @@ def stimuli(cfg: Cfg, rng: np.random.Generator) -> list[np.ndarray]:
 
 
 async def reset(dut) -> None:
-    dut.rst_n.value = 0
-    dut.start.value = 0
-    dut.norm_idx.value = 0
-    dut.nshift.value = 0
-    dut.x_flat.value = 0
-    for _ in range(3):
-        await RisingEdge(dut.clk)
-    dut.rst_n.value = 1
+    await hold_reset(dut, ("start", "norm_idx", "nshift", "x_flat"))
     await RisingEdge(dut.clk)
 
 

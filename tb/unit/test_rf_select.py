@@ -15,6 +15,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from tb.unit.common import hold_reset
 
 from sim_models.sampler import Sampler, effective_top_k
 from sim_models.tables import exp2_table
@@ -45,16 +46,7 @@ class Bench:
         d = self.dut
         cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
         self.idle_inputs()
-        d.seed.value = 0
-        d.mode_sample.value = 0
-        d.inv_temp.value = 0
-        d.top_k.value = 0
-        d.l_index.value = 0
-        d.l_value.value = 0
-        d.rst_n.value = 0
-        for _ in range(3):
-            await RisingEdge(d.clk)
-        d.rst_n.value = 1
+        await hold_reset(d, ("seed", "mode_sample", "inv_temp", "top_k", "l_index", "l_value"))
         self.ref.seed(0)   # reset state == seed 0
 
     async def seed_between(self) -> None:
