@@ -145,7 +145,8 @@ def coverage_summary() -> None:
     of every item down to two levels; other .txt files in full (60 lines); .xml files whose
     .txt twin was not summarised, with their root attributes."""
     cov = BUILD / "coverage"
-    files = sorted(p for p in cov.rglob("*") if p.suffix in (".txt", ".xml")) if cov.is_dir() else []
+    files = sorted(p for p in cov.rglob("*") if p.suffix in (".txt", ".xml") and not p.name.startswith("merged"))\
+        if cov.is_dir() else []
     if not files:
         print("\ncoverage: no reports in build/coverage/")
         return
@@ -172,6 +173,35 @@ def coverage_summary() -> None:
                 print(f"  {rel}: <{root.tag}> {attrs}")
             except ET.ParseError as e:
                 print(f"  {rel}: unreadable ({e})")
+    merged_summary(files)
+
+
+def merged_summary(files: list[Path]) -> None:
+    """Merge the cocotb-coverage XML reports of each simulator (reports of the same model, i.e. the
+    same number of bins, merge together) and print the merged coverage per group of points."""
+    import logging
+
+    from cocotb_coverage.coverage import merge_coverage
+
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for f in files:
+        if f.suffix != ".xml":
+            continue
+        try:
+            size = ET.parse(f).getroot().get("size", "?")
+        except ET.ParseError:
+            continue
+        groups.setdefault((f.parent.name, size), []).append(f)
+    quiet = logging.getLogger("coverage-merge").info
+    print("\ncoverage merged over tests (per simulator and model):")
+    for (sim, size), group in sorted(groups.items()):
+        out = group[0].parent / f"merged-{size}.xml"
+        merge_coverage(quiet, str(out), *map(str, group))
+        top = ET.parse(out).getroot()
+        items = [top] + [child for node in top for child in node]
+        parts = [f"{e.tag} {e.get('coverage')}/{e.get('size')} ({float(e.get('cover_percentage', 0)):.0f}%)"
+                 for e in items if e.get("size")]
+        print(f"  {sim}, {len(group)} tests, {size} bins -> {out.relative_to(ROOT)}: " + "; ".join(parts))
 
 
 def main(argv: list[str] | None = None) -> int:
