@@ -93,8 +93,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for _ in range(n):
             tok = int(np.argmax(gm.forward([tok])[-1]))
         best = max(best, n / (time.perf_counter() - start))
-    print(json.dumps({"checkpoint": str(args.checkpoint), "params": qm.cfg.n_params() if hasattr(qm.cfg, "n_params") else None,
-                      "tokens": n, "golden_tokens_per_s": round(best, 1)}))
+    print(json.dumps({"checkpoint": str(args.checkpoint), "params": qm.cfg.n_params(), "tokens": n,
+                      "golden_tokens_per_s": round(best, 1)}))
     return 0
 
 
