@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_model, quantize_checkpoint  # noqa: E402
 from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate  # noqa: E402

@@ -38,3 +38,18 @@ def shape(request) -> tuple[str, Config]:
 def needs_external() -> None:
     if not EXTERNAL.exists():
         pytest.skip(f"external checkpoint {EXTERNAL} is absent (it lives in ../shared/models)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every pyuvm test on its own (tests/test_uvm.py::test_uvm) belongs to `make regression`
+    (UVM_FULL=1) and to waves runs (WAVES=1); `make test` runs the fast subset instead."""
+    import os
+
+    from tb.runner import waves_requested
+
+    if os.environ.get("UVM_FULL") == "1" or waves_requested():
+        return
+    individual = [it for it in items if it.nodeid.startswith("tests/test_uvm.py::test_uvm[")]
+    if individual:
+        config.hook.pytest_deselected(items=individual)
+        items[:] = [it for it in items if it not in individual]
