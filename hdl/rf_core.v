@@ -181,6 +181,51 @@ module rf_core (
     reg  [8*LANES-1:0]  act_word;
     wire                mv_done;
 
+    // Where each phase's matrix lives (the ROM layout of sim_models/compiler.py): first weight
+    // word, rows, words per row, first requant entry, output width.
+    reg                 mv_is_phase;
+    reg  [W_AB-1:0]     mv_cfg_base;
+    reg  [15:0]         mv_cfg_rows;
+    reg  [7:0]          mv_cfg_wpr;
+    reg  [RQ_AB-1:0]    mv_cfg_rq;
+    reg                 mv_cfg_out16;
+    wire [W_AB-1:0]     layer_word = W_AB'(layer) * W_AB'(LAYER_WORDS);
+    wire [RQ_AB-1:0]    layer_row  = RQ_AB'(layer) * RQ_AB'(LAYER_ROWS);
+    always @(*) begin
+        mv_is_phase = 1'b1;
+        mv_cfg_base = layer_word;
+        mv_cfg_rows = DIM[15:0];
+        mv_cfg_wpr = WORDS_DIM[7:0];
+        mv_cfg_rq = layer_row;
+        mv_cfg_out16 = 1'b0;
+        case (state)
+            S_QKV: mv_cfg_rows = QKV_ROWS[15:0];
+            S_WO: begin
+                mv_cfg_base = layer_word + W_AB'(OFF_WO);
+                mv_cfg_rq = layer_row + RQ_AB'(ROW_WO);
+                mv_cfg_out16 = 1'b1;
+            end
+            S_W13: begin
+                mv_cfg_base = layer_word + W_AB'(OFF_W13);
+                mv_cfg_rows = 16'd2 * HIDDEN[15:0];
+                mv_cfg_rq = layer_row + RQ_AB'(ROW_W13);
+            end
+            S_W2: begin
+                mv_cfg_base = layer_word + W_AB'(OFF_W2);
+                mv_cfg_wpr = WORDS_HIDDEN[7:0];
+                mv_cfg_rq = layer_row + RQ_AB'(ROW_W2);
+                mv_cfg_out16 = 1'b1;
+            end
+            S_CLS: begin
+                mv_cfg_base = W_AB'(CLS_BASE);
+                mv_cfg_rows = VOCAB[15:0];
+                mv_cfg_rq = RQ_AB'(CLS_ROW_BASE);
+                mv_cfg_out16 = 1'b1;
+            end
+            default: mv_is_phase = 1'b0;
+        endcase
+    end
+
     always @(*) begin
         act_word = {8*LANES{1'b0}};
         case (state)
@@ -325,6 +370,14 @@ module rf_core (
             sel_finish <= 1'b0;
             err_set <= 3'd0;
 
+            if (entry && mv_is_phase) begin
+                mv_start <= 1'b1;
+                mv_base <= mv_cfg_base;
+                mv_rows <= mv_cfg_rows;
+                mv_wpr <= mv_cfg_wpr;
+                mv_rq_base <= mv_cfg_rq;
+                mv_out16 <= mv_cfg_out16;
+            end
             if (ctrl_new_seq) st_new_seq_pending <= 1'b1;
             if (ctrl_clear_counters) begin
                 cnt_cycles <= 64'd0;
@@ -404,14 +457,6 @@ module rf_core (
                 end
 
                 S_QKV: begin
-                    if (entry) begin
-                        mv_start <= 1'b1;
-                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS);
-                        mv_rows <= QKV_ROWS[15:0];
-                        mv_wpr <= WORDS_DIM[7:0];
-                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS);
-                        mv_out16 <= 1'b0;
-                    end
                     // The RoPE table address always points at the pair being assembled: pair 0 at
                     // entry, the next pair after each odd row, so the registered ROM data is
                     // ready when the odd row arrives.
@@ -454,14 +499,6 @@ module rf_core (
                 end
 
                 S_WO: begin
-                    if (entry) begin
-                        mv_start <= 1'b1;
-                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_WO);
-                        mv_rows <= DIM[15:0];
-                        mv_wpr <= WORDS_DIM[7:0];
-                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_WO);
-                        mv_out16 <= 1'b1;
-                    end
                     if (y_valid) x_res[16*y_row +: 16] <= res_sat;
                     if (mv_done) begin
                         state <= S_NORM_FFN;
@@ -484,14 +521,6 @@ module rf_core (
                 end
 
                 S_W13: begin
-                    if (entry) begin
-                        mv_start <= 1'b1;
-                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_W13);
-                        mv_rows <= 16'd2 * HIDDEN[15:0];
-                        mv_wpr <= WORDS_DIM[7:0];
-                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_W13);
-                        mv_out16 <= 1'b0;
-                    end
                     if (y_valid) begin
                         if (!y_row[0])
                             silu_addr <= silu_next;
@@ -505,14 +534,6 @@ module rf_core (
                 end
 
                 S_W2: begin
-                    if (entry) begin
-                        mv_start <= 1'b1;
-                        mv_base <= W_AB'(layer) * W_AB'(LAYER_WORDS) + W_AB'(OFF_W2);
-                        mv_rows <= DIM[15:0];
-                        mv_wpr <= WORDS_HIDDEN[7:0];
-                        mv_rq_base <= RQ_AB'(layer) * RQ_AB'(LAYER_ROWS) + RQ_AB'(ROW_W2);
-                        mv_out16 <= 1'b1;
-                    end
                     if (y_valid) x_res[16*y_row +: 16] <= res_sat;
                     if (mv_done) begin
                         entry <= 1'b1;
@@ -542,15 +563,7 @@ module rf_core (
                 end
 
                 S_CLS: begin
-                    if (entry) begin
-                        mv_start <= 1'b1;
-                        sel_start <= 1'b1;
-                        mv_base <= W_AB'(CLS_BASE);
-                        mv_rows <= VOCAB[15:0];
-                        mv_wpr <= WORDS_DIM[7:0];
-                        mv_rq_base <= RQ_AB'(CLS_ROW_BASE);
-                        mv_out16 <= 1'b1;
-                    end
+                    if (entry) sel_start <= 1'b1;
                     if (mv_done) begin
                         sel_finish <= 1'b1;
                         state <= S_SELECT;
