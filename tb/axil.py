@@ -1,80 +1,52 @@
-"""A small AXI4-Lite master for cocotb 2.x (one transaction at a time, optional delays)."""
+"""Register access through cocotbext-axi's AxiLiteMaster (active-low reset), one 32-bit
+register per access, every wait bounded.
+
+`RegisterBus.write(addr, data, strb)` takes a contiguous byte-strobe mask (what a byte /
+half-word / word store produces; AxiLiteMaster derives WSTRB from the address offset and the
+length); `read(addr)` returns (data, resp). Sparse strobes are exercised at the block level
+(tb/unit/test_rf_axil_regs.py, on cocotbext-axi's channel drivers).
+"""
 from __future__ import annotations
 
-import random
-
-from cocotb.handle import HierarchyObject
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import with_timeout
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 OKAY, SLVERR = 0, 2
+DEFAULT_TIMEOUT_NS = 20_000.0     # an access takes a few cycles; the register file never stalls longer
 
 
-class AxiLiteMaster:
-    """Drives s_axil_* of `dut`. `write` and `read` return the response code (and data)."""
+def contiguous_strobes() -> list[int]:
+    """Every non-empty contiguous 4-bit byte mask: 0x1, 0x3, 0x7, 0xF, 0x2, ..."""
+    return [((1 << n) - 1) << lo for lo in range(4) for n in range(1, 5 - lo)]
 
-    def __init__(self, dut: HierarchyObject, clk, prefix: str = "s_axil", rng: random.Random | None = None,
-                 max_delay: int = 0) -> None:
-        self.dut, self.clk, self.rng, self.max_delay = dut, clk, rng or random.Random(0), max_delay
-        self.sig = {name: getattr(dut, f"{prefix}_{name}") for name in (
-            "awaddr", "awprot", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid",
-            "bready", "araddr", "arprot", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")}
-        for name in ("awvalid", "wvalid", "bready", "arvalid", "rready", "awaddr", "wdata", "araddr",
-                     "awprot", "arprot"):
-            self.sig[name].value = 0
-        self.sig["wstrb"].value = 0xF
 
-    async def _delay(self) -> None:
-        for _ in range(self.rng.randint(0, self.max_delay) if self.max_delay else 0):
-            await RisingEdge(self.clk)
+def strobe_span(strb: int) -> tuple[int, int]:
+    """(first byte, number of bytes) of a contiguous non-empty strobe mask."""
+    if strb not in contiguous_strobes():
+        raise ValueError(f"AxiLiteMaster writes contiguous bytes only; strobe {strb:#x} is not")
+    lo = (strb & -strb).bit_length() - 1
+    return lo, bin(strb).count("1")
 
-    async def _handshake(self, valid: str, ready: str) -> None:
-        """valid is high; return after the edge at which ready was also high."""
-        while True:
-            await ReadOnly()
-            done = int(self.sig[ready].value) == 1
-            await RisingEdge(self.clk)
-            if done:
-                self.sig[valid].value = 0
-                return
+
+class RegisterBus:
+    def __init__(self, dut: object, clk: object, rst_n: object, prefix: str = "s_axil",
+                 timeout_ns: float = DEFAULT_TIMEOUT_NS) -> None:
+        self.master = AxiLiteMaster(AxiLiteBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False)
+        self.timeout_ns = timeout_ns
+
+    async def _bounded(self, coro, what: str):
+        try:
+            return await with_timeout(coro, self.timeout_ns, "ns")
+        except TimeoutError as e:
+            raise AssertionError(f"timeout after {self.timeout_ns:.0f} ns: no AXI4-Lite response to {what}") from e
 
     async def write(self, addr: int, data: int, strb: int = 0xF) -> int:
-        await self._delay()
-        s = self.sig
-        s["awaddr"].value, s["awvalid"].value = addr, 1
-        s["wdata"].value, s["wstrb"].value, s["wvalid"].value = data & 0xFFFFFFFF, strb, 1
-        aw_done = w_done = False
-        while not (aw_done and w_done):
-            await ReadOnly()
-            aw_now = not aw_done and int(s["awready"].value) == 1
-            w_now = not w_done and int(s["wready"].value) == 1
-            await RisingEdge(self.clk)
-            if aw_now:
-                s["awvalid"].value, aw_done = 0, True
-            if w_now:
-                s["wvalid"].value, w_done = 0, True
-        await self._delay()
-        s["bready"].value = 1
-        while True:
-            await ReadOnly()
-            if int(s["bvalid"].value) == 1:
-                resp = int(s["bresp"].value)
-                await RisingEdge(self.clk)
-                s["bready"].value = 0
-                return resp
-            await RisingEdge(self.clk)
+        lo, n = strobe_span(strb)
+        word = (addr & ~3) + lo
+        payload = ((data & 0xFFFFFFFF) >> (8 * lo)).to_bytes(4, "little")[:n]
+        resp = await self._bounded(self.master.write(word, payload), f"write {addr:#x}")
+        return int(resp.resp)
 
     async def read(self, addr: int) -> tuple[int, int]:
-        await self._delay()
-        s = self.sig
-        s["araddr"].value, s["arvalid"].value = addr, 1
-        await self._handshake("arvalid", "arready")
-        await self._delay()
-        s["rready"].value = 1
-        while True:
-            await ReadOnly()
-            if int(s["rvalid"].value) == 1:
-                data, resp = int(s["rdata"].value), int(s["rresp"].value)
-                await RisingEdge(self.clk)
-                s["rready"].value = 0
-                return data, resp
-            await RisingEdge(self.clk)
+        resp = await self._bounded(self.master.read(addr & ~3, 4), f"read {addr:#x}")
+        return int.from_bytes(resp.data, "little"), int(resp.resp)

@@ -66,7 +66,7 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tb.sim", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sim", default="icarus", choices=SIMULATORS)
+    p.add_argument("--sim", default="verilator", choices=SIMULATORS)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--prompt", help="prompt text (byte-level models)")

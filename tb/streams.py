@@ -1,25 +1,25 @@
-"""AXI4-Stream token source and sink that wake per handshake, not per clock.
+"""AXI4-Stream drivers of the chip: cocotbext-axi's AxiStreamSource / AxiStreamSink (16-bit
+token beats, byte_size=16, active-low reset), plus seeded pacing.
 
-Waiting for ready (source) or valid (sink) uses the signal's own edge as the
-trigger, so a core that takes thousands of cycles per token costs Python a
-handful of wake-ups per token. Backpressure and idle gaps are optional and
-come from seeded generators.
+Pacing never runs a per-clock generator (cocotbext-axi's pause generators wake Python every
+cycle): `Pacer` watches the bus and sets the BFM's `pause` flag once per beat -- idle gaps
+before each prompt beat (source), ready-low stretches before each accepted token (sink),
+each one timer. What was transferred is observed by the passive monitors (tb/monitors.py),
+never taken from here.
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
-from cocotb.triggers import Event, ReadOnly, RisingEdge, Timer
-from cocotb.utils import get_sim_time
+import cocotb
+from cocotb.triggers import First, ReadOnly, RisingEdge, Timer, with_timeout
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
+from tb.handshake import value_of
 
-@dataclass
-class Beat:
-    data: int
-    last: bool
-    time_ns: float
+CLOCK_NS = 10.0
+TOKEN_BITS = 16
 
 
 def idle_none() -> Iterator[int]:
@@ -38,118 +38,83 @@ def idle_long(rng: random.Random, p_stall: float = 0.3, lo: int = 50, hi: int = 
         yield rng.randint(lo, hi) if rng.random() < p_stall else 0
 
 
-class TokenSource:
-    def __init__(self, clk, tdata, tvalid, tready, tlast, gaps: Iterator[int] | None = None) -> None:
-        self.clk, self.tdata, self.tvalid, self.tready, self.tlast = clk, tdata, tvalid, tready, tlast
-        self.gaps = gaps or idle_none()
-        self.sent: list[Beat] = []
-        tvalid.value = 0
-        tlast.value = 0
-        tdata.value = 0
+class Pacer:
+    """Holds a BFM paused for `next(cycles)` cycles before each beat: from the previous
+    handshake (source: idle gap) or from valid rising (sink: ready low). One wake-up per
+    change of the bus, a single Timer per stretch."""
 
-    async def send(self, tokens: list[int], last: bool = True) -> None:
-        """Send a prompt; TLAST on its final token (unless last=False)."""
-        for i, tok in enumerate(tokens):
-            for _ in range(next(self.gaps)):
-                await RisingEdge(self.clk)
-            self.tdata.value = tok & 0xFFFF
-            self.tlast.value = int(last and i == len(tokens) - 1)
-            self.tvalid.value = 1
-            while True:
-                await ReadOnly()
-                if int(self.tready.value) == 1:
-                    await RisingEdge(self.clk)           # the handshake happens at this edge
-                    break
-                await RisingEdge(self.tready)
-            self.sent.append(Beat(tok, bool(int(self.tlast.value)), get_sim_time("ns")))
-            self.tvalid.value = 0
-            self.tlast.value = 0
+    def __init__(self, bfm: AxiStreamSource | AxiStreamSink, cycles: Iterator[int], is_sink: bool,
+                 clock_ns: float = CLOCK_NS) -> None:
+        self.bfm, self.cycles, self.is_sink, self.clock_ns = bfm, cycles, is_sink, clock_ns
+        bus = bfm.bus
+        self.clk, self.valid, self.ready = bfm.clock, bus.tvalid, bus.tready
+        self.bfm.pause = True
+        self.task = cocotb.start_soon(self._run())
 
+    async def _hold(self, n: int) -> None:
+        """Called just after a rising edge: release the pause so the BFM acts at the edge n cycles on."""
+        if n > 0:
+            await Timer((n - 0.5) * self.clock_ns, unit="ns")
+        self.bfm.pause = False
 
-@dataclass
-class TokenSink:
-    clk: object
-    tdata: object
-    tvalid: object
-    tready: object
-    tlast: object
-    ready_pattern: Callable[[], bool] | None = None   # None: always ready
-    received: list[Beat] = field(default_factory=list)
-    on_beat: Callable[[Beat], None] | None = None
-    stalls: Iterator[int] | None = None               # cycles of ready low before each beat (one wake per stall)
-    period_ns: float = 10.0                           # clock period, for stalls
-
-    def __post_init__(self) -> None:
-        self.tready.value = 1 if self.ready_pattern is None and self.stalls is None else 0
-        self._last_seen = Event()
-        self._beat_seen = Event()
-        self._consumed = 0
-        self._next = 0
-
-    async def run(self) -> None:
-        """Forever: accept beats (with backpressure if a pattern is given)."""
+    async def _run(self) -> None:
+        if not self.is_sink:                              # the first prompt beat's gap
+            await RisingEdge(self.clk)
+            await self._hold(next(self.cycles))
         while True:
             await ReadOnly()
-            if int(self.tvalid.value) != 1:
-                await RisingEdge(self.tvalid)
-                continue
-            if self.stalls is not None:
-                await self._stalled_beat(next(self.stalls))
-                continue
-            if self.ready_pattern is None:
-                beat = Beat(int(self.tdata.value), bool(int(self.tlast.value)), get_sim_time("ns"))
+            valid, ready = value_of(self.valid), value_of(self.ready)
+            if valid == 1 and ready == 1:                 # a handshake at the next edge
+                self.bfm.pause = True
                 await RisingEdge(self.clk)
-                self._take(beat)
+                if not self.is_sink:
+                    await self._hold(next(self.cycles))
                 continue
-            # Backpressure: decide ready for this cycle, hold data until accepted.
-            await RisingEdge(self.clk)
-            ready = self.ready_pattern()
-            self.tready.value = int(ready)
-            await ReadOnly()
-            if ready and int(self.tvalid.value) == 1:
-                beat = Beat(int(self.tdata.value), bool(int(self.tlast.value)), get_sim_time("ns"))
+            if self.is_sink and valid == 1 and self.bfm.pause:
                 await RisingEdge(self.clk)
-                self.tready.value = 0
-                self._take(beat)
+                await self._hold(next(self.cycles))
+                continue
+            await First(self.valid.value_change, self.ready.value_change)
 
-    async def _stalled_beat(self, stall: int) -> None:
-        """TVALID is high: keep TREADY low for `stall` cycles (a single timer), then accept one beat."""
-        await RisingEdge(self.clk)
-        if stall > 1:
-            await Timer((stall - 1.5) * self.period_ns, unit="ns")
-            await RisingEdge(self.clk)
-        self.tready.value = 1
-        await ReadOnly()
-        if int(self.tvalid.value) != 1:              # withdrawn only by a reset
-            await RisingEdge(self.clk)
-            self.tready.value = 0
+    def stop(self) -> None:
+        self.task.cancel()
+        self.bfm.pause = False
+
+
+def axis_bus(dut: object, prefix: str) -> AxiStreamBus:
+    return AxiStreamBus.from_prefix(dut, prefix)
+
+
+class PromptSource:
+    """Prompts on s_axis (TLAST on the last token), optionally with idle gaps."""
+
+    def __init__(self, dut: object, clk: object, rst_n: object, gaps: Iterator[int] | None = None,
+                 prefix: str = "s_axis") -> None:
+        self.bfm = AxiStreamSource(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
+        self.pacer = Pacer(self.bfm, gaps, is_sink=False) if gaps is not None else None
+
+    async def send(self, tokens: list[int], timeout_ns: float | None = None, what: str = "prompt") -> None:
+        """Queue one prompt and wait until its last beat left (bounded by timeout_ns)."""
+        await self.bfm.send(AxiStreamFrame([t & 0xFFFF for t in tokens]))
+        if timeout_ns is None:
+            await self.bfm.wait()
             return
-        beat = Beat(int(self.tdata.value), bool(int(self.tlast.value)), get_sim_time("ns"))
-        await RisingEdge(self.clk)
-        self.tready.value = 0
-        self._take(beat)
+        try:
+            await with_timeout(self.bfm.wait(), timeout_ns, "ns")
+        except TimeoutError as e:     # cocotb's SimTimeoutError is a TimeoutError
+            raise AssertionError(f"timeout after {timeout_ns:.0f} ns: the core did not accept the {what} "
+                                 f"({len(tokens)} tokens; s_axis_tready stayed low)") from e
 
-    def _take(self, beat: Beat) -> None:
-        self.received.append(beat)
-        if self.on_beat:
-            self.on_beat(beat)
-        self._beat_seen.set()
-        if beat.last:
-            self._last_seen.set()
+    def flush(self) -> None:
+        """Drop what is queued (after a reset)."""
+        self.bfm.clear()
 
-    async def next_beat(self) -> Beat:
-        """The next beat not yet returned by next_beat (waits for it)."""
-        while self._next >= len(self.received):
-            self._beat_seen.clear()
-            await self._beat_seen.wait()
-        self._next += 1
-        return self.received[self._next - 1]
 
-    async def response(self) -> list[Beat]:
-        """The beats of the next response: up to and including the next TLAST beat."""
-        while not any(b.last for b in self.received[self._consumed:]):
-            self._last_seen.clear()
-            await self._last_seen.wait()
-        end = next(i for i in range(self._consumed, len(self.received)) if self.received[i].last) + 1
-        beats, self._consumed = self.received[self._consumed:end], end
-        return beats
+class TokenSink:
+    """Accepts generated tokens on m_axis; `stalls` gives ready-low cycles before each beat
+    (None: always ready). Beats are read from the output monitor, not from here."""
+
+    def __init__(self, dut: object, clk: object, rst_n: object, stalls: Iterator[int] | None = None,
+                 prefix: str = "m_axis") -> None:
+        self.bfm = AxiStreamSink(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
+        self.pacer = Pacer(self.bfm, stalls, is_sink=True) if stalls is not None else None

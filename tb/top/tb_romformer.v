@@ -1,5 +1,8 @@
-// Simulation wrapper: romformer_top plus a free-running clock in HDL, so the Python
-// testbench wakes per token (stream handshakes), never per clock edge.
+// Simulation wrapper: romformer_top under one stable root scope (tb_romformer.dut.*) for
+// waves layouts and fault injection. The clock is an input, driven by cocotb's Clock
+// (implemented in the simulator, no Python per edge): every signal the testbench drives
+// changes at a cocotb-visible edge, so any cocotb bus model that samples at RisingEdge
+// (cocotbext-axi) sees the pre-edge values on both Icarus and Verilator.
 `timescale 1ns / 1ps
 `default_nettype none
 
@@ -32,12 +35,8 @@ module tb_romformer (
     output wire [1:0]  s_axil_rresp,
     output wire        s_axil_rvalid,
     input  wire        s_axil_rready,
-    output reg         clk
+    input  wire        clk
 );
-    localparam real HALF_PERIOD_NS = 5.0;   // 100 MHz simulated; cycles are what we report
-
-    initial clk = 1'b0;
-    always #(HALF_PERIOD_NS) clk = ~clk;
 
     // Waves: under cocotb, tb.runner.run dumps every run (WAVES=1, or run_top(waves=True),
     // which passes ROMFORMER_WAVES) through the simulator's own mechanism -- cocotb's dump

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import cocotb
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, Timer, with_timeout
 from cocotb.utils import get_sim_time
 
 from sim_models.compiler import load_build
@@ -22,10 +22,9 @@ from sim_models.corpus import decode_bytes
 from sim_models.generate import int_generate
 from sim_models.regmap import BY_NAME as REG
 from sim_models.schedule import Schedule
-from tb.axil import OKAY, AxiLiteMaster
-from tb.streams import TokenSink, TokenSource
-
-CLOCK_NS = 10.0
+from tb.axil import OKAY, RegisterBus
+from tb.streams import PromptSource, TokenSink
+from tb.top.harness import CLOCK_NS, Harness
 
 
 def env_int(name: str, default: int) -> int:
@@ -33,15 +32,16 @@ def env_int(name: str, default: int) -> int:
 
 
 class TopTB:
-    """One romformer_top behind tb_romformer (HDL clock): streams, register bus, golden model."""
+    """romformer_top (in tb_romformer, clocked by cocotb's Clock): cocotbext-axi drivers,
+    passive monitors and protocol checkers (Harness), the golden model and the schedule."""
 
     def __init__(self, dut) -> None:
         self.dut = dut
         self.clk = dut.clk
-        self.source = TokenSource(dut.clk, dut.s_axis_tdata, dut.s_axis_tvalid, dut.s_axis_tready,
-                                  dut.s_axis_tlast)
-        self.sink = TokenSink(dut.clk, dut.m_axis_tdata, dut.m_axis_tvalid, dut.m_axis_tready, dut.m_axis_tlast)
-        self.regs = AxiLiteMaster(dut, dut.clk)
+        self.h = Harness(dut).start()
+        self.source = PromptSource(dut, dut.clk, dut.rst_n)
+        self.sink = TokenSink(dut, dut.clk, dut.rst_n)
+        self.regs = RegisterBus(dut, dut.clk, dut.rst_n)
         self.build = Path(os.environ["ROMFORMER_BUILD"])
         self.qm = load_build(self.build)
         manifest = json.loads((self.build / "manifest.json").read_text())
@@ -51,8 +51,11 @@ class TopTB:
         self.dut.rst_n.value = 0
         await ClockCycles(self.clk, 4)
         self.dut.rst_n.value = 1
-        await RisingEdge(self.clk)
-        cocotb.start_soon(self.sink.run())
+        await ClockCycles(self.clk, 1)
+
+    def pass_ns(self, pos: int, sampled: bool, top_k: int) -> float:
+        """A bound for one forward pass at pos: twice the schedule's prediction plus slack."""
+        return (2 * self.schedule.cycles(min(pos, self.qm.cfg.seq_len - 1), True, sampled, top_k) + 200) * CLOCK_NS
 
     async def write(self, name: str, value: int) -> None:
         resp = await self.regs.write(REG[name].offset, value)
@@ -62,6 +65,15 @@ class TopTB:
         value, resp = await self.regs.read(REG[name].offset)
         assert resp == OKAY, f"read {name}: response {resp}"
         return value
+
+    async def next_beat(self, n: int, timeout_ns: float, what: str):
+        """The n-th output beat (0-based) seen by the output monitor, bounded."""
+        try:
+            await with_timeout(self.h.out.wait_beats(n + 1), timeout_ns, "ns")
+        except TimeoutError as e:
+            raise AssertionError(f"timeout after {timeout_ns:.0f} ns waiting for {what} (output beat {n}): "
+                                 f"the core is silent; {len(self.h.out.beats)} beats seen") from e
+        return self.h.out.beats[n]
 
 
 @cocotb.test()
@@ -89,31 +101,37 @@ async def generate(dut) -> None:
             sys.stdout.write(text)
             sys.stdout.flush()
 
-    tb.sink.on_beat = show
+    tb.h.out.listeners.append(show)
     if live:
         sys.stdout.write("\n" + (decode_bytes(prompt) if byte_model else " ".join(map(str, prompt)) + " | "))
     wall0 = time.perf_counter()
-    cocotb.start_soon(tb.source.send(prompt))
+    wake0 = tb.h.wakeups()
+    sampled = inv_temp > 0
+    prefill_ns = sum(tb.pass_ns(p, sampled, top_k) for p in range(len(prompt)))
+    cocotb.start_soon(tb.source.send(prompt, timeout_ns=prefill_ns))
     beats, forward_cycles = [], []
     while not beats or not beats[-1].last:
-        beats.append(await tb.sink.next_beat())
+        pos = len(prompt) - 1 + len(beats)
+        wait_ns = tb.pass_ns(pos, sampled, top_k) + (prefill_ns if not beats else 0)
+        beats.append(await tb.next_beat(len(beats), wait_ns, f"token {len(beats)} (position {pos})"))
         # The next forward pass takes thousands of cycles; this read takes a few, so
         # LAST_CYCLES still holds the pass that produced this token.
         forward_cycles.append(await tb.read("LAST_CYCLES"))
         if len(beats) > len(golden) + 1:
             break
     wall = time.perf_counter() - wall0
+    wakeups = tb.h.wakeups() - wake0
+    tb.h.finish()
     if live:
         sys.stdout.write("\n")
 
     tokens = [b.data for b in beats]
     positions = [len(prompt) - 1 + i for i in range(len(tokens))]
-    sampled = inv_temp > 0
     predicted = [tb.schedule.cycles(p, emit=True, sampled=sampled, top_k=top_k) for p in positions]
     # Seen from outside (ready always high): TVALID to TVALID of consecutive tokens.
     intervals = [round((b.time_ns - a.time_ns) / CLOCK_NS) for a, b in zip(beats, beats[1:])]
     predicted_intervals = [tb.schedule.token_interval(p, sampled=sampled, top_k=top_k) for p in positions[1:]]
-    total_cycles = round((beats[-1].time_ns - tb.source.sent[0].time_ns) / CLOCK_NS)
+    total_cycles = round((beats[-1].time_ns - tb.h.inp.beats[0].time_ns) / CLOCK_NS)
     result = {
         "model": tb.build.name, "simulator": cocotb.SIM_NAME, "lanes": tb.schedule.lanes,
         "prompt_tokens": prompt, "generated_tokens": tokens, "golden_tokens": golden,
@@ -124,6 +142,7 @@ async def generate(dut) -> None:
         "utilization": [round(tb.schedule.ideal_cycles() / c, 4) for c in forward_cycles],
         "wall_seconds": round(wall, 3), "sim_cycles_per_second": round(total_cycles / wall, 1) if wall else None,
         "inv_temp": inv_temp, "top_k": top_k, "seed": seed,
+        "monitor_wakeups": wakeups, "monitor_wakeups_per_token": round(wakeups / max(1, len(tokens)), 1),
     }
     cocotb.log.info("forward cycles: RTL %s predicted %s; intervals %s predicted %s",
                     forward_cycles, predicted, intervals, predicted_intervals)
@@ -148,12 +167,12 @@ async def free_run(dut) -> None:
     await tb.write("BUDGET", env_int("ROMFORMER_N", 16))
     wall0 = time.perf_counter()
     t0 = get_sim_time("ns")
-    await tb.source.send(prompt)
+    await tb.source.send(prompt, timeout_ns=sum(tb.pass_ns(p, False, 0) for p in range(len(prompt))))
     await Timer(int(os.environ["ROMFORMER_FREE_RUN_NS"]), unit="ns")
     wall = time.perf_counter() - wall0
     cycles = round((get_sim_time("ns") - t0) / CLOCK_NS)
     if os.environ.get("ROMFORMER_RESULT"):
         Path(os.environ["ROMFORMER_RESULT"]).write_text(json.dumps(
             {"simulator": cocotb.SIM_NAME, "cycles": cycles, "wall_seconds": round(wall, 3),
-             "sim_cycles_per_second": round(cycles / wall, 1), "tokens_seen": len(tb.sink.received)}) + "\n")
-    assert tb.sink.received, "free run: the core emitted nothing"
+             "sim_cycles_per_second": round(cycles / wall, 1), "tokens_seen": len(tb.h.out.beats)}) + "\n")
+    assert tb.h.out.beats, "free run: the core emitted nothing"

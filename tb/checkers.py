@@ -1,0 +1,128 @@
+"""Protocol checkers: AXI4-Stream and AXI4-Lite rules on observed samples and handshakes.
+
+The rules are plain Python state machines fed with `Sample`s / `Handshake`s (tb/handshake.py),
+so a test can feed them a synthetic bad trace (tests/test_checkers.py) and the same code runs
+attached to every top-level simulation (`attach_stream_checker`, `attach_axil_checker`).
+Every violation names its check; `CHECKS` lists them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from tb.handshake import Handshake, HandshakeTap, Sample
+
+
+@dataclass(frozen=True)
+class Violation:
+    check: str          # e.g. "axis.valid_dropped"
+    channel: str
+    time_ns: float
+    detail: str
+
+    def __str__(self) -> str:
+        return f"PROTOCOL {self.check} on {self.channel} at {self.time_ns} ns: {self.detail}"
+
+
+Report = Callable[[Violation], None]
+
+
+class HandshakeRules:
+    """valid/ready rules of one channel: valid never X/Z outside reset; once valid is high
+    without ready, valid stays high and the payload stays stable until the handshake."""
+
+    CHECKS = ("valid_x", "valid_dropped", "payload_changed")
+
+    def __init__(self, kind: str, channel: str, report: Report) -> None:
+        self.kind, self.channel, self.report = kind, channel, report
+        self.stalled: tuple[int | None, ...] | None = None
+
+    def _fail(self, check: str, s: Sample, detail: str) -> None:
+        self.report(Violation(f"{self.kind}.{check}", self.channel, s.time_ns, detail))
+
+    def step(self, s: Sample) -> None:
+        if s.in_reset:
+            self.stalled = None
+            return
+        if s.valid is None:
+            self._fail("valid_x", s, "VALID is X/Z")
+        if self.stalled is not None:
+            if s.valid != 1:
+                self._fail("valid_dropped", s, "VALID fell before READY")
+            elif s.payload != self.stalled:
+                self._fail("payload_changed", s, f"payload {self.stalled} -> {s.payload} while stalled")
+        self.stalled = s.payload if s.valid == 1 and s.ready != 1 else None
+
+
+class AxiLiteResponses:
+    """AXI4-Lite transaction rules: exactly one B per (AW, W) pair and one R per AR, never a
+    response without its request; RESP legal (OKAY or SLVERR: the register map's two)."""
+
+    CHECKS = ("b_without_request", "r_without_request", "resp_illegal", "request_unanswered")
+    LEGAL_RESP = (0, 2)
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.counts = dict.fromkeys(("aw", "w", "b", "ar", "r"), 0)
+
+    def reset(self) -> None:
+        self.counts = dict.fromkeys(self.counts, 0)
+
+    def handshake(self, channel: str, hs: Handshake) -> None:
+        c = self.counts
+        c[channel] += 1
+        if channel == "b" and c["b"] > min(c["aw"], c["w"]):
+            self.report(Violation("axil.b_without_request", "b", hs.time_ns,
+                                  f"B #{c['b']} after {c['aw']} AW and {c['w']} W"))
+        if channel == "r" and c["r"] > c["ar"]:
+            self.report(Violation("axil.r_without_request", "r", hs.time_ns, f"R #{c['r']} after {c['ar']} AR"))
+        if channel in ("b", "r"):
+            resp = hs.payload.get(f"{channel}resp")
+            if resp not in self.LEGAL_RESP:
+                self.report(Violation("axil.resp_illegal", channel, hs.time_ns, f"{channel.upper()}RESP {resp}"))
+
+    def final(self, time_ns: float) -> None:
+        """At the end of a test: every request answered (one response per request)."""
+        c = self.counts
+        if min(c["aw"], c["w"]) != c["b"] or c["ar"] != c["r"]:
+            self.report(Violation("axil.request_unanswered", "b/r", time_ns,
+                                  f"AW {c['aw']} W {c['w']} B {c['b']} AR {c['ar']} R {c['r']}"))
+
+
+CHECKS: tuple[str, ...] = tuple(f"{k}.{c}" for k in ("axis", "axil") for c in HandshakeRules.CHECKS) + tuple(
+    f"axil.{c}" for c in AxiLiteResponses.CHECKS)
+
+
+@dataclass
+class ProtocolLog:
+    """Collects violations; `strict` raises at the first one (the default in benches)."""
+    violations: list[Violation] = field(default_factory=list)
+    listeners: list[Report] = field(default_factory=list)
+
+    def __call__(self, v: Violation) -> None:
+        self.violations.append(v)
+        for f in self.listeners:
+            f(v)
+
+    def names(self) -> set[str]:
+        return {v.check for v in self.violations}
+
+
+def attach_stream_checker(tap: HandshakeTap, report: Report) -> HandshakeRules:
+    rules = HandshakeRules("axis", tap.name, report)
+    tap.sample_listeners.append(rules.step)
+    return rules
+
+
+def attach_axil_checker(taps: dict[str, HandshakeTap], report: Report) -> AxiLiteResponses:
+    resp = AxiLiteResponses(report)
+    for ch, tap in taps.items():
+        tap.sample_listeners.append(HandshakeRules("axil", tap.name, report).step)
+        tap.handshake_listeners.append(lambda hs, ch=ch: resp.handshake(ch, hs))
+    next(iter(taps.values())).reset_listeners.append(resp.reset)
+    return resp
+
+
+def feed(rules: HandshakeRules, samples: Iterable[Sample]) -> None:
+    for s in samples:
+        rules.step(s)
