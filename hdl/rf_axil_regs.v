@@ -13,7 +13,8 @@
 // return 0) and for a write to an RO register (sets ERROR.READ_ONLY_WRITE).
 // Address bits [1:0] are ignored. RW registers honour wstrb; WO (CTRL) reads as 0.
 // ERROR is sticky, write-1-to-clear; a set (err_set or the bus) in the same cycle
-// as a clear wins. CYCLES_HI is the live high word (no snapshot).
+// as a clear wins. A CYCLES_LO read snapshots cnt_cycles[63:32]; CYCLES_HI returns that
+// snapshot, so a LO-then-HI pair is never torn by a carry between the two reads.
 // Pulses (ctrl_new_seq, ctrl_clear_counters, cfg_seed_load) are one cycle long,
 // the cycle after the write executes; cfg_seed carries the new value in that cycle.
 `default_nettype none
@@ -78,6 +79,9 @@ module rf_axil_regs #(
     reg e_token_range, e_ctx_overflow, e_ctx_full, e_bad_addr, e_ro_write;
     wire err_any = e_token_range | e_ctx_overflow | e_ctx_full | e_bad_addr | e_ro_write;
 
+    // ------------------------------------------------------------------ CYCLES snapshot
+    reg [31:0] cycles_hi_snap;   // cnt_cycles[63:32] as of the last CYCLES_LO read
+
     // ------------------------------------------------------------------ register values
     reg [31:0] v_id, v_config, v_ctrl, v_status, v_budget, v_sampling, v_inv_temp, v_top_k, v_seed, v_stop,
                v_position, v_error, v_cycles_lo, v_cycles_hi, v_tokens_in, v_tokens_out, v_last_cycles,
@@ -111,7 +115,7 @@ module rf_axil_regs #(
         v_error[RF_ERROR_BAD_ADDRESS_MSB:RF_ERROR_BAD_ADDRESS_LSB]           = e_bad_addr;
         v_error[RF_ERROR_READ_ONLY_WRITE_MSB:RF_ERROR_READ_ONLY_WRITE_LSB]   = e_ro_write;
         v_cycles_lo[RF_CYCLES_LO_VALUE_MSB:RF_CYCLES_LO_VALUE_LSB]       = cnt_cycles[31:0];
-        v_cycles_hi[RF_CYCLES_HI_VALUE_MSB:RF_CYCLES_HI_VALUE_LSB]       = cnt_cycles[63:32];
+        v_cycles_hi[RF_CYCLES_HI_VALUE_MSB:RF_CYCLES_HI_VALUE_LSB]       = cycles_hi_snap;
         v_tokens_in[RF_TOKENS_IN_VALUE_MSB:RF_TOKENS_IN_VALUE_LSB]       = cnt_tokens_in;
         v_tokens_out[RF_TOKENS_OUT_VALUE_MSB:RF_TOKENS_OUT_VALUE_LSB]    = cnt_tokens_out;
         v_last_cycles[RF_LAST_CYCLES_VALUE_MSB:RF_LAST_CYCLES_VALUE_LSB] = cnt_last_cycles;
@@ -149,6 +153,13 @@ module rf_axil_regs #(
             RF_SEQ_LEN_ADDR:     rd_val = v_seq_len;
             default:             rd_hit = 1'b0;
         endcase
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n)
+            cycles_hi_snap <= 32'd0;
+        else if (rd_fire && ar_word == RF_CYCLES_LO_ADDR)
+            cycles_hi_snap <= cnt_cycles[63:32];
     end
 
     always @(posedge clk) begin

@@ -101,7 +101,7 @@ localparam [31:0] RF_CYCLES_LO_ADDR = 32'h00000030;
 localparam integer RF_CYCLES_LO_VALUE_LSB = 0;
 localparam integer RF_CYCLES_LO_VALUE_MSB = 31;
 
-// CYCLES_HI (RO): Busy-cycle counter, bits [63:32] (live value).
+// CYCLES_HI (RO): Busy-cycle counter, bits [63:32], as of the last CYCLES_LO read (read LO first: the pair is never torn).
 localparam [31:0] RF_CYCLES_HI_ADDR = 32'h00000034;
 localparam integer RF_CYCLES_HI_VALUE_LSB = 0;
 localparam integer RF_CYCLES_HI_VALUE_MSB = 31;

@@ -130,7 +130,7 @@ REGISTERS: tuple[Register, ...] = (
               F("READ_ONLY_WRITE", 4, 4, "write to a read-only register"))),
     Register("CYCLES_LO", 0x030, RO, None, "Busy-cycle counter, bits [31:0]: cycles spent in forward passes (the sum of every LAST_CYCLES).",
              (F("VALUE", 31, 0, "cycles [31:0]"),)),
-    Register("CYCLES_HI", 0x034, RO, None, "Busy-cycle counter, bits [63:32] (live value).",
+    Register("CYCLES_HI", 0x034, RO, None, "Busy-cycle counter, bits [63:32], as of the last CYCLES_LO read (read LO first: the pair is never torn).",
              (F("VALUE", 31, 0, "cycles [63:32]"),)),
     Register("TOKENS_IN", 0x038, RO, None, "Prompt tokens consumed.",
              (F("VALUE", 31, 0, "count"),)),
@@ -171,6 +171,7 @@ class RegisterModel:
         self.stored = {r.name: r.reset for r in REGISTERS if r.access in (RW, RW1C)}
         self.hw = dict(self.HW_DEFAULTS)
         self.pulses: list[str] = []
+        self.cycles_hi_snapshot = 0     # cycles[63:32] latched by a CYCLES_LO read
 
     # -- core side
     def set_errors(self, bits: int) -> None:
@@ -193,8 +194,9 @@ class RegisterModel:
                      ERROR=int(self.stored["ERROR"] != 0), NEW_SEQ_PENDING=hw["new_seq_pending"])
         elif n == "CYCLES_LO":
             v = hw["cycles"] & 0xFFFFFFFF
+            self.cycles_hi_snapshot = hw["cycles"] >> 32
         elif n == "CYCLES_HI":
-            v = hw["cycles"] >> 32
+            v = self.cycles_hi_snapshot
         elif n == "SEQ_LEN":
             v = p["seq_len"]
         elif reg.access == WO:

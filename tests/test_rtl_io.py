@@ -22,3 +22,11 @@ def test_io_unit(sim: str, unit: str) -> None:
     toplevel, sources, params = UNITS[unit]
     check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module="tb.unit.test_" + toplevel,
                       parameters=params, includes=[HDL], name=unit))
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_cycles_hi_snapshot(sim: str) -> None:
+    """CYCLES_HI is the high word latched by the last CYCLES_LO read (a LO/HI pair is never torn)."""
+    toplevel, sources, params = UNITS["rf_axil_regs"]
+    check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module="tb.unit.test_rf_axil_counters",
+                      parameters=params, includes=[HDL], name="rf_axil_counters"))
