@@ -1,7 +1,8 @@
 """Agents of the romformer environment: prompt stream in, token stream out, AXI4-Lite, reset.
 
-Every agent wraps the project's bus models (tb/streams.py, tb/axil.py), so Python wakes
-per handshake, never per clock (the clock lives in tb/top/tb_romformer.v).
+Drivers are cocotbext-axi bus models (tb/streams.py, tb/axil.py) paced by seeded generators.
+Monitors are passive (tb/monitors.py, sampling after ReadOnly) and are the only source of
+transactions for the scoreboard and the coverage. The clock is cocotb's Clock (tb/top/harness.py).
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
 from pyuvm import ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer
 
-from tb.axil import AxiLiteMaster
-from tb.streams import Beat, TokenSink, TokenSource, idle_long, idle_none, idle_random
-from tb.uvm.items import OutBeat, PromptItem, RegItem
+from tb.axil import RegisterBus
+from tb.monitors import RegTxn, StreamBeat
+from tb.streams import PromptSource, TokenSink, idle_long, idle_none, idle_random
+from tb.top.harness import CLOCK_NS, Harness
+from tb.uvm.items import PromptItem, RegItem
 
-CLOCK_NS = 10.0
 IDLE_PATTERNS = ("none", "random", "long")
 READY_PATTERNS = ("none", "random", "long")
 
@@ -73,77 +75,109 @@ class ResetDriver(uvm_component):
 
 # ------------------------------------------------------------------ input stream
 class PromptDriver(uvm_driver):
-    """Sends each PromptItem with idle gaps between tokens; a reset aborts the prompt in flight."""
+    """Sends each PromptItem (cocotbext-axi AxiStreamSource, idle gaps); a reset aborts it.
+    The item's `timeout_ns` bounds the wait for the core to accept the prompt."""
 
     def build_phase(self) -> None:
         self.dut = ConfigDB().get(self, "", "DUT")
         self.pattern = str(cfg_get(self, "IDLE_PATTERN", "none"))
         seed = int(cfg_get(self, "SEED", 0))
-        self.ap = uvm_analysis_port("ap", self)
         d = self.dut
-        self.source = TokenSource(d.clk, d.s_axis_tdata, d.s_axis_tvalid, d.s_axis_tready, d.s_axis_tlast,
-                                  gaps=gap_generator(self.pattern, random.Random(seed ^ 0x1D1E)))
+        gaps = None if self.pattern == "none" else gap_generator(self.pattern, random.Random(seed ^ 0x1D1E))
+        self.source = PromptSource(d, d.clk, d.rst_n, gaps=gaps)
         self.reset_seen = Event()
 
     def connect_phase(self) -> None:
         rst: ResetDriver = ConfigDB().get(self, "", "RESET")
-        rst.subscribe(lambda asserted: self.reset_seen.set() if asserted else None)
+        rst.subscribe(self._on_reset)
+
+    def _on_reset(self, asserted: bool) -> None:
+        if asserted:
+            self.source.flush()
+            self.reset_seen.set()
 
     async def run_phase(self) -> None:
         while True:
             item: PromptItem = await self.seq_item_port.get_next_item()
-            self.ap.write(item)           # the predictor sees the prompt before the chip answers it
             self.reset_seen.clear()
-            task = cocotb.start_soon(self.source.send(item.tokens))
+            task = cocotb.start_soon(self.source.send(item.tokens, item.timeout_ns, f"prompt {item}"))
             await First(task.complete, self.reset_seen.wait())
             if not task.done():
                 task.cancel()
                 item.aborted = True
-                self.source.tvalid.value = 0
-                self.source.tlast.value = 0
+            else:
+                task.result()           # re-raise a timeout: the core never took the prompt
             self.seq_item_port.item_done()
+
+
+class InputMonitor(uvm_monitor):
+    """Passive: every s_axis beat; publishes an observed prompt (PromptItem) at each TLAST."""
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)             # PromptItem as observed
+        self.beat_ap = uvm_analysis_port("beat_ap", self)   # every StreamBeat
+        self.harness: Harness = ConfigDB().get(self, "", "HARNESS")
+        self.current: list[StreamBeat] = []
+        self.harness.inp.listeners.append(self._on_beat)
+        self.harness.inp.tap.reset_listeners.append(self.current.clear)
+
+    def _on_beat(self, beat: StreamBeat) -> None:
+        self.beat_ap.write(beat)
+        self.current.append(beat)
+        if beat.last:
+            item = PromptItem("observed", [b.data for b in self.current])
+            item.beats = list(self.current)
+            self.current.clear()
+            self.ap.write(item)
 
 
 class PromptAgent(uvm_agent):
     def build_phase(self) -> None:
         self.seqr = uvm_sequencer("seqr", self)
         self.driver = PromptDriver("driver", self)
+        self.monitor = InputMonitor("monitor", self)
 
     def connect_phase(self) -> None:
         self.driver.seq_item_port.connect(self.seqr.seq_item_export)
-        self.ap = self.driver.ap
+        self.ap = self.monitor.ap
 
 
 # ------------------------------------------------------------------ output stream
-class TokenMonitor(uvm_monitor):
-    """Accepts generated tokens with a ready pattern (none / random / long low stretches) and
-    publishes every beat at its handshake."""
+class TokenResponder(uvm_component):
+    """Active side of the output stream: cocotbext-axi AxiStreamSink with a ready pattern
+    (none / random / long low stretches before each beat)."""
 
     def build_phase(self) -> None:
-        self.dut = ConfigDB().get(self, "", "DUT")
+        d = ConfigDB().get(self, "", "DUT")
         self.pattern = str(cfg_get(self, "READY_PATTERN", "none"))
         seed = int(cfg_get(self, "SEED", 0))
-        self.ap = uvm_analysis_port("ap", self)
-        d = self.dut
         stalls = None if self.pattern == "none" else gap_generator(self.pattern, random.Random(seed ^ 0x0BEA7))
-        self.sink = TokenSink(d.clk, d.m_axis_tdata, d.m_axis_tvalid, d.m_axis_tready, d.m_axis_tlast,
-                              stalls=stalls, period_ns=CLOCK_NS)
-        self.sink.on_beat = self._publish
-        self.beats = 0
+        self.sink = TokenSink(d, d.clk, d.rst_n, stalls=stalls)
+
+
+class TokenMonitor(uvm_monitor):
+    """Passive: publishes every m_axis beat at its handshake (StreamBeat); `beats` counts them."""
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+        self.harness: Harness = ConfigDB().get(self, "", "HARNESS")
         self.beat_seen = Event()
+        self.received: list[StreamBeat] = []
+        self.harness.out.listeners.append(self._publish)
 
-    def _publish(self, beat: Beat) -> None:
-        self.beats += 1
-        self.ap.write(OutBeat(beat.data, beat.last, beat.time_ns))
+    @property
+    def beats(self) -> int:
+        return len(self.received)
+
+    def _publish(self, beat: StreamBeat) -> None:
+        self.received.append(beat)
+        self.ap.write(beat)
         self.beat_seen.set()
-
-    async def run_phase(self) -> None:
-        await ConfigDB().get(self, "", "RESET").released.wait()    # outputs are X before the first reset
-        await self.sink.run()
 
 
 class TokenAgent(uvm_agent):
     def build_phase(self) -> None:
+        self.responder = TokenResponder("responder", self)
         self.monitor = TokenMonitor("monitor", self)
 
     def connect_phase(self) -> None:
@@ -152,30 +186,41 @@ class TokenAgent(uvm_agent):
 
 # ------------------------------------------------------------------ AXI4-Lite
 class AxiLiteDriver(uvm_driver):
-    """Runs RegItems on tb/axil.py's master (random delays from a seeded generator)."""
+    """Runs RegItems on cocotbext-axi's AxiLiteMaster (tb/axil.py). The item gets the response
+    for the sequence's own flow; the scoreboard uses the monitor's RegTxn."""
 
     def build_phase(self) -> None:
-        self.dut = ConfigDB().get(self, "", "DUT")
-        seed = int(cfg_get(self, "SEED", 0))
-        self.master = AxiLiteMaster(self.dut, self.dut.clk, rng=random.Random(seed ^ 0xA1), max_delay=2)
-        self.ap = uvm_analysis_port("ap", self)
+        d = ConfigDB().get(self, "", "DUT")
+        self.bus = RegisterBus(d, d.clk, d.rst_n)
 
     async def run_phase(self) -> None:
         while True:
             item: RegItem = await self.seq_item_port.get_next_item()
             if item.op == "write":
-                item.resp = await self.master.write(item.addr, item.data, item.strb)
+                item.resp = await self.bus.write(item.addr, item.data, item.strb)
             else:
-                item.data, item.resp = await self.master.read(item.addr)
-            self.ap.write(item)
+                item.data, item.resp = await self.bus.read(item.addr)
             self.seq_item_port.item_done()
+
+
+class AxiLiteMonitorComp(uvm_monitor):
+    """Passive: every completed AXI4-Lite access (RegTxn) from the pins."""
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+        harness: Harness = ConfigDB().get(self, "", "HARNESS")
+        harness.regs.listeners.append(self.ap.write)
 
 
 class AxiLiteAgent(uvm_agent):
     def build_phase(self) -> None:
         self.seqr = uvm_sequencer("seqr", self)
         self.driver = AxiLiteDriver("driver", self)
+        self.monitor = AxiLiteMonitorComp("monitor", self)
 
     def connect_phase(self) -> None:
         self.driver.seq_item_port.connect(self.seqr.seq_item_export)
-        self.ap = self.driver.ap
+        self.ap = self.monitor.ap
+
+
+__all__ = ["IDLE_PATTERNS", "READY_PATTERNS", "RegTxn", "StreamBeat", "cfg_get"]

@@ -1,5 +1,7 @@
-"""Functional coverage (cocotb-coverage 2.0): prompt lengths, positions, token values,
-idle / backpressure patterns, sampling modes, register accesses, error cases.
+"""Functional coverage (cocotb-coverage 2.0) of what the DUT did, sampled from the passive
+monitors: prompt lengths and input idle gaps (input monitor), output stalls, token values and
+TLAST (output monitor), positions and sampling modes of beats that matched the prediction
+(comparator), register accesses and responses (AXI4-Lite monitor), error cases.
 
 Bins depend on the model (seq_len, vocab), so the cover points are made in build_phase;
 each test starts from an empty database and exports build/coverage/<sim>/<test>.{xml,txt}.
@@ -14,12 +16,21 @@ from pyuvm import ConfigDB, uvm_component, uvm_subscriber
 
 from sim_models.regmap import REGISTERS
 from tb.runner import BUILD
-from tb.uvm.agents import IDLE_PATTERNS, READY_PATTERNS, cfg_get
-from tb.uvm.items import CheckedBeat, PromptItem, RegItem
+from tb.monitors import RegTxn, StreamBeat
+from tb.uvm.agents import cfg_get
+from tb.uvm.items import CheckedBeat, PromptItem, reg_name
 
 ROOT = "romformer"
 ERROR_CASES = ("TOKEN_RANGE", "CONTEXT_OVERFLOW", "CONTEXT_FULL", "BAD_ADDRESS", "READ_ONLY_WRITE", "RESET")
 SAMPLING_MODES = ("greedy", "sampled")
+# Observed cycles: input idle gap before a prompt beat (after the previous one), output ready-low
+# stall before a token's handshake: none (0), short (1-20), long (21+).
+IDLE_PATTERNS = READY_PATTERNS = ("none", "short", "long")
+
+
+def stretch_class(cycles: int) -> str:
+    return "none" if cycles <= 0 else "short" if cycles <= 20 else "long"
+
 # key -> cover point name under ROOT; ENUM_BINS: the points whose bins do not depend on the model.
 POINT_NAMES = {"prompt_len": "stream.prompt_len", "idle": "stream.idle_pattern", "ready": "stream.ready_pattern",
                "pos": "output.position", "value": "output.token_value", "mode": "output.sampling_mode",
@@ -50,13 +61,14 @@ def value_bins(vocab: int, n: int = 8) -> list[tuple[int, int]]:
 class Coverage(uvm_component):
     def build_phase(self) -> None:
         self.prompt_export = uvm_subscriber.uvm_AnalysisImp("prompt_export", self, self.write_prompt)
+        self.in_beat_export = uvm_subscriber.uvm_AnalysisImp("in_beat_export", self, self.write_in_beat)
+        self.out_beat_export = uvm_subscriber.uvm_AnalysisImp("out_beat_export", self, self.write_out_beat)
         self.checked_export = uvm_subscriber.uvm_AnalysisImp("checked_export", self, self.write_checked)
         self.reg_export = uvm_subscriber.uvm_AnalysisImp("reg_export", self, self.write_reg)
         self.error_export = uvm_subscriber.uvm_AnalysisImp("error_export", self, self.write_error)
         cfg = ConfigDB().get(self, "", "CHIP").qm.cfg
         self.test_name = str(cfg_get(self, "TEST_NAME", "test"))
-        self.idle = str(cfg_get(self, "IDLE_PATTERN", "none"))
-        self.ready = str(cfg_get(self, "READY_PATTERN", "none"))
+        self.first_of_prompt = True
         for key in [k for k in coverage_db if k == ROOT or k.startswith(ROOT + ".")]:
             del coverage_db[key]      # a fresh database per test (several tests share a process)
         regs = [(r.name, op) for r in REGISTERS for op in ("read", "write")] + [
@@ -82,18 +94,26 @@ class Coverage(uvm_component):
 
     def write_prompt(self, item: PromptItem) -> None:
         self._sample("prompt_len", len(item.tokens))
-        self._sample("idle", self.idle)
+
+    def write_in_beat(self, beat: StreamBeat) -> None:
+        """Idle gaps inside a prompt (the first beat's gap counts the time between prompts)."""
+        if not self.first_of_prompt and beat.gap_cycles is not None:
+            self._sample("idle", stretch_class(beat.gap_cycles))
+        self.first_of_prompt = beat.last
+
+    def write_out_beat(self, beat: StreamBeat) -> None:
+        self._sample("ready", stretch_class(beat.stall_cycles))
+        self._sample("value", beat.data)
+        self._sample("last", beat.last)
 
     def write_checked(self, c: CheckedBeat) -> None:
-        self._sample("ready", self.ready)
-        self._sample("value", c.actual.data)
-        self._sample("last", c.actual.last)
-        if c.expected.data != 0xFFFF:
+        """Position and mode of a beat the DUT produced exactly as predicted."""
+        if c.match and c.expected.data != 0xFFFF:
             self._sample("pos", c.expected.pos)
             self._sample("mode", "sampled" if c.expected.sampled else "greedy")
 
-    def write_reg(self, item: RegItem) -> None:
-        self._sample("reg", (item.reg_name, item.op))
+    def write_reg(self, txn: RegTxn) -> None:
+        self._sample("reg", (reg_name(txn.addr), txn.op))
 
     def write_error(self, case: str) -> None:
         self._sample("error", case)

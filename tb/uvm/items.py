@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from pyuvm import uvm_sequence_item
 
 from sim_models.regmap import BY_NAME, BY_OFFSET
+from tb.monitors import RegTxn, StreamBeat
+
+OutBeat = StreamBeat      # what the output monitor publishes
+
+
+def reg_name(addr: int) -> str:
+    reg = BY_OFFSET.get(addr & ~3)
+    return reg.name if reg else "UNMAPPED"
 
 
 class PromptItem(uvm_sequence_item):
@@ -15,6 +23,8 @@ class PromptItem(uvm_sequence_item):
         super().__init__(name)
         self.tokens: list[int] = list(tokens or [])
         self.aborted = False          # a reset cut the prompt short
+        self.timeout_ns: float | None = None   # bound for the core to accept it (driver side)
+        self.beats: list = []         # observed: the monitor's StreamBeats
 
     def __str__(self) -> str:
         return f"prompt({len(self.tokens)} tokens: {self.tokens[:8]}{'...' if len(self.tokens) > 8 else ''})"
@@ -46,14 +56,6 @@ class RegItem(uvm_sequence_item):
 
 
 @dataclass
-class OutBeat:
-    """A beat the output monitor saw (handshake time in ns)."""
-    data: int
-    last: bool
-    time_ns: float
-
-
-@dataclass
 class Expected:
     """A predicted output beat: the token, TLAST, and where it comes from."""
     data: int
@@ -63,11 +65,12 @@ class Expected:
     index: int            # index of the beat in the whole test
     sampled: bool
     errors: int = 0       # ERROR bits the core sets with this response (on its last beat)
+    top_k: int = 0        # the latched TOP_K (for the schedule)
 
 
 @dataclass
 class CheckedBeat:
     """What the scoreboard publishes for coverage after a comparison."""
     expected: Expected
-    actual: OutBeat
+    actual: StreamBeat
     match: bool

@@ -6,19 +6,23 @@ import random
 from pyuvm import uvm_sequence
 
 from sim_models.regmap import BY_NAME, BY_OFFSET, REGISTERS, RO, RW
+from tb.axil import contiguous_strobes
 from tb.uvm.items import PromptItem, RegItem
 
 
 class PromptSeq(uvm_sequence):
     """One prompt (TLAST on its last token)."""
 
-    def __init__(self, name: str = "prompt_seq", tokens: list[int] | None = None) -> None:
+    def __init__(self, name: str = "prompt_seq", tokens: list[int] | None = None,
+                 timeout_ns: float | None = None) -> None:
         super().__init__(name)
         self.tokens = list(tokens or [])
+        self.timeout_ns = timeout_ns
         self.item: PromptItem | None = None
 
     async def body(self) -> None:
         self.item = PromptItem("prompt", self.tokens)
+        self.item.timeout_ns = self.timeout_ns
         await self.start_item(self.item)
         await self.finish_item(self.item)
 
@@ -93,7 +97,7 @@ class RandomRwSeq(RegSeq):
         for _ in range(n):
             reg = rng.choice(rw)
             addr = reg.offset | rng.randrange(4)
-            items.append(RegItem(f"wr_{reg.name}", "write", addr, rng.getrandbits(32), rng.randrange(16)))
+            items.append(RegItem(f"wr_{reg.name}", "write", addr, rng.getrandbits(32), rng.choice(contiguous_strobes())))
             items.append(RegItem(f"rd_{reg.name}", "read", addr))
         super().__init__(name, items)
 
@@ -122,3 +126,25 @@ class ClearErrorsSeq(RegSeq):
 
 
 ERROR_BITS = {f.name: f.mask for f in BY_NAME["ERROR"].fields}
+
+
+# Registers a random access may touch at any time (issue 7): the generation settings, the control
+# pulses, and reads whose value the scoreboard predicts or bounds (not ERROR / STATUS / POSITION,
+# which change with the core's progress).
+LATCHED = ("BUDGET", "SAMPLING", "INV_TEMP", "TOP_K", "STOP", "SEED")
+BOUNDED_READS = ("TOKENS_IN", "TOKENS_OUT", "ID", "CONFIG", "SEQ_LEN") + LATCHED
+
+
+def random_reg_op(rng: random.Random, vocab: int, max_budget: int) -> RegItem:
+    """One random access: a settings write, a CTRL pulse (NEW_SEQ / CLEAR_COUNTERS) or a read."""
+    r = rng.random()
+    if r < 0.45:
+        reg = rng.choice(LATCHED)
+        value = {"BUDGET": lambda: rng.randint(0, max_budget), "SAMPLING": lambda: rng.randint(0, 1),
+                 "INV_TEMP": lambda: rng.choice([0, 128, 256, 320, 512]), "TOP_K": lambda: rng.choice([0, 1, 3, 8]),
+                 "STOP": lambda: rng.randrange(vocab) | (int(rng.random() < 0.3) << 16),
+                 "SEED": lambda: rng.getrandbits(32)}[reg]()
+        return RegItem.write(reg, value)
+    if r < 0.6:
+        return RegItem.write("CTRL", rng.choice([1, 2, 3]))
+    return RegItem.read(rng.choice(BOUNDED_READS))

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import cocotb
 from cocotb.handle import Deposit
-from cocotb.triggers import First, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import First, ReadOnly, RisingEdge, Timer, with_timeout
 from pyuvm import ConfigDB, test, uvm_test
 
 from sim_models.chip_model import ChipModel
 from sim_models.compiler import load_build
 from sim_models.regmap import BY_NAME, OKAY, SLVERR
 from sim_models.schedule import Schedule
-from tb.uvm.agents import CLOCK_NS
+from tb.top.harness import CLOCK_NS, Harness
 from tb.uvm.env import RomformerEnv
 from tb.uvm.items import RegItem
 from tb.uvm.sequences import (ERROR_BITS, BadAccessSeq, ClearErrorsSeq, ConfigSeq, CtrlSeq, PromptSeq,
-                              RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq)
+                              RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq, random_reg_op)
 
 # COCOTB_RANDOM_SEED of this run (at import, i.e. test collection): what reproduces a test. During a
 # test cocotb.RANDOM_SEED is derived from it and the test's name.
@@ -40,6 +40,7 @@ class BaseTest(uvm_test):
     READY_PATTERN = "none"
     CORRUPT_BEAT = -1
     EXPECT_MISMATCH = False
+    FAULT = ""
 
     def build_phase(self) -> None:
         self.dut = cocotb.top
@@ -51,7 +52,9 @@ class BaseTest(uvm_test):
         self.cfg = self.qm.cfg
         lanes = json.loads((build / "manifest.json").read_text())["lanes"]
         self.schedule = Schedule(self.cfg, lanes)
-        for key, value in {"DUT": self.dut, "CHIP": ChipModel(self.qm), "LANES": lanes, "SEED": self.seed,
+        self.harness = Harness(self.dut).start()
+        for key, value in {"DUT": self.dut, "HARNESS": self.harness, "SCHEDULE": self.schedule,
+                           "FAULT": self.FAULT, "CHIP": ChipModel(self.qm), "LANES": lanes, "SEED": self.seed,
                            "REPRO_SEED": REGRESSION_SEED,
                            "TEST_NAME": self.name, "IDLE_PATTERN": self.IDLE_PATTERN,
                            "READY_PATTERN": self.READY_PATTERN, "CORRUPT_BEAT": self.CORRUPT_BEAT,
@@ -71,6 +74,7 @@ class BaseTest(uvm_test):
         await self.env.reset.pulse(4)
         await self.body()
         await self.drain()
+        self.harness.finish()
         self.drop_objection()
 
     async def body(self) -> None:
@@ -79,13 +83,14 @@ class BaseTest(uvm_test):
     # ------------------------------------------------------------- virtual-sequence helpers
     async def prompt(self, tokens: list[int], wait: bool = True) -> list[int]:
         """Send a prompt; with wait, return the beats it caused once all of them arrived."""
-        first = len(self.monitor.sink.received)
+        first = len(self.monitor.received)
         self.prefill = len(tokens)
-        await PromptSeq("prompt", tokens).start(self.env.prompts.seqr)
+        await PromptSeq("prompt", tokens, timeout_ns=(len(tokens) + 1) * self.pass_timeout_ns()).start(
+            self.env.prompts.seqr)
         if not wait:
             return []
         await self.drain()
-        return [b.data for b in self.monitor.sink.received[first:]]
+        return [b.data for b in self.monitor.received[first:]]
 
     async def regs(self, seq: RegSeq) -> RegSeq:
         await seq.start(self.env.axil.seqr)
@@ -116,7 +121,8 @@ class BaseTest(uvm_test):
             await First(self.monitor.beat_seen.wait(), Timer(passes * self.pass_timeout_ns(), unit="ns"))
             self.prefill = 0
             if self.monitor.beats == before:
-                self.sb.check(False, f"timeout: {self.sb.pending} predicted beats did not arrive")
+                self.sb.check(False, f"timeout after {passes * self.pass_timeout_ns():.0f} ns: the core is silent, "
+                              f"{self.sb.pending} predicted beats did not arrive", "timeout")
                 return
 
     async def wait_status(self, field: str, value: int, what: str) -> None:
@@ -126,7 +132,7 @@ class BaseTest(uvm_test):
             if (await self.read("STATUS") & f.mask) >> f.lsb == value:
                 return
             await Timer(100 * CLOCK_NS, unit="ns")
-        self.sb.check(False, f"timeout: {what}")
+        self.sb.check(False, f"timeout: {what}", "timeout")
 
     async def wait_idle(self) -> None:
         """For prompts without output: until STATUS.IDLE."""
@@ -136,6 +142,15 @@ class BaseTest(uvm_test):
         """CTRL.NEW_SEQ, then until STATUS.NEW_SEQ_PENDING clears (it acts at the next idle point)."""
         await self.regs(CtrlSeq(new_seq=True))
         await self.wait_status("NEW_SEQ_PENDING", 0, "NEW_SEQ stayed pending")
+
+    async def wait_beats(self, n: int, what: str) -> None:
+        """Until the output monitor saw n beats in total (bounded by n forward passes)."""
+        bound = (n + 1 + getattr(self, "prefill", 0)) * self.pass_timeout_ns()
+        try:
+            await with_timeout(self.harness.out.wait_beats(n), bound, "ns")
+        except TimeoutError:
+            self.sb.check(False, f"timeout after {bound:.0f} ns waiting for {what}: {self.monitor.beats} beats", "timeout")
+            raise
 
     def random_prompt(self, max_len: int) -> list[int]:
         return RandomPromptSeq("p", self.rng, self.cfg.vocab_size, max_len).tokens
@@ -288,9 +303,7 @@ class ResetMidGeneration(BaseTest):
         await self.regs(ConfigSeq(budget=20))
         prompt = self.random_prompt(4)
         await self.prompt(prompt, wait=False)
-        while self.monitor.beats < 2:
-            self.monitor.beat_seen.clear()
-            await self.monitor.beat_seen.wait()
+        await self.wait_beats(2, "2 output beats before the reset")
         offset = self.rng.randint(1, int(self.pass_timeout_ns() / 4)) + 0.5   # ns: never on a clock edge
         await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=offset)
         self.logger.info(f"reset {offset:.1f} ns after beat 2; {self.monitor.beats} beats seen")
@@ -375,9 +388,9 @@ class Counters(BaseTest):
         await self.expect_reg("TOKENS_IN", 0)
         await self.expect_reg("CYCLES_LO", 0)
         prompt = self.random_prompt(4)
-        start = len(self.monitor.sink.received)
+        start = len(self.monitor.received)
         await self.prompt(prompt)
-        beats = self.monitor.sink.received[start:]
+        beats = self.monitor.received[start:]
         await self.expect_reg("TOKENS_IN", len(prompt))
         await self.expect_reg("TOKENS_OUT", len(beats))
         sampled = True
@@ -420,10 +433,8 @@ class FaultRtlDeposit(BaseTest):
         await self.regs(ConfigSeq(budget=4))
         core = self.dut.dut.u_core
         await self.prompt(self.random_prompt(3), wait=False)
-        while self.monitor.beats < 1:
-            self.monitor.beat_seen.clear()
-            await self.monitor.beat_seen.wait()
-        await RisingEdge(core.out_valid)
+        await self.wait_beats(1, "output beat 0")
+        await with_timeout(RisingEdge(core.out_valid), 2 * self.pass_timeout_ns(), "ns")
         await ReadOnly()
         good = core.out_data.value.to_unsigned()
         await Timer(1, unit="ns")
@@ -433,3 +444,49 @@ class FaultRtlDeposit(BaseTest):
     def check_phase(self) -> None:
         assert any(m.startswith("beat 1 ") for m in self.sb.mismatches), \
             f"expected a mismatch at beat 1: {self.sb.mismatches}"
+
+
+@test()
+class RegisterTraffic(BaseTest):
+    """Issue 7: random settings writes (BUDGET, SAMPLING, INV_TEMP, TOP_K, STOP, SEED), CTRL.NEW_SEQ /
+    CLEAR_COUNTERS and register reads at random times while tokens stream out (random gaps and
+    backpressure). Settings are latched per prompt: a write observed after prompt k's first output
+    beat applies to prompt k+1 (the predictor latches at the prompt's last input beat); counters
+    are checked within the bounds the monitors allow."""
+
+    IDLE_PATTERN = "random"
+    READY_PATTERN = "random"
+
+    async def body(self) -> None:
+        vocab, seq = self.cfg.vocab_size, self.cfg.seq_len
+        await self.regs(ConfigSeq(budget=4))
+        for i in range(int(os.environ.get("ROMFORMER_UVM_ITER", 6))):
+            if self.sb.chip.pos > seq - 8:
+                await self.regs(CtrlSeq(new_seq=True))
+            first = self.monitor.beats
+            expected_out = len(self.sb.expected)
+            await self.prompt(self.random_prompt(4), wait=False)
+            if self.sb.chip.config.budget:
+                await self.wait_beats(first + 1, f"the first output beat of prompt {i}")
+            else:
+                await self.wait_idle()
+            for _ in range(self.rng.randint(1, 6)):      # while the response streams out
+                await Timer(self.rng.randint(1, self.pass_timeout_ns() // 8 // CLOCK_NS) * CLOCK_NS + 0.5, unit="ns")
+                await self.regs(RegSeq("op", [random_reg_op(self.rng, vocab, 6)]))
+            await self.drain()
+            self.logger.info(f"prompt {i}: {self.monitor.beats - first} beats (predicted {expected_out}+)")
+        await self.regs(ReadAllSeq())
+
+
+@test()
+class FaultInjection(BaseTest):
+    """Must FAIL: ROMFORMER_FAULT (tb/uvm/faults.py) corrupts what a monitor reports -- a lost,
+    duplicated or mis-TLASTed beat, a token one cycle late, a wrong register read. tests/test_faults.py
+    runs it in a sub-run and asserts the failure and the name of the check that fired."""
+
+    FAULT = os.environ.get("ROMFORMER_FAULT", "")
+
+    async def body(self) -> None:
+        await self.regs(ConfigSeq(budget=5))
+        await self.expect_reg("BUDGET", 5)
+        await self.prompt(self.random_prompt(3))
