@@ -11,6 +11,8 @@ from __future__ import annotations
 from cocotb.triggers import with_timeout
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
+from tb.handshake import hold_in_reset
+
 OKAY, SLVERR = 0, 2
 DEFAULT_TIMEOUT_NS = 20_000.0     # an access takes a few cycles; the register file never stalls longer
 
@@ -32,6 +34,8 @@ class RegisterBus:
     def __init__(self, dut: object, clk: object, rst_n: object, prefix: str = "s_axil",
                  timeout_ns: float = DEFAULT_TIMEOUT_NS) -> None:
         self.master = AxiLiteMaster(AxiLiteBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False)
+        w, r = self.master.write_if, self.master.read_if
+        hold_in_reset(rst_n, w, r, w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel)
         self.timeout_ns = timeout_ns
 
     async def _bounded(self, coro, what: str):

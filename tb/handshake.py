@@ -105,3 +105,21 @@ class HandshakeTap:
             if s.valid == 1:
                 triggers += [self.ready.value_change] + [sig.value_change for sig in self.payload.values()]
             await First(*triggers)
+
+
+def hold_in_reset(rst_n: Signal, *bfms: object) -> None:
+    """Keep cocotbext-axi models in reset until rst_n is first seen high. They only react to
+    edges of rst_n; one constructed while rst_n is X (time 0, Icarus) or already low would run
+    and sample X. assert_reset(True) stops them at once; they start on rst_n's release."""
+    if value_of(rst_n) == 1:
+        return
+    for b in bfms:
+        b.assert_reset(True)
+
+    async def release() -> None:
+        while value_of(rst_n) != 1:
+            await rst_n.value_change
+        for b in bfms:
+            b.assert_reset(False)
+
+    cocotb.start_soon(release())

@@ -16,7 +16,7 @@ import cocotb
 from cocotb.triggers import First, ReadOnly, RisingEdge, Timer, with_timeout
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from tb.handshake import value_of
+from tb.handshake import hold_in_reset, value_of
 
 CLOCK_NS = 10.0
 TOKEN_BITS = 16
@@ -91,6 +91,7 @@ class PromptSource:
     def __init__(self, dut: object, clk: object, rst_n: object, gaps: Iterator[int] | None = None,
                  prefix: str = "s_axis") -> None:
         self.bfm = AxiStreamSource(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
+        hold_in_reset(rst_n, self.bfm)
         self.pacer = Pacer(self.bfm, gaps, is_sink=False) if gaps is not None else None
 
     async def send(self, tokens: list[int], timeout_ns: float | None = None, what: str = "prompt") -> None:
@@ -117,4 +118,5 @@ class TokenSink:
     def __init__(self, dut: object, clk: object, rst_n: object, stalls: Iterator[int] | None = None,
                  prefix: str = "m_axis") -> None:
         self.bfm = AxiStreamSink(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
+        hold_in_reset(rst_n, self.bfm)
         self.pacer = Pacer(self.bfm, stalls, is_sink=True) if stalls is not None else None

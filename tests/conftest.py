@@ -42,14 +42,15 @@ def needs_external() -> None:
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Every pyuvm test on its own (tests/test_uvm.py::test_uvm) belongs to `make regression`
-    (UVM_FULL=1) and to waves runs (WAVES=1); `make test` runs the fast subset instead."""
+    (UVM_FULL=1) and to waves runs (WAVES=1); `make test` runs them grouped (test_uvm_suite), which
+    those runs deselect instead (the same tests twice)."""
     import os
 
     from tb.runner import waves_requested
 
-    if os.environ.get("UVM_FULL") == "1" or waves_requested():
-        return
-    individual = [it for it in items if it.nodeid.startswith("tests/test_uvm.py::test_uvm[")]
+    full = os.environ.get("UVM_FULL") == "1" or waves_requested()
+    prefix = "tests/test_uvm.py::test_uvm_suite[" if full else "tests/test_uvm.py::test_uvm["
+    individual = [it for it in items if it.nodeid.startswith(prefix)]
     if individual:
         config.hook.pytest_deselected(items=individual)
         items[:] = [it for it in items if it not in individual]

@@ -7,6 +7,8 @@ three interfaces and the protocol checkers on them (tb/checkers.py). Violations 
 """
 from __future__ import annotations
 
+import logging
+
 import cocotb
 from cocotb.clock import Clock
 from cocotb.utils import get_sim_time
@@ -35,6 +37,8 @@ class Harness:
         cocotb.log.error(str(v))
 
     def start(self) -> "Harness":
+        for prefix in ("s_axis", "m_axis", "s_axil"):     # cocotbext-axi logs every frame at INFO
+            logging.getLogger(f"cocotb.{self.dut._name}.{prefix}").setLevel(logging.WARNING)
         self.dut.clk.value = 0
         Clock(self.dut.clk, self.clock_ns, unit="ns").start()
         for m in (self.inp, self.out, self.regs):

@@ -1,8 +1,8 @@
 """Fault injection between the monitors and the scoreboard: the transactions are altered as if
 the DUT had misbehaved on its pins, to prove that the named check catches it.
 
-    lost_beat     output beat 1 never reported              -> check "token"/"missing_beat"
-    dup_beat      output beat 1 reported twice              -> check "token"/"tlast"/"unexpected_beat"
+    lost_beat     output beat 1 never reported              -> "token"/"tlast"/"cycles"/"missing_beat"
+    dup_beat      output beat 1 reported twice              -> "token"/"tlast"/"cycles"/"unexpected_beat"
     wrong_tlast   TLAST of output beat 0 flipped            -> check "tlast"
     wrong_cycles  output beat 2 became valid one cycle late -> check "cycles"
     wrong_reg     read data of a RW register's readback ^ 1 -> check "register_read"
@@ -18,7 +18,10 @@ from pyuvm import uvm_analysis_port, uvm_component, uvm_subscriber
 from tb.monitors import RegTxn, StreamBeat
 from tb.uvm.items import reg_name
 
-FAULTS = {"lost_beat": ("token", "missing_beat"), "dup_beat": ("token", "tlast", "unexpected_beat"),
+# fault -> the checks that may catch it first (a lost beat shifts every later beat: its successor
+# may carry the same token, then the TVALID interval or the count at the end catches it).
+FAULTS = {"lost_beat": ("token", "tlast", "cycles", "missing_beat"),
+          "dup_beat": ("token", "tlast", "cycles", "unexpected_beat"),
           "wrong_tlast": ("tlast",), "wrong_cycles": ("cycles",), "wrong_reg": ("register_read",)}
 CLOCK_NS = 10.0
 

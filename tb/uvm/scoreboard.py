@@ -280,7 +280,7 @@ class Scoreboard(uvm_component):
                                               "mismatches": self.mismatches[:20]}, indent=1) + "\n")
 
     def check_phase(self) -> None:
-        if self.pending and not self.mismatches:
+        if self.pending:
             self._fail("missing_beat", f"{self.pending} predicted beats never arrived (first: {self.expected[0]})")
         self.logger.info(f"scoreboard: {self.predictor.n_prompts} prompts, {self.matched} beats matched, "
                          f"{self.n_regs} register accesses, {len(self.mismatches)} mismatches")
