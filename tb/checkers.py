@@ -84,7 +84,7 @@ class AxiLiteResponses:
     def final(self, time_ns: float) -> None:
         """At the end of a test: every request answered (one response per request)."""
         c = self.counts
-        if min(c["aw"], c["w"]) != c["b"] or c["ar"] != c["r"]:
+        if min(c["aw"], c["w"]) > c["b"] or c["ar"] > c["r"]:
             self.report(Violation("axil.request_unanswered", "b/r", time_ns,
                                   f"AW {c['aw']} W {c['w']} B {c['b']} AR {c['ar']} R {c['r']}"))
 
