@@ -36,8 +36,8 @@ test: bootstrap ## run the test suite (what CI runs)
 	@mkdir -p build/reports
 	$(PY) -m pytest -n 2 --junitxml=build/reports/pytest.xml $(PYTEST_ARGS)
 
-sim: bootstrap ## MODEL generates on the RTL (SIM=icarus|verilator), every token checked against the golden model
-	$(PY) -m tb.sim --sim $(SIM) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
+sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model
+	$(PY) -m tb.sim --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
 	  --lanes $(LANES) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves)
 
 compile: bootstrap ## compile MODEL into ROM images under build/models/
