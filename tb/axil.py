@@ -54,3 +54,72 @@ class RegisterBus:
     async def read(self, addr: int) -> tuple[int, int]:
         resp = await self._bounded(self.master.read(addr & ~3, 4), f"read {addr:#x}")
         return int.from_bytes(resp.data, "little"), int(resp.resp)
+
+
+class AxiLiteChannels:
+    """cocotbext-axi's channel drivers (AW, W sources; B, R sinks; AR source) for block-level
+    benches that need what AxiLiteMaster does not do: any WSTRB (sparse, or none), AW and W in
+    either order with gaps, BREADY / RREADY held low for a while. Every wait is bounded."""
+
+    def __init__(self, dut: object, clk: object, rst_n: object, prefix: str = "s_axil",
+                 timeout_ns: float = DEFAULT_TIMEOUT_NS) -> None:
+        from cocotbext.axi.axil_channels import (AxiLiteARBus, AxiLiteARSource, AxiLiteAWBus, AxiLiteAWSource,
+                                                 AxiLiteBBus, AxiLiteBSink, AxiLiteRBus, AxiLiteRSink, AxiLiteWBus,
+                                                 AxiLiteWSource)
+        kw = {"reset_active_level": False}
+        self.clk, self.timeout_ns = clk, timeout_ns
+        self.aw = AxiLiteAWSource(AxiLiteAWBus.from_prefix(dut, prefix), clk, rst_n, **kw)
+        self.w = AxiLiteWSource(AxiLiteWBus.from_prefix(dut, prefix), clk, rst_n, **kw)
+        self.b = AxiLiteBSink(AxiLiteBBus.from_prefix(dut, prefix), clk, rst_n, **kw)
+        self.ar = AxiLiteARSource(AxiLiteARBus.from_prefix(dut, prefix), clk, rst_n, **kw)
+        self.r = AxiLiteRSink(AxiLiteRBus.from_prefix(dut, prefix), clk, rst_n, **kw)
+        hold_in_reset(rst_n, self.aw, self.w, self.b, self.ar, self.r)
+
+    async def _bounded(self, coro, what: str):
+        try:
+            return await with_timeout(coro, self.timeout_ns, "ns")
+        except TimeoutError as e:
+            raise AssertionError(f"timeout after {self.timeout_ns:.0f} ns: {what}") from e
+
+    async def _cycles(self, n: int) -> None:
+        from cocotb.triggers import ClockCycles
+        if n:
+            await ClockCycles(self.clk, n)
+
+    async def _ready_after(self, sink: object, delay: int) -> None:
+        sink.pause = True
+        await self._cycles(delay)
+        sink.pause = False
+
+    async def write(self, addr: int, data: int, strb: int = 0xF, prot: int = 0, aw_delay: int = 0,
+                    w_delay: int = 0, b_delay: int = 0) -> int:
+        """AW after aw_delay cycles, W after w_delay cycles, BREADY after b_delay; returns BRESP."""
+        import cocotb
+
+        async def send_aw() -> None:
+            await self._cycles(aw_delay)
+            await self.aw.send(self.aw._transaction_obj(awaddr=addr, awprot=prot))
+
+        async def send_w() -> None:
+            await self._cycles(w_delay)
+            await self.w.send(self.w._transaction_obj(wdata=data & 0xFFFFFFFF, wstrb=strb))
+
+        ready = cocotb.start_soon(self._ready_after(self.b, b_delay))
+        cocotb.start_soon(send_aw())
+        cocotb.start_soon(send_w())
+        b = await self._bounded(self.b.recv(), f"no B response to the write of {addr:#x}")
+        ready.cancel()
+        self.b.pause = False
+        return int(b.bresp)
+
+    async def read(self, addr: int, prot: int = 0, ar_delay: int = 0, r_delay: int = 0) -> tuple[int, int]:
+        """AR after ar_delay cycles, RREADY after r_delay; returns (RDATA, RRESP)."""
+        import cocotb
+
+        ready = cocotb.start_soon(self._ready_after(self.r, r_delay))
+        await self._cycles(ar_delay)
+        await self.ar.send(self.ar._transaction_obj(araddr=addr, arprot=prot))
+        r = await self._bounded(self.r.recv(), f"no R response to the read of {addr:#x}")
+        ready.cancel()
+        self.r.pause = False
+        return int(r.rdata), int(r.rresp)
