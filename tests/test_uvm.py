@@ -22,6 +22,7 @@ import pytest
 
 from conftest import EMBEDDED, SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from tb.coverage_goals import evaluate, goals, report_files, summary
 from tb.runner import BUILD, SIMULATORS, check_results, waves_requested
 from tb.sim import model_build, run_top
 
@@ -88,8 +89,13 @@ def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[s
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("model", sorted(set(UVM_TESTS.values())))
 def test_uvm_suite(sim: str, model: str) -> None:
-    """Every pyuvm test of `model` in one simulator process (make test, CI)."""
-    run_uvm(sim, model, [t for t in UVM_TESTS if UVM_TESTS[t] == model], f"uvm-{model}")
+    """Every pyuvm test of `model` in one simulator process (make test, CI); then the merged coverage
+    of the plan's model must reach the testplan's ci_floor on every cover point."""
+    tests = [t for t in UVM_TESTS if UVM_TESTS[t] == model]
+    run_uvm(sim, model, tests, f"uvm-{model}")
+    if model == goals()["model"]:
+        results = evaluate(report_files(sim, tests), goals()["ci_floor"])
+        assert all(r.ok for r in results), f"coverage below the CI floor on {sim}:\n{summary(results)}"
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)

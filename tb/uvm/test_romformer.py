@@ -231,6 +231,18 @@ class ContextFull(BaseTest):
         await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"] | ERROR_BITS["CONTEXT_OVERFLOW"])
         await self.regs(ClearErrorsSeq(bits=ERROR_BITS["CONTEXT_FULL"]))
         await self.regs(ClearErrorsSeq())
+        # A prompt that fills the context exactly: one token, at the last position, then CONTEXT_FULL.
+        await self.new_sequence()
+        out = await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(seq)])
+        self.sb.check(len(out) == 1, f"a prompt of seq_len tokens: expected 1 token, got {out}")
+        await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"])
+        await self.regs(ClearErrorsSeq())
+        # One token in, a budget past the end: the output walks every position of the context.
+        await self.new_sequence()
+        await self.regs(ConfigSeq(budget=seq + 4))
+        out = await self.prompt(self.random_prompt(1))
+        self.sb.check(len(out) == seq, f"generation from position 0: expected {seq} tokens, got {len(out)}")
+        await self.regs(ClearErrorsSeq())
 
 
 @test()
@@ -247,7 +259,7 @@ class ContextOverflow(BaseTest):
         await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_OVERFLOW"])
         await self.regs(ClearErrorsSeq())
         await self.regs(CtrlSeq(new_seq=True))
-        await self.prompt(self.random_prompt(4))
+        await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(self.rng.randint(8, 15))])
 
 
 @test()
@@ -323,7 +335,7 @@ class HeavyBackpressure(BaseTest):
 
     async def body(self) -> None:
         await self.regs(ConfigSeq(budget=10, sample=True, inv_temp=320, top_k=0, seed=self.rng.getrandbits(32)))
-        await self.prompt(self.random_prompt(3))
+        await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(5)])
 
 
 @test()

@@ -1,0 +1,118 @@
+"""Coverage closure against docs/testplan.hjson's `coverage_goals`.
+
+The pyuvm tests export cocotb-coverage XML per test (build/coverage/<sim>/<test>.xml). This
+module merges the reports of one model (same bins) by summing each bin's hits, drops the bins the
+plan excludes (each with a reason), and compares every cover point with its goal:
+
+    python -m tb.coverage_goals [--sim verilator] [--floor]     # exit 1 below goal, lists the holes
+
+`make regression` enforces the goals per simulator; `make test` enforces `ci_floor` (tests/test_uvm.py).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import hjson
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "docs" / "testplan.hjson"
+COVERAGE = ROOT / "build" / "coverage"
+
+
+def goals() -> dict:
+    return hjson.loads(PLAN.read_text())["coverage_goals"]
+
+
+def bins_of(xml: Path) -> dict[str, dict[str, int]]:
+    """cover point ("romformer.stream.prompt_len") -> bin label -> hits."""
+    points: dict[str, dict[str, int]] = {}
+    for el in ET.parse(xml).getroot().iter():
+        if el.get("bin") is None:
+            continue
+        point = el.get("abs_name", "").removeprefix("top.").rsplit(".", 1)[0]
+        points.setdefault(point, {})[el.get("bin")] = int(el.get("hits", 0))
+    return points
+
+
+def merge(files: list[Path]) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for f in files:
+        for point, bins in bins_of(f).items():
+            m = merged.setdefault(point, {})
+            for label, hits in bins.items():
+                m[label] = m.get(label, 0) + hits
+    return merged
+
+
+@dataclass
+class Result:
+    point: str
+    covered: int
+    kept: int
+    goal: float
+    holes: list[str]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.kept if self.kept else 100.0
+
+    @property
+    def ok(self) -> bool:
+        return self.percent >= self.goal
+
+
+def evaluate(files: list[Path], floor: float | None = None) -> list[Result]:
+    """Each planned cover point against its goal (or against `floor` for all of them)."""
+    g = goals()
+    excluded = {(e["point"], e["bin"]) for e in g.get("exclude", [])}
+    merged = merge(files)
+    out = []
+    for point, goal in g["points"].items():
+        bins = merged.get(point, {})
+        kept = {b: h for b, h in bins.items() if (point, b) not in excluded}
+        holes = [b for b, h in kept.items() if h == 0]
+        out.append(Result(point, len(kept) - len(holes), len(kept), float(goal if floor is None else floor),
+                          holes if bins else ["<no report>"]))
+    return out
+
+
+def report_files(sim: str, tests: list[str] | None = None) -> list[Path]:
+    """The coverage reports of the plan's model (the tests named in tests/test_uvm.py for it)."""
+    if tests is None:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from test_uvm import UVM_TESTS
+        tests = [t for t, m in UVM_TESTS.items() if m == goals()["model"]]
+    return [p for t in tests if (p := COVERAGE / sim / f"{t}.xml").exists()]
+
+
+def summary(results: list[Result]) -> str:
+    lines = []
+    for r in results:
+        flag = "ok  " if r.ok else "HOLE"
+        lines.append(f"  {flag} {r.point:<34} {r.covered:>3}/{r.kept:<3} {r.percent:5.1f}% (goal {r.goal:.0f}%)"
+                     + (f" holes: {', '.join(r.holes[:12])}{' ...' if len(r.holes) > 12 else ''}" if r.holes else ""))
+    covered, kept = sum(r.covered for r in results), sum(r.kept for r in results)
+    lines.append(f"  total {covered}/{kept} kept bins ({100 * covered / max(1, kept):.1f}%)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sim", action="append", help="simulator(s) (default: both)")
+    p.add_argument("--floor", action="store_true", help="use the plan's ci_floor instead of the goals")
+    args = p.parse_args(argv)
+    ok = True
+    for sim in args.sim or ["icarus", "verilator"]:
+        files = report_files(sim)
+        res = evaluate(files, goals()["ci_floor"] if args.floor else None)
+        print(f"coverage goals, {sim}, {len(files)} reports of model {goals()['model']}:\n{summary(res)}")
+        ok &= bool(files) and all(r.ok for r in res)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
