@@ -37,6 +37,9 @@ REPORTS = BUILD / "reports"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 SIMS = ("icarus", "verilator")
 SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
+# Prompts of the PromptSoak test per seed (cocotbext-axi drivers, random gaps and backpressure):
+# 3 seeds x 340 on Verilator is over 1,000 seeded prompts, plus every other test's.
+SOAK = {"verilator": 340, "icarus": 12}
 
 
 def sim_of(node: str) -> str | None:
@@ -79,7 +82,9 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "-o", "junit_family=xunit2",
            *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
     # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset).
-    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1"}
+    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1",
+           "ROMFORMER_SOAK_VERILATOR": os.environ.get("ROMFORMER_SOAK_VERILATOR", str(SOAK["verilator"])),
+           "ROMFORMER_SOAK_ICARUS": os.environ.get("ROMFORMER_SOAK_ICARUS", str(SOAK["icarus"]))}
     print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)
     t0 = time.monotonic()
     p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -231,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         todo = rtl + (other if i == 0 else [])
         if not todo:
             continue
+        started = time.time()
         xml, code, _ = run_seed(seed, todo, args.jobs, [])
+        count_prompts(started)
         results.append((seed, xml))
         codes.append(code)
     out = REPORTS / "regression.xml"
@@ -245,9 +252,42 @@ def main(argv: list[str] | None = None) -> int:
         print("\nreproduce (add WAVES=1 for waves, then make waves TEST=<run name>; docs/waves.md):")
         for r in bad_rows:
             print(f"  COCOTB_RANDOM_SEED={r['seed']} make test PYTEST_ARGS=\"-p no:xdist '{r['node']}'\"")
+    print(f"\nscoreboards: {TOTALS['prompts']} prompts, {TOTALS['beats']} output beats matched bit-exactly, "
+          f"{TOTALS['mismatches']} mismatches (pyuvm runs, all seeds and simulators)")
     coverage_summary()
-    ok = not bad_rows and all(c in (0, 5) for c in codes) and rows
+    goals_ok = coverage_goals(sims)
+    ok = not bad_rows and all(c in (0, 5) for c in codes) and rows and goals_ok
     return 0 if ok else 1
+
+
+TOTALS = {"prompts": 0, "beats": 0, "mismatches": 0}
+
+
+def count_prompts(since: float) -> None:
+    """Add up the scoreboard summaries the pyuvm runs of one seed wrote (build/results/<sim>/scoreboard/)."""
+    import json
+
+    for f in (BUILD / "results").glob("*/scoreboard/*.json"):
+        if f.stat().st_mtime >= since:
+            r = json.loads(f.read_text())
+            for k in TOTALS:
+                TOTALS[k] += int(r[k])
+
+
+def coverage_goals(sims: set[str]) -> bool:
+    """docs/testplan.hjson's coverage goals per simulator (tb/coverage_goals.py); lists the holes."""
+    sys.path.insert(0, str(ROOT))
+    from tb.coverage_goals import evaluate, goals, report_files, summary
+
+    ok = True
+    for sim in sorted(sims):
+        files = report_files(sim)
+        res = evaluate(files)
+        good = bool(files) and all(r.ok for r in res)
+        ok &= good
+        print(f"\ncoverage goals ({'met' if good else 'NOT MET'}), {sim}, merged over {len(files)} reports of "
+              f"model {goals()['model']}:\n{summary(res)}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from sim_models.chip_model import ChipModel
 from sim_models.regmap import BY_NAME, RW, RW1C, RegisterModel
 from sim_models.schedule import Schedule
 from tb.monitors import RegTxn, StreamBeat
+from tb.runner import BUILD
 from tb.uvm.agents import cfg_get
 from tb.uvm.items import CheckedBeat, Expected, PromptItem, reg_name
 
@@ -273,6 +274,12 @@ class Scoreboard(uvm_component):
         return len(self.expected)
 
     def report(self) -> None:
+        sim = "verilator" if "verilator" in (cocotb.SIM_NAME or "").lower() else "icarus"
+        summary = BUILD / "results" / sim / "scoreboard" / f"{self.test_name}.json"
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        summary.write_text(json.dumps({"test": self.test_name, "seed": self.repro_seed, "prompts":
+                                       self.predictor.n_prompts, "beats": self.matched,
+                                       "mismatches": len(self.mismatches)}) + "\n")
         path = os.environ.get("ROMFORMER_CHECK_REPORT")
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
