@@ -32,6 +32,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config, read_checkpoint
 from .corpus import calibration_windows
+from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
 from .sampler import K_MAX
 from .schedule import Schedule, words
@@ -217,6 +218,7 @@ def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], tex
 def compile_model(qm: QuantModel, lanes: int, out: str | Path, source: dict[str, str]) -> dict:
     if lanes not in LANE_CHOICES:
         raise ValueError(f"lanes: {lanes} is not one of {LANE_CHOICES}")
+    check_chip_limits(qm.cfg, source.get("checkpoint", "<model>"))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     images, regions = build_images(qm, lanes)

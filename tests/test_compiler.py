@@ -79,3 +79,31 @@ def test_bad_lanes(tmp_path):
     _, qm = quantized(SHAPES["gqa"])
     with pytest.raises(ValueError, match="lanes"):
         compile_model(qm, 12, tmp_path, SOURCE)
+
+
+# Shapes the fixed-width RTL cannot hold (sim_models/limits.py): each names the field.
+OVER_LIMITS = {
+    "vocab_size": dict(vocab_size=0x10000),      # 0xFFFF is the error beat; 65,536 would wrap to 0
+    "seq_len": dict(seq_len=0x10000),            # the 16-bit position counter must hold seq_len
+    "n_layers": dict(n_layers=128),              # norm index 2 * 127 + 1 = 255 is the last 8-bit one
+    "hidden_dim": dict(hidden_dim=0x8000),       # w1/w3 rows 2 * hidden_dim in 16 bits
+}
+
+
+@pytest.mark.parametrize("field", sorted(OVER_LIMITS))
+def test_chip_limits_rejected(tmp_path, field):
+    """The compiler refuses a shape the RTL would silently wrap, names the field, writes nothing."""
+    import dataclasses
+
+    from sim_models.checkpoint import CheckpointError
+    from sim_models.limits import check_chip_limits
+
+    _, qm = quantized(SHAPES["gqa"])
+    big = dataclasses.replace(qm.cfg, **OVER_LIMITS[field])
+    with pytest.raises(CheckpointError, match=f"{field}: .*exceeds the chip's limit") as err:
+        compile_model(dataclasses.replace(qm, cfg=big), 8, tmp_path / "out", SOURCE)
+    assert err.value.field == field and not (tmp_path / "out").exists()
+    # one below the limit passes the check
+    limit = dataclasses.replace(qm.cfg, **{k: v - 1 if k != "hidden_dim" else v // 2 - 1
+                                         for k, v in OVER_LIMITS[field].items()})
+    check_chip_limits(limit)
