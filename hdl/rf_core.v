@@ -72,6 +72,9 @@ module rf_core (
     localparam integer SILU_AB    = (SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1;
     localparam integer ROPE_AB    = (ROPE_DEPTH > 1) ? $clog2(ROPE_DEPTH) : 1;
     localparam integer HALF_HEAD  = HEAD_SIZE / 2;
+    // Row length in lane words: counters hold the longest row (and emb_cnt runs to WORDS_DIM + 1).
+    localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
+    localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
 
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
@@ -89,7 +92,18 @@ module rf_core (
     reg         prompt_err;     // the prompt in flight had an error: drain to its last token
     reg         mid_prompt;     // a prompt token without in_last has been accepted
     reg  [15:0] gen_count;
-    reg  [7:0]  emb_cnt;
+    // Generation settings, latched when a prompt's last token is accepted: register writes
+    // while tokens stream apply to the next prompt (docs/registers.md).
+    reg  [15:0] gen_budget;
+    reg         gen_sample;
+    reg  [15:0] gen_inv_temp;
+    reg  [7:0]  gen_top_k;
+    reg  [15:0] gen_stop_token;
+    reg         gen_stop_en;
+    reg         seed_pending;   // a SEED write waits for the next prompt's last token
+    reg         sel_seed_load;  // ... and reloads the PRNG in the cycle after it
+    reg         end_by_ctx;     // the token being emitted is last only because the context is full
+    reg  [WPR_BITS-1:0] emb_cnt;
     reg  [31:0] fwd_cycles;
 
     reg  signed [16*DIM_PAD-1:0] x_res;      // residual stream (int16)
@@ -174,10 +188,10 @@ module rf_core (
     reg                 mv_start;
     reg  [W_AB-1:0]     mv_base;
     reg  [15:0]         mv_rows;
-    reg  [7:0]          mv_wpr;
+    reg  [WPR_BITS-1:0] mv_wpr;
     reg  [RQ_AB-1:0]    mv_rq_base;
     reg                 mv_out16;
-    wire [7:0]          act_idx;
+    wire [WPR_BITS-1:0] act_idx;
     reg  [8*LANES-1:0]  act_word;
     wire                mv_done;
 
@@ -186,7 +200,7 @@ module rf_core (
     reg                 mv_is_phase;
     reg  [W_AB-1:0]     mv_cfg_base;
     reg  [15:0]         mv_cfg_rows;
-    reg  [7:0]          mv_cfg_wpr;
+    reg  [WPR_BITS-1:0] mv_cfg_wpr;
     reg  [RQ_AB-1:0]    mv_cfg_rq;
     reg                 mv_cfg_out16;
     wire [W_AB-1:0]     layer_word = W_AB'(layer) * W_AB'(LAYER_WORDS);
@@ -195,7 +209,7 @@ module rf_core (
         mv_is_phase = 1'b1;
         mv_cfg_base = layer_word;
         mv_cfg_rows = DIM[15:0];
-        mv_cfg_wpr = WORDS_DIM[7:0];
+        mv_cfg_wpr = WPR_BITS'(WORDS_DIM);
         mv_cfg_rq = layer_row;
         mv_cfg_out16 = 1'b0;
         case (state)
@@ -212,7 +226,7 @@ module rf_core (
             end
             S_W2: begin
                 mv_cfg_base = layer_word + W_AB'(OFF_W2);
-                mv_cfg_wpr = WORDS_HIDDEN[7:0];
+                mv_cfg_wpr = WPR_BITS'(WORDS_HIDDEN);
                 mv_cfg_rq = layer_row + RQ_AB'(ROW_W2);
                 mv_cfg_out16 = 1'b1;
             end
@@ -229,13 +243,13 @@ module rf_core (
     always @(*) begin
         act_word = {8*LANES{1'b0}};
         case (state)
-            S_WO:    if (act_idx < WORDS_DIM[7:0])    act_word = att_buf[act_idx*(8*LANES) +: 8*LANES];
-            S_W2:    if (act_idx < WORDS_HIDDEN[7:0]) act_word = g_buf[act_idx*(8*LANES) +: 8*LANES];
-            default: if (act_idx < WORDS_DIM[7:0])    act_word = nrm_buf[act_idx*(8*LANES) +: 8*LANES];
+            S_WO:    if (act_idx < WPR_BITS'(WORDS_DIM))    act_word = att_buf[act_idx*(8*LANES) +: 8*LANES];
+            S_W2:    if (act_idx < WPR_BITS'(WORDS_HIDDEN)) act_word = g_buf[act_idx*(8*LANES) +: 8*LANES];
+            default: if (act_idx < WPR_BITS'(WORDS_DIM))    act_word = nrm_buf[act_idx*(8*LANES) +: 8*LANES];
         endcase
     end
 
-    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB)) u_matvec (
+    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS)) u_matvec (
         .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_base), .cfg_rows(mv_rows),
         .cfg_wpr(mv_wpr), .cfg_rq_base(mv_rq_base), .cfg_out16(mv_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
@@ -276,8 +290,8 @@ module rf_core (
     wire         sel_done;
     rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE}),
                 .LOGIT_MULT(LOGIT_MULT), .LOGIT_SHIFT(LOGIT_SHIFT)) u_select (
-        .clk(clk), .rst_n(rst_n), .seed_load(cfg_seed_load), .seed(cfg_seed),
-        .start(sel_start), .mode_sample(cfg_sample), .inv_temp(cfg_inv_temp), .top_k(cfg_top_k),
+        .clk(clk), .rst_n(rst_n), .seed_load(sel_seed_load), .seed(cfg_seed),
+        .start(sel_start), .mode_sample(gen_sample), .inv_temp(gen_inv_temp), .top_k(gen_top_k),
         .l_valid(y_valid && state == S_CLS), .l_index(y_row), .l_value(y_data),
         .finish(sel_finish), .token(sel_token), .done(sel_done));
 
@@ -306,9 +320,9 @@ module rf_core (
     // ------------------------------------------------------------------ out-of-forward conditions
     wire tok_bad        = (in_data >= VOCAB[15:0]);
     wire ctx_full_in    = (pos >= SEQ_LEN[15:0]);
-    wire stop_hit       = cfg_stop_en && (sel_token == cfg_stop_token);
-    wire budget_last    = ((gen_count + 16'd1) >= cfg_budget);
-    wire ctx_last       = ((pos) >= SEQ_LEN[15:0]);   // no position left to feed the token back
+    wire stop_hit       = gen_stop_en && (sel_token == gen_stop_token);
+    wire budget_last    = ((gen_count + 16'd1) >= gen_budget);
+    wire ctx_last       = (pos + 16'd1 >= SEQ_LEN[15:0]);   // in S_DONE: no position left to feed the token back
     wire last_layer     = (layer == N_LAYERS[7:0] - 8'd1);
 
     // ------------------------------------------------------------------ sequencer
@@ -323,7 +337,16 @@ module rf_core (
             prompt_err <= 1'b0;
             mid_prompt <= 1'b0;
             gen_count <= 16'd0;
-            emb_cnt <= 8'd0;
+            gen_budget <= 16'd0;
+            gen_sample <= 1'b0;
+            gen_inv_temp <= 16'd0;
+            gen_top_k <= 8'd0;
+            gen_stop_token <= 16'd0;
+            gen_stop_en <= 1'b0;
+            seed_pending <= 1'b0;
+            sel_seed_load <= 1'b0;
+            end_by_ctx <= 1'b0;
+            emb_cnt <= {WPR_BITS{1'b0}};
             emb_w_addr <= {W_AB{1'b0}};
             fwd_cycles <= 32'd0;
             in_ready <= 1'b0;
@@ -349,7 +372,7 @@ module rf_core (
             mv_start <= 1'b0;
             mv_base <= {W_AB{1'b0}};
             mv_rows <= 16'd0;
-            mv_wpr <= 8'd0;
+            mv_wpr <= {WPR_BITS{1'b0}};
             mv_rq_base <= {RQ_AB{1'b0}};
             mv_out16 <= 1'b0;
             nrm_start <= 1'b0;
@@ -368,7 +391,9 @@ module rf_core (
             kv_we <= 1'b0;
             sel_start <= 1'b0;
             sel_finish <= 1'b0;
+            sel_seed_load <= 1'b0;
             err_set <= 3'd0;
+            if (cfg_seed_load) seed_pending <= 1'b1;
 
             if (entry && mv_is_phase) begin
                 mv_start <= 1'b1;
@@ -391,15 +416,26 @@ module rf_core (
 
             case (state)
                 // ---------------------------------------------------------- idle: take a prompt token
+                // A beat offered while in_ready is high is always taken (the skid buffer has
+                // already counted it delivered); ready is not raised while a NEW_SEQ waits to
+                // clear the position between prompts, so no beat can race the clear.
                 S_IDLE: begin
-                    if (st_new_seq_pending && !mid_prompt && !ctrl_new_seq) begin
-                        pos <= 16'd0;
-                        st_new_seq_pending <= 1'b0;
-                        in_ready <= 1'b0;
-                    end else if (in_ready && in_valid) begin
+                    if (in_ready && in_valid) begin
                         in_ready <= 1'b0;
                         if (!ctrl_clear_counters) cnt_tokens_in <= cnt_tokens_in + 32'd1;
                         mid_prompt <= !in_last;
+                        if (in_last) begin
+                            gen_budget <= cfg_budget;
+                            gen_sample <= cfg_sample;
+                            gen_inv_temp <= cfg_inv_temp;
+                            gen_top_k <= cfg_top_k;
+                            gen_stop_token <= cfg_stop_token;
+                            gen_stop_en <= cfg_stop_en;
+                            if (seed_pending || cfg_seed_load) begin
+                                seed_pending <= 1'b0;
+                                sel_seed_load <= 1'b1;
+                            end
+                        end
                         if (prompt_err || tok_bad || ctx_full_in) begin
                             if (!prompt_err) err_set <= tok_bad ? 3'b001 : 3'b010;
                             prompt_err <= !in_last;
@@ -415,11 +451,14 @@ module rf_core (
                             gen_count <= 16'd0;
                             state <= S_EMBED;
                             entry <= 1'b1;
-                            emb_cnt <= 8'd0;
+                            emb_cnt <= {WPR_BITS{1'b0}};
                             fwd_cycles <= 32'd0;
                         end
+                    end else if (st_new_seq_pending && !mid_prompt && !ctrl_new_seq) begin
+                        pos <= 16'd0;
+                        st_new_seq_pending <= 1'b0;
                     end else begin
-                        in_ready <= 1'b1;
+                        in_ready <= mid_prompt || !(st_new_seq_pending || ctrl_new_seq);
                     end
                 end
 
@@ -433,10 +472,10 @@ module rf_core (
                 S_EMBED: begin
                     layer <= 8'd0;
                     emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(emb_cnt);
-                    if (emb_cnt >= 8'd2)
-                        x_res[32'(emb_cnt - 8'd2)*(16*LANES) +: 16*LANES] <= emb_word;
-                    emb_cnt <= emb_cnt + 8'd1;
-                    if (emb_cnt == WORDS_DIM[7:0] + 8'd1) begin
+                    if (emb_cnt >= WPR_BITS'(2))
+                        x_res[32'(emb_cnt - WPR_BITS'(2))*(16*LANES) +: 16*LANES] <= emb_word;
+                    emb_cnt <= emb_cnt + WPR_BITS'(1);
+                    if (emb_cnt == WPR_BITS'(WORDS_DIM + 1)) begin
                         state <= S_NORM_ATT;
                         entry <= 1'b1;
                     end
@@ -578,13 +617,15 @@ module rf_core (
                 // ---------------------------------------------------------- end of a forward pass
                 S_DONE: begin
                     pos <= pos + 16'd1;
-                    cnt_last_cycles <= fwd_cycles + 32'd1;   // this DONE cycle included
+                    // this DONE cycle included; a CLEAR_COUNTERS in this cycle wins, as for CYCLES
+                    if (!ctrl_clear_counters) cnt_last_cycles <= fwd_cycles + 32'd1;
                     if (cur_emit) begin
                         state <= S_EMIT;
                         out_valid <= 1'b1;
                         out_data <= sel_token;
                         // pos is incremented this cycle: pos + 1 is where the token would be fed.
-                        out_last <= budget_last || stop_hit || (pos + 16'd1 >= SEQ_LEN[15:0]);
+                        out_last <= budget_last || stop_hit || ctx_last;
+                        end_by_ctx <= ctx_last && !budget_last && !stop_hit;
                     end else begin
                         state <= S_IDLE;
                     end
@@ -596,14 +637,14 @@ module rf_core (
                     gen_count <= gen_count + 16'd1;
                     if (!ctrl_clear_counters) cnt_tokens_out <= cnt_tokens_out + 32'd1;
                     if (out_last) begin
-                        if (ctx_last && !budget_last && !stop_hit) err_set <= 3'b100;
+                        if (end_by_ctx) err_set <= 3'b100;
                         cur_emit <= 1'b0;
                         state <= S_IDLE;
                     end else begin
                         cur_tok <= out_data;
                         state <= S_EMBED;
                         entry <= 1'b1;
-                        emb_cnt <= 8'd0;
+                        emb_cnt <= {WPR_BITS{1'b0}};
                         fwd_cycles <= 32'd0;
                     end
                 end

@@ -36,7 +36,8 @@
 module rf_matvec #(
     parameter integer LANES        = 8,
     parameter integer ADDR_BITS    = 16,
-    parameter integer RQ_ADDR_BITS = 12
+    parameter integer RQ_ADDR_BITS = 12,
+    parameter integer WPR_BITS     = 8     // cfg_wpr / act_idx width: holds the longest row in words
 ) (
     input  wire                    clk,
     input  wire                    rst_n,
@@ -44,7 +45,7 @@ module rf_matvec #(
     input  wire                    start,
     input  wire [ADDR_BITS-1:0]    cfg_base,
     input  wire [15:0]             cfg_rows,
-    input  wire [7:0]              cfg_wpr,
+    input  wire [WPR_BITS-1:0]     cfg_wpr,
     input  wire [RQ_ADDR_BITS-1:0] cfg_rq_base,
     input  wire                    cfg_out16,
     // weight ROM (data one cycle after the address)
@@ -54,7 +55,7 @@ module rf_matvec #(
     output reg  [RQ_ADDR_BITS-1:0] rq_addr,
     input  wire [23:0]             rq_data,
     // activation vector (word act_idx, combinational response)
-    output reg  [7:0]              act_idx,
+    output reg  [WPR_BITS-1:0]     act_idx,
     input  wire [8*LANES-1:0]      act_word,
     // results
     output reg                     y_valid,
@@ -73,13 +74,13 @@ module rf_matvec #(
     localparam integer MBITS     = 48;                   // acc * M
 
     // ------------------------------------------------------------------ issue (A)
-    reg [7:0]  wpr_m1;      // cfg_wpr - 1
+    reg [WPR_BITS-1:0] wpr_m1;  // cfg_wpr - 1
     reg [15:0] rows_left;   // rows after the one being issued
     reg        out16_q;
     reg        a_valid, a_first, a_last;
     wire       a_final = a_last && (rows_left == 16'd0);
     wire       accept  = start && !busy;
-    wire       empty   = (cfg_rows == 16'd0) || (cfg_wpr == 8'd0);
+    wire       empty   = (cfg_rows == 16'd0) || (cfg_wpr == {WPR_BITS{1'b0}});
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -89,24 +90,24 @@ module rf_matvec #(
         end else if (accept) begin
             a_valid <= !empty;
             a_first <= 1'b1;
-            a_last  <= (cfg_wpr == 8'd1);
+            a_last  <= (cfg_wpr == WPR_BITS'(1));
         end else if (a_valid) begin
             a_valid <= !a_final;
             a_first <= a_last;
-            a_last  <= a_last ? (wpr_m1 == 8'd0) : (act_idx + 8'd1 == wpr_m1);
+            a_last  <= a_last ? (wpr_m1 == {WPR_BITS{1'b0}}) : (act_idx + WPR_BITS'(1) == wpr_m1);
         end
     end
 
     always @(posedge clk) begin
         if (accept) begin
             w_addr    <= cfg_base;
-            act_idx   <= 8'd0;
-            wpr_m1    <= cfg_wpr - 8'd1;
+            act_idx   <= {WPR_BITS{1'b0}};
+            wpr_m1    <= cfg_wpr - WPR_BITS'(1);
             rows_left <= cfg_rows - 16'd1;
             out16_q   <= cfg_out16;
         end else if (a_valid) begin
             w_addr  <= w_addr + {{(ADDR_BITS - 1){1'b0}}, 1'b1};
-            act_idx <= a_last ? 8'd0 : act_idx + 8'd1;
+            act_idx <= a_last ? {WPR_BITS{1'b0}} : act_idx + WPR_BITS'(1);
             if (a_last) rows_left <= rows_left - 16'd1;
         end
     end

@@ -63,7 +63,7 @@ localparam [31:0] RF_TOP_K_RESET = 32'h00000000;
 localparam integer RF_TOP_K_K_LSB = 0;
 localparam integer RF_TOP_K_K_MSB = 7;
 
-// SEED (RW): PRNG seed; every write reloads the PRNG (0 loads 0x6D2B79F5).
+// SEED (RW): PRNG seed; a write reloads the PRNG when the next prompt's last token is accepted (0 loads 0x6D2B79F5).
 localparam [31:0] RF_SEED_ADDR = 32'h00000020;
 localparam [31:0] RF_SEED_RESET = 32'h00000000;
 localparam integer RF_SEED_VALUE_LSB = 0;

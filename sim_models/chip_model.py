@@ -5,16 +5,21 @@ the golden model. The scoreboard predicts every output beat with it.
     chip.configure(budget=16, sample=True, inv_temp=256, top_k=40)
     chip.seed(7)
     beats = chip.prompt([72, 105])          # -> [(token, last), ...]
+
+Register writes reach the core's generation the way the RTL takes them (docs/registers.md):
+the settings (budget, sampling, 1/T, top-k, stop) are latched when a prompt's last token is
+accepted, and a SEED write reloads the PRNG at that same point. So `configure` and `seed` made
+while a prompt is generating apply to the next `prompt` call, exactly as here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .golden import GoldenModel
+from .limits import ERROR_TOKEN
 from .quantize import QuantModel
 from .sampler import Sampler
 
-ERROR_TOKEN = 0xFFFF
 ERR_TOKEN_RANGE, ERR_CONTEXT_OVERFLOW, ERR_CONTEXT_FULL = 1, 2, 4
 
 
@@ -34,6 +39,7 @@ class ChipModel:
     errors: int = 0           # sticky error bits the core sets (ERROR register bits 0..2)
     tokens_in: int = 0
     tokens_out: int = 0
+    pending_seed: int | None = None   # a SEED write not yet applied (applied by the next prompt)
 
     def __post_init__(self) -> None:
         self.model = GoldenModel(self.qm)
@@ -50,7 +56,8 @@ class ChipModel:
             setattr(self.config, key, value)
 
     def seed(self, seed: int) -> None:
-        self.sampler.seed(seed)
+        """A SEED write: the PRNG is reloaded when the next prompt's last token is accepted."""
+        self.pending_seed = seed
 
     def new_sequence(self) -> None:
         self.model.reset()
@@ -59,6 +66,7 @@ class ChipModel:
         """Hardware reset: position 0, default configuration, PRNG seeded with 0, counters 0."""
         self.config = ChipConfig()
         self.errors = self.tokens_in = self.tokens_out = 0
+        self.pending_seed = None
         self.model.reset()
         self.sampler.seed(0)
 
@@ -71,6 +79,9 @@ class ChipModel:
     def prompt(self, tokens: list[int]) -> list[tuple[int, bool]]:
         """Feed one prompt (TLAST on its last token); return the output beats it causes."""
         cfg, seq_len, vocab = self.config, self.qm.cfg.seq_len, self.qm.cfg.vocab_size
+        if self.pending_seed is not None:
+            self.sampler.seed(self.pending_seed)
+            self.pending_seed = None
         self.tokens_in += len(tokens)
         logits = None
         for tok in tokens:

@@ -116,7 +116,7 @@ REGISTERS: tuple[Register, ...] = (
              (F("VALUE", 15, 0, "256 / T"),)),
     Register("TOP_K", 0x01C, RW, 0, "Top-k candidates for sampling (0: K_MAX).",
              (F("K", 7, 0, "k, clamped to [1, min(K_MAX, VOCAB)]"),)),
-    Register("SEED", 0x020, RW, 0, "PRNG seed; every write reloads the PRNG (0 loads 0x6D2B79F5).",
+    Register("SEED", 0x020, RW, 0, "PRNG seed; a write reloads the PRNG when the next prompt's last token is accepted (0 loads 0x6D2B79F5).",
              (F("VALUE", 31, 0, "xorshift32 seed"),)),
     Register("STOP", 0x024, RW, 0, "Stop token: generation ends after emitting it, if enabled.",
              (F("TOKEN", 15, 0, "stop token id"), F("ENABLE", 16, 16, "stop on TOKEN"))),
@@ -272,6 +272,12 @@ def markdown() -> str:
            "honour the byte strobes; bits outside the fields read as 0. WO registers read as 0. RW1C",
            "bits clear where 1 is written; a hardware set in the same cycle wins. Reset \"live\": the",
            "value comes from the core or the build parameters.", "",
+           "Generation settings (BUDGET, SAMPLING, INV_TEMP, TOP_K, STOP) are latched per prompt, when",
+           "the core accepts the prompt's last token; a SEED write reloads the PRNG at that same point.",
+           "Writes made while a prompt is in flight or its tokens stream out apply to the next prompt.",
+           "CTRL.NEW_SEQ applies between prompts (a prompt in flight finishes in the old sequence).",
+           "CTRL.CLEAR_COUNTERS wins over a count in the same cycle. Read CYCLES_LO before CYCLES_HI:",
+           "the LO read latches the high word that CYCLES_HI returns.", "",
            "| offset | name | access | reset | description |", "|---|---|---|---|---|"]
     for r in REGISTERS:
         reset = "live" if r.reset is None else f"0x{r.reset:08X}"

@@ -20,8 +20,9 @@ from sim_models.schedule import words
 from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 
 # (rows, cols): cols not multiples of LANES (27, 172, 200, 5, 1), one wpr == 1 at
-# LANES 32 (27), single-row and single-column matrices.
-SHAPES = [(13, 27), (9, 64), (24, 172), (1, 5), (6, 1), (17, 200)]
+# LANES 32 (27), single-row and single-column matrices, and rows longer than 255 words
+# at LANES 8 (2100 columns: 263 words, which an 8-bit word counter would truncate).
+SHAPES = [(13, 27), (9, 64), (24, 172), (1, 5), (6, 1), (17, 200), (3, 2100)]
 SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rom.v", ROOT / "hdl" / "rf_matvec.v",
            ROOT / "tb" / "unit" / "rf_matvec_tb.v"]
 
@@ -69,7 +70,7 @@ def make_data(lanes: int, out: Path, seed: int) -> dict[str, object]:
     w_depth, rq_depth = weights.shape[0], rq_base
     # LANES 8: one spare address bit (addresses beyond the image); LANES 32: exact width
     spare = 1 if lanes == 8 else 0
-    return {"LANES": lanes, "MAXW": maxw, "W_DEPTH": w_depth, "RQ_DEPTH": rq_depth,
+    return {"LANES": lanes, "MAXW": maxw, "WPR_BITS": maxw.bit_length(), "W_DEPTH": w_depth, "RQ_DEPTH": rq_depth,
             "ADDR_BITS": max(1, (w_depth - 1).bit_length()) + spare,
             "RQ_ADDR_BITS": max(1, (rq_depth - 1).bit_length()) + spare,
             "W_FILE": f'"{out / "weights.hex"}"', "RQ_FILE": f'"{out / "requant.hex"}"'}

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from conftest import EMBEDDED, EXTERNAL, SHAPES, needs_external
-from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from sim_models.checkpoint import Config, random_checkpoint, write_checkpoint
+from sim_models.schedule import words
 from tb.runner import BUILD, SIMULATORS, check_results
 from tb.sim import model_build, run_top
 
@@ -51,3 +52,17 @@ def test_random_shapes(sim, shape, tmp_path_factory):
 def test_external_stories260k(sim):
     needs_external()
     run_case(sim, model_build(EXTERNAL, 32), "stories260K", [1], 4 if sim == "icarus" else 16)
+
+
+# Rows longer than 255 lane words (W2 rows of hidden_dim 2100 are 263 words at LANES 8): the
+# word counters of rf_core / rf_matvec are sized from the build, never a fixed 8 bits.
+LONG_ROWS = Config(dim=16, hidden_dim=2100, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=32, seq_len=8)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_long_rows(sim):
+    assert words(LONG_ROWS.hidden_dim, 8) > 255
+    path = BUILD / "random_models" / f"long-rows-{sim}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checkpoint(random_checkpoint(LONG_ROWS, seed=5), path)
+    run_case(sim, model_build(path, 8), "random-long-rows", [1, 2], 3, inv_temp=256, top_k=4, seed=3)

@@ -11,6 +11,7 @@ module rf_matvec_tb #(
     parameter integer W_DEPTH      = 1024,
     parameter integer RQ_DEPTH     = 256,
     parameter integer MAXW         = 32,
+    parameter integer WPR_BITS     = 8,      // holds MAXW (rows of more than 255 words need > 8)
     parameter         W_FILE       = "",
     parameter         RQ_FILE      = ""
 ) (
@@ -19,7 +20,7 @@ module rf_matvec_tb #(
     input  wire                      start,
     input  wire [ADDR_BITS-1:0]      cfg_base,
     input  wire [15:0]               cfg_rows,
-    input  wire [7:0]                cfg_wpr,
+    input  wire [WPR_BITS-1:0]       cfg_wpr,
     input  wire [RQ_ADDR_BITS-1:0]   cfg_rq_base,
     input  wire                      cfg_out16,
     input  wire [8*LANES*MAXW-1:0]   act_flat,
@@ -33,14 +34,14 @@ module rf_matvec_tb #(
     wire [8*LANES-1:0]      w_data;
     wire [RQ_ADDR_BITS-1:0] rq_addr;
     wire [23:0]             rq_data;
-    wire [7:0]              act_idx;
+    wire [WPR_BITS-1:0]     act_idx;
     reg  [8*LANES-1:0]      act_word;
 
     integer i;
     always @(*) begin
         act_word = {(8 * LANES){1'b0}};
         for (i = 0; i < MAXW; i = i + 1)
-            if ({24'd0, act_idx} == i) act_word = act_flat[8*LANES*i +: 8*LANES];
+            if (32'(act_idx) == i) act_word = act_flat[8*LANES*i +: 8*LANES];
     end
 
     rf_rom #(
@@ -68,7 +69,8 @@ module rf_matvec_tb #(
     rf_matvec #(
         .LANES        (LANES),
         .ADDR_BITS    (ADDR_BITS),
-        .RQ_ADDR_BITS (RQ_ADDR_BITS)
+        .RQ_ADDR_BITS (RQ_ADDR_BITS),
+        .WPR_BITS     (WPR_BITS)
     ) u_dut (
         .clk         (clk),
         .rst_n       (rst_n),
