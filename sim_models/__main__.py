@@ -13,6 +13,7 @@ from .checkpoint import CheckpointError, read_checkpoint
 from .compiler import LANE_CHOICES, compile_checkpoint, quantize_checkpoint
 from .corpus import decode_bytes, encode_bytes, is_byte_model, sampled_windows, text_windows
 from .evaluate import evaluate
+from .formats import FORMAT_NAMES
 from .generate import float_generate, int_generate
 from .sampler import inv_temp_from_temperature
 
@@ -35,8 +36,9 @@ def prompt_tokens(args: argparse.Namespace, byte_model: bool) -> list[int]:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    man = compile_checkpoint(args.checkpoint, args.lanes, args.out)
-    print(f"{args.out}: {man['config']['params']} params, lanes {man['lanes']}, ROM {man['rom_bits']} bits, "
+    man = compile_checkpoint(args.checkpoint, args.lanes, args.out, args.format, args.group)
+    print(f"{args.out}: {man['config']['params']} params, format {man['format']['name']}, lanes {man['lanes']}, "
+          f"ROM {man['rom_bits']} bits (weights {man['weight_rom_bits']}), "
           f"SRAM {man['sram_bits']} bits, cycles/token {man['cycles']['formula']['base']} + "
           f"{man['cycles']['formula']['per_position']} * (pos+1)")
     return 0
@@ -49,7 +51,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.float:
         out = float_generate(ckpt, prompt, args.n, args.temperature, args.top_k, args.seed)
     else:
-        _, qm, _ = quantize_checkpoint(args.checkpoint)
+        _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
         out = int_generate(qm, prompt, args.n, inv_temp_from_temperature(args.temperature), args.top_k, args.seed)
     if args.ids or not byte_model:
         print(" ".join(str(t) for t in out))
@@ -67,14 +69,15 @@ def eval_windows(args: argparse.Namespace, ckpt) -> tuple[list[np.ndarray], str]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    ckpt, qm, calib = quantize_checkpoint(args.checkpoint)
+    ckpt, qm, calib = quantize_checkpoint(args.checkpoint, args.format, args.group)
     windows, source = eval_windows(args, ckpt)
     res = evaluate(ckpt, qm, windows)
-    report = {"checkpoint": str(args.checkpoint), "eval": source, "calibration": calib, **res.as_dict()}
+    report = {"checkpoint": str(args.checkpoint), "format": qm.fmt.describe(), "eval": source, "calibration": calib,
+              **res.as_dict()}
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{args.checkpoint} on {source}: {res.tokens} tokens")
+        print(f"{args.checkpoint} ({qm.fmt.name}) on {source}: {res.tokens} tokens")
         print(f"  float loss {res.float_loss:.4f} nats/token, integer loss {res.int_loss:.4f} "
               f"(gap {res.gap:+.4f}), top-1 agreement {100 * res.agreement:.2f}%")
     return 0
@@ -82,7 +85,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .golden import GoldenModel
-    _, qm, _ = quantize_checkpoint(args.checkpoint)
+    _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
     gm = GoldenModel(qm)
     n = min(args.n, qm.cfg.seq_len - 1)
     best = 0.0
@@ -98,6 +101,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_format(parser: argparse.ArgumentParser) -> None:
+    # Not argparse choices: an unknown format gets the compiler's error (named, exit status 2).
+    parser.add_argument("--format", default="int8", metavar="F",
+                        help=f"weight format: {', '.join(FORMAT_NAMES)} (default int8; docs/arithmetic.md 3a)")
+    parser.add_argument("--group", type=int, default=None,
+                        help="int4 group size (inputs per scale; power of two 4..256, default 32)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sim_models", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -106,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("checkpoint", type=Path)
     c.add_argument("--lanes", type=int, default=32, choices=LANE_CHOICES)
     c.add_argument("--out", type=Path, required=True)
+    add_format(c)
     c.set_defaults(func=cmd_compile)
 
     g = sub.add_parser("generate", help="generate text (byte models) or token ids")
@@ -121,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--top-k", type=int, default=0, help="0 = the hardware maximum (64)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--ids", action="store_true", help="print token ids instead of text")
+    add_format(g)
     g.set_defaults(func=cmd_generate)
 
     e = sub.add_parser("eval", help="float vs integer loss and top-1 agreement, teacher-forced")
@@ -129,12 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--max-tokens", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true")
+    add_format(e)
     e.set_defaults(func=cmd_eval)
 
     b = sub.add_parser("bench", help="golden-model decode speed (tokens/s, best of --repeat)")
     b.add_argument("checkpoint", type=Path)
     b.add_argument("--n", type=int, default=200)
     b.add_argument("--repeat", type=int, default=3)
+    add_format(b)
     b.set_defaults(func=cmd_bench)
     return p
 

@@ -8,6 +8,9 @@ first. The layout (docs/rom_layout.md) is exactly what the RTL reads:
   wq, wk, wv, wo, then w1 and w3 rows interleaved (w1[0], w3[0], w1[1], ...),
   then w2; after the last layer the classifier, then (unshared only) the
   embedding.
+  Other formats (--format, docs/arithmetic.md section 3a): each word holds LANES element
+  codes of the format's code width (ternary: 5 trits per byte), lane 0 lowest, and
+  wscale.hex holds, at the same address, the group scale codes that word needs.
 * requant.hex -- one 24-bit word per weight row, same order:
   [15:0] multiplier M, [21:16] shift S.
 * emb_requant.hex -- one 24-bit word per token (embedding row -> residual).
@@ -32,6 +35,8 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config, read_checkpoint
 from .corpus import calibration_windows
+from .formats import INT8, WeightFormat, decode_words, fields_hex, hex_fields, make_format, pack_fields, scale_words, \
+    unpack_fields
 from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
 from .sampler import K_MAX
@@ -47,6 +52,7 @@ class Image:
     name: str
     width: int
     values: np.ndarray  # one integer per word (or a (words, lanes) int8 array for weights)
+    field_bits: int = 0  # > 0: values are (words, fields) unsigned fields of this width
 
 
 def hex_lines(values: np.ndarray, bits: int) -> str:
@@ -92,8 +98,11 @@ def rom_matrices(qm: QuantModel) -> list[tuple[str, QMatrix]]:
         for name in ("wq", "wk", "wv", "wo"):
             out.append((f"l{l}.{name}", layer[name]))
         w1, w3 = layer["w1"], layer["w3"]
+        codes = scodes = None
+        if w1.codes is not None and w3.codes is not None and w1.scodes is not None and w3.scodes is not None:
+            codes, scodes = interleave(w1.codes, w3.codes), interleave(w1.scodes, w3.scodes)
         out.append((f"l{l}.w13", QMatrix(interleave(w1.w, w3.w), interleave(w1.mult, w3.mult),
-                                         interleave(w1.shift, w3.shift), 8)))
+                                         interleave(w1.shift, w3.shift), 8, codes, scodes)))
         out.append((f"l{l}.w2", layer["w2"]))
     out.append(("cls", qm.cls))
     return out
@@ -109,21 +118,37 @@ def norm_shift(norm: QNorm, what: str) -> int:
     return value
 
 
+def format_words(fmt: WeightFormat, codes: np.ndarray, scodes: np.ndarray | None,
+                 lanes: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """One matrix's ROM words in a non-int8 format: (words, fields) and (words, scales_per_word)."""
+    fields = pack_fields(fmt, lane_words(codes, lanes), lanes)
+    sw = scale_words(fmt, scodes, codes.shape[1], lanes) if fmt.group and scodes is not None else None
+    return fields, sw
+
+
 def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dict[str, int]]]:
-    c = qm.cfg
+    c, fmt = qm.cfg, qm.fmt
     mats = rom_matrices(qm)
     regions: dict[str, dict[str, int]] = {}
-    blocks, req_rows, base = [], [], 0
+    blocks, sblocks, req_rows, base = [], [], [], 0
+
+    def add(codes: np.ndarray, scodes: np.ndarray | None) -> int:
+        if fmt.name == "int8":
+            lw = lane_words(codes, lanes)
+        else:
+            lw, sw = format_words(fmt, codes, scodes, lanes)
+            if sw is not None:
+                sblocks.append(sw)
+        blocks.append(lw)
+        return lw.shape[0]
+
     for name, m in mats:
-        lw = lane_words(m.w, lanes)
         regions[name] = {"base": base, "rows": m.w.shape[0], "words_per_row": words(m.w.shape[1], lanes)}
-        blocks.append(lw)
+        base += add(m.w if m.codes is None else m.codes, m.scodes)
         req_rows.append(m.mult | (m.shift << 16))
-        base += lw.shape[0]
     if not c.shared_classifier:
-        lw = lane_words(qm.emb_w, lanes)
         regions["emb"] = {"base": base, "rows": c.vocab_size, "words_per_row": words(c.dim, lanes)}
-        blocks.append(lw)
+        add(qm.emb_w if qm.emb_codes is None else qm.emb_codes, qm.emb_scodes)
     else:
         regions["emb"] = dict(regions["cls"])
     norms = [qm.att_norm[l].gain if i == 0 else qm.ffn_norm[l].gain for l in range(c.n_layers) for i in (0, 1)]
@@ -131,8 +156,13 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         int(qm.att_mult[l]) | int(qm.att_shift[l]) << 16 | int(qm.gate_mult[l]) << 24 | int(qm.gate_shift[l]) << 40
         | norm_shift(qm.att_norm[l], f"layer {l} att norm") << 48 | norm_shift(qm.ffn_norm[l], f"layer {l} ffn norm") << 56
         for l in range(c.n_layers)]
-    images = [
-        Image("weights", 8 * lanes, np.concatenate(blocks)),
+    if fmt.name == "int8":
+        weight_images = [Image("weights", 8 * lanes, np.concatenate(blocks))]
+    else:
+        weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
+        if sblocks:
+            weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
+    images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
         Image("norm", 16 * lanes, lane_words(np.stack(norms + [qm.final_norm.gain]), lanes)),
@@ -146,6 +176,8 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
 
 
 def image_text(img: Image) -> str:
+    if img.field_bits:
+        return fields_hex(img.values, img.field_bits)
     if img.name in ("weights", "norm"):
         return lane_hex(img.values, img.width // img.values.shape[1])
     if img.width == 64:
@@ -169,12 +201,21 @@ def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]]
         "LOGIT_MULT": qm.logit_mult, "LOGIT_SHIFT": qm.logit_shift, "K_MAX": min(K_MAX, c.vocab_size),
         "RSQRT_ENTRIES": RSQRT_ENTRIES, "EXP2_ENTRIES": EXP2_ENTRIES,
     }
+    # Weight format (hdl/rf_wdecode.v): ROM word width, scale ROM word (0: none), lane operand width.
+    fmt = qm.fmt
+    p.update({"WFMT": fmt.fid, "WBITS": fmt.wbits, "WGROUP": fmt.group, "WSCALE_BITS": fmt.scale_bits,
+              "WEIGHTS_WIDTH": 8 * lanes if fmt.name == "int8" else fmt.word_bits(lanes),
+              "WSCALE_WIDTH": fmt.scale_word_bits(lanes) if "wscale" in depth else 0})
+    if "wscale" not in depth:
+        p["WSCALE_DEPTH"] = 1
     p.update({f"{name.upper()}_DEPTH": d for name, d in depth.items()})
     # No include guard: the localparams are module-scoped and each module that needs them includes the file.
     lines = ["// Generated by sim_models.compiler -- do not edit."]
     lines += [f"localparam integer {k} = {v};" if v < 2 ** 31 else f"localparam [63:0] {k} = 64'd{v};"
               for k, v in p.items()]
     lines += [f'localparam {img.name.upper()}_FILE = "{img.name}.hex";' for img in images]
+    if "wscale" not in depth:
+        lines.append('localparam WSCALE_FILE = "";  // no scale ROM in this format')
     return "\n".join(lines) + "\n"
 
 
@@ -199,6 +240,8 @@ def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], tex
         "lanes": lanes,
         "rom": rom,
         "rom_bits": sum(r["bits"] for r in rom.values()),
+        "weight_rom_bits": sum(r["bits"] for n, r in rom.items() if n in ("weights", "wscale")),
+        "format": qm.fmt.describe(),
         "sram": sram,
         "sram_bits": sum(sram.values()),
         "regions": regions,
@@ -219,10 +262,10 @@ def compile_model(qm: QuantModel, lanes: int, out: str | Path, source: dict[str,
     if lanes not in LANE_CHOICES:
         raise ValueError(f"lanes: {lanes} is not one of {LANE_CHOICES}")
     check_chip_limits(qm.cfg, source.get("checkpoint", "<model>"))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     images, regions = build_images(qm, lanes)
     texts = {img.name: image_text(img) for img in images}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         (out / f"{name}.hex").write_text(text)
     (out / "params.vh").write_text(params_header(qm, lanes, regions, images))
@@ -231,14 +274,18 @@ def compile_model(qm: QuantModel, lanes: int, out: str | Path, source: dict[str,
     return man
 
 
-def quantize_checkpoint(path: str | Path) -> tuple[Checkpoint, QuantModel, str]:
+def quantize_checkpoint(path: str | Path, fmt: str | WeightFormat = "int8",
+                        group: int | None = None) -> tuple[Checkpoint, QuantModel, str]:
+    wf = fmt if isinstance(fmt, WeightFormat) else make_format(fmt, group)
     ckpt = read_checkpoint(path)
     windows, calib_source = calibration_windows(path, ckpt)
-    return ckpt, quantize(ckpt, calibrate(ckpt, windows)), calib_source
+    return ckpt, quantize(ckpt, calibrate(ckpt, windows), wf), calib_source
 
 
-def compile_checkpoint(path: str | Path, lanes: int, out: str | Path) -> dict:
-    _, qm, calib_source = quantize_checkpoint(path)
+def compile_checkpoint(path: str | Path, lanes: int, out: str | Path, fmt: str | WeightFormat = "int8",
+                       group: int | None = None) -> dict:
+    """Nothing is written unless the whole model quantizes (bad input raises before any file)."""
+    _, qm, calib_source = quantize_checkpoint(path, fmt, group)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": digest,
                                           "calibration": calib_source})
@@ -260,7 +307,17 @@ def load_build(build_dir: str | Path) -> QuantModel:
     cfg = Config(**{k: cf[k] for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                                        "vocab_size", "seq_len", "shared_classifier")})
     lanes = man["lanes"]
-    weights = read_lanes(d / "weights.hex", lanes, 8)
+    fdesc = man.get("format", {"name": "int8"})
+    fmt = make_format(fdesc["name"], fdesc.get("group") if fdesc["name"] == "int4" else None)
+    if fmt.name == "int8":
+        weights = read_lanes(d / "weights.hex", lanes, 8)
+        codes_w = swords = None
+    else:
+        nf, fb = fmt.fields(lanes)
+        codes_w = unpack_fields(fmt, hex_fields((d / "weights.hex").read_text(), nf, fb), lanes)
+        swords = (hex_fields((d / "wscale.hex").read_text(), fmt.scales_per_word(lanes), fmt.scale_bits)
+                  if fmt.group else None)
+        weights = decode_words(fmt, codes_w, swords, lanes)
     req = np.array([int(x, 16) for x in (d / "requant.hex").read_text().split()], dtype=np.int64)
     row = 0
 
@@ -271,7 +328,22 @@ def load_build(build_dir: str | Path) -> QuantModel:
         w = block.reshape(r["rows"], r["words_per_row"] * lanes)[:, :cols]
         rq = req[row:row + r["rows"]]
         row += r["rows"]
-        return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits)
+        if codes_w is None:
+            return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits)
+        return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits, *rom_codes(r, cols))
+
+    def rom_codes(r: dict, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """Element and group scale codes of a region, as the quantizer produced them."""
+        assert codes_w is not None
+        n, wpr = r["rows"], r["words_per_row"]
+        codes = codes_w[r["base"]:r["base"] + n * wpr].reshape(n, wpr * lanes)[:, :cols]
+        if swords is None:
+            return codes, np.zeros((n, 0), np.int64)
+        sw = swords[r["base"]:r["base"] + n * wpr].reshape(n, wpr, -1)
+        groups = -(-cols // fmt.group)
+        if lanes >= fmt.group:
+            return codes, sw.reshape(n, -1)[:, :groups]
+        return codes, sw[:, np.arange(groups) * fmt.group // lanes, 0]
 
     def hexfile(name: str) -> np.ndarray:
         return np.array([int(x, 16) for x in (d / f"{name}.hex").read_text().split()], dtype=np.int64)
@@ -281,14 +353,20 @@ def load_build(build_dir: str | Path) -> QuantModel:
         m = {n: take(f"l{l}.{n}", cfg.dim, 8) for n in ("wq", "wk", "wv")}
         m["wo"] = take(f"l{l}.wo", cfg.dim, 16)
         w13 = take(f"l{l}.w13", cfg.dim, 8)
-        m["w1"] = QMatrix(w13.w[0::2], w13.mult[0::2], w13.shift[0::2], 8)
-        m["w3"] = QMatrix(w13.w[1::2], w13.mult[1::2], w13.shift[1::2], 8)
+        half = [None if x is None else (x[0::2], x[1::2]) for x in (w13.codes, w13.scodes)]
+        m["w1"] = QMatrix(w13.w[0::2], w13.mult[0::2], w13.shift[0::2], 8,
+                          *(None if h is None else h[0] for h in half))
+        m["w3"] = QMatrix(w13.w[1::2], w13.mult[1::2], w13.shift[1::2], 8,
+                          *(None if h is None else h[1] for h in half))
         m["w2"] = take(f"l{l}.w2", cfg.hidden_dim, 16)
         layers.append(m)
     cls = take("cls", cfg.dim, 16)
     emb_r = man["regions"]["emb"]
     emb_w = weights[emb_r["base"]:emb_r["base"] + cfg.vocab_size * emb_r["words_per_row"]]
     emb_w = emb_w.reshape(cfg.vocab_size, -1)[:, :cfg.dim]
+    emb_codes = emb_scodes = None
+    if codes_w is not None and not cfg.shared_classifier:
+        emb_codes, emb_scodes = rom_codes(emb_r, cfg.dim)
     emb_req = hexfile("emb_requant")
     norm = read_lanes(d / "norm.hex", lanes, 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]
     lw = [int(x, 16) for x in (d / "layer.hex").read_text().split()]
@@ -307,5 +385,5 @@ def load_build(build_dir: str | Path) -> QuantModel:
         logit_mult=q["logit_mult"], logit_shift=q["logit_shift"],
         rsqrt=hexfile("rsqrt"), exp2=hexfile("exp2"),
         rope_cos=signed(rope & 0xFFFF, 16), rope_sin=signed(rope >> 16, 16),
-        scales=man["scales"])
+        scales=man["scales"], fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
+from .formats import INT8, WeightFormat, check_accumulator, quantize_weights
 from .intops import quantize_multiplier, quantize_multipliers
 from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
 
@@ -72,11 +73,15 @@ def calibrate(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> Calibration:
 
 @dataclass
 class QMatrix:
-    """An int8 matrix with its per-row requantization multipliers."""
-    w: np.ndarray        # (rows, cols) int64 values in [-127, 127]
+    """An integer matrix with its per-row requantization multipliers. `w` is the decoded lane
+    operand w_eff (int8: the int8 weights); `codes`/`scodes` are the format's ROM codes
+    (None for int8, whose codes are `w`)."""
+    w: np.ndarray        # (rows, cols) int64 w_eff
     mult: np.ndarray     # (rows,)
     shift: np.ndarray    # (rows,)
     out_bits: int
+    codes: np.ndarray | None = None    # (rows, cols) element codes
+    scodes: np.ndarray | None = None   # (rows, groups) scale codes
 
 
 @dataclass
@@ -110,6 +115,9 @@ class QuantModel:
     rope_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     rope_sin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     scales: dict[str, list[float] | float] = field(default_factory=dict)
+    fmt: WeightFormat = INT8
+    emb_codes: np.ndarray | None = None     # unshared embedding's ROM codes (non-int8 formats)
+    emb_scodes: np.ndarray | None = None
 
 
 def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,10 +128,16 @@ def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale
 
 
-def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str) -> QMatrix:
-    q, sw = quantize_rows(w)
-    mult, shift = quantize_multipliers(sw * s_in / s_out, what)
-    return QMatrix(q, mult, shift, out_bits)
+def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str,
+            fmt: WeightFormat = INT8) -> QMatrix:
+    if fmt.name == "int8":
+        q, sw = quantize_rows(w)
+        mult, shift = quantize_multipliers(sw * s_in / s_out, what)
+        return QMatrix(q, mult, shift, out_bits)
+    qw = quantize_weights(w, fmt, what)
+    check_accumulator(qw.w_eff, what)
+    mult, shift = quantize_multipliers(qw.u * s_in / s_out, what)
+    return QMatrix(qw.w_eff, mult, shift, out_bits, qw.codes, qw.scodes)
 
 
 def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
@@ -135,7 +149,8 @@ def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
     return QNorm(np.round(real * 2.0 ** shift).astype(np.int64), shift)
 
 
-def quantize(ckpt: Checkpoint, cal: Calibration) -> QuantModel:
+def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> QuantModel:
+    """`fmt` is the weight format of every matrix (embedding and classifier included)."""
     cfg, w = ckpt.config, ckpt.weights
     rf = math.floor(math.log2(RESIDUAL_LIMIT / cal.peak("x")))
     s_res = 2.0 ** -rf
@@ -151,7 +166,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration) -> QuantModel:
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
         io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),
               "w1": (s_ffn, s_h1, 8), "w3": (s_ffn, s_h3, 8), "w2": (s_g, s_res, 16)}
-        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}") for n in MATRICES})
+        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}", fmt=fmt) for n in MATRICES})
         att_norm.append(qnorm(w["rms_att"][l], cfg.dim, s_att))
         ffn_norm.append(qnorm(w["rms_ffn"][l], cfg.dim, s_ffn))
         m, s = quantize_multiplier(s_q * s_k * LOG2E * 256.0 / math.sqrt(cfg.head_size), f"layer {l} attention")
@@ -159,8 +174,16 @@ def quantize(ckpt: Checkpoint, cal: Calibration) -> QuantModel:
         m, s = quantize_multiplier(s_h1 * s_h3 / (s_g * 256.0), f"layer {l} gate")
         gate_m.append(m), gate_s.append(s)
         silus.append(silu_table(s_h1))
-    cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier")
-    if cfg.shared_classifier:
+    cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier", fmt=fmt)
+    emb_codes = emb_scodes = None
+    if fmt.name != "int8":
+        if cfg.shared_classifier:
+            qe = quantize_weights(ckpt.wcls, fmt, "classifier")
+        else:
+            qe = quantize_weights(w["tok_emb"], fmt, "embedding")
+            emb_codes, emb_scodes = qe.codes, qe.scodes
+        emb_w, emb_sw = qe.w_eff, qe.u
+    elif cfg.shared_classifier:
         emb_w, emb_sw = cls.w, quantize_rows(ckpt.wcls)[1]
     else:
         emb_w, emb_sw = quantize_rows(w["tok_emb"])
@@ -176,4 +199,5 @@ def quantize(ckpt: Checkpoint, cal: Calibration) -> QuantModel:
         emb_mult=emb_m, emb_shift=emb_s, emb_w=emb_w,
         att_mult=np.array(att_m, np.int64), att_shift=np.array(att_s, np.int64),
         silu=np.array(silus, np.int64), gate_mult=np.array(gate_m, np.int64), gate_shift=np.array(gate_s, np.int64),
-        logit_mult=logit_m, logit_shift=logit_s, rope_cos=cos, rope_sin=sin, scales=scales)
+        logit_mult=logit_m, logit_shift=logit_s, rope_cos=cos, rope_sin=sin, scales=scales,
+        fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes)

@@ -23,6 +23,15 @@ shared with the token embedding. The checkpoint is written in llama2.c legacy
 Example (the command used for models/austen_byte.bin)::
 
     python models/train/train_byte_llama.py --steps 3800 --batch 16 --out models/austen_byte.bin
+
+Ternary-aware variant (``--ternary``, models/austen_ternary.bin): every matrix (the seven
+per layer and the shared embedding/classifier) is used in the forward pass as
+``s_j * clip(round(W_j / s_j), -1, 1)`` with ``s_j = mean_i |W_j,i|`` per output row (absmean,
+BitNet b1.58), with a straight-through estimator for the gradient; the latent float weights
+are trained. ``--init-from`` starts from a float checkpoint (quantization-aware fine-tuning).
+The checkpoint written holds the ternarized weights ``s_j * q_j`` (its float model is the
+ternary network itself; ``python -m sim_models compile --format ternary`` recovers ``q`` and
+``s`` exactly).
 """
 from __future__ import annotations
 
@@ -104,6 +113,21 @@ def paragraph_slice(text: str, start: int, size: int) -> str:
 
 
 # --------------------------------------------------------------------------- model
+def ternary_ste(w: torch.Tensor) -> torch.Tensor:
+    """Per-row absmean ternarization, straight-through gradient (BitNet b1.58)."""
+    s = w.abs().mean(dim=1, keepdim=True).clamp(min=1e-8)
+    q = torch.clamp(torch.round(w / s), -1, 1) * s
+    return w + (q - w).detach()
+
+
+class QLinear(nn.Linear):
+    """nn.Linear whose weight is ternarized in the forward pass when `ternary` is set."""
+    ternary = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, ternary_ste(self.weight) if self.ternary else self.weight)
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float = 1e-5) -> None:
         super().__init__()
@@ -133,14 +157,14 @@ class Block(nn.Module):
         self.cfg = cfg
         d, hs = cfg.dim, cfg.head_size
         self.attention_norm = RMSNorm(d)
-        self.wq = nn.Linear(d, cfg.n_heads * hs, bias=False)
-        self.wk = nn.Linear(d, cfg.n_kv_heads * hs, bias=False)
-        self.wv = nn.Linear(d, cfg.n_kv_heads * hs, bias=False)
-        self.wo = nn.Linear(cfg.n_heads * hs, d, bias=False)
+        self.wq = QLinear(d, cfg.n_heads * hs, bias=False)
+        self.wk = QLinear(d, cfg.n_kv_heads * hs, bias=False)
+        self.wv = QLinear(d, cfg.n_kv_heads * hs, bias=False)
+        self.wo = QLinear(cfg.n_heads * hs, d, bias=False)
         self.ffn_norm = RMSNorm(d)
-        self.w1 = nn.Linear(d, cfg.hidden_dim, bias=False)
-        self.w2 = nn.Linear(cfg.hidden_dim, d, bias=False)
-        self.w3 = nn.Linear(d, cfg.hidden_dim, bias=False)
+        self.w1 = QLinear(d, cfg.hidden_dim, bias=False)
+        self.w2 = QLinear(cfg.hidden_dim, d, bias=False)
+        self.w3 = QLinear(d, cfg.hidden_dim, bias=False)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         cfg = self.cfg
@@ -176,20 +200,34 @@ class Llama(nn.Module):
                 std = 0.02 / math.sqrt(2 * cfg.n_layers) if name.endswith(("w3.weight", "wo.weight")) else 0.02
                 nn.init.normal_(p, mean=0.0, std=std)
 
+    def set_ternary(self, on: bool) -> None:
+        self.ternary = on
+        for m in self.modules():
+            if isinstance(m, QLinear):
+                m.ternary = on
+
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         T = tokens.shape[1]
-        x = self.tok_embeddings(tokens)
+        emb = ternary_ste(self.tok_embeddings.weight) if getattr(self, "ternary", False) else self.tok_embeddings.weight
+        x = F.embedding(tokens, emb)
         cos, sin = self.cos[:T], self.sin[:T]
         for layer in self.layers:
             x = layer(x, cos, sin)
-        return self.norm(x) @ self.tok_embeddings.weight.T  # shared classifier
+        return self.norm(x) @ emb.T  # shared classifier
 
     def to_checkpoint(self) -> Checkpoint:
+        """Float weights; with ternary set, the ternarized weights s_j * q_j the forward pass uses."""
+        tern = getattr(self, "ternary", False)
+
+        def mat(t: torch.Tensor) -> np.ndarray:
+            return _np(ternary_ste(t) if tern else t)
+
         def stack(attr: str) -> np.ndarray:
-            return np.stack([_np(_get(layer, attr)) for layer in self.layers])
+            t = [_get(layer, attr) for layer in self.layers]
+            return np.stack([mat(x) if x.dim() == 2 else _np(x) for x in t])
 
         w = {
-            "tok_emb": _np(self.tok_embeddings.weight),
+            "tok_emb": mat(self.tok_embeddings.weight),
             "rms_att": stack("attention_norm.weight"),
             "wq": stack("wq.weight"), "wk": stack("wk.weight"), "wv": stack("wv.weight"),
             "wo": stack("wo.weight"),
@@ -278,6 +316,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--heldout-chars", type=int, default=12288)
     ap.add_argument("--calib-chars", type=int, default=6144)
+    ap.add_argument("--ternary", action="store_true",
+                    help="ternary-aware training (absmean per row, straight-through estimator)")
+    ap.add_argument("--init-from", type=Path, default=None, help="start from this float checkpoint")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -306,6 +347,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {path} ({len(t)} chars)", flush=True)
 
     model = Llama(cfg)
+    if args.init_from is not None:
+        init = read_checkpoint(args.init_from)
+        assert init.config == cfg, init.config
+        with torch.no_grad():
+            model.tok_embeddings.weight.copy_(torch.from_numpy(init.weights["tok_emb"]))
+            model.norm.weight.copy_(torch.from_numpy(init.weights["rms_final"]))
+            for l, layer in enumerate(model.layers):
+                for attr, key in (("attention_norm.weight", "rms_att"), ("ffn_norm.weight", "rms_ffn"),
+                                  ("wq.weight", "wq"), ("wk.weight", "wk"), ("wv.weight", "wv"),
+                                  ("wo.weight", "wo"), ("w1.weight", "w1"), ("w2.weight", "w2"),
+                                  ("w3.weight", "w3")):
+                    _get(layer, attr).copy_(torch.from_numpy(init.weights[key][l]))
+        print(f"initialized from {args.init_from}", flush=True)
+    model.set_ternary(args.ternary)
     print(f"params (excl. RoPE tables): {cfg.n_params()}; torch counts {sum(p.numel() for p in model.parameters())}")
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]

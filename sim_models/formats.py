@@ -1,0 +1,371 @@
+"""Weight formats (docs/arithmetic.md section 3a): int8, int4, mxfp4, nvfp4, ternary.
+
+A format turns a float matrix into ROM codes: one element code per weight and (int4, mxfp4,
+nvfp4) one scale code per group of `group` consecutive inputs of a row. `decode` maps an
+element code and its group's scale code to the integer lane operand `w_eff`; the row's
+remaining real factor `u_j` (real weight ~= u_j * w_eff) is folded into the row's requant
+multiplier, so the golden model is the int8 matvec of docs/arithmetic.md section 3 on the
+integer matrix `w_eff`. The same `decode` serves the quantizer, `compiler.load_build` (which
+decodes the ROM images) and the tests; hdl/rf_wdecode.v implements it in logic.
+
+Groups start at column 0 of each row; the last group of a row may be short (its missing
+inputs are zero, which every element format represents exactly).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FORMAT_NAMES = ("int8", "int4", "mxfp4", "nvfp4", "ternary")
+DEFAULT_GROUP = 32                       # int4
+# 2 * |E2M1| for the three magnitude bits of an FP4 code (E2M1 values 0, 0.5, 1, 1.5, 2, 3, 4, 6)
+E2M1_X2 = np.array([0, 1, 2, 3, 4, 6, 8, 12], dtype=np.int64)
+TRITS_PER_BYTE = 5                       # ternary: 5 trits per byte (3^5 = 243 <= 256): 1.6 bits
+INT4_MAX = 7                             # int4 elements in [-7, 7]
+INT4_SCALE_MAX = 15                      # int4 group scales g in [1, 15] (4-bit code)
+MX_DELTA_BITS = 3                        # mxfp4: E8M0 exponent of a block relative to its row, 0..7
+NV_EXP_BITS = 2                          # nvfp4: E4M3 scale = (8 + m) << e relative to its row, e 0..3
+ACC_LIMIT = (1 << 31) - 1                # rf_matvec's 32-bit accumulator
+
+
+class FormatError(ValueError):
+    """A tensor a format cannot represent, or a bad format option; names the tensor and row/block."""
+
+
+@dataclass(frozen=True)
+class WeightFormat:
+    name: str
+    fid: int          # the WFMT build parameter of hdl/rf_wdecode.v
+    group: int        # inputs per scale code (0: per-row scale only)
+    code_bits: int    # ROM bits per element code (ternary: 8 bits per 5 elements)
+    scale_bits: int   # ROM bits per scale code
+    max_eff: int      # largest |w_eff| any code pair decodes to
+    wbits: int        # signed width of the decoded lane operand
+
+    def word_bits(self, lanes: int) -> int:
+        """Width of one weight ROM word (LANES elements)."""
+        if self.name == "ternary":
+            return 8 * -(-lanes // TRITS_PER_BYTE)
+        return lanes * self.code_bits
+
+    def fields(self, lanes: int) -> tuple[int, int]:
+        """(fields per weight word, bits per field): lanes, or ternary bytes."""
+        if self.name == "ternary":
+            return -(-lanes // TRITS_PER_BYTE), 8
+        return lanes, self.code_bits
+
+    def scales_per_word(self, lanes: int) -> int:
+        return max(1, lanes // self.group) if self.group else 0
+
+    def scale_word_bits(self, lanes: int) -> int:
+        return self.scales_per_word(lanes) * self.scale_bits
+
+    def lane_scale_index(self, lanes: int) -> np.ndarray:
+        """Which scale code of its word each lane uses."""
+        if not self.group:
+            return np.zeros(lanes, np.int64)
+        return np.arange(lanes) // self.group if lanes >= self.group else np.zeros(lanes, np.int64)
+
+    def bits_per_weight(self) -> float:
+        """ROM bits per weight at full groups (no row padding)."""
+        element = 8 / TRITS_PER_BYTE if self.name == "ternary" else self.code_bits
+        return element + (self.scale_bits / self.group if self.group else 0.0)
+
+    def describe(self) -> dict[str, object]:
+        return {"name": self.name, "id": self.fid, "group": self.group, "code_bits": self.code_bits,
+                "scale_bits": self.scale_bits, "wbits": self.wbits, "max_eff": self.max_eff,
+                "bits_per_weight": round(self.bits_per_weight(), 4)}
+
+
+def make_format(name: str = "int8", group: int | None = None) -> WeightFormat:
+    """The format `name`; `group` is the int4 group size (a power of two, 4..256, default 32)."""
+    if name not in FORMAT_NAMES:
+        raise FormatError(f"format: unknown format {name!r}; choose one of {', '.join(FORMAT_NAMES)}")
+    fixed = {"mxfp4": 32, "nvfp4": 16}
+    if name in fixed:
+        if group not in (None, fixed[name]):
+            raise FormatError(f"format {name}: the block size is fixed at {fixed[name]} by the format; got --group {group}")
+        group = fixed[name]
+    elif name == "int4":
+        group = DEFAULT_GROUP if group is None else group
+        if group < 4 or group > 256 or group & (group - 1):
+            raise FormatError(f"format int4: group size {group} does not divide the lane words of a row: "
+                              "it must be a power of two from 4 to 256")
+    elif group is not None:
+        raise FormatError(f"format {name}: has one scale per row; --group {group} does not apply")
+    if name == "int8":
+        return WeightFormat("int8", 0, 0, 8, 0, 127, 8)
+    if name == "int4":
+        return WeightFormat("int4", 1, int(group), 4, 4, 8 * INT4_SCALE_MAX, 8)
+    if name == "mxfp4":
+        return WeightFormat("mxfp4", 2, 32, 4, MX_DELTA_BITS, 12 << ((1 << MX_DELTA_BITS) - 1), 12)
+    if name == "nvfp4":
+        return WeightFormat("nvfp4", 3, 16, 4, 3 + NV_EXP_BITS, 12 * 15 << ((1 << NV_EXP_BITS) - 1), 12)
+    return WeightFormat("ternary", 4, 0, 2, 0, 2, 2)
+
+
+INT8 = make_format("int8")
+
+
+# ------------------------------------------------------------------------------ decode
+
+def fp4_value_x2(codes: np.ndarray) -> np.ndarray:
+    """FP4 E2M1 code (bit 3 sign, bits 2:1 exponent, bit 0 mantissa) -> 2 * value, an integer."""
+    c = np.asarray(codes, np.int64)
+    mag = E2M1_X2[c & 7]
+    return np.where(c & 8, -mag, mag)
+
+
+def scale_int(fmt: WeightFormat, scales: np.ndarray) -> np.ndarray:
+    """Scale code -> the integer factor of its group (int4 g; mxfp4 2^d; nvfp4 (8+m) << e)."""
+    s = np.asarray(scales, np.int64)
+    if fmt.name == "int4":
+        return s
+    if fmt.name == "mxfp4":
+        return np.left_shift(1, s)
+    if fmt.name == "nvfp4":
+        return (8 + (s & 7)) << (s >> 3)
+    return np.ones_like(s)
+
+
+def decode(fmt: WeightFormat, codes: np.ndarray, scales: np.ndarray | int = 0) -> np.ndarray:
+    """Element codes and their groups' scale codes (broadcast) -> w_eff (int64).
+
+    Codes: int8 the signed value; int4 the 4-bit two's complement nibble; mxfp4/nvfp4 the FP4
+    E2M1 nibble; ternary the value in {-1, 0, 1}."""
+    c = np.asarray(codes, np.int64)
+    if fmt.name in ("int8", "ternary"):
+        return c
+    if fmt.name == "int4":
+        q = ((c & 15) ^ 8) - 8
+        return q * scale_int(fmt, scales)
+    return fp4_value_x2(c) * scale_int(fmt, scales)
+
+
+def trit_digits(byte: np.ndarray) -> np.ndarray:
+    """Ternary ROM byte -> its 5 base-3 digits (..., 5), digit k of byte sum d_k 3^k. Bytes
+    243..255 are never written; they give a fifth digit of 3 (the RTL computes the same)."""
+    b = np.asarray(byte, np.int64)
+    out = []
+    for _ in range(TRITS_PER_BYTE):
+        q = (b * 171) >> 9          # floor(b / 3) for b < 768, as hdl/rf_wdecode.v computes it
+        out.append(b - 3 * q)
+        b = q
+    out[-1] = out[-1] + 3 * b
+    return np.stack(out, axis=-1)
+
+
+def trit_weight(digit: np.ndarray) -> np.ndarray:
+    """digit - 1 as a 2-bit signed value (digit 3, from an unused byte, wraps to -2)."""
+    return ((np.asarray(digit, np.int64) - 1 + 2) & 3) - 2
+
+
+# ------------------------------------------------------------------------------ ROM words
+
+def pack_fields(fmt: WeightFormat, codes: np.ndarray, lanes: int) -> np.ndarray:
+    """(words, lanes) element codes -> (words, fields) unsigned ROM fields (lane 0 lowest)."""
+    c = np.asarray(codes, np.int64)
+    if fmt.name != "ternary":
+        return c & ((1 << fmt.code_bits) - 1)
+    nbytes = fmt.fields(lanes)[0]
+    digits = np.ones((c.shape[0], nbytes * TRITS_PER_BYTE), np.int64)   # padding lanes: digit 1 = 0
+    digits[:, :lanes] = c + 1
+    return (digits.reshape(c.shape[0], nbytes, TRITS_PER_BYTE) * 3 ** np.arange(TRITS_PER_BYTE)).sum(-1)
+
+
+def unpack_fields(fmt: WeightFormat, fields: np.ndarray, lanes: int) -> np.ndarray:
+    """Inverse of pack_fields (ternary bytes decode through trit_digits, as the RTL does)."""
+    f = np.asarray(fields, np.int64)
+    if fmt.name == "int8":
+        return ((f & 255) ^ 128) - 128
+    if fmt.name != "ternary":
+        return f
+    return trit_weight(trit_digits(f)).reshape(f.shape[0], -1)[:, :lanes]
+
+
+def fields_hex(fields: np.ndarray, bits: int) -> str:
+    """(words, n) unsigned fields of `bits` bits -> one hex word per line, field 0 least significant."""
+    f = np.asarray(fields, np.uint64)
+    nwords, n = f.shape
+    width = n * bits
+    digits = -(-width // 4)
+    lsb = ((f[:, :, None] >> np.arange(bits, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8).reshape(nwords, width)
+    msb = np.zeros((nwords, digits * 4), np.uint8)
+    msb[:, digits * 4 - width:] = lsb[:, ::-1]
+    nib = msb.reshape(nwords, digits, 4) @ np.array([8, 4, 2, 1], np.uint8)
+    chars = np.frombuffer(b"0123456789abcdef", np.uint8)[nib]
+    out = np.full((nwords, digits + 1), ord("\n"), np.uint8)
+    out[:, :digits] = chars
+    return out.tobytes().decode()
+
+
+def hex_fields(text: str, n: int, bits: int) -> np.ndarray:
+    """Inverse of fields_hex."""
+    lines = text.split()
+    width = n * bits
+    digits = -(-width // 4)
+    raw = np.frombuffer("".join(lines).encode(), np.uint8).reshape(len(lines), digits)
+    nib = np.where(raw >= ord("a"), raw - ord("a") + 10, raw - ord("0")).astype(np.uint8)
+    msb = ((nib[:, :, None] >> np.array([3, 2, 1, 0], np.uint8)) & 1).reshape(len(lines), digits * 4)
+    lsb = msb[:, ::-1][:, :width].reshape(len(lines), n, bits).astype(np.int64)
+    return (lsb << np.arange(bits)).sum(-1)
+
+
+def scale_words(fmt: WeightFormat, scodes: np.ndarray, cols: int, lanes: int) -> np.ndarray:
+    """(rows, groups) scale codes -> (rows * words_per_row, scales_per_word): the codes each
+    weight word needs, read from the scale ROM at the weight word's own address."""
+    rows = scodes.shape[0]
+    wpr = -(-cols // lanes)
+    nsc = fmt.scales_per_word(lanes)
+    if lanes >= fmt.group:
+        idx = np.arange(wpr)[:, None] * nsc + np.arange(nsc)[None, :]        # group of each code slot
+    else:
+        idx = (np.arange(wpr) * lanes // fmt.group)[:, None]
+    padded = np.zeros((rows, max(int(idx.max()) + 1, scodes.shape[1])), np.int64)
+    padded[:, :scodes.shape[1]] = scodes
+    return padded[:, idx].reshape(rows * wpr, nsc)
+
+
+def decode_words(fmt: WeightFormat, codes: np.ndarray, swords: np.ndarray | None, lanes: int) -> np.ndarray:
+    """(words, lanes) element codes + (words, scales_per_word) scale codes -> (words, lanes) w_eff."""
+    if swords is None:
+        return decode(fmt, codes)
+    return decode(fmt, codes, swords[:, fmt.lane_scale_index(lanes)])
+
+
+# ------------------------------------------------------------------------------ quantizers
+
+@dataclass
+class QuantWeights:
+    codes: np.ndarray     # (rows, cols) element codes
+    scodes: np.ndarray    # (rows, groups) scale codes ((rows, 0) without group scales)
+    u: np.ndarray         # (rows,) real weight per unit of w_eff
+    w_eff: np.ndarray     # decode(codes, scodes)
+
+
+def _check_finite(w: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(w)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise FormatError(f"{what}: row {r} column {c}: weight {w[r, c]} is not finite (NaN/Inf); no format represents it")
+
+
+def _blocks(w: np.ndarray, group: int) -> np.ndarray:
+    rows, cols = w.shape
+    nb = -(-cols // group)
+    padded = np.zeros((rows, nb * group))
+    padded[:, :cols] = w
+    return padded.reshape(rows, nb, group)
+
+
+def _nearest(x: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Index of the nearest grid value to each x >= 0 (grid ascending; ties to the smaller)."""
+    mids = (grid[1:] + grid[:-1]) / 2.0
+    return np.searchsorted(mids, x, side="left")
+
+
+def _group_search(wb: np.ndarray, mags: np.ndarray, options: np.ndarray, u_cands: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For blocks wb (rows, nb, G), element magnitude grid `mags` (integers, ascending, from 0)
+    and block scale integers `options` (K,), pick per row u among u_cands (rows, C) and per block
+    the option minimizing the squared error. Returns (u (rows,), option index (rows, nb),
+    element magnitude index (rows, nb, G))."""
+    rows, nb, g = wb.shape
+    a = np.abs(wb)
+    grid = mags.astype(np.float64)
+    best_err = np.full(rows, np.inf)
+    best_u = np.zeros(rows)
+    best_opt = np.zeros((rows, nb), np.int64)
+    for ci in range(u_cands.shape[1]):
+        u = u_cands[:, ci]
+        err_k = np.empty((rows, nb, len(options)))
+        for k, s in enumerate(options):
+            step = (u * s)[:, None, None]
+            idx = _nearest(a / step, grid)
+            err_k[:, :, k] = ((a - grid[idx] * step) ** 2).sum(-1)
+        opt = np.argmin(err_k, axis=-1)                      # first minimum: the smaller scale
+        err = np.take_along_axis(err_k, opt[..., None], -1)[..., 0].sum(-1)
+        better = err < best_err
+        best_err = np.where(better, err, best_err)
+        best_u = np.where(better, u, best_u)
+        best_opt = np.where(better[:, None], opt, best_opt)
+    step = (best_u[:, None] * options[best_opt])[:, :, None]
+    return best_u, best_opt, _nearest(a / step, grid)
+
+
+def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str) -> QuantWeights:
+    """Float matrix (rows, cols) -> codes, scale codes and row factors of `fmt`, every scale
+    chosen by a search for the least squared weight error (docs/arithmetic.md section 3a)."""
+    w = np.asarray(w, np.float64)
+    _check_finite(w, what)
+    rows, cols = w.shape
+    if fmt.name == "ternary":
+        a = np.abs(w)
+        zero = a.max(axis=1) == 0
+        if zero.any():
+            raise FormatError(f"{what}: row {int(np.argmax(zero))}: all zero; no row scale represents it")
+        absmean = a.mean(axis=1)
+        # absmean * 2^(k/8) around BitNet's choice, and the row maximum (exact for rows that
+        # are already ternary, e.g. a ternary-trained checkpoint)
+        cands = np.concatenate([absmean[:, None] * 2.0 ** (np.arange(-8, 9) / 8.0), a.max(axis=1)[:, None]], axis=1)
+        q = np.clip(np.round(w[:, None, :] / cands[:, :, None]), -1, 1)
+        err = ((w[:, None, :] - q * cands[:, :, None]) ** 2).sum(-1)
+        pick = np.argmin(err, axis=1)
+        u = cands[np.arange(rows), pick]
+        codes = np.clip(np.round(w / u[:, None]), -1, 1).astype(np.int64)
+        return QuantWeights(codes, np.zeros((rows, 0), np.int64), u, codes.copy())
+
+    wb = _blocks(w, fmt.group)
+    nb = wb.shape[1]
+    peak = np.abs(wb).max(axis=-1)                            # (rows, nb)
+    if (peak == 0).any():
+        r, b = np.argwhere(peak == 0)[0]
+        raise FormatError(f"{what}: row {r} block {b} (inputs {b * fmt.group}..{min(cols, (b + 1) * fmt.group) - 1}): "
+                          f"all zero; no {fmt.name} block scale represents it")
+    row_peak = peak.max(axis=1)
+    f = 2.0 ** (np.arange(-8, 9) / 16.0)
+    if fmt.name == "int4":
+        mags = np.arange(INT4_MAX + 1)
+        options = np.arange(1, INT4_SCALE_MAX + 1)
+        top = INT4_MAX * INT4_SCALE_MAX
+    elif fmt.name == "mxfp4":
+        mags = E2M1_X2
+        options = 1 << np.arange(1 << MX_DELTA_BITS)
+        top = 12 << ((1 << MX_DELTA_BITS) - 1)
+    else:
+        mags = E2M1_X2
+        options = np.unique([(8 + m) << e for e in range(1 << NV_EXP_BITS) for m in range(8)])
+        top = 12 * 15 << ((1 << NV_EXP_BITS) - 1)
+    u_cands = (row_peak / top)[:, None] * f[None, :]
+    if fmt.name == "mxfp4":
+        # plain OCP MXFP4 as a candidate: E8M0 X_b = 2^(floor(log2 peak_b) - 2), u a power of two
+        e = np.floor(np.log2(peak)) - 2
+        u_plain = 2.0 ** (e.max(axis=1) - ((1 << MX_DELTA_BITS) - 1)) / 2.0
+        u_cands = np.concatenate([u_cands, u_plain[:, None]], axis=1)
+    u, opt, mag_idx = _group_search(wb, mags, options, u_cands)
+    neg = wb < 0
+    if fmt.name == "int4":
+        q = np.where(neg, -mag_idx, mag_idx)
+        codes_b = q & 15
+        scodes = options[opt]
+    else:
+        codes_b = mag_idx | np.where(neg & (mag_idx > 0), 8, 0)
+        if fmt.name == "mxfp4":
+            scodes = opt
+        else:
+            val = options[opt]
+            e = np.floor(np.log2(val / 8)).astype(np.int64)
+            scodes = ((val >> e) - 8) | (e << 3)
+    codes = codes_b.reshape(rows, -1)[:, :cols].astype(np.int64)
+    scodes = scodes.astype(np.int64)
+    w_eff = decode(fmt, codes, scodes[:, np.arange(cols) // fmt.group])
+    return QuantWeights(codes, scodes, u, w_eff)
+
+
+def check_accumulator(w_eff: np.ndarray, what: str) -> None:
+    """Every row's |sum w * a| over int8 activations (|a| <= 128) fits rf_matvec's 32-bit accumulator."""
+    bound = np.abs(w_eff).sum(axis=1) * 128
+    if bound.size and bound.max() > ACC_LIMIT:
+        r = int(np.argmax(bound))
+        raise FormatError(f"{what}: row {r}: accumulator bound {int(bound[r])} exceeds the 32-bit accumulator")
