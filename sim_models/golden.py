@@ -8,6 +8,8 @@ stays far below 2^53.
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from .intops import exp2_neg, reciprocal, requant, rsqrt_index, rsr, sat
@@ -17,6 +19,12 @@ FUSED = {"qkv": ("wq", "wk", "wv"), "wo": ("wo",), "w13": ("w1", "w3"), "w2": ("
 
 
 NEG_INF = np.int64(-(1 << 62))
+
+
+class Adapter(Protocol):
+    """A LoRA adapter (sim_models/lora.py IntAdapter): y of a fused group -> y + its integer LoRA term."""
+
+    def apply(self, layer: int, group: str, a: np.ndarray, y: np.ndarray) -> np.ndarray: ...
 
 
 def matvec(a: np.ndarray, w_t: np.ndarray) -> np.ndarray:
@@ -57,9 +65,10 @@ def attention(q: np.ndarray, keys: np.ndarray, values: np.ndarray, start: int,
 
 
 class GoldenModel:
-    def __init__(self, qm: QuantModel) -> None:
+    def __init__(self, qm: QuantModel, adapter: Adapter | None = None) -> None:
         self.qm = qm
         self.cfg = qm.cfg
+        self.adapter = adapter   # LoRA (sim_models/lora.py): applied to a projection's requantized output
         # Matrices that read the same input are fused (rows concatenated) so each layer
         # makes four products instead of seven; per-row requantization is unchanged.
         self._fused = [{group: self._fuse([layer[n] for n in names]) for group, names in FUSED.items()}
@@ -81,7 +90,8 @@ class GoldenModel:
 
     def _project(self, a: np.ndarray, layer: int, group: str) -> np.ndarray:
         w_t, mult, shift, bits = self._fused[layer][group]
-        return requant(matvec(a, w_t), mult, shift, bits)
+        y = requant(matvec(a, w_t), mult, shift, bits)
+        return y if self.adapter is None else self.adapter.apply(layer, group, a, y)
 
     def embed(self, tokens: np.ndarray) -> np.ndarray:
         qm = self.qm
