@@ -2,9 +2,8 @@
 token beats, byte_size=16, active-low reset), plus seeded pacing.
 
 Pacing never runs a per-clock generator (cocotbext-axi's pause generators wake Python every
-cycle): `Pacer` watches the bus and sets the BFM's `pause` flag once per beat -- idle gaps
-before each prompt beat (source), ready-low stretches before each accepted token (sink),
-each one timer. What was transferred is observed by the passive monitors (tb/monitors.py),
+cycle): idle gaps before each prompt beat are one timer each (PromptSource); ready-low stretches
+before each accepted token are set on the sink's `pause` flag by `Pacer`, once per beat. What was transferred is observed by the passive monitors (tb/monitors.py),
 never taken from here.
 """
 from __future__ import annotations
@@ -85,23 +84,55 @@ def axis_bus(dut: object, prefix: str) -> AxiStreamBus:
     return AxiStreamBus.from_prefix(dut, prefix)
 
 
+class BeatBus(AxiStreamBus):
+    """s_axis without TLAST: TDATA, TVALID, TREADY (PromptSource drives TLAST itself)."""
+    _optional_signals = ["tvalid", "tready"]
+
+
 class PromptSource:
-    """Prompts on s_axis (TLAST on the last token), optionally with idle gaps."""
+    """Prompts on s_axis, optionally with idle gaps before each beat (seeded, in cycles).
+
+    cocotbext-axi's AxiStreamSource drives TDATA / TVALID, one single-beat frame per token; this
+    class drives TLAST (the source's bus has no TLAST: a frame here is one transfer, the prompt
+    is the sequence of them). A beat is queued only when TREADY is high, so the source never
+    sits on a stalled beat polling every clock while the core runs a forward pass (thousands of
+    cycles): a few wake-ups per prompt token instead of one per cycle."""
 
     def __init__(self, dut: object, clk: object, rst_n: object, gaps: Iterator[int] | None = None,
-                 prefix: str = "s_axis") -> None:
-        self.bfm = AxiStreamSource(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
+                 prefix: str = "s_axis", clock_ns: float = CLOCK_NS) -> None:
+        self.tlast, self.tready = getattr(dut, f"{prefix}_tlast"), getattr(dut, f"{prefix}_tready")
+        self.bfm = AxiStreamSource(BeatBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False,
+                                   byte_size=TOKEN_BITS)
         hold_in_reset(rst_n, self.bfm)
-        self.pacer = Pacer(self.bfm, gaps, is_sink=False) if gaps is not None else None
+        self.tlast.value = 0
+        self.gaps, self.clock_ns = gaps, clock_ns
+
+    async def _until_ready(self) -> None:
+        await ReadOnly()
+        if value_of(self.tready) != 1:
+            await RisingEdge(self.tready)   # the core freed a skid slot
+        else:
+            await Timer(1, unit="ps")       # leave the read-only phase to drive
+
+    async def _send(self, tokens: list[int]) -> None:
+        for i, tok in enumerate(tokens):
+            gap = next(self.gaps) if self.gaps is not None else 0
+            if gap:
+                await Timer((gap - 0.5) * self.clock_ns, unit="ns")
+            await self._until_ready()
+            self.tlast.value = int(i == len(tokens) - 1)
+            await self.bfm.send(AxiStreamFrame([tok & 0xFFFF]))
+            await self.bfm.wait()           # accepted: the source is idle again
+        self.tlast.value = 0
 
     async def send(self, tokens: list[int], timeout_ns: float | None = None, what: str = "prompt") -> None:
-        """Queue one prompt and wait until its last beat left (bounded by timeout_ns)."""
-        await self.bfm.send(AxiStreamFrame([t & 0xFFFF for t in tokens]))
+        """Send one prompt (TLAST on its last token); wait until its last beat was accepted,
+        bounded by timeout_ns."""
         if timeout_ns is None:
-            await self.bfm.wait()
+            await self._send(tokens)
             return
         try:
-            await with_timeout(self.bfm.wait(), timeout_ns, "ns")
+            await with_timeout(self._send(tokens), timeout_ns, "ns")
         except TimeoutError as e:     # cocotb's SimTimeoutError is a TimeoutError
             raise AssertionError(f"timeout after {timeout_ns:.0f} ns: the core did not accept the {what} "
                                  f"({len(tokens)} tokens; s_axis_tready stayed low)") from e
@@ -109,6 +140,7 @@ class PromptSource:
     def flush(self) -> None:
         """Drop what is queued (after a reset)."""
         self.bfm.clear()
+        self.tlast.value = 0
 
 
 class TokenSink:

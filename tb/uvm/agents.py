@@ -30,7 +30,7 @@ def gap_generator(pattern: str, rng: random.Random) -> Iterator[int]:
     if pattern == "random":
         return idle_random(rng, p_gap=0.5, max_gap=6)
     if pattern == "long":
-        return idle_long(rng, p_stall=0.3, lo=50, hi=400)
+        return idle_long(rng, p_stall=0.5, lo=50, hi=400)
     raise ValueError(f"pattern must be one of {IDLE_PATTERNS}, got {pattern!r}")
 
 
