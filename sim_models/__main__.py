@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeat", type=int, default=3)
     add_format(b)
     b.set_defaults(func=cmd_bench)
+
+    from .lora import add_adapter_parser   # LoRA adapter image (issue 10)
+    add_adapter_parser(sub)
     return p
 
 
