@@ -52,7 +52,7 @@ OUT_BITS = {"wq": 8, "wk": 8, "wv": 8, "wo": 16, "w1": 8, "w3": 8, "w2": 16}
 HASH_MULT = 0x9E3779B1
 IMAGE_VERSION = 1
 # rf_lora latencies (cycles); sim_models/schedule.py adds adapter_cycles() per layer.
-LORA_PIPE = 4          # pre-pass: A SRAM read, act register, products/sum, accumulate + requant of u
+LORA_PIPE = 2          # pre-pass: start to done is n * R * wpr issue cycles + 2 (SRAM/act register, sum, accumulate + requant of u)
 LORA_START = 2         # the core's registered lora start pulse and the matvec start after pre_done
 LORA_STREAM = 2        # y stream delay through the unit (B SRAM read, dot product + add)
 
@@ -481,13 +481,21 @@ def load_adapter(adapter_build: str | Path) -> IntAdapter:
     """Rebuild the IntAdapter from DIR/adapter.hex + manifest.json (exactly the bits the SRAM holds)."""
     d = Path(adapter_build)
     man = json.loads((d / "manifest.json").read_text())
-    cf = man["config"]
-    cfg = Config(**cf)
-    lanes, R, targets = man["lanes"], man["rank_max"], tuple(man["core_targets"])
+    cfg = Config(**man["config"])
     img = np.array([int(x, 16) for x in (d / "adapter.hex").read_text().split()], np.int64)
+    ia = from_image(cfg, man["lanes"], man["rank_max"], tuple(man["core_targets"]), img, str(d / "adapter.hex"))
+    ia.rank = man["rank"]
+    return ia
+
+
+def from_image(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...], img: np.ndarray,
+               what: str = "image") -> IntAdapter:
+    """Decode an SRAM image (32-bit words, `IntAdapter.image` order)."""
+    R = rank_max
     lay = image_layout(cfg, lanes, R, targets)
+    img = np.asarray(img, np.int64)
     if img.size != lay["total"]["words"]:
-        raise AdapterError(f"{d / 'adapter.hex'}: {img.size} words, the layout needs {lay['total']['words']}")
+        raise AdapterError(f"{what}: {img.size} words, the layout needs {lay['total']['words']}")
     stride = a_stride(cfg, lanes, targets)
     a_all = words_to_bytes(img[:lay["A"]["words"]]).reshape(cfg.n_layers, len(targets), R, stride * lanes)
     b0 = lay["B"]["base"]
@@ -505,7 +513,31 @@ def load_adapter(adapter_build: str | Path) -> IntAdapter:
             d_l[m] = QLora(a_all[l, t, :, :cols], uq[l, t] & 0xFFFF, (uq[l, t] >> 16) & 0x3F, b8,
                            q & 0xFFFF, (q >> 16) & 0x3F, OUT_BITS[m])
         layers.append(d_l)
-    return IntAdapter(cfg, lanes, R, targets, layers, man["rank"])
+    return IntAdapter(cfg, lanes, R, targets, layers, R)
+
+
+def random_adapter(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...], seed: int) -> IntAdapter:
+    """Random integer adapter (for RTL tests): int8 A/B including -127/127 rows, multipliers in [2^14, 2^15]
+    and shifts around the size of the sums, so u and y' are sometimes saturated, sometimes rounded to 0."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for _ in range(cfg.n_layers):
+        d = {}
+        for m in targets:
+            rows, cols = mat_shape(cfg, m)
+            a8 = rng.integers(-127, 128, (rank_max, cols))
+            a8[0] = 127
+            b8 = rng.integers(-127, 128, (rows, rank_max))
+            b8[rng.integers(0, rows)] = -127
+            am = rng.integers(1 << 14, (1 << 15) + 1, rank_max)
+            bm = rng.integers(1 << 14, (1 << 15) + 1, rows)
+            typ_a = int(np.log2(np.sqrt(cols) * 74 * 74 * (1 << 15)))
+            typ_b = int(np.log2(np.sqrt(rank_max) * 74 * 74 * (1 << 15)))
+            ash = np.clip(typ_a - 6 + rng.integers(-3, 4, rank_max), 1, 62)
+            bsh = np.clip(typ_b - (OUT_BITS[m] - 3) + rng.integers(-4, 5, rows), 1, 62)
+            d[m] = QLora(a8, am, ash, b8, bm, bsh, OUT_BITS[m])
+        layers.append(d)
+    return IntAdapter(cfg, lanes, rank_max, targets, layers, rank_max)
 
 
 # ---------------------------------------------------------------- evaluation (the results table)

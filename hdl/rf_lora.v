@@ -1,0 +1,375 @@
+// rf_lora -- LoRA adapter unit: adapter SRAM, pre-pass u = requant8(A a), and the B u term added to
+// the requantized output stream of a targeted matrix (docs/arithmetic.md "LoRA adapters",
+// docs/rtl.md "rf_lora"). Arithmetic, per targeted matrix of the phase:
+//   u_k  = sat(rsr((sum_i A8[k,i] a_i) * MA_k, SA_k), 8)           k < RANK
+//   y'_j = sat(y_j + rsr((sum_k B8[j,k] u_k) * MB_j, SB_j), OUT_BITS)
+//
+// Phase protocol (rf_core): `active` says the current phase (ph_valid, ph_kind: 0 QKV, 1 WO, 2 W13,
+// 3 W2) carries an adapter and the adapter is enabled. Then the core pulses `start`; the unit reads
+// the activation words through act_idx/act_word (rank rows of every targeted matrix of the phase,
+// one lane word per cycle) and pulses `pre_done`; the core starts the matvec, whose row stream
+// (y_*_i, done_i) comes out LORA_STREAM = 2 cycles later on y_*_o / done_o with the adapter term
+// added. Inactive, the outputs are the inputs (a wire: zero cycles).
+//
+// SRAM (written over the bus port while the core is idle; 32-bit words, word address bus_addr):
+//   A  : N_LAYERS * NT * RANK * A_STRIDE lane words (LANES int8, LANES/4 bus words each)
+//   B  : N_LAYERS * ROWS_T rows of RANK int8 (RANK/4 bus words each)
+//   BQ : one word per B row, [15:0] MB, [21:16] SB;  U : one word per rank row, [15:0] MA, [21:16] SA
+// bus_rdata is the word at bus_addr, registered (valid the cycle after bus_addr settles).
+`default_nettype none
+
+module rf_lora #(
+    parameter integer LANES        = 32,
+    parameter integer DIM          = 64,
+    parameter integer KV_DIM       = 32,
+    parameter integer HIDDEN       = 172,
+    parameter integer N_LAYERS     = 4,
+    parameter integer WORDS_DIM    = 2,
+    parameter integer WORDS_HIDDEN = 6,
+    parameter integer WPR_BITS     = 3,
+    parameter integer RANK         = 8,          // 4, 8 or 16
+    parameter [6:0]   TARGETS      = 7'b0000101  // bit per matrix: wq wk wv wo w1 w3 w2 (bit 0 = wq)
+) (
+    input  wire                    clk,
+    input  wire                    rst_n,
+    // bus port (rf_axil_regs ADAPTER_ADDR / ADAPTER_DATA)
+    input  wire [15:0]             bus_addr,
+    input  wire                    bus_we,
+    input  wire [31:0]             bus_wdata,
+    output reg  [31:0]             bus_rdata,
+    // phase
+    input  wire                    enable,
+    input  wire                    ph_valid,
+    input  wire [1:0]              ph_kind,
+    input  wire [7:0]              layer,
+    output wire                    active,
+    input  wire                    start,
+    output reg                     pre_done,
+    output wire [WPR_BITS-1:0]     act_idx,
+    input  wire [8*LANES-1:0]      act_word,
+    // row stream in (rf_matvec) and out (the core's consumers)
+    input  wire                    y_valid_i,
+    input  wire [15:0]             y_row_i,
+    input  wire signed [15:0]      y_data_i,
+    input  wire                    done_i,
+    output wire                    y_valid_o,
+    output wire [15:0]             y_row_o,
+    output wire signed [15:0]      y_data_o,
+    output wire                    done_o
+);
+    // ------------------------------------------------------------------ build constants
+    function automatic integer t_rows(input integer t);
+        case (t)
+            0, 3, 6: t_rows = DIM;
+            1, 2:    t_rows = KV_DIM;
+            default: t_rows = HIDDEN;
+        endcase
+    endfunction
+    function automatic integer n_before(input integer t);   // built targets below index t
+        integer i;
+        n_before = 0;
+        for (i = 0; i < t; i = i + 1) if (TARGETS[i]) n_before = n_before + 1;
+    endfunction
+    function automatic integer rows_before(input integer t);
+        integer i;
+        rows_before = 0;
+        for (i = 0; i < t; i = i + 1) if (TARGETS[i]) rows_before = rows_before + t_rows(i);
+    endfunction
+    // the n-th built target among indices [first, last] (7 if none)
+    function automatic integer nth(input integer first, input integer last, input integer n);
+        integer i, c;
+        nth = 7;
+        c = 0;
+        for (i = first; i <= last; i = i + 1)
+            if (TARGETS[i]) begin
+                if (c == n) nth = i;
+                c = c + 1;
+            end
+    endfunction
+
+    localparam integer NT       = n_before(7);
+    localparam integer ROWS_T   = rows_before(7);
+    localparam integer A_STRIDE = TARGETS[6] ? WORDS_HIDDEN : WORDS_DIM;
+    localparam integer A_SUB    = LANES / 4;
+    localparam integer B_SUB    = RANK / 4;
+    localparam integer A_DEPTH  = N_LAYERS * NT * RANK * A_STRIDE;
+    localparam integer B_DEPTH  = N_LAYERS * ROWS_T;
+    localparam integer U_DEPTH  = N_LAYERS * NT * RANK;
+    localparam integer B_BASE   = A_DEPTH * A_SUB;
+    localparam integer BQ_BASE  = B_BASE + B_DEPTH * B_SUB;
+    localparam integer U_BASE   = BQ_BASE + B_DEPTH;
+    localparam integer WORDS    = U_BASE + U_DEPTH;
+    localparam integer AS_BITS  = (A_SUB > 1) ? $clog2(A_SUB) : 1;
+    localparam integer BS_BITS  = (B_SUB > 1) ? $clog2(B_SUB) : 1;
+    localparam integer A_AB     = (A_DEPTH > 1) ? $clog2(A_DEPTH) : 1;
+    localparam integer B_AB     = (B_DEPTH > 1) ? $clog2(B_DEPTH) : 1;
+    localparam integer U_AB     = (U_DEPTH > 1) ? $clog2(U_DEPTH) : 1;
+    // targets of each phase in order (7: none) and how many
+    localparam integer P0_T0 = nth(0, 2, 0), P0_T1 = nth(0, 2, 1), P0_T2 = nth(0, 2, 2);
+    localparam integer P2_T0 = nth(4, 5, 0), P2_T1 = nth(4, 5, 1);
+    localparam [1:0]   P0_N = 2'(n_before(3) - n_before(0)), P1_N = 2'(n_before(4) - n_before(3)),
+                       P2_N = 2'(n_before(6) - n_before(4)), P3_N = 2'(n_before(7) - n_before(6));
+
+    // ------------------------------------------------------------------ SRAM
+    reg [8*LANES-1:0] mem_a  [0:A_DEPTH-1];
+    reg [8*RANK-1:0]  mem_b  [0:B_DEPTH-1];
+    reg [31:0]        mem_bq [0:B_DEPTH-1];
+    reg [31:0]        mem_u  [0:U_DEPTH-1];
+
+    wire [31:0] ba    = {16'd0, bus_addr};
+    wire        in_a  = ba < 32'(B_BASE);
+    wire        in_b  = !in_a && ba < 32'(BQ_BASE);
+    wire        in_bq = !in_a && !in_b && ba < 32'(U_BASE);
+    wire        in_u  = !in_a && !in_b && !in_bq && ba < 32'(WORDS);
+    wire [31:0] a_off  = ba >> $clog2(A_SUB);
+    wire [31:0] b_off  = (ba - 32'(B_BASE)) >> $clog2(B_SUB);
+    wire [31:0] bq_off = ba - 32'(BQ_BASE);
+    wire [31:0] u_off  = ba - 32'(U_BASE);
+    wire [AS_BITS-1:0] a_sub = (A_SUB > 1) ? ba[AS_BITS-1:0] : {AS_BITS{1'b0}};
+    wire [31:0]        b_rel = ba - 32'(B_BASE);
+    wire [BS_BITS-1:0] b_sub = (B_SUB > 1) ? b_rel[BS_BITS-1:0] : {BS_BITS{1'b0}};
+
+    always @(posedge clk) begin
+        if (bus_we) begin
+            if (in_a)  mem_a[a_off[A_AB-1:0]][32*a_sub +: 32] <= bus_wdata;
+            if (in_b)  mem_b[b_off[B_AB-1:0]][32*b_sub +: 32] <= bus_wdata;
+            if (in_bq) mem_bq[bq_off[B_AB-1:0]] <= bus_wdata;
+            if (in_u)  mem_u[u_off[U_AB-1:0]] <= bus_wdata;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n)      bus_rdata <= 32'd0;
+        else if (in_a)   bus_rdata <= mem_a[a_off[A_AB-1:0]][32*a_sub +: 32];
+        else if (in_b)   bus_rdata <= mem_b[b_off[B_AB-1:0]][32*b_sub +: 32];
+        else if (in_bq)  bus_rdata <= mem_bq[bq_off[B_AB-1:0]];
+        else if (in_u)   bus_rdata <= mem_u[u_off[U_AB-1:0]];
+        else             bus_rdata <= 32'd0;
+    end
+
+    // ------------------------------------------------------------------ phase
+    reg [1:0] ph_n;
+    always @(*) begin
+        case (ph_kind)
+            2'd0:    ph_n = P0_N;
+            2'd1:    ph_n = P1_N;
+            2'd2:    ph_n = P2_N;
+            default: ph_n = P3_N;
+        endcase
+    end
+    assign active = enable && ph_valid && (ph_n != 2'd0);
+
+    // the slot-th target (CORE index) of the current phase
+    function automatic [2:0] slot_target(input [1:0] kind, input [1:0] slot);
+        case (kind)
+            2'd0:    slot_target = (slot == 2'd0) ? 3'(P0_T0) : (slot == 2'd1) ? 3'(P0_T1) : 3'(P0_T2);
+            2'd1:    slot_target = 3'd3;
+            2'd2:    slot_target = (slot == 2'd0) ? 3'(P2_T0) : 3'(P2_T1);
+            default: slot_target = 3'd6;
+        endcase
+    endfunction
+    // a target's position among the built targets (its block in A and U)
+    function automatic [7:0] t_index(input [2:0] t);
+        integer i;
+        t_index = 8'd0;
+        for (i = 0; i < 7; i = i + 1) if (TARGETS[i] && 32'(i) < {29'd0, t}) t_index = t_index + 8'd1;
+    endfunction
+    function automatic [31:0] t_rowoff(input [2:0] t);
+        integer i;
+        t_rowoff = 32'd0;
+        for (i = 0; i < 7; i = i + 1) if (TARGETS[i] && 32'(i) < {29'd0, t}) t_rowoff = t_rowoff + 32'(t_rows(i));
+    endfunction
+
+    // ------------------------------------------------------------------ pre-pass: u = requant8(A a)
+    localparam integer RK_BITS = (RANK > 1) ? $clog2(RANK) : 1;
+    reg                pre_busy;
+    reg [1:0]          p_slot;
+    reg [RK_BITS-1:0]  p_k;
+    reg [WPR_BITS-1:0] p_w;
+    wire [WPR_BITS-1:0] p_wpr  = (ph_kind == 2'd3) ? WPR_BITS'(WORDS_HIDDEN) : WPR_BITS'(WORDS_DIM);
+    wire [2:0]          p_t    = slot_target(ph_kind, p_slot);
+    wire [31:0]         p_blk  = 32'(layer) * 32'(NT) + 32'(t_index(p_t));
+    wire [31:0]         p_addr = (p_blk * 32'(RANK) + 32'(p_k)) * 32'(A_STRIDE) + 32'(p_w);
+    wire                p_last_w = (p_w == p_wpr - WPR_BITS'(1));
+    wire                p_last_k = (p_k == RK_BITS'(RANK - 1));
+    wire                p_last   = p_last_w && p_last_k && (p_slot == ph_n - 2'd1);
+    assign act_idx = p_w;
+
+    // stage 1: SRAM word and activation word registered
+    reg [8*LANES-1:0] s1_a, s1_x;
+    reg               s1_v, s1_first, s1_lastw, s1_end;
+    reg [31:0]        s1_uaddr;
+    reg [1:0]         s1_slot;
+    reg [RK_BITS-1:0] s1_k;
+    // stage 2: lane products summed
+    reg signed [31:0] s2_sum;
+    reg               s2_v, s2_first, s2_lastw, s2_end;
+    reg [31:0]        s2_uaddr;
+    reg [1:0]         s2_slot;
+    reg [RK_BITS-1:0] s2_k;
+    reg signed [31:0] acc;
+    reg [3*8*RANK-1:0] u_flat;      // u of phase slot s, rank row k at [8*(s*RANK+k) +: 8]
+
+    reg signed [31:0] lane_sum;
+    integer li;
+    always @(*) begin
+        lane_sum = 32'sd0;
+        for (li = 0; li < LANES; li = li + 1)
+            lane_sum = lane_sum + {{24{s1_a[8*li+7]}}, s1_a[8*li +: 8]} * {{24{s1_x[8*li+7]}}, s1_x[8*li +: 8]};
+    end
+
+    wire signed [31:0] acc_next = (s2_first ? 32'sd0 : acc) + s2_sum;
+    wire [31:0]        u_word   = mem_u[s2_uaddr[U_AB-1:0]];
+    wire signed [7:0]  u_new;
+    rf_requant #(.ACC_BITS(32), .OUT_BITS(8)) u_rq_u (
+        .acc(acc_next), .mult(u_word[15:0]), .shift(u_word[21:16]), .y(u_new));
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            pre_busy <= 1'b0;
+            p_slot <= 2'd0;
+            p_k <= {RK_BITS{1'b0}};
+            p_w <= {WPR_BITS{1'b0}};
+            s1_v <= 1'b0;
+            s1_end <= 1'b0;
+            s2_v <= 1'b0;
+            s2_end <= 1'b0;
+            pre_done <= 1'b0;
+            acc <= 32'sd0;
+        end else begin
+            pre_done <= s2_end;
+            s1_v <= pre_busy;
+            s1_end <= pre_busy && p_last;
+            s2_v <= s1_v;
+            s2_end <= s1_end;
+            if (start && !pre_busy) begin
+                pre_busy <= 1'b1;
+                p_slot <= 2'd0;
+                p_k <= {RK_BITS{1'b0}};
+                p_w <= {WPR_BITS{1'b0}};
+            end else if (pre_busy) begin
+                if (p_last) pre_busy <= 1'b0;
+                if (!p_last_w) begin
+                    p_w <= p_w + WPR_BITS'(1);
+                end else begin
+                    p_w <= {WPR_BITS{1'b0}};
+                    p_k <= p_k + RK_BITS'(1);
+                    if (p_last_k) p_slot <= p_slot + 2'd1;
+                end
+            end
+            if (s2_v) acc <= acc_next;
+        end
+    end
+
+    always @(posedge clk) begin   // datapath registers, qualified by s1_v / s2_v
+        s1_a     <= mem_a[p_addr[A_AB-1:0]];
+        s1_x     <= act_word;
+        s1_first <= (p_w == {WPR_BITS{1'b0}});
+        s1_lastw <= p_last_w;
+        s1_uaddr <= p_blk * 32'(RANK) + 32'(p_k);
+        s1_slot  <= p_slot;
+        s1_k     <= p_k;
+        s2_sum   <= lane_sum;
+        s2_first <= s1_first;
+        s2_lastw <= s1_lastw;
+        s2_uaddr <= s1_uaddr;
+        s2_slot  <= s1_slot;
+        s2_k     <= s1_k;
+        if (s2_v && s2_lastw) u_flat[8*(32'(s2_slot)*RANK + 32'(s2_k)) +: 8] <= u_new;
+    end
+
+    // ------------------------------------------------------------------ output stream: y + B u
+    reg  [2:0]  r_t;
+    reg  [31:0] r_local;
+    reg  [1:0]  r_slot;
+    always @(*) begin
+        r_local = {16'd0, y_row_i};
+        r_slot = 2'd0;
+        case (ph_kind)
+            2'd0: begin
+                if (y_row_i < 16'(DIM)) begin
+                    r_t = 3'd0;
+                end else if (y_row_i < 16'(DIM + KV_DIM)) begin
+                    r_t = 3'd1;
+                    r_local = 32'(y_row_i) - 32'(DIM);
+                end else begin
+                    r_t = 3'd2;
+                    r_local = 32'(y_row_i) - 32'(DIM + KV_DIM);
+                end
+                r_slot = 2'(t_index(r_t) - t_index(3'd0));
+            end
+            2'd1: r_t = 3'd3;
+            2'd2: begin
+                r_t = y_row_i[0] ? 3'd5 : 3'd4;
+                r_local = {17'd0, y_row_i[15:1]};
+                r_slot = 2'(t_index(r_t) - t_index(3'd4));
+            end
+            default: r_t = 3'd6;
+        endcase
+    end
+    wire [31:0] r_entry = 32'(layer) * 32'(ROWS_T) + t_rowoff(r_t) + r_local;
+    wire [B_AB-1:0] r_addr = r_entry[B_AB-1:0];
+
+    reg               t1_v, t1_built, t1_out16, t1_done;
+    reg [15:0]        t1_row;
+    reg signed [15:0] t1_y;
+    reg [1:0]         t1_slot;
+    reg [8*RANK-1:0]  t1_b;
+    reg [31:0]        t1_bq;
+    reg               o_v, o_done;
+    reg [15:0]        o_row;
+    reg signed [15:0] o_y;
+
+    wire [8*RANK-1:0] u_sel = u_flat[8*RANK*32'(t1_slot) +: 8*RANK];
+    reg signed [31:0] dot;
+    integer ki;
+    always @(*) begin
+        dot = 32'sd0;
+        for (ki = 0; ki < RANK; ki = ki + 1)
+            dot = dot + {{24{t1_b[8*ki+7]}}, t1_b[8*ki +: 8]} * {{24{u_sel[8*ki+7]}}, u_sel[8*ki +: 8]};
+    end
+    wire [5:0]         sb    = t1_bq[21:16];
+    wire signed [63:0] prod  = 64'(dot) * $signed({48'd0, t1_bq[15:0]});
+    wire signed [63:0] half  = (sb == 6'd0) ? 64'sd0 : (64'sd1 <<< (sb - 6'd1));
+    wire signed [63:0] delta = (prod + half) >>> sb;
+    wire signed [63:0] ysum  = 64'(t1_y) + delta;
+    wire signed [63:0] lim   = t1_out16 ? 64'sd32767 : 64'sd127;
+    wire signed [15:0] y_new = (ysum > lim) ? lim[15:0] : (ysum < -lim - 64'sd1) ? 16'(-lim - 64'sd1) : ysum[15:0];
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            t1_v <= 1'b0;
+            t1_done <= 1'b0;
+            o_v <= 1'b0;
+            o_done <= 1'b0;
+        end else begin
+            t1_v <= y_valid_i && active;
+            t1_done <= done_i && active;
+            o_v <= t1_v;
+            o_done <= t1_done;
+        end
+    end
+
+    always @(posedge clk) begin   // qualified by t1_v / o_v
+        t1_b     <= mem_b[r_addr];
+        t1_bq    <= mem_bq[r_addr];
+        t1_row   <= y_row_i;
+        t1_y     <= y_data_i;
+        t1_slot  <= r_slot;
+        t1_built <= TARGETS[r_t];
+        t1_out16 <= (ph_kind == 2'd1) || (ph_kind == 2'd3);
+        o_row    <= t1_row;
+        o_y      <= t1_built ? y_new : t1_y;
+    end
+
+    assign y_valid_o = active ? o_v    : y_valid_i;
+    assign y_row_o   = active ? o_row  : y_row_i;
+    assign y_data_o  = active ? o_y    : y_data_i;
+    assign done_o    = active ? o_done : done_i;
+
+    wire unused_ok = &{1'b0, ba[31:16], a_off[31:A_AB], b_off[31:B_AB], bq_off[31:B_AB], u_off[31:U_AB],
+                       b_rel[31:1], p_addr[31:A_AB], s2_uaddr[31:U_AB], u_word[31:22], r_entry[31:B_AB],
+                       t1_bq[31:22], P0_T0[0], P0_T1[0], P0_T2[0], P2_T0[0], P2_T1[0]};
+endmodule
+
+`default_nettype wire
