@@ -44,6 +44,8 @@ def words(n: int, lanes: int) -> int:
 class Schedule:
     cfg: Config
     lanes: int
+    # LoRA adapter build and enabled: (maximum rank, core target names); None: no adapter cycles
+    adapter: tuple[int, tuple[str, ...]] | None = None
 
     def _matvec(self, rows: int, cols: int) -> int:
         return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PHASE_OVERHEAD
@@ -64,6 +66,9 @@ class Schedule:
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) + EMBED_OVERHEAD
         phases["done"] = DONE
+        if self.adapter is not None:
+            from .lora import adapter_cycles   # sim_models/lora.py: rf_lora's pre-pass and stream delay
+            phases["adapter"] = c.n_layers * adapter_cycles(c, self.lanes, *self.adapter)
         if emit:
             phases["rmsnorm"] += self._norm()
             phases["classifier"] = mv(c.vocab_size, c.dim)
