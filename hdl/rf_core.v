@@ -138,11 +138,31 @@ module rf_core (
 
     wire [W_AB-1:0]      mv_w_addr;
     reg  [W_AB-1:0]      emb_w_addr;
-    wire [8*LANES-1:0]   w_data;
+    wire [W_AB-1:0]      w_rom_addr;
+    wire [WEIGHTS_WIDTH-1:0] w_raw;     // one ROM word of element codes (weight format WFMT)
+    wire [WBITS*LANES-1:0]   w_data;    // decoded lane operands (rf_wdecode)
     wire                 mv_busy;
-    rf_rom #(.WIDTH(8 * LANES), .DEPTH(WEIGHTS_DEPTH), .ADDR_BITS(W_AB),
+    assign w_rom_addr = mv_busy ? mv_w_addr : emb_w_addr;
+    rf_rom #(.WIDTH(WEIGHTS_WIDTH), .DEPTH(WEIGHTS_DEPTH), .ADDR_BITS(W_AB),
              .FILE({`ROM_DIR, "/", WEIGHTS_FILE})) u_weights (
-        .clk(clk), .addr(mv_busy ? mv_w_addr : emb_w_addr), .rdata(w_data));
+        .clk(clk), .addr(w_rom_addr), .rdata(w_raw));
+
+    // Group scale codes of each weight word, read at the word's own address (formats with
+    // group/block scales; docs/arithmetic.md 3a), and the combinational decode to lane operands.
+    localparam integer WSC_W = (WSCALE_WIDTH > 0) ? WSCALE_WIDTH : 1;
+    wire [WSC_W-1:0] w_scale;
+    generate
+        if (WSCALE_WIDTH > 0) begin : g_wscale
+            rf_rom #(.WIDTH(WSC_W), .DEPTH(WSCALE_DEPTH), .ADDR_BITS(W_AB),
+                     .FILE({`ROM_DIR, "/", WSCALE_FILE})) u_wscale (
+                .clk(clk), .addr(w_rom_addr), .rdata(w_scale));
+        end else begin : g_no_wscale
+            assign w_scale = {WSC_W{1'b0}};
+        end
+    endgenerate
+    rf_wdecode #(.FMT(WFMT), .LANES(LANES), .GROUP(WGROUP), .WORD_BITS(WEIGHTS_WIDTH),
+                 .SC_BITS((WSCALE_BITS > 0) ? WSCALE_BITS : 1), .SC_WIDTH(WSC_W), .WBITS(WBITS)) u_wdecode (
+        .w_word(w_raw), .s_word(w_scale), .w_eff(w_data));
 
     wire [RQ_AB-1:0] rq_addr;
     wire [23:0]      rq_data;
@@ -178,8 +198,8 @@ module rf_core (
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_emb
             wire signed [15:0] lane_y;
-            rf_requant #(.ACC_BITS(8), .OUT_BITS(16)) u_rq (
-                .acc(w_data[8*gl +: 8]), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(lane_y));
+            rf_requant #(.ACC_BITS(WBITS), .OUT_BITS(16)) u_rq (
+                .acc(w_data[WBITS*gl +: WBITS]), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(lane_y));
             assign emb_word[16*gl +: 16] = lane_y;
         end
     endgenerate
@@ -249,7 +269,7 @@ module rf_core (
         endcase
     end
 
-    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS)) u_matvec (
+    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS)) u_matvec (
         .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_base), .cfg_rows(mv_rows),
         .cfg_wpr(mv_wpr), .cfg_rq_base(mv_rq_base), .cfg_out16(mv_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),

@@ -18,7 +18,8 @@
 // Pipeline, for the weight word w_k issued at edge k (k = 0 .. rows*wpr-1):
 //   edge k    A    w_addr, act_idx registered (issue)
 //   edge k+1  R    w_data from the ROM; act_word registered alongside it
-//   edge k+2  P    LANES products int8 x int8 -> int16
+//   edge k+2  P    LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
+//                  between the ROM and this stage; int8 weights: WBITS = 8) -> WBITS+8 bits
 //   edge k+3  T1   adder tree, first half: sums of groups of TG lanes
 //   edge k+4  T2   adder tree, second half: word sum
 //   edge k+5  ACC  32-bit accumulator (loads the word sum on a row's first word);
@@ -37,7 +38,8 @@ module rf_matvec #(
     parameter integer LANES        = 8,
     parameter integer ADDR_BITS    = 16,
     parameter integer RQ_ADDR_BITS = 12,
-    parameter integer WPR_BITS     = 8     // cfg_wpr / act_idx width: holds the longest row in words
+    parameter integer WPR_BITS     = 8,    // cfg_wpr / act_idx width: holds the longest row in words
+    parameter integer WBITS        = 8     // signed weight lane operand (decoded by rf_wdecode)
 ) (
     input  wire                    clk,
     input  wire                    rst_n,
@@ -50,7 +52,7 @@ module rf_matvec #(
     input  wire                    cfg_out16,
     // weight ROM (data one cycle after the address)
     output reg  [ADDR_BITS-1:0]    w_addr,
-    input  wire [8*LANES-1:0]      w_data,
+    input  wire [WBITS*LANES-1:0]  w_data,
     // requant ROM (data one cycle after the address): [15:0] M, [21:16] S
     output reg  [RQ_ADDR_BITS-1:0] rq_addr,
     input  wire [23:0]             rq_data,
@@ -68,8 +70,8 @@ module rf_matvec #(
     // Tree split: stage T1 adds groups of TG lanes, T2 adds the NG group sums.
     localparam integer TG        = 1 << ((LOG_LANES + 1) / 2);
     localparam integer NG        = (LANES + TG - 1) / TG;
-    localparam integer PBITS     = 16;                   // int8 * int8 in [-16256, 16384]
-    localparam integer SBITS     = PBITS + LOG_LANES;    // word sum in [-LANES*16256, LANES*2^14]
+    localparam integer PBITS     = WBITS + 8;            // |w * a| <= 2^(WBITS-1) * 2^7
+    localparam integer SBITS     = PBITS + LOG_LANES;    // word sum of LANES products
     localparam integer ABITS     = 32;                   // accumulator (docs/arithmetic.md)
     localparam integer MBITS     = 48;                   // acc * M
 
@@ -162,7 +164,7 @@ module rf_matvec #(
     always @(posedge clk) begin
         for (i = 0; i < NG * TG; i = i + 1) begin
             if (i < LANES)
-                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[8*i +: 8])) * PBITS'($signed(act_q[8*i +: 8]));
+                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[WBITS*i +: WBITS])) * PBITS'($signed(act_q[8*i +: 8]));
             else
                 prod[PBITS*i +: PBITS] <= {PBITS{1'b0}};
         end

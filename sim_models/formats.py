@@ -294,12 +294,50 @@ def _group_search(wb: np.ndarray, mags: np.ndarray, options: np.ndarray, u_cands
     return best_u, best_opt, _nearest(a / step, grid)
 
 
-def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str) -> QuantWeights:
+def _gptq(w: np.ndarray, hessian: np.ndarray, u: np.ndarray, group: int, mags: np.ndarray,
+          options: np.ndarray, opt0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GPTQ (Frantar et al. 2022) rounding with the row factors u fixed: columns in order, each
+    rounded to its grid and its error spread over the columns not yet rounded through the
+    Cholesky factor of the inverse input Hessian. A group's scale option is re-chosen (least
+    squared error) on the updated weights as the group is entered. Returns (option per block,
+    signed magnitude index per weight)."""
+    rows, cols = w.shape
+    h = np.array(hessian, np.float64)
+    dead = np.diag(h) <= 0
+    h[dead, dead] = 1.0
+    h += np.eye(cols) * 0.01 * float(np.mean(np.diag(h)))
+    hinv = np.linalg.cholesky(np.linalg.inv(h)).T          # upper triangular
+    w = w.copy()
+    w[:, dead] = 0.0
+    grid = mags.astype(np.float64)
+    opt = opt0.copy()
+    signed_idx = np.zeros((rows, cols), np.int64)
+    for i in range(cols):
+        if group and i % group == 0:
+            blk = np.abs(w[:, i:i + group])
+            err_k = np.stack([((blk - grid[_nearest(blk / (u * sv)[:, None], grid)] * (u * sv)[:, None]) ** 2).sum(-1)
+                              for sv in options], axis=-1)
+            opt[:, i // group] = np.argmin(err_k, axis=-1)
+        step = u * (options[opt[:, i // group]] if group else 1.0)
+        x = w[:, i]
+        idx = _nearest(np.abs(x) / step, grid)
+        q = np.where(x < 0, -grid[idx], grid[idx]) * step
+        signed_idx[:, i] = np.where(x < 0, -idx, idx)
+        e = (x - q) / hinv[i, i]
+        w[:, i + 1:] -= np.outer(e, hinv[i, i + 1:])
+    return opt, signed_idx
+
+
+def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str, hessian: np.ndarray | None = None) -> QuantWeights:
     """Float matrix (rows, cols) -> codes, scale codes and row factors of `fmt`, every scale
-    chosen by a search for the least squared weight error (docs/arithmetic.md section 3a)."""
+    chosen by a search for the least squared weight error (docs/arithmetic.md section 3a).
+    With `hessian` (cols, cols), the second moment of the matrix's inputs over the calibration
+    run, the elements (and group scales) are then chosen by GPTQ for the least output error."""
     w = np.asarray(w, np.float64)
     _check_finite(w, what)
     rows, cols = w.shape
+    if hessian is not None and hessian.shape != (cols, cols):
+        raise FormatError(f"{what}: calibration Hessian shape {hessian.shape} does not match {cols} inputs")
     if fmt.name == "ternary":
         a = np.abs(w)
         zero = a.max(axis=1) == 0
@@ -314,6 +352,10 @@ def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str) -> QuantWeight
         pick = np.argmin(err, axis=1)
         u = cands[np.arange(rows), pick]
         codes = np.clip(np.round(w / u[:, None]), -1, 1).astype(np.int64)
+        exact = np.all(codes * u[:, None] == w, axis=1)
+        if hessian is not None and not exact.all():
+            _, idx = _gptq(w, hessian, u, 0, np.arange(2), np.ones(1), np.zeros((rows, 1), np.int64))
+            codes = np.where(exact[:, None], codes, idx)
         return QuantWeights(codes, np.zeros((rows, 0), np.int64), u, codes.copy())
 
     wb = _blocks(w, fmt.group)
@@ -345,6 +387,12 @@ def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str) -> QuantWeight
         u_cands = np.concatenate([u_cands, u_plain[:, None]], axis=1)
     u, opt, mag_idx = _group_search(wb, mags, options, u_cands)
     neg = wb < 0
+    if hessian is not None:
+        opt, sidx = _gptq(w, hessian, u, fmt.group, mags, options, opt)
+        full = np.zeros((rows, wb.shape[1] * fmt.group), np.int64)
+        full[:, :cols] = sidx
+        full = full.reshape(wb.shape)
+        neg, mag_idx = full < 0, np.abs(full)
     if fmt.name == "int4":
         q = np.where(neg, -mag_idx, mag_idx)
         codes_b = q & 15

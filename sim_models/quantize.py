@@ -14,7 +14,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
-from .formats import INT8, WeightFormat, check_accumulator, quantize_weights
+from .formats import INT8, QuantWeights, WeightFormat, check_accumulator, quantize_weights
 from .intops import quantize_multiplier, quantize_multipliers
 from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
 
@@ -23,6 +23,7 @@ MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
 RESIDUAL_LIMIT = 16383   # max |x| * 2^RF stays below this (2x headroom in int16)
 LOGIT_LIMIT = 16383
 RMS_EPS = 1e-5
+GRAM_INPUTS = ("att_in", "v", "ffn_in", "g", "fin_in")   # matmul inputs (v: stand-in for wo's input)
 
 
 @dataclass
@@ -31,9 +32,15 @@ class Calibration:
     maxima: dict[tuple[str, int], float] = field(default_factory=dict)
     samples: dict[tuple[str, int], list[np.ndarray]] = field(default_factory=dict)
     tokens: int = 0
+    # sum over calibration tokens of x x^T for every matmul input (GPTQ Hessians of the formats)
+    grams: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
 
     def observe(self, name: str, layer: int, value: np.ndarray) -> None:
         key = (name, layer)
+        if name in GRAM_INPUTS:
+            x = np.asarray(value, dtype=np.float64)
+            x = x.reshape(x.shape[0], -1)
+            self.grams[key] = self.grams.get(key, 0.0) + x.T @ x
         mag = np.abs(np.asarray(value, dtype=np.float64)).ravel()
         self.maxima[key] = max(self.maxima.get(key, 0.0), float(mag.max()))
         self.samples.setdefault(key, []).append(mag)
@@ -129,15 +136,30 @@ def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str,
-            fmt: WeightFormat = INT8) -> QMatrix:
+            fmt: WeightFormat = INT8, hessian: np.ndarray | None = None) -> QMatrix:
     if fmt.name == "int8":
         q, sw = quantize_rows(w)
         mult, shift = quantize_multipliers(sw * s_in / s_out, what)
         return QMatrix(q, mult, shift, out_bits)
-    qw = quantize_weights(w, fmt, what)
+    return format_qmatrix(quantize_weights(w, fmt, what, hessian), s_in, s_out, out_bits, what)
+
+
+def format_qmatrix(qw: QuantWeights, s_in: float, s_out: float, out_bits: int, what: str) -> QMatrix:
     check_accumulator(qw.w_eff, what)
     mult, shift = quantize_multipliers(qw.u * s_in / s_out, what)
     return QMatrix(qw.w_eff, mult, shift, out_bits, qw.codes, qw.scodes)
+
+
+def input_hessians(cfg: Config, cal: Calibration, layer: int) -> dict[str, np.ndarray | None]:
+    """Input second moments of a layer's matrices (GPTQ). wo's input (the attention output, a
+    convex combination of V rows) is not observed: V's, expanded over the query heads, stands in."""
+    g = cal.grams
+    if ("att_in", layer) not in g:
+        return {n: None for n in MATRICES}
+    v = g[("v", layer)]
+    src = (np.arange(cfg.dim) // cfg.head_size // cfg.kv_group) * cfg.head_size + np.arange(cfg.dim) % cfg.head_size
+    return {"wq": g[("att_in", layer)], "wk": g[("att_in", layer)], "wv": g[("att_in", layer)],
+            "wo": v[np.ix_(src, src)], "w1": g[("ffn_in", layer)], "w3": g[("ffn_in", layer)], "w2": g[("g", layer)]}
 
 
 def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
@@ -166,7 +188,8 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> Qu
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
         io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),
               "w1": (s_ffn, s_h1, 8), "w3": (s_ffn, s_h3, 8), "w2": (s_g, s_res, 16)}
-        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}", fmt=fmt) for n in MATRICES})
+        hess = input_hessians(cfg, cal, l) if fmt.name != "int8" else {n: None for n in MATRICES}
+        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}", fmt=fmt, hessian=hess[n]) for n in MATRICES})
         att_norm.append(qnorm(w["rms_att"][l], cfg.dim, s_att))
         ffn_norm.append(qnorm(w["rms_ffn"][l], cfg.dim, s_ffn))
         m, s = quantize_multiplier(s_q * s_k * LOG2E * 256.0 / math.sqrt(cfg.head_size), f"layer {l} attention")
@@ -174,11 +197,15 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> Qu
         m, s = quantize_multiplier(s_h1 * s_h3 / (s_g * 256.0), f"layer {l} gate")
         gate_m.append(m), gate_s.append(s)
         silus.append(silu_table(s_h1))
-    cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier", fmt=fmt)
     emb_codes = emb_scodes = None
     if fmt.name != "int8":
+        qc = quantize_weights(ckpt.wcls, fmt, "classifier", cal.grams.get(("fin_in", -1)))
+        cls = format_qmatrix(qc, s_fin, s_logit, 16, "classifier")
+    else:
+        cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier")
+    if fmt.name != "int8":
         if cfg.shared_classifier:
-            qe = quantize_weights(ckpt.wcls, fmt, "classifier")
+            qe = qc
         else:
             qe = quantize_weights(w["tok_emb"], fmt, "embedding")
             emb_codes, emb_scodes = qe.codes, qe.scodes

@@ -20,7 +20,7 @@ from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
 from tb.runner import BUILD, HDL, ROOT, SIMULATORS, run
 
-TOP_SOURCES = ["rf_requant", "rf_rom", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_swiglu", "rf_divider",
+TOP_SOURCES = ["rf_requant", "rf_rom", "rf_wdecode", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_swiglu", "rf_divider",
                "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
                "romformer_top"]
 DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"
@@ -31,17 +31,19 @@ TOP_PUBLIC = [("tb_romformer", "*"), ("rf_core", "out_valid"), ("rf_core", "out_
               ("rf_core", "pos"), ("rf_core", "layer")]
 
 
-def model_build(model: Path, lanes: int) -> Path:
-    """Compile (once per model and lane count) into build/models/<name>-L<lanes>/.
+def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = None) -> Path:
+    """Compile (once per model, lane count and weight format) into build/models/<name>-L<lanes>/
+    (int8) or build/models/<name>-<format>[-g<group>]-L<lanes>/.
 
     A file lock makes parallel test workers wait for one compile instead of racing."""
-    out = BUILD / "models" / f"{model.stem}-L{lanes}"
+    tag = "" if fmt == "int8" else f"-{fmt}" + (f"-g{group}" if group else "")
+    out = BUILD / "models" / f"{model.stem}{tag}-L{lanes}"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{out.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = out / "manifest.json"
         if not manifest.exists() or manifest.stat().st_mtime < model.stat().st_mtime:
-            compile_checkpoint(model, lanes, out)
+            compile_checkpoint(model, lanes, out, fmt, group)
     return out
 
 
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top-k", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lanes", type=int, default=32)
+    p.add_argument("--format", default="int8", help="weight format (docs/arithmetic.md 3a)")
+    p.add_argument("--group", type=int, default=None, help="int4 group size")
     p.add_argument("--waves", action="store_true")
     args = p.parse_args(argv)
 
@@ -88,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         prompt = encode_bytes(args.prompt).tolist()
     else:
         prompt = encode_bytes("It is a truth universally acknowledged").tolist() if cfg.vocab_size == 256 else [1]
-    build = model_build(args.model, args.lanes)
+    build = model_build(args.model, args.lanes, args.format, args.group)
     result = BUILD / "sim" / "result.json"
     inv_temp = inv_temp_from_temperature(args.temp)
-    print(f"make sim: {args.model.name} on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "
+    print(f"make sim: {args.model.name} ({args.format}) on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "
           f"N {args.n}, {'greedy' if not inv_temp else f'T {args.temp} top-k {args.top_k} seed {args.seed}'}")
     run_top(sim=args.sim, build=build, prompt=prompt, n=args.n, inv_temp=inv_temp, top_k=args.top_k,
             seed=args.seed, result=result, live=True, waves=args.waves)
