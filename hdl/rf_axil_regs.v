@@ -24,7 +24,10 @@ module rf_axil_regs #(
     parameter integer LANES     = 32,
     parameter integer N_LAYERS  = 1,
     parameter integer VOCAB     = 256,
-    parameter integer SEQ_LEN   = 256
+    parameter integer SEQ_LEN   = 256,
+    parameter integer LORA_RANK    = 0,      // adapter hardware (rf_lora): maximum rank, 0 = none
+    parameter [6:0]   LORA_TARGETS = 7'd0,   // matrices that may carry an adapter (ADAPTER_CONFIG)
+    parameter integer LORA_WORDS   = 0       // adapter SRAM words (ADAPTER_WORDS)
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -69,15 +72,25 @@ module rf_axil_regs #(
     input  wire [63:0]          cnt_cycles,
     input  wire [31:0]          cnt_tokens_in,
     input  wire [31:0]          cnt_tokens_out,
-    input  wire [31:0]          cnt_last_cycles
+    input  wire [31:0]          cnt_last_cycles,
+    // LoRA adapter SRAM port (rf_lora through rf_core): a write is lora_we in the cycle it executes,
+    // at lora_addr; lora_rdata is the word at lora_addr (registered by rf_lora)
+    output reg                  cfg_lora_en,
+    output reg  [15:0]          lora_addr,
+    output wire                 lora_we,
+    output wire [31:0]          lora_wdata,
+    input  wire [31:0]          lora_rdata
 );
 `include "rf_regmap.vh"
 
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10;
 
     // ------------------------------------------------------------------ error flags
-    reg e_token_range, e_ctx_overflow, e_ctx_full, e_bad_addr, e_ro_write;
-    wire err_any = e_token_range | e_ctx_overflow | e_ctx_full | e_bad_addr | e_ro_write;
+    reg e_token_range, e_ctx_overflow, e_ctx_full, e_bad_addr, e_ro_write, e_adapter_busy;
+    wire err_any = e_token_range | e_ctx_overflow | e_ctx_full | e_bad_addr | e_ro_write | e_adapter_busy;
+    reg [31:0] adapter_sum;
+    localparam [16:0] LORA_WORDS17 = 17'(LORA_WORDS);
+    wire       lora_in_range = ({1'b0, lora_addr} + 17'd1) <= LORA_WORDS17;   // lora_addr < LORA_WORDS
 
     // ------------------------------------------------------------------ CYCLES snapshot
     reg [31:0] cycles_hi_snap;   // cnt_cycles[63:32] as of the last CYCLES_LO read
@@ -85,7 +98,19 @@ module rf_axil_regs #(
     // ------------------------------------------------------------------ register values
     reg [31:0] v_id, v_config, v_ctrl, v_status, v_budget, v_sampling, v_inv_temp, v_top_k, v_seed, v_stop,
                v_position, v_error, v_cycles_lo, v_cycles_hi, v_tokens_in, v_tokens_out, v_last_cycles,
-               v_seq_len;
+               v_seq_len, v_adapter_ctrl, v_adapter_addr, v_adapter_data, v_adapter_sum, v_adapter_config,
+               v_adapter_words;
+    always @(*) begin
+        v_adapter_ctrl = 32'd0;   v_adapter_addr = 32'd0;   v_adapter_data = 32'd0;
+        v_adapter_sum = 32'd0;    v_adapter_config = 32'd0; v_adapter_words = 32'd0;
+        v_adapter_ctrl[RF_ADAPTER_CTRL_ENABLE_MSB:RF_ADAPTER_CTRL_ENABLE_LSB]       = cfg_lora_en;
+        v_adapter_addr[RF_ADAPTER_ADDR_VALUE_MSB:RF_ADAPTER_ADDR_VALUE_LSB]         = lora_addr;
+        v_adapter_data[RF_ADAPTER_DATA_VALUE_MSB:RF_ADAPTER_DATA_VALUE_LSB]         = lora_in_range ? lora_rdata : 32'd0;
+        v_adapter_sum[RF_ADAPTER_SUM_VALUE_MSB:RF_ADAPTER_SUM_VALUE_LSB]            = adapter_sum;
+        v_adapter_config[RF_ADAPTER_CONFIG_RANK_MSB:RF_ADAPTER_CONFIG_RANK_LSB]     = 8'(LORA_RANK);
+        v_adapter_config[RF_ADAPTER_CONFIG_TARGETS_MSB:RF_ADAPTER_CONFIG_TARGETS_LSB] = LORA_TARGETS;
+        v_adapter_words[RF_ADAPTER_WORDS_VALUE_MSB:RF_ADAPTER_WORDS_VALUE_LSB]     = 16'(LORA_WORDS);
+    end
     always @(*) begin
         v_id = 32'd0;            v_config = 32'd0;     v_ctrl = RF_CTRL_RESET;   v_status = 32'd0;
         v_budget = 32'd0;        v_sampling = 32'd0;   v_inv_temp = 32'd0;       v_top_k = 32'd0;
@@ -114,6 +139,7 @@ module rf_axil_regs #(
         v_error[RF_ERROR_CONTEXT_FULL_MSB:RF_ERROR_CONTEXT_FULL_LSB]         = e_ctx_full;
         v_error[RF_ERROR_BAD_ADDRESS_MSB:RF_ERROR_BAD_ADDRESS_LSB]           = e_bad_addr;
         v_error[RF_ERROR_READ_ONLY_WRITE_MSB:RF_ERROR_READ_ONLY_WRITE_LSB]   = e_ro_write;
+        v_error[RF_ERROR_ADAPTER_BUSY_MSB:RF_ERROR_ADAPTER_BUSY_LSB]         = e_adapter_busy;
         v_cycles_lo[RF_CYCLES_LO_VALUE_MSB:RF_CYCLES_LO_VALUE_LSB]       = cnt_cycles[31:0];
         v_cycles_hi[RF_CYCLES_HI_VALUE_MSB:RF_CYCLES_HI_VALUE_LSB]       = cycles_hi_snap;
         v_tokens_in[RF_TOKENS_IN_VALUE_MSB:RF_TOKENS_IN_VALUE_LSB]       = cnt_tokens_in;
@@ -151,6 +177,12 @@ module rf_axil_regs #(
             RF_TOKENS_OUT_ADDR:  rd_val = v_tokens_out;
             RF_LAST_CYCLES_ADDR: rd_val = v_last_cycles;
             RF_SEQ_LEN_ADDR:     rd_val = v_seq_len;
+            RF_ADAPTER_CTRL_ADDR:   rd_val = v_adapter_ctrl;
+            RF_ADAPTER_ADDR_ADDR:   rd_val = v_adapter_addr;
+            RF_ADAPTER_DATA_ADDR:   rd_val = v_adapter_data;
+            RF_ADAPTER_SUM_ADDR:    rd_val = v_adapter_sum;
+            RF_ADAPTER_CONFIG_ADDR: rd_val = v_adapter_config;
+            RF_ADAPTER_WORDS_ADDR:  rd_val = v_adapter_words;
             default:             rd_hit = 1'b0;
         endcase
     end
@@ -198,8 +230,12 @@ module rf_axil_regs #(
         wr_old = 32'd0;
         case (aw_word)
             RF_ID_ADDR, RF_CONFIG_ADDR, RF_STATUS_ADDR, RF_POSITION_ADDR, RF_CYCLES_LO_ADDR, RF_CYCLES_HI_ADDR,
-            RF_TOKENS_IN_ADDR, RF_TOKENS_OUT_ADDR, RF_LAST_CYCLES_ADDR, RF_SEQ_LEN_ADDR:
+            RF_TOKENS_IN_ADDR, RF_TOKENS_OUT_ADDR, RF_LAST_CYCLES_ADDR, RF_SEQ_LEN_ADDR,
+            RF_ADAPTER_SUM_ADDR, RF_ADAPTER_CONFIG_ADDR, RF_ADAPTER_WORDS_ADDR:
                                  wr_ro  = 1'b1;
+            RF_ADAPTER_CTRL_ADDR: wr_old = v_adapter_ctrl;
+            RF_ADAPTER_ADDR_ADDR: wr_old = v_adapter_addr;
+            RF_ADAPTER_DATA_ADDR: wr_hit = 1'b1;
             RF_CTRL_ADDR:        wr_old = v_ctrl;
             RF_BUDGET_ADDR:      wr_old = v_budget;
             RF_SAMPLING_ADDR:    wr_old = v_sampling;
@@ -214,7 +250,15 @@ module rf_axil_regs #(
 
     wire wr_to_ctrl  = wr_fire && (aw_word == RF_CTRL_ADDR);
     wire wr_to_error = wr_fire && (aw_word == RF_ERROR_ADDR);
-    wire bad_addr    = (wr_fire && !wr_hit) || (rd_fire && !rd_hit);
+    // Adapter writes: ADAPTER_CTRL and ADAPTER_DATA are refused while the core is not idle;
+    // ADAPTER_DATA beyond the SRAM is a bad address.
+    wire wr_adapter_refused = wr_fire && !st_idle && (aw_word == RF_ADAPTER_CTRL_ADDR || aw_word == RF_ADAPTER_DATA_ADDR);
+    wire wr_data_range      = wr_fire && !wr_adapter_refused && (aw_word == RF_ADAPTER_DATA_ADDR) && !lora_in_range;
+    wire wr_ok              = !wr_adapter_refused && !wr_data_range;
+    assign lora_we    = wr_fire && (aw_word == RF_ADAPTER_DATA_ADDR) && st_idle && lora_in_range;
+    assign lora_wdata = w_data_q;
+    wire rd_data_inc  = rd_fire && (ar_word == RF_ADAPTER_DATA_ADDR) && lora_in_range;
+    wire bad_addr    = (wr_fire && !wr_hit) || (rd_fire && !rd_hit) || wr_data_range;
     wire ro_write    = wr_fire && wr_hit && wr_ro;
 
     always @(posedge clk) begin
@@ -230,7 +274,7 @@ module rf_axil_regs #(
                 aw_held       <= 1'b0;
                 w_held        <= 1'b0;
                 s_axil_bvalid <= 1'b1;
-                s_axil_bresp  <= (wr_hit && !wr_ro) ? RESP_OKAY : RESP_SLVERR;
+                s_axil_bresp  <= (wr_hit && !wr_ro && wr_ok) ? RESP_OKAY : RESP_SLVERR;
             end else if (s_axil_bready) begin
                 s_axil_bvalid <= 1'b0;
             end
@@ -260,6 +304,10 @@ module rf_axil_regs #(
             e_ctx_full          <= RF_ERROR_RESET[RF_ERROR_CONTEXT_FULL_MSB:RF_ERROR_CONTEXT_FULL_LSB];
             e_bad_addr          <= RF_ERROR_RESET[RF_ERROR_BAD_ADDRESS_MSB:RF_ERROR_BAD_ADDRESS_LSB];
             e_ro_write          <= RF_ERROR_RESET[RF_ERROR_READ_ONLY_WRITE_MSB:RF_ERROR_READ_ONLY_WRITE_LSB];
+            e_adapter_busy      <= RF_ERROR_RESET[RF_ERROR_ADAPTER_BUSY_MSB:RF_ERROR_ADAPTER_BUSY_LSB];
+            cfg_lora_en         <= RF_ADAPTER_CTRL_RESET[RF_ADAPTER_CTRL_ENABLE_MSB:RF_ADAPTER_CTRL_ENABLE_LSB];
+            lora_addr           <= RF_ADAPTER_ADDR_RESET[RF_ADAPTER_ADDR_VALUE_MSB:RF_ADAPTER_ADDR_VALUE_LSB];
+            adapter_sum         <= 32'd0;
             ctrl_new_seq        <= 1'b0;
             ctrl_clear_counters <= 1'b0;
             cfg_seed_load       <= 1'b0;
@@ -267,6 +315,18 @@ module rf_axil_regs #(
             ctrl_new_seq        <= wr_to_ctrl && wr_ones[RF_CTRL_NEW_SEQ_MSB:RF_CTRL_NEW_SEQ_LSB];
             ctrl_clear_counters <= wr_to_ctrl && wr_ones[RF_CTRL_CLEAR_COUNTERS_MSB:RF_CTRL_CLEAR_COUNTERS_LSB];
             cfg_seed_load       <= wr_fire && (aw_word == RF_SEED_ADDR);
+            // adapter: the SRAM word is written by lora_we in this cycle; ADDR steps after each
+            // accepted DATA access; ADAPTER_SUM folds every accepted write (cleared by CTRL)
+            if (wr_to_ctrl && wr_ones[RF_CTRL_ADAPTER_SUM_CLEAR_MSB:RF_CTRL_ADAPTER_SUM_CLEAR_LSB])
+                adapter_sum <= 32'd0;
+            else if (lora_we)
+                adapter_sum <= {adapter_sum[30:0], adapter_sum[31]} ^ w_data_q ^ (32'(lora_addr) * 32'h9E3779B1);
+            if (lora_we || rd_data_inc)
+                lora_addr <= lora_addr + 16'd1;
+            else if (wr_fire && aw_word == RF_ADAPTER_ADDR_ADDR)
+                lora_addr <= wr_merged[RF_ADAPTER_ADDR_VALUE_MSB:RF_ADAPTER_ADDR_VALUE_LSB];
+            if (wr_fire && wr_ok && aw_word == RF_ADAPTER_CTRL_ADDR)
+                cfg_lora_en <= wr_merged[RF_ADAPTER_CTRL_ENABLE_MSB:RF_ADAPTER_CTRL_ENABLE_LSB];
             if (wr_fire) begin
                 case (aw_word)
                     RF_BUDGET_ADDR:   cfg_budget   <= wr_merged[RF_BUDGET_TOKENS_MSB:RF_BUDGET_TOKENS_LSB];
@@ -292,6 +352,8 @@ module rf_axil_regs #(
                               & ~(wr_to_error & wr_ones[RF_ERROR_BAD_ADDRESS_LSB]));
             e_ro_write     <= ro_write | (e_ro_write
                               & ~(wr_to_error & wr_ones[RF_ERROR_READ_ONLY_WRITE_LSB]));
+            e_adapter_busy <= wr_adapter_refused | (e_adapter_busy
+                              & ~(wr_to_error & wr_ones[RF_ERROR_ADAPTER_BUSY_LSB]));
         end
     end
 

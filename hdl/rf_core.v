@@ -17,7 +17,10 @@
 // in `ROM_DIR`; the same RTL serves every checkpoint.
 `default_nettype none
 
-module rf_core (
+module rf_core #(
+    parameter integer LORA_RANK    = 0,      // LoRA adapter unit (rf_lora): maximum rank, 0 = none
+    parameter [6:0]   LORA_TARGETS = 7'd0    // matrices that may carry an adapter (bit 0 wq .. bit 6 w2)
+) (
     input  wire        clk,
     input  wire        rst_n,
     // prompt tokens
@@ -51,7 +54,13 @@ module rf_core (
     output reg  [63:0] cnt_cycles,
     output reg  [31:0] cnt_tokens_in,
     output reg  [31:0] cnt_tokens_out,
-    output reg  [31:0] cnt_last_cycles
+    output reg  [31:0] cnt_last_cycles,
+    // LoRA adapter SRAM port (rf_axil_regs ADAPTER_*) and enable
+    input  wire        cfg_lora_en,
+    input  wire [15:0] lora_addr,
+    input  wire        lora_we,
+    input  wire [31:0] lora_wdata,
+    output wire [31:0] lora_rdata
 );
 `include "params.vh"
 
@@ -274,7 +283,54 @@ module rf_core (
         .cfg_wpr(mv_wpr), .cfg_rq_base(mv_rq_base), .cfg_out16(mv_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
         .act_idx(act_idx), .act_word(act_word),
-        .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .done(mv_done), .busy(mv_busy));
+        .y_valid(mvo_valid), .y_row(mvo_row), .y_data(mvo_data), .done(mvo_done), .busy(mv_busy));
+
+    // ------------------------------------------------------------------ LoRA adapter (rf_lora)
+    // The matvec's row stream passes through the adapter unit: a wire unless an enabled adapter
+    // targets this phase's matrices, then the unit's pre-pass runs before the matvec starts and
+    // the rows come out LORA_STREAM cycles later with the LoRA term added (docs/rtl.md).
+    wire                mvo_valid;
+    wire [15:0]         mvo_row;
+    wire signed [15:0]  mvo_data;
+    wire                mvo_done;
+    wire                lora_active;
+    wire                lora_pre_done;
+    reg                 lora_start;
+    always @(posedge clk) lora_start <= rst_n && entry && mv_is_phase && lora_active;
+    generate
+        if (LORA_RANK > 0) begin : g_lora
+            wire [WPR_BITS-1:0] lora_act_idx;
+            reg  [8*LANES-1:0]  lora_act_word;
+            always @(*) begin
+                lora_act_word = {8*LANES{1'b0}};
+                case (state)
+                    S_WO:    if (lora_act_idx < WPR_BITS'(WORDS_DIM))    lora_act_word = att_buf[lora_act_idx*(8*LANES) +: 8*LANES];
+                    S_W2:    if (lora_act_idx < WPR_BITS'(WORDS_HIDDEN)) lora_act_word = g_buf[lora_act_idx*(8*LANES) +: 8*LANES];
+                    default: if (lora_act_idx < WPR_BITS'(WORDS_DIM))    lora_act_word = nrm_buf[lora_act_idx*(8*LANES) +: 8*LANES];
+                endcase
+            end
+            wire       lora_ph_valid = (state == S_QKV) || (state == S_WO) || (state == S_W13) || (state == S_W2);
+            wire [1:0] lora_ph_kind  = (state == S_WO) ? 2'd1 : (state == S_W13) ? 2'd2 : (state == S_W2) ? 2'd3 : 2'd0;
+            rf_lora #(.LANES(LANES), .DIM(DIM), .KV_DIM(KV_DIM), .HIDDEN(HIDDEN), .N_LAYERS(N_LAYERS),
+                      .WORDS_DIM(WORDS_DIM), .WORDS_HIDDEN(WORDS_HIDDEN), .WPR_BITS(WPR_BITS), .RANK(LORA_RANK),
+                      .TARGETS(LORA_TARGETS)) u_lora (
+                .clk(clk), .rst_n(rst_n), .bus_addr(lora_addr), .bus_we(lora_we), .bus_wdata(lora_wdata),
+                .bus_rdata(lora_rdata), .enable(cfg_lora_en), .ph_valid(lora_ph_valid), .ph_kind(lora_ph_kind),
+                .layer(layer), .active(lora_active), .start(lora_start), .pre_done(lora_pre_done),
+                .act_idx(lora_act_idx), .act_word(lora_act_word),
+                .y_valid_i(mvo_valid), .y_row_i(mvo_row), .y_data_i(mvo_data), .done_i(mvo_done),
+                .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
+        end else begin : g_no_lora
+            assign y_valid = mvo_valid;
+            assign y_row = mvo_row;
+            assign y_data = mvo_data;
+            assign mv_done = mvo_done;
+            assign lora_active = 1'b0;
+            assign lora_pre_done = 1'b0;
+            assign lora_rdata = 32'd0;
+            wire unused_lora = &{1'b0, cfg_lora_en, lora_addr, lora_we, lora_wdata, lora_start};
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ RMSNorm
     reg                  nrm_start;
@@ -415,7 +471,7 @@ module rf_core (
             err_set <= 3'd0;
             if (cfg_seed_load) seed_pending <= 1'b1;
 
-            if (entry && mv_is_phase) begin
+            if (lora_active ? lora_pre_done : (entry && mv_is_phase)) begin   // with an adapter: after its pre-pass
                 mv_start <= 1'b1;
                 mv_base <= mv_cfg_base;
                 mv_rows <= mv_cfg_rows;

@@ -25,6 +25,8 @@ localparam integer RF_CTRL_NEW_SEQ_LSB = 0;
 localparam integer RF_CTRL_NEW_SEQ_MSB = 0;
 localparam integer RF_CTRL_CLEAR_COUNTERS_LSB = 1;
 localparam integer RF_CTRL_CLEAR_COUNTERS_MSB = 1;
+localparam integer RF_CTRL_ADAPTER_SUM_CLEAR_LSB = 2;
+localparam integer RF_CTRL_ADAPTER_SUM_CLEAR_MSB = 2;
 
 // STATUS (RO): Core status.
 localparam [31:0] RF_STATUS_ADDR = 32'h0000000C;
@@ -95,6 +97,8 @@ localparam integer RF_ERROR_BAD_ADDRESS_LSB = 3;
 localparam integer RF_ERROR_BAD_ADDRESS_MSB = 3;
 localparam integer RF_ERROR_READ_ONLY_WRITE_LSB = 4;
 localparam integer RF_ERROR_READ_ONLY_WRITE_MSB = 4;
+localparam integer RF_ERROR_ADAPTER_BUSY_LSB = 5;
+localparam integer RF_ERROR_ADAPTER_BUSY_MSB = 5;
 
 // CYCLES_LO (RO): Busy-cycle counter, bits [31:0]: cycles spent in forward passes (the sum of every LAST_CYCLES).
 localparam [31:0] RF_CYCLES_LO_ADDR = 32'h00000030;
@@ -125,3 +129,37 @@ localparam integer RF_LAST_CYCLES_VALUE_MSB = 31;
 localparam [31:0] RF_SEQ_LEN_ADDR = 32'h00000044;
 localparam integer RF_SEQ_LEN_VALUE_LSB = 0;
 localparam integer RF_SEQ_LEN_VALUE_MSB = 15;
+
+// ADAPTER_CTRL (RW-A): LoRA adapter control. A write while the core is not idle (STATUS.IDLE low) is refused: SLVERR, ERROR.ADAPTER_BUSY, nothing changes.
+localparam [31:0] RF_ADAPTER_CTRL_ADDR = 32'h00000048;
+localparam [31:0] RF_ADAPTER_CTRL_RESET = 32'h00000000;
+localparam integer RF_ADAPTER_CTRL_ENABLE_LSB = 0;
+localparam integer RF_ADAPTER_CTRL_ENABLE_MSB = 0;
+
+// ADAPTER_ADDR (RW-A): Word address in the adapter SRAM for ADAPTER_DATA; every ADAPTER_DATA access within ADAPTER_WORDS increments it.
+localparam [31:0] RF_ADAPTER_ADDR_ADDR = 32'h0000004C;
+localparam [31:0] RF_ADAPTER_ADDR_RESET = 32'h00000000;
+localparam integer RF_ADAPTER_ADDR_VALUE_LSB = 0;
+localparam integer RF_ADAPTER_ADDR_VALUE_MSB = 15;
+
+// ADAPTER_DATA (RW-A): The adapter SRAM word at ADAPTER_ADDR (whole-word writes: strobes are ignored). A write while the core is not idle is refused (SLVERR, ERROR.ADAPTER_BUSY); a write at ADAPTER_ADDR >= ADAPTER_WORDS gets SLVERR and ERROR.BAD_ADDRESS; a read there returns 0. Neither increments ADAPTER_ADDR.
+localparam [31:0] RF_ADAPTER_DATA_ADDR = 32'h00000050;
+localparam integer RF_ADAPTER_DATA_VALUE_LSB = 0;
+localparam integer RF_ADAPTER_DATA_VALUE_MSB = 31;
+
+// ADAPTER_SUM (RO): Checksum of the adapter words written since reset or CTRL.ADAPTER_SUM_CLEAR: per accepted ADAPTER_DATA write, h = rotl(h, 1) ^ data ^ (addr * 0x9E3779B1) (sim_models.lora.image_hash; the manifest's checksum).
+localparam [31:0] RF_ADAPTER_SUM_ADDR = 32'h00000054;
+localparam integer RF_ADAPTER_SUM_VALUE_LSB = 0;
+localparam integer RF_ADAPTER_SUM_VALUE_MSB = 31;
+
+// ADAPTER_CONFIG (RO): Adapter hardware of this build (0: none).
+localparam [31:0] RF_ADAPTER_CONFIG_ADDR = 32'h00000058;
+localparam integer RF_ADAPTER_CONFIG_RANK_LSB = 0;
+localparam integer RF_ADAPTER_CONFIG_RANK_MSB = 7;
+localparam integer RF_ADAPTER_CONFIG_TARGETS_LSB = 8;
+localparam integer RF_ADAPTER_CONFIG_TARGETS_MSB = 14;
+
+// ADAPTER_WORDS (RO): Adapter SRAM size in 32-bit words (the image length; 0: no adapter hardware).
+localparam [31:0] RF_ADAPTER_WORDS_ADDR = 32'h0000005C;
+localparam integer RF_ADAPTER_WORDS_VALUE_LSB = 0;
+localparam integer RF_ADAPTER_WORDS_VALUE_MSB = 15;

@@ -9,7 +9,10 @@
 // params.vh and `ROM_DIR` at elaboration.
 `default_nettype none
 
-module romformer_top (
+module romformer_top #(
+    parameter integer LORA_RANK    = 0,      // LoRA adapter hardware: maximum rank (4, 8, 16), 0 = none
+    parameter [6:0]   LORA_TARGETS = 7'd0    // matrices that may carry an adapter: bit 0 wq, 1 wk, 2 wv, 3 wo, 4 w1, 5 w3, 6 w2
+) (
     input  wire        clk,
     input  wire        rst_n,
     // AXI4-Stream in: prompt token ids
@@ -44,6 +47,22 @@ module romformer_top (
     input  wire        s_axil_rready
 );
 `include "params.vh"
+
+    // Adapter SRAM words (the image layout of sim_models/lora.py and hdl/rf_lora.v): A, B, BQ, U.
+    function automatic integer lora_words_f(input integer rank);
+        integer i, nt, rows;
+        nt = 0;
+        rows = 0;
+        for (i = 0; i < 7; i = i + 1)
+            if (LORA_TARGETS[i]) begin
+                nt = nt + 1;
+                rows = rows + ((i == 0 || i == 3 || i == 6) ? DIM : (i < 3) ? KV_DIM : HIDDEN);
+            end
+        lora_words_f = (rank == 0) ? 0 :
+            N_LAYERS * nt * rank * (LORA_TARGETS[6] ? WORDS_HIDDEN : WORDS_DIM) * (LANES / 4)
+            + N_LAYERS * rows * (rank / 4) + N_LAYERS * rows + N_LAYERS * nt * rank;
+    endfunction
+    localparam integer LORA_WORDS = lora_words_f(LORA_RANK);
 
     // ---------------------------------------------------------------- streams
     wire        in_valid;
@@ -87,8 +106,14 @@ module romformer_top (
     wire [31:0] cnt_tokens_in;
     wire [31:0] cnt_tokens_out;
     wire [31:0] cnt_last_cycles;
+    wire        cfg_lora_en;
+    wire [15:0] lora_addr;
+    wire        lora_we;
+    wire [31:0] lora_wdata;
+    wire [31:0] lora_rdata;
 
-    rf_axil_regs #(.ADDR_BITS(12), .LANES(LANES), .N_LAYERS(N_LAYERS), .VOCAB(VOCAB), .SEQ_LEN(SEQ_LEN)) u_regs (
+    rf_axil_regs #(.ADDR_BITS(12), .LANES(LANES), .N_LAYERS(N_LAYERS), .VOCAB(VOCAB), .SEQ_LEN(SEQ_LEN),
+                   .LORA_RANK(LORA_RANK), .LORA_TARGETS(LORA_TARGETS), .LORA_WORDS(LORA_WORDS)) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
         .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
@@ -103,10 +128,12 @@ module romformer_top (
         .st_busy(st_busy), .st_generating(st_generating), .st_idle(st_idle),
         .st_new_seq_pending(st_new_seq_pending), .st_pos(st_pos), .err_set(err_set),
         .cnt_cycles(cnt_cycles), .cnt_tokens_in(cnt_tokens_in), .cnt_tokens_out(cnt_tokens_out),
-        .cnt_last_cycles(cnt_last_cycles));
+        .cnt_last_cycles(cnt_last_cycles),
+        .cfg_lora_en(cfg_lora_en), .lora_addr(lora_addr), .lora_we(lora_we), .lora_wdata(lora_wdata),
+        .lora_rdata(lora_rdata));
 
     // ---------------------------------------------------------------- core
-    rf_core u_core (
+    rf_core #(.LORA_RANK(LORA_RANK), .LORA_TARGETS(LORA_TARGETS)) u_core (
         .clk(clk), .rst_n(rst_n),
         .in_valid(in_valid), .in_ready(in_ready), .in_data(in_beat[15:0]), .in_last(in_beat[16]),
         .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data), .out_last(out_last),
@@ -116,7 +143,9 @@ module romformer_top (
         .st_busy(st_busy), .st_generating(st_generating), .st_idle(st_idle),
         .st_new_seq_pending(st_new_seq_pending), .st_pos(st_pos), .err_set(err_set),
         .cnt_cycles(cnt_cycles), .cnt_tokens_in(cnt_tokens_in), .cnt_tokens_out(cnt_tokens_out),
-        .cnt_last_cycles(cnt_last_cycles));
+        .cnt_last_cycles(cnt_last_cycles),
+        .cfg_lora_en(cfg_lora_en), .lora_addr(lora_addr), .lora_we(lora_we), .lora_wdata(lora_wdata),
+        .lora_rdata(lora_rdata));
 endmodule
 
 `default_nettype wire

@@ -49,11 +49,10 @@ DEFAULT_RANK_MAX = 8
 SCALE_IN = {"wq": "att_in", "wk": "att_in", "wv": "att_in", "wo": "v", "w1": "ffn_in", "w3": "ffn_in", "w2": "g"}
 SCALE_OUT = {"wq": "q_pair", "wk": "k_pair", "wv": "v", "wo": None, "w1": "h1", "w3": "h3", "w2": None}
 OUT_BITS = {"wq": 8, "wk": 8, "wv": 8, "wo": 16, "w1": 8, "w3": 8, "w2": 16}
-HASH_MULT = 0x9E3779B1
 IMAGE_VERSION = 1
 # rf_lora latencies (cycles); sim_models/schedule.py adds adapter_cycles() per layer.
 LORA_PIPE = 2          # pre-pass: start to done is n * R * wpr issue cycles + 2 (SRAM/act register, sum, accumulate + requant of u)
-LORA_START = 2         # the core's registered lora start pulse and the matvec start after pre_done
+LORA_START = 2         # the core registers lora start from entry, and the matvec start from pre_done
 LORA_STREAM = 2        # y stream delay through the unit (B SRAM read, dot product + add)
 
 
@@ -300,10 +299,9 @@ def image_layout(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...
 
 
 def sram_bits(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> dict[str, int]:
-    """Adapter SRAM of a build: A and B at 8 bits per element, 22-bit (M, S) pairs for BQ and U."""
+    """Adapter SRAM of a build: every region in 32-bit words as rf_lora holds them (BQ and U use 22 of 32)."""
     lay = image_layout(cfg, lanes, rank_max, targets)
-    bits = {"A": 32 * lay["A"]["words"], "B": 32 * lay["B"]["words"], "BQ": 22 * lay["BQ"]["words"],
-            "U": 22 * lay["U"]["words"]}
+    bits = {k: 32 * lay[k]["words"] for k in ("A", "B", "BQ", "U")}
     bits["total"] = sum(bits.values())
     return bits
 
@@ -311,16 +309,11 @@ def sram_bits(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) 
 def image_hash(img: np.ndarray, start: int = 0) -> int:
     """ADAPTER_SUM after writing `img` word by word from ADAPTER_ADDR = start (after a CTRL.ADAPTER_SUM_CLEAR):
     h = rotl(h, 1) ^ data ^ (addr * 0x9E3779B1 mod 2^32)."""
+    from .regmap import adapter_hash_step
     h = 0
     for i, w in enumerate(np.asarray(img, np.int64).tolist()):
-        h = ((h << 1) | (h >> 31)) & 0xFFFFFFFF
-        h ^= (int(w) & 0xFFFFFFFF) ^ (((start + i) * HASH_MULT) & 0xFFFFFFFF)
+        h = adapter_hash_step(h, start + i, int(w))
     return h
-
-
-def hash_step(h: int, addr: int, data: int) -> int:
-    h = ((h << 1) | (h >> 31)) & 0xFFFFFFFF
-    return h ^ (data & 0xFFFFFFFF) ^ ((addr * HASH_MULT) & 0xFFFFFFFF)
 
 
 def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
@@ -451,12 +444,12 @@ def compile_adapter(base: str | Path, adapter_dir: str | Path, out: str | Path, 
         "base": base.name, "base_sha256": hashlib.sha256(base.read_bytes()).hexdigest(),
         "adapter": adapter_dir.name,
         "adapter_sha256": hashlib.sha256((adapter_dir / "adapter_model.safetensors").read_bytes()).hexdigest(),
-        "calibration": calib_src}, ad)
+        "calibration": calib_src}, ad.r, ad.alpha)
     (out / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
     return man
 
 
-def adapter_manifest(ia: IntAdapter, img: np.ndarray, source: dict, ad: PeftAdapter) -> dict:
+def adapter_manifest(ia: IntAdapter, img: np.ndarray, source: dict, rank: int, alpha: float) -> dict:
     from .schedule import Schedule
     c = ia.cfg
     base_cycles = Schedule(c, ia.lanes).cycles(0)
@@ -465,7 +458,7 @@ def adapter_manifest(ia: IntAdapter, img: np.ndarray, source: dict, ad: PeftAdap
         "version": IMAGE_VERSION, "source": source, "lanes": ia.lanes,
         "config": {k: getattr(c, k) for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                                                "vocab_size", "seq_len", "shared_classifier")},
-        "rank": ad.r, "rank_max": ia.rank_max, "alpha": ad.alpha,
+        "rank": rank, "rank_max": ia.rank_max, "alpha": alpha,
         "targets": [CORE_TO_PEFT[m] for m in ia.targets], "core_targets": list(ia.targets),
         "targets_mask": sum(1 << CORE_ORDER.index(m) for m in ia.targets),
         "words": int(img.size), "layout": ia.layout(), "sram_bits": sram_bits(c, ia.lanes, ia.rank_max, ia.targets),

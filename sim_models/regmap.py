@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RO, RW, WO, RW1C = "RO", "RW", "WO", "RW1C"
-ACCESS = (RO, RW, WO, RW1C)
+RWA = "RW-A"   # adapter registers: RW, but writes are refused while the core is not idle (see ADAPTER_*)
+ACCESS = (RO, RW, WO, RW1C, RWA)
+ADAPTER_REGS = ("ADAPTER_CTRL", "ADAPTER_ADDR", "ADAPTER_DATA")
 OKAY, SLVERR = 0, 2
 DATA_BITS = 32
 ID_VALUE = 0x524D4652   # "RMFR"
@@ -101,7 +103,8 @@ REGISTERS: tuple[Register, ...] = (
               F("VOCAB", 31, 16, "vocabulary size"))),
     Register("CTRL", 0x008, WO, 0, "Control pulses (write 1); reads as 0.",
              (F("NEW_SEQ", 0, 0, "clear the position at the next idle point"),
-              F("CLEAR_COUNTERS", 1, 1, "clear the cycle and token counters"))),
+              F("CLEAR_COUNTERS", 1, 1, "clear the cycle and token counters"),
+              F("ADAPTER_SUM_CLEAR", 2, 2, "clear ADAPTER_SUM (before loading an adapter image)"))),
     Register("STATUS", 0x00C, RO, None, "Core status.",
              (F("BUSY", 0, 0, "a forward pass or a selection is running"),
               F("GENERATING", 1, 1, "emitting generated tokens"),
@@ -127,7 +130,8 @@ REGISTERS: tuple[Register, ...] = (
               F("CONTEXT_OVERFLOW", 1, 1, "a prompt did not fit the context"),
               F("CONTEXT_FULL", 2, 2, "generation stopped at the end of the context"),
               F("BAD_ADDRESS", 3, 3, "access to an unmapped address"),
-              F("READ_ONLY_WRITE", 4, 4, "write to a read-only register"))),
+              F("READ_ONLY_WRITE", 4, 4, "write to a read-only register"),
+              F("ADAPTER_BUSY", 5, 5, "an ADAPTER_CTRL / ADAPTER_DATA write was refused: the core was not idle"))),
     Register("CYCLES_LO", 0x030, RO, None, "Busy-cycle counter, bits [31:0]: cycles spent in forward passes (the sum of every LAST_CYCLES).",
              (F("VALUE", 31, 0, "cycles [31:0]"),)),
     Register("CYCLES_HI", 0x034, RO, None, "Busy-cycle counter, bits [63:32], as of the last CYCLES_LO read (read LO first: the pair is never torn).",
@@ -140,6 +144,19 @@ REGISTERS: tuple[Register, ...] = (
              (F("VALUE", 31, 0, "cycles"),)),
     Register("SEQ_LEN", 0x044, RO, None, "Context length (from the RTL parameters).",
              (F("VALUE", 15, 0, "seq_len"),)),
+    Register("ADAPTER_CTRL", 0x048, RWA, 0, "LoRA adapter control. A write while the core is not idle (STATUS.IDLE low) is refused: SLVERR, ERROR.ADAPTER_BUSY, nothing changes.",
+             (F("ENABLE", 0, 0, "apply the adapter in SRAM to its target matrices"),)),
+    Register("ADAPTER_ADDR", 0x04C, RWA, 0, "Word address in the adapter SRAM for ADAPTER_DATA; every ADAPTER_DATA access within ADAPTER_WORDS increments it.",
+             (F("VALUE", 15, 0, "word address"),)),
+    Register("ADAPTER_DATA", 0x050, RWA, None, "The adapter SRAM word at ADAPTER_ADDR (whole-word writes: strobes are ignored). A write while the core is not idle is refused (SLVERR, ERROR.ADAPTER_BUSY); a write at ADAPTER_ADDR >= ADAPTER_WORDS gets SLVERR and ERROR.BAD_ADDRESS; a read there returns 0. Neither increments ADAPTER_ADDR.",
+             (F("VALUE", 31, 0, "SRAM word"),)),
+    Register("ADAPTER_SUM", 0x054, RO, None, "Checksum of the adapter words written since reset or CTRL.ADAPTER_SUM_CLEAR: per accepted ADAPTER_DATA write, h = rotl(h, 1) ^ data ^ (addr * 0x9E3779B1) (sim_models.lora.image_hash; the manifest's checksum).",
+             (F("VALUE", 31, 0, "hash"),)),
+    Register("ADAPTER_CONFIG", 0x058, RO, None, "Adapter hardware of this build (0: none).",
+             (F("RANK", 7, 0, "maximum rank R"),
+              F("TARGETS", 14, 8, "matrices that may carry an adapter: bit 0 wq, 1 wk, 2 wv, 3 wo, 4 w1, 5 w3, 6 w2"))),
+    Register("ADAPTER_WORDS", 0x05C, RO, None, "Adapter SRAM size in 32-bit words (the image length; 0: no adapter hardware).",
+             (F("VALUE", 15, 0, "words"),)),
 )
 
 BY_NAME = {r.name: r for r in REGISTERS}
@@ -163,15 +180,21 @@ class RegisterModel:
     HW_DEFAULTS = {"busy": 0, "generating": 0, "idle": 0, "new_seq_pending": 0, "pos": 0, "cycles": 0,
                    "tokens_in": 0, "tokens_out": 0, "last_cycles": 0}
 
-    def __init__(self, lanes: int, n_layers: int, vocab: int, seq_len: int) -> None:
-        self.params = {"lanes": lanes, "n_layers": n_layers, "vocab": vocab, "seq_len": seq_len}
+    def __init__(self, lanes: int, n_layers: int, vocab: int, seq_len: int, adapter_rank: int = 0,
+                 adapter_targets: int = 0, adapter_words: int = 0) -> None:
+        self.params = {"lanes": lanes, "n_layers": n_layers, "vocab": vocab, "seq_len": seq_len,
+                       "adapter_rank": adapter_rank, "adapter_targets": adapter_targets,
+                       "adapter_words": adapter_words}
         self.reset()
 
     def reset(self) -> None:
-        self.stored = {r.name: r.reset for r in REGISTERS if r.access in (RW, RW1C)}
+        self.stored = {r.name: r.reset for r in REGISTERS if r.access in (RW, RW1C) or
+                       (r.access == RWA and r.reset is not None)}
         self.hw = dict(self.HW_DEFAULTS)
         self.pulses: list[str] = []
         self.cycles_hi_snapshot = 0     # cycles[63:32] latched by a CYCLES_LO read
+        self.adapter_mem: dict[int, int] = {}   # adapter SRAM words written (unwritten words are unknown)
+        self.adapter_sum = 0
 
     # -- core side
     def set_errors(self, bits: int) -> None:
@@ -199,6 +222,12 @@ class RegisterModel:
             v = self.cycles_hi_snapshot
         elif n == "SEQ_LEN":
             v = p["seq_len"]
+        elif n == "ADAPTER_SUM":
+            v = self.adapter_sum
+        elif n == "ADAPTER_CONFIG":
+            v = pack(reg, RANK=p["adapter_rank"], TARGETS=p["adapter_targets"])
+        elif n == "ADAPTER_WORDS":
+            v = p["adapter_words"]
         elif reg.access == WO:
             v = 0
         else:   # POSITION, TOKENS_IN, TOKENS_OUT, LAST_CYCLES
@@ -210,7 +239,13 @@ class RegisterModel:
         if reg is None:
             self.stored["ERROR"] |= BY_NAME["ERROR"].field("BAD_ADDRESS").mask
             return 0, SLVERR
-        if reg.access in (RW, RW1C):
+        if reg.name == "ADAPTER_DATA":
+            addr = self.stored["ADAPTER_ADDR"]
+            if addr >= self.params["adapter_words"]:
+                return 0, OKAY
+            self.stored["ADAPTER_ADDR"] = (addr + 1) & 0xFFFF
+            return self.adapter_mem.get(addr, 0), OKAY
+        if reg.name in self.stored:
             return self.stored[reg.name], OKAY
         return self._live(reg), OKAY
 
@@ -224,7 +259,19 @@ class RegisterModel:
             self.stored["ERROR"] |= err.field("READ_ONLY_WRITE").mask
             return SLVERR
         bm = strobe_mask(strb) & reg.mask
-        if reg.access == RW:
+        if reg.name in ("ADAPTER_CTRL", "ADAPTER_DATA") and not self.hw["idle"]:
+            self.stored["ERROR"] |= err.field("ADAPTER_BUSY").mask
+            return SLVERR
+        if reg.name == "ADAPTER_DATA":
+            addr = self.stored["ADAPTER_ADDR"]
+            if addr >= self.params["adapter_words"]:
+                self.stored["ERROR"] |= err.field("BAD_ADDRESS").mask
+                return SLVERR
+            self.adapter_mem[addr] = data & 0xFFFFFFFF
+            self.adapter_sum = adapter_hash_step(self.adapter_sum, addr, data)
+            self.stored["ADAPTER_ADDR"] = (addr + 1) & 0xFFFF
+            return OKAY
+        if reg.access in (RW, RWA):
             self.stored[reg.name] = (self.stored[reg.name] & ~bm) | (data & bm)
             if reg.name == "SEED":
                 self.pulses.append("SEED_LOAD")
@@ -232,7 +279,16 @@ class RegisterModel:
             self.stored[reg.name] &= ~(data & bm)
         else:   # WO: pulses
             self.pulses += [f.name for f in reg.fields if data & bm & f.mask]
+            if "ADAPTER_SUM_CLEAR" in self.pulses:
+                self.pulses.remove("ADAPTER_SUM_CLEAR")
+                self.adapter_sum = 0
         return OKAY
+
+
+def adapter_hash_step(h: int, addr: int, data: int) -> int:
+    """ADAPTER_SUM after one accepted ADAPTER_DATA write (sim_models.lora.image_hash folds it over an image)."""
+    h = ((h << 1) | (h >> 31)) & 0xFFFFFFFF
+    return h ^ (data & 0xFFFFFFFF) ^ ((addr * 0x9E3779B1) & 0xFFFFFFFF)
 
 
 def pack(reg: Register, **values: int) -> int:
@@ -278,6 +334,11 @@ def markdown() -> str:
            "CTRL.NEW_SEQ applies between prompts (a prompt in flight finishes in the old sequence).",
            "CTRL.CLEAR_COUNTERS wins over a count in the same cycle. Read CYCLES_LO before CYCLES_HI:",
            "the LO read latches the high word that CYCLES_HI returns.", "",
+           "Access RW-A (the LoRA adapter registers): RW, except that a write to ADAPTER_CTRL or",
+           "ADAPTER_DATA while the core is not idle is refused (SLVERR, ERROR.ADAPTER_BUSY, nothing",
+           "changes). Loading an adapter: CTRL.ADAPTER_SUM_CLEAR, ADAPTER_ADDR = 0, then one ADAPTER_DATA",
+           "write per image word (adapter.hex); ADAPTER_SUM then equals the manifest's checksum. Any word",
+           "reads back through ADAPTER_ADDR / ADAPTER_DATA (docs/rtl.md, rf_lora).", "",
            "| offset | name | access | reset | description |", "|---|---|---|---|---|"]
     for r in REGISTERS:
         reset = "live" if r.reset is None else f"0x{r.reset:08X}"

@@ -170,7 +170,7 @@ def test_image_round_trip_and_layout(gqa_adapter, tmp_path: Path) -> None:
     assert img.size == lay["total"]["words"] and img.min() >= 0 and img.max() < 1 << 32
     (tmp_path / "adapter.hex").write_text("".join(f"{int(w):08x}\n" for w in img))
     from sim_models.lora import adapter_manifest
-    (tmp_path / "manifest.json").write_text(json.dumps(adapter_manifest(ia, img, {}, ad)))
+    (tmp_path / "manifest.json").write_text(json.dumps(adapter_manifest(ia, img, {}, ad.r, ad.alpha)))
     back = load_adapter(tmp_path)
     toks = np.arange(15) % GQA.vocab_size
     assert np.array_equal(GoldenModel(qm, adapter=ia).forward(toks), GoldenModel(qm, adapter=back).forward(toks))

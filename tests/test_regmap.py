@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim_models import regmap
-from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, RW, RW1C, SLVERR, WO, RegisterModel
+from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, RW, RW1C, RWA, SLVERR, WO, RegisterModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,10 +45,12 @@ def test_map_contents() -> None:
                 ("BUDGET", 0x010, RW), ("SAMPLING", 0x014, RW), ("INV_TEMP", 0x018, RW), ("TOP_K", 0x01C, RW),
                 ("SEED", 0x020, RW), ("STOP", 0x024, RW), ("POSITION", 0x028, RO), ("ERROR", 0x02C, RW1C),
                 ("CYCLES_LO", 0x030, RO), ("CYCLES_HI", 0x034, RO), ("TOKENS_IN", 0x038, RO),
-                ("TOKENS_OUT", 0x03C, RO), ("LAST_CYCLES", 0x040, RO), ("SEQ_LEN", 0x044, RO)]
+                ("TOKENS_OUT", 0x03C, RO), ("LAST_CYCLES", 0x040, RO), ("SEQ_LEN", 0x044, RO),
+                    ("ADAPTER_CTRL", 0x048, RWA), ("ADAPTER_ADDR", 0x04C, RWA), ("ADAPTER_DATA", 0x050, RWA),
+                    ("ADAPTER_SUM", 0x054, RO), ("ADAPTER_CONFIG", 0x058, RO), ("ADAPTER_WORDS", 0x05C, RO)]
     assert [(r.name, r.offset, r.access) for r in REGISTERS] == expected
     resets = {"ID": 0x524D4652, "CTRL": 0, "BUDGET": 64, "SAMPLING": 0, "INV_TEMP": 256, "TOP_K": 0, "SEED": 0,
-              "STOP": 0, "ERROR": 0}
+              "STOP": 0, "ERROR": 0, "ADAPTER_CTRL": 0, "ADAPTER_ADDR": 0}
     assert {r.name: r.reset for r in REGISTERS if r.reset is not None} == resets
     assert BY_NAME["ID"].reset.to_bytes(4, "big") == b"RMFR"
 
@@ -92,7 +94,7 @@ def test_model_access_rules() -> None:
     assert m.write(stop, 0xFFFFFFFF, strb=0b0100) == OKAY and m.read(stop) == (0x10000, OKAY)
     assert m.value("STOP", "ENABLE") == 1 and m.value("STOP", "TOKEN") == 0
     assert m.write(BY_NAME["ID"].offset, 0) == SLVERR and m.read(err)[0] == 0x10         # READ_ONLY_WRITE
-    assert m.read(0x48) == (0, SLVERR) and m.read(err)[0] == 0x18                        # BAD_ADDRESS
+    assert m.read(0x60) == (0, SLVERR) and m.read(err)[0] == 0x18                        # BAD_ADDRESS
     assert m.write(0x100, 1) == SLVERR
     assert m.read(BY_NAME["STATUS"].offset)[0] & 0x8                                      # STATUS.ERROR
     assert m.write(err, 0x10, strb=0b0010) == OKAY and m.read(err)[0] == 0x18             # strobe off: no clear
@@ -104,3 +106,29 @@ def test_model_access_rules() -> None:
     assert m.write(BY_NAME["SEED"].offset, 5, strb=0) == OKAY and m.read(BY_NAME["SEED"].offset) == (0, OKAY)
     assert m.pulses == ["NEW_SEQ", "CLEAR_COUNTERS", "SEED_LOAD"]
     assert m.write(BY_NAME["BUDGET"].offset | 2, 7) == OKAY and m.read(budget) == (7, OKAY)   # bits [1:0] ignored
+
+
+def test_model_adapter_registers() -> None:
+    """ADAPTER_*: writes refused while not idle (ERROR.ADAPTER_BUSY), DATA increments ADDR, out-of-range
+    writes SLVERR + BAD_ADDRESS, reads there 0 without incrementing, ADAPTER_SUM follows the image hash."""
+    from sim_models.lora import image_hash
+    m = RegisterModel(32, 4, 256, 256, adapter_rank=8, adapter_targets=0b101, adapter_words=3)
+    a = {n: BY_NAME[n].offset for n in ("ADAPTER_CTRL", "ADAPTER_ADDR", "ADAPTER_DATA", "ADAPTER_SUM",
+                                         "ADAPTER_CONFIG", "ADAPTER_WORDS", "ERROR", "CTRL")}
+    assert m.read(a["ADAPTER_CONFIG"]) == (0x0508, OKAY) and m.read(a["ADAPTER_WORDS"]) == (3, OKAY)
+    assert m.write(a["ADAPTER_CTRL"], 1) == SLVERR and m.read(a["ERROR"])[0] == 0x20    # not idle: refused
+    assert m.read(a["ADAPTER_CTRL"]) == (0, OKAY)
+    m.hw["idle"] = 1
+    assert m.write(a["ADAPTER_CTRL"], 1) == OKAY and m.read(a["ADAPTER_CTRL"]) == (1, OKAY)
+    for w in (0x11, 0x22, 0x33):
+        assert m.write(a["ADAPTER_DATA"], w, strb=0b0001) == OKAY
+    assert m.read(a["ADAPTER_SUM"]) == (image_hash([0x11, 0x22, 0x33]), OKAY)
+    assert m.read(a["ADAPTER_ADDR"]) == (3, OKAY)
+    assert m.write(a["ADAPTER_DATA"], 5) == SLVERR and m.read(a["ERROR"])[0] == 0x28     # BAD_ADDRESS
+    assert m.read(a["ADAPTER_DATA"]) == (0, OKAY) and m.read(a["ADAPTER_ADDR"]) == (3, OKAY)
+    assert m.write(a["ADAPTER_ADDR"], 1) == OKAY and m.read(a["ADAPTER_DATA"]) == (0x22, OKAY)
+    assert m.read(a["ADAPTER_DATA"]) == (0x33, OKAY) and m.read(a["ADAPTER_ADDR"]) == (3, OKAY)
+    m.hw["idle"] = 0
+    assert m.write(a["ADAPTER_ADDR"], 0) == OKAY and m.write(a["ADAPTER_DATA"], 9) == SLVERR
+    assert m.read(a["ADAPTER_DATA"]) == (0x11, OKAY)                                     # nothing written
+    assert m.write(a["CTRL"], 4) == OKAY and m.read(a["ADAPTER_SUM"]) == (0, OKAY)

@@ -13,6 +13,9 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
                      {"ADDR_BITS": 12, "LANES": 32, "N_LAYERS": 5, "VOCAB": 256, "SEQ_LEN": 512}),
     "rf_axil_regs_a8": ("rf_axil_regs", ["rf_axil_regs"],
                         {"ADDR_BITS": 8, "LANES": 8, "N_LAYERS": 2, "VOCAB": 40, "SEQ_LEN": 20}),
+    "rf_axil_regs_lora": ("rf_axil_regs", ["rf_axil_regs"],
+                          {"ADDR_BITS": 12, "LANES": 32, "N_LAYERS": 4, "VOCAB": 256, "SEQ_LEN": 256,
+                           "LORA_RANK": 8, "LORA_TARGETS": 5, "LORA_WORDS": 37}),
 }
 
 

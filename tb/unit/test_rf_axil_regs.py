@@ -17,7 +17,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from tb.axil import AxiLiteChannels
 from tb.unit.common import hold_reset
 
-from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, SLVERR, RegisterModel
+from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, RWA, SLVERR, RegisterModel
 
 PULSES = {"NEW_SEQ": "ctrl_new_seq", "CLEAR_COUNTERS": "ctrl_clear_counters", "SEED_LOAD": "cfg_seed_load"}
 CFG = [("cfg_budget", "BUDGET", "TOKENS"), ("cfg_sample", "SAMPLING", "SAMPLE"), ("cfg_inv_temp", "INV_TEMP", "VALUE"),
@@ -40,8 +40,10 @@ class Bench:
         self.dut = dut
         self.rng = random.Random(cocotb.RANDOM_SEED + seed_offset)
         self.addr_bits = int(dut.ADDR_BITS.value)
+        self.lora_words = int(dut.LORA_WORDS.value)
         self.model = RegisterModel(int(dut.LANES.value), int(dut.N_LAYERS.value), int(dut.VOCAB.value),
-                                   int(dut.SEQ_LEN.value))
+                                   int(dut.SEQ_LEN.value), int(dut.LORA_RANK.value), int(dut.LORA_TARGETS.value),
+                                   self.lora_words)
         self.seen_pulses: list[str] = []
 
     async def reset(self) -> None:
@@ -50,9 +52,23 @@ class Bench:
         bus = ("awvalid", "wvalid", "bready", "arvalid", "rready", "awaddr", "araddr", "wdata", "wstrb", "awprot",
                "arprot")
         self.bus = AxiLiteChannels(d, d.clk, d.rst_n)
-        await hold_reset(d, [f"s_axil_{sig}" for sig in bus] + ["err_set"] + [p for p, _ in HW_PORTS.values()])
+        await hold_reset(d, [f"s_axil_{sig}" for sig in bus] + ["err_set", "lora_rdata"] +
+                         [p for p, _ in HW_PORTS.values()])
         self.model.reset()
         cocotb.start_soon(self.pulse_monitor())
+        cocotb.start_soon(self.adapter_sram())
+
+    async def adapter_sram(self) -> None:
+        """rf_lora's bus port: lora_we writes the word at lora_addr; lora_rdata is the word at
+        lora_addr, registered (unwritten words read 0, as the model assumes)."""
+        d, mem = self.dut, {}
+        while True:
+            await RisingEdge(d.clk)
+            addr = u(d.lora_addr)
+            if int(d.lora_we.value):
+                assert addr < self.lora_words, f"lora_we at {addr:#x} beyond ADAPTER_WORDS {self.lora_words}"
+                mem[addr] = u(d.lora_wdata)
+            d.lora_rdata.value = mem.get(addr, 0)
 
     async def pulse_monitor(self) -> None:
         """Record every core-facing pulse (one entry per cycle high); check cfg_seed with cfg_seed_load."""
@@ -139,7 +155,8 @@ async def reset_values_and_access(dut) -> None:
         for reg in REGISTERS:
             value = b.rng.getrandbits(32)
             resp = await b.write(reg.offset, value, 0xF, order)
-            assert (resp == SLVERR) == (reg.access == RO)
+            if reg.access != RWA:     # adapter registers: refusals depend on STATUS.IDLE (model-checked)
+                assert (resp == SLVERR) == (reg.access == RO)
             await b.read(reg.offset)
             await b.read(BY_NAME["ERROR"].offset)
 
@@ -245,3 +262,37 @@ async def concurrent_read_write(dut) -> None:
     await task
     for addr in rw:
         await b.read(addr)
+
+
+@cocotb.test()
+async def adapter_load_and_refusal(dut) -> None:
+    """Builds with adapter SRAM: an image loaded word by word reads back and ADAPTER_SUM is the image hash;
+    while the core is not idle ADAPTER_CTRL / ADAPTER_DATA writes are refused (SLVERR, ERROR.ADAPTER_BUSY)
+    and change nothing; ADAPTER_DATA beyond the SRAM is SLVERR + BAD_ADDRESS."""
+    from sim_models.lora import image_hash
+    b = Bench(dut, 5)
+    await b.reset()
+    if b.lora_words == 0:
+        return
+    d, reg = dut, {n: BY_NAME[n].offset for n in BY_NAME}
+    d.st_idle.value, b.model.hw["idle"] = 1, 1
+    img = [b.rng.getrandbits(32) for _ in range(b.lora_words)]
+    await b.write(reg["CTRL"], 4)
+    await b.write(reg["ADAPTER_ADDR"], 0)
+    for w in img:
+        assert await b.write(reg["ADAPTER_DATA"], w, b.rng.choice([0xF, 0x1])) == OKAY
+    assert (await b.read(reg["ADAPTER_SUM"]))[0] == image_hash(img)
+    assert await b.write(reg["ADAPTER_DATA"], 1) == SLVERR                 # beyond the SRAM
+    await b.write(reg["ADAPTER_ADDR"], 0)
+    for w in img:
+        assert (await b.read(reg["ADAPTER_DATA"]))[0] == w
+    await b.write(reg["ADAPTER_CTRL"], 1)
+    await RisingEdge(d.clk)
+    d.st_idle.value, b.model.hw["idle"] = 0, 0                              # a forward pass runs
+    await b.write(reg["ADAPTER_ADDR"], 3)
+    assert await b.write(reg["ADAPTER_DATA"], ~img[3] & 0xFFFFFFFF) == SLVERR
+    assert await b.write(reg["ADAPTER_CTRL"], 0) == SLVERR
+    assert (await b.read(reg["ERROR"]))[0] & 0x20 and u(d.cfg_lora_en) == 1
+    await b.write(reg["ADAPTER_ADDR"], 3)
+    assert (await b.read(reg["ADAPTER_DATA"]))[0] == img[3]                 # nothing was written
+    assert (await b.read(reg["ADAPTER_SUM"]))[0] == image_hash(img)
