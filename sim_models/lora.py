@@ -316,6 +316,13 @@ def image_hash(img: np.ndarray, start: int = 0) -> int:
     return h
 
 
+def bus_load_writes(img: np.ndarray | list[int]) -> list[tuple[str, int]]:
+    """The register writes that load an image (docs/registers.md): clear ADAPTER_SUM, ADAPTER_ADDR = 0,
+    one ADAPTER_DATA write per word. Afterwards ADAPTER_SUM must equal image_hash(img) (the manifest's
+    checksum); then ADAPTER_CTRL.ENABLE = 1. Every write must get OKAY (the core must be idle)."""
+    return [("CTRL", 4), ("ADAPTER_ADDR", 0)] + [("ADAPTER_DATA", int(w) & 0xFFFFFFFF) for w in np.asarray(img).tolist()]
+
+
 def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
     """Extra cycles per layer of a forward pass with the adapter enabled (hdl/rf_lora.v): per targeted
     phase, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay."""

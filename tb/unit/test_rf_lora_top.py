@@ -22,7 +22,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from sim_models.compiler import load_build
 from sim_models.golden import GoldenModel
-from sim_models.lora import load_adapter
+from sim_models.lora import bus_load_writes, load_adapter
 from sim_models.regmap import BY_NAME
 from sim_models.schedule import Schedule
 
@@ -114,9 +114,8 @@ async def lora_top(dut) -> None:
     assert await top.read("ADAPTER_WORDS") == len(img) == man["words"]
     cfg_word = await top.read("ADAPTER_CONFIG")
     assert cfg_word == man["rank_max"] | man["targets_mask"] << 8, f"ADAPTER_CONFIG {cfg_word:#x}"
-    assert await top.write("CTRL", 4) == 0 and await top.write("ADAPTER_ADDR", 0) == 0
-    for w in img:
-        assert await top.write("ADAPTER_DATA", w) == 0
+    for name, value in bus_load_writes(img):
+        assert await top.write(name, value) == 0, f"loading: {name} <= {value:#x} refused"
     assert await top.read("ADAPTER_SUM") == int(man["checksum"], 16), "ADAPTER_SUM != manifest checksum"
     rng = np.random.default_rng(int(os.environ.get("RANDOM_SEED", "1")))
     for a in sorted(set(rng.integers(0, len(img), 16).tolist()) | {0, len(img) - 1}):
