@@ -9,6 +9,11 @@ each unit's latency against `PIPELINE`.
 Phase by phase (hdl/rf_core.v): a phase spends one entry cycle, then the unit sees its
 registered start pulse, and the sequencer acts on the done pulse at the next edge, so a
 phase whose unit has latency N costs N + 3.
+
+The weight format (docs/arithmetic.md 3a) does not enter: every format reads one ROM word
+of LANES weights per cycle and decodes it combinationally in rf_matvec's ROM-read stage, so
+cycles per token are the same for int8, int4, mxfp4, nvfp4 and ternary at the same LANES
+(tests/test_formats_rtl.py checks every token's count against this prediction per format).
 """
 from __future__ import annotations
 
