@@ -43,7 +43,7 @@ from .sampler import K_MAX
 from .schedule import Schedule, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2   # 2: weight formats (params WFMT/WBITS/..., manifest "format")
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
