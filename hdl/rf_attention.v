@@ -12,7 +12,7 @@
 // Storage: K and V caches (N_LAYERS*SEQ_LEN rows of KV_DIM int8 each, one write port and one
 // synchronous read port each, never reset: a row is always written before it is read), the
 // score buffer (SEQ_LEN rows of N_HEADS int32, written in pass 1 and read in pass 2) and the
-// EXP2 ROM (256 x 16, $readmemh(EXP2_FILE), N_HEADS registered read ports).
+// EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per head.
 //
 // Schedule (edge 0 samples start; "cycle k" follows edge k):
 //   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers the
@@ -169,8 +169,6 @@ module rf_attention #(
     reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];
     reg  [8*KV_DIM-1:0]       v_mem [0:DEPTH-1];
     reg  [SC_BITS*N_HEADS-1:0] s_mem [0:SEQ_LEN-1];
-    reg  [15:0]               exp2_rom [0:255];
-    initial $readmemh(EXP2_FILE, exp2_rom);
 
     wire [ADDR_BITS-1:0] w_addr = ADDR_BITS'(32'(kv_layer) * SEQ_LEN + 32'(kv_pos));
     wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));
@@ -240,7 +238,7 @@ module rf_attention #(
                                            - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
             wire signed [13:0]      u_c;
             reg         [13:0]      u_r;
-            reg         [15:0]      e2_r;
+            wire        [15:0]      e2_r;      // EXP2[u_r[7:0]], one cycle after u_r
             reg         [5:0]       sh_r;
             reg         [15:0]      p_r;
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
@@ -255,12 +253,14 @@ module rf_attention #(
 
             always @(posedge clk) begin
                 u_r  <= u_c;
-                e2_r <= exp2_rom[u_r[7:0]];
                 sh_r <= u_r[13:8];
                 p_r  <= p_c;
                 if (a4_vld) psum <= (a4_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
             end
             assign p_flat[16*h +: 16] = p_r;
+
+            rf_rom #(.WIDTH(16), .DEPTH(256), .ADDR_BITS(8), .FILE(EXP2_FILE)) u_exp2 (
+                .clk(clk), .en(1'b1), .addr(u_r[7:0]), .rdata(e2_r));
 
             rf_divider #(.P_BITS(P_BITS)) u_div (
                 .clk  (clk),

@@ -134,16 +134,25 @@ module rf_core #(
     assign st_idle       = (state == S_IDLE) && !mid_prompt;
 
     // ------------------------------------------------------------------ ROMs
-    // Layer constants: a handful of words, read combinationally.
-    reg [63:0] layer_mem [0:LAYER_DEPTH-1];
-    initial $readmemh({`ROM_DIR, "/", LAYER_FILE}, layer_mem);
-    wire [63:0] lconst    = layer_mem[layer[$clog2(LAYER_DEPTH > 1 ? LAYER_DEPTH : 2)-1:0]];
+    // Layer constants: a handful of words, read combinationally. Every word also carries
+    // the model-wide constants (eps, logit multiplier/shift, final norm shift), so no
+    // number that depends on the weights is a parameter: a new model of the same shape
+    // changes ROM contents only (docs/rtl.md).
+    localparam integer LAYER_AB = (LAYER_DEPTH > 1) ? $clog2(LAYER_DEPTH) : 1;
+    wire [127:0] lconst;
+    rf_rom #(.WIDTH(128), .DEPTH(LAYER_DEPTH), .ADDR_BITS(LAYER_AB), .ASYNC(1),
+             .FILE({`ROM_DIR, "/", LAYER_FILE})) u_layer (
+        .clk(clk), .en(1'b1), .addr(layer[LAYER_AB-1:0]), .rdata(lconst));
     wire [15:0] att_mult  = lconst[15:0];
     wire [5:0]  att_shift = lconst[21:16];
     wire [15:0] gate_mult = lconst[39:24];
     wire [5:0]  gate_shift = lconst[45:40];
     wire [5:0]  att_nshift = lconst[53:48];
     wire [5:0]  ffn_nshift = lconst[61:56];
+    wire [31:0] rms_eps    = lconst[95:64];
+    wire [15:0] logit_mult = lconst[111:96];
+    wire [5:0]  logit_shift = lconst[117:112];
+    wire [5:0]  fin_nshift = lconst[125:120];
 
     wire [W_AB-1:0]      mv_w_addr;
     reg  [W_AB-1:0]      emb_w_addr;
@@ -154,7 +163,7 @@ module rf_core #(
     assign w_rom_addr = mv_busy ? mv_w_addr : emb_w_addr;
     rf_rom #(.WIDTH(WEIGHTS_WIDTH), .DEPTH(WEIGHTS_DEPTH), .ADDR_BITS(W_AB),
              .FILE({`ROM_DIR, "/", WEIGHTS_FILE})) u_weights (
-        .clk(clk), .addr(w_rom_addr), .rdata(w_raw));
+        .clk(clk), .en(1'b1), .addr(w_rom_addr), .rdata(w_raw));
 
     // Group scale codes of each weight word, read at the word's own address (formats with
     // group/block scales; docs/arithmetic.md 3a), and the combinational decode to lane operands.
@@ -164,7 +173,7 @@ module rf_core #(
         if (WSCALE_WIDTH > 0) begin : g_wscale
             rf_rom #(.WIDTH(WSC_W), .DEPTH(WSCALE_DEPTH), .ADDR_BITS(W_AB),
                      .FILE({`ROM_DIR, "/", WSCALE_FILE})) u_wscale (
-                .clk(clk), .addr(w_rom_addr), .rdata(w_scale));
+                .clk(clk), .en(1'b1), .addr(w_rom_addr), .rdata(w_scale));
         end else begin : g_no_wscale
             assign w_scale = {WSC_W{1'b0}};
         end
@@ -177,12 +186,12 @@ module rf_core #(
     wire [23:0]      rq_data;
     rf_rom #(.WIDTH(24), .DEPTH(REQUANT_DEPTH), .ADDR_BITS(RQ_AB),
              .FILE({`ROM_DIR, "/", REQUANT_FILE})) u_requant (
-        .clk(clk), .addr(rq_addr), .rdata(rq_data));
+        .clk(clk), .en(1'b1), .addr(rq_addr), .rdata(rq_data));
 
     wire [23:0] emb_rq;
     rf_rom #(.WIDTH(24), .DEPTH(EMB_REQUANT_DEPTH), .ADDR_BITS(EMB_AB),
              .FILE({`ROM_DIR, "/", EMB_REQUANT_FILE})) u_emb_requant (
-        .clk(clk), .addr(cur_tok[EMB_AB-1:0]), .rdata(emb_rq));
+        .clk(clk), .en(1'b1), .addr(cur_tok[EMB_AB-1:0]), .rdata(emb_rq));
 
     // SILU lookup: the h1 row's address goes to the ROM in its own cycle (the data is ready
     // for the h3 row in the next cycle) and is held in silu_addr for any gap between rows.
@@ -192,13 +201,13 @@ module rf_core #(
     wire [15:0]        silu_data;
     rf_rom #(.WIDTH(16), .DEPTH(SILU_DEPTH), .ADDR_BITS(SILU_AB),
              .FILE({`ROM_DIR, "/", SILU_FILE})) u_silu (
-        .clk(clk), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
+        .clk(clk), .en(1'b1), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
 
     reg  [ROPE_AB-1:0] rope_addr;
     wire [31:0]        rope_data;
     rf_rom #(.WIDTH(32), .DEPTH(ROPE_DEPTH), .ADDR_BITS(ROPE_AB),
              .FILE({`ROM_DIR, "/", ROPE_FILE})) u_rope (
-        .clk(clk), .addr(rope_addr), .rdata(rope_data));
+        .clk(clk), .en(1'b1), .addr(rope_addr), .rdata(rope_data));
 
     // ------------------------------------------------------------------ embedding
     // Word emb_cnt-1 of the token's row is on w_data; every lane is requantized to int16.
@@ -340,9 +349,8 @@ module rf_core #(
     wire                 nrm_done;
     wire                 nrm_busy;
     rf_rmsnorm #(.LANES(LANES), .WORDS(WORDS_DIM), .NORMS(2 * N_LAYERS + 1),
-                 .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE}),
-                 .EPS(RMS_EPS)) u_rmsnorm (
-        .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
+                 .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
+        .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift), .eps(48'(rms_eps)),
         .x_flat(x_res), .y_flat(nrm_y), .done(nrm_done), .busy(nrm_busy));
 
     // ------------------------------------------------------------------ attention
@@ -364,9 +372,8 @@ module rf_core #(
     reg          sel_finish;
     wire [15:0]  sel_token;
     wire         sel_done;
-    rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE}),
-                .LOGIT_MULT(LOGIT_MULT), .LOGIT_SHIFT(LOGIT_SHIFT)) u_select (
-        .clk(clk), .rst_n(rst_n), .seed_load(sel_seed_load), .seed(cfg_seed),
+    rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_select (
+        .clk(clk), .rst_n(rst_n), .logit_mult(logit_mult), .logit_shift(logit_shift), .seed_load(sel_seed_load), .seed(cfg_seed),
         .start(sel_start), .mode_sample(gen_sample), .inv_temp(gen_inv_temp), .top_k(gen_top_k),
         .l_valid(y_valid && state == S_CLS), .l_index(y_row), .l_value(y_data),
         .finish(sel_finish), .token(sel_token), .done(sel_done));
@@ -668,7 +675,7 @@ module rf_core #(
                     if (entry) begin
                         nrm_start <= 1'b1;
                         nrm_idx <= 8'd2 * N_LAYERS[7:0];
-                        nrm_shift <= FINAL_NORM_SHIFT[5:0];
+                        nrm_shift <= fin_nshift;
                     end
                     if (nrm_done) begin
                         nrm_buf <= nrm_y;
@@ -734,7 +741,8 @@ module rf_core #(
     // constants the units derive for themselves.
     wire unused_ok = &{1'b0, nrm_busy, att_busy, cur_tok, emb_rq, rope_next, SHARED_CLS[0], RSQRT_ENTRIES[0],
                        EXP2_ENTRIES[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0],
-                       lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22]};
+                       lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22], lconst[119:118],
+                       lconst[127:126]};
 endmodule
 
 `default_nettype wire

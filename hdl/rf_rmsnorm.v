@@ -1,6 +1,6 @@
 // rf_rmsnorm -- RMSNorm of docs/arithmetic.md section 4, LANES elements per cycle.
 //
-//   v   = sum_i x_i^2 + EPS                                   (48 bits)
+//   v   = sum_i x_i^2 + eps                                   (48 bits)
 //   sh  = (bitlen(v) - 1) & ~1;  idx = floor(v * 2^8 / 2^sh) - 256
 //   y_i = sat(rsr(x_i * RSQRT[idx] * G_i, nshift + sh/2), 8)   nshift = 15 + GS
 //
@@ -12,7 +12,7 @@
 // that performs the action (W = WORDS, all windows inclusive):
 //   pass 1  fetch x word cyc               cyc in [0, W-1]
 //           psum = sum of LANES squares    cyc in [1, W]
-//           acc += psum (acc = EPS at 0)   cyc in [2, W+1]
+//           acc += psum (acc = eps at 0)   cyc in [2, W+1]
 //   index   sh, idx from acc               cyc == W+2
 //   lookup  rsq = RSQRT[idx], shift, half  cyc == W+3
 //   pass 2  fetch x word cyc-(W+4)         cyc in [W+4, 2W+3]
@@ -22,7 +22,7 @@
 //           y word = sat(rnd >>> shift)    cyc in [W+8, 2W+7]   (done with the last)
 // The lane multipliers are shared: x*x in pass 1, x*RSQRT in pass 2.
 //
-// ROMs are internal synchronous memories ($readmemh):
+// ROMs (rf_rom instances, synchronous reads with enable):
 //   NORM_FILE  : NORMS*WORDS words of 16*LANES bits, int16 gains, lane 0 in the low
 //                bits; word norm_idx*WORDS + w holds elements w*LANES .. w*LANES+LANES-1
 //                (sim_models/compiler.py norm.hex).
@@ -34,14 +34,14 @@ module rf_rmsnorm #(
     parameter integer WORDS      = 1,
     parameter integer NORMS      = 1,
     parameter         NORM_FILE  = "",
-    parameter         RSQRT_FILE = "",
-    parameter [47:0]  EPS        = 48'd1
+    parameter         RSQRT_FILE = ""
 ) (
     input  wire                        clk,
     input  wire                        rst_n,
     input  wire                        start,
     input  wire [7:0]                  norm_idx,   // which gain vector (< NORMS)
     input  wire [5:0]                  nshift,     // 15 + GS
+    input  wire [47:0]                 eps,        // sampled with start (the model's eps, from ROM)
     input  wire [16*LANES*WORDS-1:0]   x_flat,     // int16 elements, held stable while busy
     output reg  [8*LANES*WORDS-1:0]    y_flat,     // int8 results
     output reg                         done,
@@ -58,12 +58,7 @@ module rf_rmsnorm #(
     localparam integer MAX_SH    = 48;   // rsr(p, s) == 0 for |p| < 2^47 and s >= 48
 
     // ---------------------------------------------------------------- ROMs
-    reg [XW-1:0] gmem [0:GDEPTH-1];
-    reg [15:0]   rmem [0:RSQ_DEPTH-1];
-    initial begin
-        $readmemh(NORM_FILE, gmem);
-        $readmemh(RSQRT_FILE, rmem);
-    end
+    // rsq <= RSQRT[idx_r] when en_rsq; gq <= gains[gaddr] when en_t (instances below)
 
     // ---------------------------------------------------------------- state
     reg [CB-1:0]       cyc;
@@ -74,10 +69,10 @@ module rf_rmsnorm #(
     reg [47:0]         acc;
     reg [4:0]          shh_r;     // sh / 2
     reg [9:0]          idx_r;
-    reg [15:0]         rsq;
+    wire [15:0]        rsq;       // RSQRT ROM output
     reg [5:0]          shf;       // min(nshift + sh/2, MAX_SH)
     reg [49:0]         half;      // rounding term of rsr (0 when shf == 0)
-    reg [XW-1:0]       gq;        // gain ROM output
+    wire [XW-1:0]      gq;        // gain ROM output
     reg [32*LANES-1:0] t_r;       // x * RSQRT, 32 bits per lane
     reg [48*LANES-1:0] prod_r;    // t * G, 48 bits per lane
     reg [50*LANES-1:0] rnd_r;     // prod + half, 50 bits per lane
@@ -90,6 +85,11 @@ module rf_rmsnorm #(
     wire en_rsq = busy && (cyc == CB'(WORDS + 3));
     wire en_f2  = busy && (cyc >= CB'(WORDS + 4))     && (cyc <= CB'(2 * WORDS + 3));
     wire en_t   = busy && (cyc >= CB'(WORDS + 5))     && (cyc <= CB'(2 * WORDS + 4));
+
+    rf_rom #(.WIDTH(16), .DEPTH(RSQ_DEPTH), .ADDR_BITS(10), .FILE(RSQRT_FILE)) u_rsqrt (
+        .clk(clk), .en(en_rsq), .addr(idx_r), .rdata(rsq));
+    rf_rom #(.WIDTH(XW), .DEPTH(GDEPTH), .ADDR_BITS(GA_BITS), .FILE(NORM_FILE)) u_gain (
+        .clk(clk), .en(en_t), .addr(gaddr), .rdata(gq));
     wire en_p   = busy && (cyc >= CB'(WORDS + 6))     && (cyc <= CB'(2 * WORDS + 5));
     wire en_r   = busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));
     wire en_w   = busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(LAST));
@@ -205,7 +205,7 @@ module rf_rmsnorm #(
         if (!busy && start) begin
             nsh_r <= nshift;
             gaddr <= GA_BITS'(norm_idx * WORDS);
-            acc   <= EPS;
+            acc   <= eps;
         end
         if (en_f1 || en_f2) xw <= xsel;
         if (en_sq)  psum <= sq_sum;
@@ -215,7 +215,6 @@ module rf_rmsnorm #(
             idx_r <= idx_next;
         end
         if (en_rsq) begin
-            rsq  <= rmem[idx_r];
             shf  <= (shtot > 7'(MAX_SH)) ? 6'(MAX_SH) : shtot[5:0];
             half <= (shtot == 7'd0) ? 50'd0
                   : (shtot > 7'(MAX_SH)) ? (50'd1 << (MAX_SH - 1))
@@ -223,7 +222,6 @@ module rf_rmsnorm #(
         end
         if (en_t) begin
             t_r   <= t_next;
-            gq    <= gmem[gaddr];
             gaddr <= gaddr + GA_BITS'(1);
         end
         if (en_p) prod_r <= prod_next;

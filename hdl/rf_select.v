@@ -37,12 +37,12 @@
 module rf_select #(
     parameter integer VOCAB       = 64,
     parameter integer K_MAX       = 64,           // 1 .. 255 (top_k is 8 bits)
-    parameter         EXP2_FILE   = "exp2.hex",   // 256 x 16-bit EXP2 table
-    parameter integer LOGIT_MULT  = 16384,        // M_logit, 16 bits unsigned
-    parameter integer LOGIT_SHIFT = 20            // S_logit, 0 .. 62
+    parameter         EXP2_FILE   = "exp2.hex"    // 256 x 16-bit EXP2 table
 ) (
     input  wire               clk,
     input  wire               rst_n,
+    input  wire        [15:0] logit_mult,         // M_logit (the model's, from ROM; stable)
+    input  wire        [5:0]  logit_shift,        // S_logit, 0 .. 62
     input  wire               seed_load,
     input  wire        [31:0] seed,
     input  wire               start,
@@ -62,8 +62,7 @@ module rf_select #(
     localparam integer PW   = 24;                                 // P <= 255 * 2^15 < 2^23
     localparam [CW-1:0] KLIM_C = CW'(KLIM);
     localparam [31:0]   SEED_ZERO = 32'h6D2B79F5;
-    localparam [63:0]   LMULT = 64'(LOGIT_MULT);
-    localparam [63:0]   HALF  = (64'd1 << LOGIT_SHIFT) >> 1;     // rsr rounding term (0 if S == 0)
+    wire       [63:0]   half  = (64'd1 << logit_shift) >> 1;     // rsr rounding term (0 if S == 0)
 
     // ------------------------------------------------------------------ control
     reg           busy;          // sampled selection running
@@ -147,8 +146,8 @@ module rf_select #(
 
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
     wire        [15:0] s0_diff = c_val[0] - c_val[s0_a];
-    wire        [63:0] s0_prod = {48'd0, s0_diff} * LMULT * {48'd0, inv_temp_r};
-    wire        [63:0] s0_u    = (s0_prod + HALF) >> LOGIT_SHIFT;
+    wire        [63:0] s0_prod = {48'd0, s0_diff} * {48'd0, logit_mult} * {48'd0, inv_temp_r};
+    wire        [63:0] s0_u    = (s0_prod + half) >> logit_shift;
 
     // stage 1
     reg         v1, p2_1, last1, big1;
@@ -159,7 +158,7 @@ module rf_select #(
     reg         v2, p2_2, last2, big2;
     reg  [15:0] idx2;
     reg  [3:0]  whole2;
-    reg  [15:0] ex2;
+    wire [15:0] ex2;                                     // EXP2[frac1], one cycle after stage 1
     // stage 3: accumulate / compare
     reg  [PW-1:0] p_sum;      // P
     reg  [PW-1:0] run_sum;    // running sum of pass 2
@@ -167,12 +166,8 @@ module rf_select #(
     reg           found;
     reg  [15:0]   pick;
 
-    reg  [15:0] exp2_rom [0:255];
-    initial $readmemh(EXP2_FILE, exp2_rom);
-
-    always @(posedge clk) begin
-        ex2 <= exp2_rom[frac1];
-    end
+    rf_rom #(.WIDTH(16), .DEPTH(256), .ADDR_BITS(8), .FILE(EXP2_FILE)) u_exp2 (
+        .clk(clk), .en(1'b1), .addr(frac1), .rdata(ex2));
 
     wire [15:0]   p2v     = big2 ? 16'd0 : (ex2 >> whole2);
     wire [PW-1:0] run_new = run_sum + PW'(p2v);

@@ -18,11 +18,13 @@ SYSTEM_TOOLS=(
   "make:make"
 )
 
-# Optional, for waves only (make waves, the GTKWave checks of tests/test_waves.py, which skip
-# without them): installed when root, named when missing, never required.
+# Optional: installed when root, named when missing, never required. gtkwave and xvfb for
+# waves (make waves, the GTKWave checks of tests/test_waves.py); yosys for the same-logic
+# netlist check (tests/test_same_logic.py). The tests that need them skip without them.
 OPTIONAL_TOOLS=(
   "gtkwave:gtkwave"
   "xvfb-run:xvfb"
+  "yosys:yosys"
 )
 
 missing_packages=()
@@ -56,12 +58,12 @@ for entry in "${OPTIONAL_TOOLS[@]}"; do
 done
 if ((${#missing_optional[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "bootstrap: installing optional waves tools ${missing_optional[*]} with apt-get"
+    echo "bootstrap: installing optional tools ${missing_optional[*]} with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_optional[@]}" >/dev/null; } ||
-      echo "bootstrap: could not install ${missing_optional[*]} (optional: only make waves needs them)" >&2
+      echo "bootstrap: could not install ${missing_optional[*]} (optional: waves and the netlist check need them)" >&2
   else
-    echo "bootstrap: optional (waves viewer): sudo apt-get install ${missing_optional[*]}" >&2
+    echo "bootstrap: optional (waves viewer, netlist check): sudo apt-get install ${missing_optional[*]}" >&2
   fi
 fi
 

@@ -16,9 +16,13 @@ first. The layout (docs/rom_layout.md) is exactly what the RTL reads:
 * emb_requant.hex -- one 24-bit word per token (embedding row -> residual).
 * norm.hex -- int16 RMSNorm gains G in LANES-wide words (lane 0 low), each
   norm padded to ceil(dim / LANES) words: att[0], ffn[0], att[1], ..., final.
-* layer.hex -- one 64-bit word per layer: [15:0] M_att, [23:16] S_att,
+* layer.hex -- one 128-bit word per layer: [15:0] M_att, [23:16] S_att,
   [39:24] M_g, [47:40] S_g, [55:48] att norm shift, [63:56] ffn norm shift
-  (norm shift = 15 + GS).
+  (norm shift = 15 + GS), and in every word the model-wide constants
+  [95:64] RMS eps, [111:96] logit multiplier, [119:112] logit shift,
+  [127:120] final norm shift. Every number that depends on the weights lives
+  in a ROM image: two checkpoints of one shape give the same params.vh and
+  the same logic, only ROM contents differ (docs/rtl.md).
 * rsqrt.hex (768 x 16), exp2.hex (256 x 16), silu.hex (n_layers*256 x 16),
   rope.hex (seq_len*head_size/2 words: [15:0] COS, [31:16] SIN).
 
@@ -152,10 +156,15 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
     else:
         regions["emb"] = dict(regions["cls"])
     norms = [qm.att_norm[l].gain if i == 0 else qm.ffn_norm[l].gain for l in range(c.n_layers) for i in (0, 1)]
+    if not (0 < qm.eps < 1 << 32 and 0 <= qm.logit_mult < 1 << 16 and 0 <= qm.logit_shift < 64):
+        raise ValueError(f"model constants outside the layer ROM fields: eps {qm.eps} (32 bits), "
+                         f"logit multiplier {qm.logit_mult} (16 bits), logit shift {qm.logit_shift} (6 bits)")
+    model_word = (qm.eps << 64 | qm.logit_mult << 96 | qm.logit_shift << 112
+                  | norm_shift(qm.final_norm, "final norm") << 120)
     layer_words = [
         int(qm.att_mult[l]) | int(qm.att_shift[l]) << 16 | int(qm.gate_mult[l]) << 24 | int(qm.gate_shift[l]) << 40
         | norm_shift(qm.att_norm[l], f"layer {l} att norm") << 48 | norm_shift(qm.ffn_norm[l], f"layer {l} ffn norm") << 56
-        for l in range(c.n_layers)]
+        | model_word for l in range(c.n_layers)]
     if fmt.name == "int8":
         weight_images = [Image("weights", 8 * lanes, np.concatenate(blocks))]
     else:
@@ -166,7 +175,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
         Image("norm", 16 * lanes, lane_words(np.stack(norms + [qm.final_norm.gain]), lanes)),
-        Image("layer", 64, np.array(layer_words, dtype=object)),
+        Image("layer", 128, np.array(layer_words, dtype=object)),
         Image("rsqrt", 16, qm.rsqrt),
         Image("exp2", 16, qm.exp2),
         Image("silu", 16, qm.silu.reshape(-1)),
@@ -180,8 +189,8 @@ def image_text(img: Image) -> str:
         return fields_hex(img.values, img.field_bits)
     if img.name in ("weights", "norm"):
         return lane_hex(img.values, img.width // img.values.shape[1])
-    if img.width == 64:
-        return "".join(f"{int(v):016x}\n" for v in img.values)
+    if img.width in (64, 128):
+        return "".join(f"{int(v):0{img.width // 4}x}\n" for v in img.values)
     return hex_lines(img.values, img.width)
 
 
@@ -197,8 +206,7 @@ def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]]
         "LAYER_WORDS": layer_words, "LAYER_ROWS": 3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim,
         "CLS_BASE": regions["cls"]["base"], "EMB_BASE": regions["emb"]["base"],
         "CLS_ROW_BASE": c.n_layers * (3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim),
-        "RMS_EPS": qm.eps, "FINAL_NORM_SHIFT": norm_shift(qm.final_norm, "final norm"),
-        "LOGIT_MULT": qm.logit_mult, "LOGIT_SHIFT": qm.logit_shift, "K_MAX": min(K_MAX, c.vocab_size),
+        "K_MAX": min(K_MAX, c.vocab_size),
         "RSQRT_ENTRIES": RSQRT_ENTRIES, "EXP2_ENTRIES": EXP2_ENTRIES,
     }
     # Weight format (hdl/rf_wdecode.v): ROM word width, scale ROM word (0: none), lane operand width.
@@ -374,15 +382,15 @@ def load_build(build_dir: str | Path) -> QuantModel:
     rope = hexfile("rope").reshape(cfg.seq_len, cfg.head_size // 2)
     q = man["quant"]
     return QuantModel(
-        cfg=cfg, rf=q["rf"], eps=q["eps"], layers=layers,
+        cfg=cfg, rf=q["rf"], eps=field(lw[0], 64, 32), layers=layers,
         att_norm=[QNorm(norm[2 * l], field(lw[l], 48, 8) - 15) for l in range(cfg.n_layers)],
         ffn_norm=[QNorm(norm[2 * l + 1], field(lw[l], 56, 8) - 15) for l in range(cfg.n_layers)],
-        final_norm=QNorm(norm[-1], q["final_norm_shift"] - 15), cls=cls,
+        final_norm=QNorm(norm[-1], field(lw[0], 120, 8) - 15), cls=cls,
         emb_mult=emb_req & 0xFFFF, emb_shift=emb_req >> 16, emb_w=emb_w,
         att_mult=np.array([field(v, 0, 16) for v in lw], np.int64), att_shift=np.array([field(v, 16, 8) for v in lw], np.int64),
         silu=signed(hexfile("silu"), 16).reshape(cfg.n_layers, 256),
         gate_mult=np.array([field(v, 24, 16) for v in lw], np.int64), gate_shift=np.array([field(v, 40, 8) for v in lw], np.int64),
-        logit_mult=q["logit_mult"], logit_shift=q["logit_shift"],
+        logit_mult=field(lw[0], 96, 16), logit_shift=field(lw[0], 112, 8),
         rsqrt=hexfile("rsqrt"), exp2=hexfile("exp2"),
         rope_cos=signed(rope & 0xFFFF, 16), rope_sin=signed(rope >> 16, 16),
         scales=man["scales"], fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes)

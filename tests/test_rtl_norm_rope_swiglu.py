@@ -13,7 +13,7 @@ DATA = BUILD / "unit_data" / "norm"
 # name -> (LANES, DIM, NORMS, EPS); DIM 20 with 8 lanes leaves a partial last word.
 NORM_CONFIGS = {
     "l8_d20": (8, 20, 3, 1),
-    "l32_d64": (32, 64, 5, 5_000_000_000),   # EPS above 2^32 exercises the 48-bit parameter
+    "l32_d64": (32, 64, 5, 5_000_000_000),   # eps above 2^32 exercises the 48-bit input
 }
 
 
@@ -36,11 +36,11 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
     lanes, dim, norms, eps = NORM_CONFIGS[cfg]
     words = -(-dim // lanes)
     norm_file, rsqrt_file = write_norm_images(cfg, lanes, dim, norms, seed=dim * 131 + lanes)
-    params = {"LANES": lanes, "WORDS": words, "NORMS": norms, "EPS": f"48'd{eps}",
+    params = {"LANES": lanes, "WORDS": words, "NORMS": norms,
               "NORM_FILE": f'"{norm_file}"', "RSQRT_FILE": f'"{rsqrt_file}"'}
     env = {"RF_LANES": str(lanes), "RF_WORDS": str(words), "RF_NORMS": str(norms), "RF_DIM": str(dim),
            "RF_EPS": str(eps), "RF_NORM_FILE": norm_file, "RF_RSQRT_FILE": rsqrt_file}
-    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm"], test_module="tb.unit.test_rf_rmsnorm",
+    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm", "rf_rom"], test_module="tb.unit.test_rf_rmsnorm",
                       parameters=params, name=f"rf_rmsnorm_{cfg}", extra_env=env))
 
 

@@ -51,6 +51,7 @@ module rf_matvec_tb #(
         .FILE      (W_FILE)
     ) u_wrom (
         .clk   (clk),
+        .en    (1'b1),
         .addr  (w_addr),
         .rdata (w_data)
     );
@@ -62,6 +63,7 @@ module rf_matvec_tb #(
         .FILE      (RQ_FILE)
     ) u_rqrom (
         .clk   (clk),
+        .en    (1'b1),
         .addr  (rq_addr),
         .rdata (rq_data)
     );

@@ -115,6 +115,7 @@ def stimuli(cfg: Cfg, rng: np.random.Generator) -> list[np.ndarray]:
 
 async def reset(dut) -> None:
     await hold_reset(dut, ("start", "norm_idx", "nshift", "x_flat"))
+    dut.eps.value = config().eps      # constant input (from the layer ROM in the core)
     await RisingEdge(dut.clk)
 
 

@@ -9,6 +9,7 @@ from finish to done is checked exactly.
 """
 from __future__ import annotations
 
+import os
 import random
 
 import cocotb
@@ -29,8 +30,10 @@ class Bench:
         self.dut = dut
         self.vocab = int(dut.VOCAB.value)
         self.k_max = int(dut.K_MAX.value)
-        self.mult = int(dut.LOGIT_MULT.value)
-        self.shift = int(dut.LOGIT_SHIFT.value)
+        self.mult = int(os.environ["RF_LOGIT_MULT"])
+        self.shift = int(os.environ["RF_LOGIT_SHIFT"])
+        dut.logit_mult.value = self.mult      # constant inputs (from the layer ROM in the core)
+        dut.logit_shift.value = self.shift
         self.ref = Sampler(self.mult, self.shift, exp2_table(), k_max=self.k_max)
         self.rng = random.Random(cocotb.RANDOM_SEED)
         self.tokens = 0
