@@ -38,40 +38,34 @@ def idle_long(rng: random.Random, p_stall: float = 0.3, lo: int = 50, hi: int = 
 
 
 class Pacer:
-    """Holds a BFM paused for `next(cycles)` cycles before each beat: from the previous
-    handshake (source: idle gap) or from valid rising (sink: ready low). One wake-up per
-    change of the bus, a single Timer per stretch."""
+    """Holds a sink's TREADY low for `next(cycles)` cycles after each TVALID rises (the sink is
+    paused at rest, released after the stretch, paused again at the handshake). One wake-up per
+    change of the bus and a single Timer per stretch; no per-clock generator."""
 
-    def __init__(self, bfm: AxiStreamSource | AxiStreamSink, cycles: Iterator[int], is_sink: bool,
-                 clock_ns: float = CLOCK_NS) -> None:
-        self.bfm, self.cycles, self.is_sink, self.clock_ns = bfm, cycles, is_sink, clock_ns
+    def __init__(self, bfm: AxiStreamSink, cycles: Iterator[int], clock_ns: float = CLOCK_NS) -> None:
+        self.bfm, self.cycles, self.clock_ns = bfm, cycles, clock_ns
         bus = bfm.bus
         self.clk, self.valid, self.ready = bfm.clock, bus.tvalid, bus.tready
         self.bfm.pause = True
         self.task = cocotb.start_soon(self._run())
 
-    async def _hold(self, n: int) -> None:
-        """Called just after a rising edge: release the pause so the BFM acts at the edge n cycles on."""
+    async def _release_after(self, n: int) -> None:
+        """Called just after a rising edge: unpause so the sink raises TREADY n cycles on."""
         if n > 0:
             await Timer((n - 0.5) * self.clock_ns, unit="ns")
         self.bfm.pause = False
 
     async def _run(self) -> None:
-        if not self.is_sink:                              # the first prompt beat's gap
-            await RisingEdge(self.clk)
-            await self._hold(next(self.cycles))
         while True:
             await ReadOnly()
             valid, ready = value_of(self.valid), value_of(self.ready)
             if valid == 1 and ready == 1:                 # a handshake at the next edge
                 self.bfm.pause = True
                 await RisingEdge(self.clk)
-                if not self.is_sink:
-                    await self._hold(next(self.cycles))
                 continue
-            if self.is_sink and valid == 1 and self.bfm.pause:
+            if valid == 1 and self.bfm.pause:
                 await RisingEdge(self.clk)
-                await self._hold(next(self.cycles))
+                await self._release_after(next(self.cycles))
                 continue
             await First(self.valid.value_change, self.ready.value_change)
 
@@ -94,13 +88,15 @@ class PromptSource:
 
     cocotbext-axi's AxiStreamSource drives TDATA / TVALID, one single-beat frame per token; this
     class drives TLAST (the source's bus has no TLAST: a frame here is one transfer, the prompt
-    is the sequence of them). A beat is queued only when TREADY is high, so the source never
-    sits on a stalled beat polling every clock while the core runs a forward pass (thousands of
-    cycles): a few wake-ups per prompt token instead of one per cycle."""
+    is the sequence of them). After a gap, a beat is queued only when TREADY is high, so the
+    source does not sit on a stalled beat polling every clock while the core runs a forward pass
+    (thousands of cycles). Without a gap the next beat follows back to back when the current
+    one is being accepted (full throughput into the skid buffer)."""
 
     def __init__(self, dut: object, clk: object, rst_n: object, gaps: Iterator[int] | None = None,
                  prefix: str = "s_axis", clock_ns: float = CLOCK_NS) -> None:
         self.tlast, self.tready = getattr(dut, f"{prefix}_tlast"), getattr(dut, f"{prefix}_tready")
+        self.tvalid, self.clk = getattr(dut, f"{prefix}_tvalid"), clk
         self.bfm = AxiStreamSource(BeatBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False,
                                    byte_size=TOKEN_BITS)
         hold_in_reset(rst_n, self.bfm)
@@ -114,15 +110,34 @@ class PromptSource:
         else:
             await Timer(1, unit="ps")       # leave the read-only phase to drive
 
+    async def _accepted_at_next_edge(self) -> bool:
+        """True when the beat on the bus (once the source has put it there) is taken at the next edge."""
+        for _ in range(2):
+            await ReadOnly()
+            if value_of(self.tvalid) == 1:
+                return value_of(self.tready) == 1
+            await RisingEdge(self.clk)      # a queued beat goes on the bus at this edge
+        return False
+
     async def _send(self, tokens: list[int]) -> None:
         for i, tok in enumerate(tokens):
+            last = int(i == len(tokens) - 1)
+            frame = AxiStreamFrame([tok & 0xFFFF])
             gap = next(self.gaps) if self.gaps is not None else 0
+            if i and not gap and await self._accepted_at_next_edge():
+                await self.bfm.send(frame)      # back to back: on the bus at that very edge
+                await RisingEdge(self.clk)
+                self.tlast.value = last
+                continue
+            if i:
+                await Timer(1, unit="ps")       # out of the read-only phase
+            await self.bfm.wait()               # the previous beat was accepted
             if gap:
                 await Timer((gap - 0.5) * self.clock_ns, unit="ns")
             await self._until_ready()
-            self.tlast.value = int(i == len(tokens) - 1)
-            await self.bfm.send(AxiStreamFrame([tok & 0xFFFF]))
-            await self.bfm.wait()           # accepted: the source is idle again
+            self.tlast.value = last
+            await self.bfm.send(frame)
+        await self.bfm.wait()
         self.tlast.value = 0
 
     async def send(self, tokens: list[int], timeout_ns: float | None = None, what: str = "prompt") -> None:
@@ -151,4 +166,4 @@ class TokenSink:
                  prefix: str = "m_axis") -> None:
         self.bfm = AxiStreamSink(axis_bus(dut, prefix), clk, rst_n, reset_active_level=False, byte_size=TOKEN_BITS)
         hold_in_reset(rst_n, self.bfm)
-        self.pacer = Pacer(self.bfm, stalls, is_sink=True) if stalls is not None else None
+        self.pacer = Pacer(self.bfm, stalls) if stalls is not None else None
