@@ -49,7 +49,8 @@ def sim_of(node: str) -> str | None:
 
 def collect(paths: list[str], k: str | None) -> list[str]:
     cmd = [PY, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *paths] + (["-k", k] if k else [])
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    # Collect as the runs will see it (UVM_FULL=1: every pyuvm test on its own, tests/conftest.py).
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "UVM_FULL": "1"})
     nodes = [line.strip() for line in p.stdout.splitlines() if "::" in line and not line.startswith(" ")]
     if p.returncode not in (0, 5) or not nodes:
         sys.exit(f"regression: test collection failed (exit {p.returncode}):\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
