@@ -203,7 +203,15 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
     return "\n".join(lines) + "\n"
 
 
-def formats_section(formats: list[str], run_rtl: bool) -> str:
+ROWS_CACHE = ROOT / "build" / "bench" / "format_rows.json"
+
+
+def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False) -> str:
+    """Measure (or, render_only, reload the last measurement of) the formats table; the RTL
+    results are read from the matrix runs present when the table is rendered."""
+    if render_only:
+        saved = json.loads(ROWS_CACHE.read_text())
+        return render_formats(saved["rows"], saved["cells"], rtl_matrix_results())
     if run_rtl:
         env = {**os.environ, "FORMATS_MATRIX": "1", "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
@@ -214,6 +222,8 @@ def formats_section(formats: list[str], run_rtl: bool) -> str:
     if EXTERNAL.exists():
         rows += format_rows(EXTERNAL, "stories260K (external)", None, formats)
     cells = {f: yosys_cells(f, 32) for f in formats}
+    ROWS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    ROWS_CACHE.write_text(json.dumps({"rows": rows, "cells": cells}, indent=1))
     return render_formats(rows, cells, rtl_matrix_results())
 
 
@@ -293,6 +303,8 @@ def main() -> int:
     p.add_argument("--formats-only", action="store_true",
                    help="measure only the weight-formats table and splice it into --out")
     p.add_argument("--formats-rtl", action="store_true", help="run the RTL formats matrix first (long)")
+    p.add_argument("--formats-render", action="store_true",
+                   help="with --formats-only: re-render the last measured table with the RTL results now present")
     args = p.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     for f in formats:
@@ -300,7 +312,7 @@ def main() -> int:
     if "int8" not in formats:
         formats.insert(0, "int8")      # the ratios' reference
     if args.formats_only:
-        section = formats_section(formats, args.formats_rtl)
+        section = formats_section(formats, args.formats_rtl, args.formats_render)
         old = args.out.read_text() if args.out.exists() else "# Results\n"
         args.out.write_text(splice_formats(old, section))
         print(section)
