@@ -147,6 +147,9 @@ async def lora_top(dut) -> None:
         beats = top.out[first:first + n]
         got = [t for _, t, _ in beats]
         assert got == want, f"adapter {'on' if enable else 'off'}: RTL {got} != golden {want}"
+        if qm.cfg.vocab_size == 256:
+            dut._log.info(f"adapter {'on ' if enable else 'off'}: {bytes(prompt).decode(errors='replace')!r} -> "
+                          f"{bytes(got).decode(errors='replace')!r}")
         sched = lora_sched if enable else base_sched
         dut._log.info("intervals " + str([(beats[i][0] - beats[i - 1][0], sched.token_interval(pos0 + i))
                                           for i in range(1, n)]) + f" last_cycles {await top.read('LAST_CYCLES')} "
