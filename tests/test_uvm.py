@@ -107,5 +107,5 @@ def test_uvm(sim: str, name: str) -> None:
     record = BUILD / "reports" / sim / f"uvm-{name}.node"
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(f"tests/test_uvm.py::test_uvm[{name}-{sim}]\n")
-    # Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_fast.
+    # Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_suite.
     run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}" if waves else f"uvm-{UVM_TESTS[name]}")
