@@ -49,6 +49,9 @@ UVM_TESTS: dict[str, str] = {
     "PromptSoak": "gqa",
 }
 TEST_MODULE = "tb.uvm.test_romformer"
+# make test keeps Icarus lighter (about 100x slower): these long-running tests run there only in
+# make regression; the CI coverage floor is checked on the Verilator suite, which runs them all.
+ICARUS_SKIP = ("ContextFull", "ContextOverflow", "RandomPrompts", "MultiTurn", "NewSequence", "SamplingSeed")
 
 
 def build_for(model: str, sim: str) -> Path:
@@ -89,11 +92,12 @@ def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[s
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("model", sorted(set(UVM_TESTS.values())))
 def test_uvm_suite(sim: str, model: str) -> None:
-    """Every pyuvm test of `model` in one simulator process (make test, CI); then the merged coverage
-    of the plan's model must reach the testplan's ci_floor on every cover point."""
-    tests = [t for t in UVM_TESTS if UVM_TESTS[t] == model]
+    """Every pyuvm test of `model` in one simulator process (make test, CI; Icarus without ICARUS_SKIP);
+    then the merged Verilator coverage of the plan's model must reach the testplan's ci_floor on
+    every cover point."""
+    tests = [t for t in UVM_TESTS if UVM_TESTS[t] == model and not (sim == "icarus" and t in ICARUS_SKIP)]
     run_uvm(sim, model, tests, f"uvm-{model}")
-    if model == goals()["model"]:
+    if model == goals()["model"] and sim == "verilator":
         results = evaluate(report_files(sim, tests), goals()["ci_floor"])
         assert all(r.ok for r in results), f"coverage below the CI floor on {sim}:\n{summary(results)}"
 
