@@ -132,6 +132,9 @@ async def lora_top(dut) -> None:
     checked = 0
     for enable, busy_write in ((0, False), (1, True), (1, False)):
         assert await top.write("ADAPTER_CTRL", enable) == 0
+        if gm.pos + len(prompt) + n > qm.cfg.seq_len:      # a new sequence when the context would overflow
+            assert await top.write("CTRL", 1) == 0
+            gm.reset()
         want, pos0 = golden_greedy(gm, ia if enable else None, prompt, n)
         first = len(top.out)
         await top.prompt(prompt)
