@@ -166,8 +166,10 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
              f"cycles and utilization at LANES {lanes}, position 0, greedy. Bits per weight = weight ROM bits "
              f"(element codes + scale codes, rows padded to lane words) / weights; in brackets the format's "
              f"nominal rate. ROM = every image of the build (weights, scales, requant, norms, tables). "
-             f"Ratios are to int8 of the same model. RTL: LAST_CYCLES of the first generated token on Verilator "
-             f"(formats matrix), `-` where it was not run here. Decode cells: `rf_wdecode` at LANES {lanes} after "
+             f"Ratios are to int8 of the same model. Cycles/token: the schedule at position 0; in brackets the RTL's "
+             f"LAST_CYCLES of the first generated token (position = prompt length - 1: 12 for the embedded model, 0 "
+             f"for stories260K) on Verilator in the formats matrix, `=` when every token and every token's cycle "
+             f"count of that run equalled the golden model and the schedule, `-` where it was not run here. Decode cells: `rf_wdecode` at LANES {lanes} after "
              f"yosys `synth; stat` (generic cells).", "",
              "| model | format | float loss | integer loss | gap | top-1 agr. | bits/weight | weight ROM bits (vs int8) "
              "| ROM bits (vs int8) | cycles/token (RTL) | MAC util. | decode cells |",
@@ -186,6 +188,13 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
                      f"{100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} ({r['nominal_bpw']:g}) | "
                      f"{r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | {r['cycles0']:,} ({meas}{ok}) | "
                      f"{100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+    tern = next((r for r in rows if "ternary-trained" in r["model"] and r["format"] == "ternary"), None)
+    ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"), None)
+    if tern and ref:
+        d = tern["quality"]["int_loss"] - ref["quality"]["float_loss"]
+        lines += ["", f"Ternary-trained model on the chip (ternary, integer) against the float int8-baseline model "
+                  f"(austen_byte, float): {tern['quality']['int_loss']:.4f} - {ref['quality']['float_loss']:.4f} = "
+                  f"**{d:+.4f}** nats/char."]
     if rtl:
         lines += ["", "RTL = golden (every token and every token's cycle count) in the formats matrix "
                   "(`FORMATS_MATRIX=1 pytest tests/test_formats_rtl.py -k matrix`), runs passed / runs found:", "",
