@@ -237,9 +237,10 @@ class ContextFull(BaseTest):
         self.sb.check(len(out) == 1, f"a prompt of seq_len tokens: expected 1 token, got {out}")
         await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"])
         await self.regs(ClearErrorsSeq())
-        # One token in, a budget past the end: the output walks every position of the context.
+        # One token in, a budget past the end: the output walks every position of the context,
+        # sampled at a high temperature (T = 4, every candidate) so the tokens spread over the vocabulary.
         await self.new_sequence()
-        await self.regs(ConfigSeq(budget=seq + 4))
+        await self.regs(ConfigSeq(budget=seq + 4, sample=True, inv_temp=64, top_k=0, seed=self.rng.getrandbits(32)))
         out = await self.prompt(self.random_prompt(1))
         self.sb.check(len(out) == seq, f"generation from position 0: expected {seq} tokens, got {len(out)}")
         await self.regs(ClearErrorsSeq())
