@@ -39,9 +39,10 @@ test: bootstrap ## run the test suite (what CI runs)
 	@mkdir -p build/reports
 	$(PY) -m pytest -n 2 --junitxml=build/reports/pytest.xml $(PYTEST_ARGS)
 
-sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model
+sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model; ADAPTER=dir loads a LoRA adapter over the bus
 	$(PY) -m tb.sim --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
-	  --lanes $(LANES) $(FORMAT_ARGS) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves)
+	  --lanes $(LANES) $(FORMAT_ARGS) $(if $(PROMPT),--prompt "$(PROMPT)") $(if $(TOKENS),--tokens "$(TOKENS)") $(if $(WAVES),--waves) \
+	  $(if $(ADAPTER),--adapter $(ADAPTER))
 
 compile: bootstrap ## compile MODEL into ROM images under build/models/
 	$(PY) -m sim_models compile $(MODEL) --lanes $(LANES) $(FORMAT_ARGS) --out $(BUILD)

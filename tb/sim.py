@@ -18,7 +18,7 @@ from sim_models.checkpoint import read_checkpoint
 from sim_models.compiler import MANIFEST_VERSION, compile_checkpoint
 from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
-from tb.runner import BUILD, HDL, ROOT, SIMULATORS, run
+from tb.runner import BUILD, HDL, ROOT, SIMULATORS, check_results, run
 
 TOP_SOURCES = ["rf_requant", "rf_rom", "rf_wdecode", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_swiglu", "rf_divider",
                "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
@@ -66,6 +66,18 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
                verilator_public=TOP_PUBLIC)
 
 
+def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str) -> Path:
+    """romformer_top with adapter hardware sized by the adapter build's manifest: the bench
+    (tb/unit/test_rf_lora_top.py) loads the image over AXI4-Lite, checks ADAPTER_SUM and readback, then
+    generates with the adapter off and on, every token and cycle count against the golden model."""
+    man = json.loads((adapter / "manifest.json").read_text())
+    return run(sim=sim, toplevel="romformer_top", sources=TOP_SOURCES + ["rf_lora"],
+               test_module="tb.unit.test_rf_lora_top", includes=[build, HDL], defines={"ROM_DIR": f'"{build}"'},
+               parameters={"LORA_RANK": man["rank_max"], "LORA_TARGETS": man["targets_mask"]}, name=name,
+               extra_env={"ROMFORMER_BUILD": str(build), "LORA_ADAPTER": str(adapter), "LORA_N": str(n),
+                          "LORA_PROMPT": ",".join(map(str, prompt))})
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tb.sim", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -82,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", default="int8", help="weight format (docs/arithmetic.md 3a)")
     p.add_argument("--group", type=int, default=None, help="int4 group size")
     p.add_argument("--waves", action="store_true")
+    p.add_argument("--adapter", type=Path, help="a PEFT LoRA adapter directory: load it over the bus and "
+                                                "generate with it off and on (models/adapters/README.md)")
     args = p.parse_args(argv)
 
     cfg = read_checkpoint(args.model).config
@@ -94,6 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         prompt = encode_bytes("It is a truth universally acknowledged").tolist() if cfg.vocab_size == 256 else [1]
     build = model_build(args.model, args.lanes, args.format, args.group)
+    if args.adapter:
+        from sim_models.lora import compile_adapter
+        adapter = BUILD / "adapters" / f"{args.adapter.name}-{build.name}"
+        compile_adapter(args.model, args.adapter, adapter, lanes=args.lanes)
+        print(f"make sim: {args.model.name} + adapter {args.adapter} on {args.sim}, LANES {args.lanes}, "
+              f"{len(prompt)} prompt tokens, N {args.n}, greedy, adapter off then on")
+        try:
+            check_results(run_adapter_top(sim=args.sim, build=build, adapter=adapter, prompt=prompt, n=args.n,
+                                          name=f"sim-adapter-{args.adapter.name}"))
+        except AssertionError as exc:
+            print(f"make sim: {exc}", file=sys.stderr)
+            return 1
+        print("make sim: every token and cycle count matched the golden model, with the adapter off and on")
+        return 0
     result = BUILD / "sim" / "result.json"
     inv_temp = inv_temp_from_temperature(args.temp)
     print(f"make sim: {args.model.name} ({args.format}) on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "

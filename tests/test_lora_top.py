@@ -12,8 +12,8 @@ import pytest
 
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
 from sim_models.lora import CORE_ORDER, adapter_manifest, compile_adapter, random_adapter
-from tb.runner import BUILD, HDL, ROOT, SIMULATORS, check_results, run
-from tb.sim import TOP_SOURCES, model_build
+from tb.runner import BUILD, ROOT, SIMULATORS, check_results
+from tb.sim import model_build, run_adapter_top
 from tests.conftest import SHAPES
 
 SHIPPED = ROOT / "models" / "adapters" / "kjv_qv_r8"
@@ -63,47 +63,5 @@ def test_lora_top(sim: str, case: str) -> None:
     if case.startswith("embedded") and not (SHIPPED / "adapter_model.safetensors").exists():
         pytest.fail(f"{SHIPPED}: the shipped adapter is missing")
     build, adapter, prompt, rank, n = CASES[case]()
-    man = json.loads((adapter / "manifest.json").read_text())
-    sources = [HDL / f"{s}.v" for s in TOP_SOURCES] + [HDL / "rf_lora.v"]
-    check_results(run(sim=sim, toplevel="romformer_top", sources=sources, test_module="tb.unit.test_rf_lora_top",
-                      includes=[build, HDL], defines={"ROM_DIR": f'"{build}"'},
-                      parameters={"LORA_RANK": man["rank_max"], "LORA_TARGETS": man["targets_mask"]},
-                      name=f"lora-top-{case}",
-                      extra_env={"ROMFORMER_BUILD": str(build), "LORA_ADAPTER": str(adapter), "LORA_PROMPT": prompt,
-                                 "LORA_N": str(n)}))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Until `make sim ADAPTER=...` exists: the same bench on any model, adapter and prompt.
-
-    python -m tests.test_lora_top [--sim verilator] [--model models/austen_byte.bin]
-        [--adapter models/adapters/kjv_qv_r8] [--prompt "And God said"] [--n 16] [--lanes 32]"""
-    import argparse
-    from sim_models.lora import compile_adapter
-    ap = argparse.ArgumentParser(prog="python -m tests.test_lora_top", description=main.__doc__.splitlines()[0])
-    ap.add_argument("--sim", default="verilator", choices=SIMULATORS)
-    ap.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
-    ap.add_argument("--adapter", type=Path, default=SHIPPED)
-    ap.add_argument("--prompt", default="And God said")
-    ap.add_argument("--n", type=int, default=16)
-    ap.add_argument("--lanes", type=int, default=32)
-    args = ap.parse_args(argv)
-    build = model_build(args.model, args.lanes)
-    out = BUILD / "adapters" / f"{args.adapter.name}-{args.model.stem}-L{args.lanes}"
-    man = compile_adapter(args.model, args.adapter, out, lanes=args.lanes)
-    xml = run(sim=args.sim, toplevel="romformer_top", sources=[HDL / f"{s}.v" for s in TOP_SOURCES] + [HDL / "rf_lora.v"],
-              test_module="tb.unit.test_rf_lora_top", includes=[build, HDL], defines={"ROM_DIR": f'"{build}"'},
-              parameters={"LORA_RANK": man["rank_max"], "LORA_TARGETS": man["targets_mask"]},
-              name=f"lora-sim-{args.adapter.name}",
-              extra_env={"ROMFORMER_BUILD": str(build), "LORA_ADAPTER": str(out), "LORA_N": str(args.n),
-                         "LORA_PROMPT": ",".join(str(b) for b in args.prompt.encode())})
-    try:
-        check_results(xml)
-    except AssertionError as exc:
-        print(exc)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    check_results(run_adapter_top(sim=sim, build=build, adapter=adapter, prompt=[int(t) for t in prompt.split(",")],
+                                  n=n, name=f"lora-top-{case}"))
