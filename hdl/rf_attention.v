@@ -22,8 +22,11 @@
 //                                 u (edge +1), EXP2 lookup (edge +2), p (edge +3),
 //                                 acc/P accumulate (edge +4): all final at edge 2pos+7.
 //   divide : start in cycle 2pos+7, rf_divider done in cycle 2pos+25 (DIV_CYCLES = 17).
-//   output : out_flat registered at edge 2pos+26, done high in cycle 2pos+26.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 24 (= 7 pipeline cycles + 17 divider cycles).
+//   norm   : cycles 2pos+26 .. 2pos+25+HEAD_SIZE: each head's accumulators shift through its
+//            one normalize unit (rf_requant), one element per cycle, into out_flat.
+//   output : done high in cycle 2pos+26+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 24 + HEAD_SIZE (7 pipeline + 17 divider cycles +
+//   HEAD_SIZE normalize cycles).
 //
 // out_flat is valid from done until the next start. start while busy is ignored. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
@@ -56,7 +59,7 @@ module rf_attention #(
     input  wire [8*DIM-1:0]      q_flat,
     input  wire [15:0]           att_mult,
     input  wire [5:0]            att_shift,
-    output reg  [8*DIM-1:0]      out_flat,
+    output wire [8*DIM-1:0]      out_flat,
     output reg                   done,
     output wire                  busy
 );
@@ -69,7 +72,7 @@ module rf_attention #(
     localparam integer HV_BITS   = 8 * HEAD_SIZE;               // one head's int8 vector
     localparam integer POS_BITS  = (SEQ_LEN > 1) ? $clog2(SEQ_LEN) : 1;
 
-    localparam [2:0] S_IDLE = 3'd0, S_P1 = 3'd1, S_GAP = 3'd2, S_P2 = 3'd3, S_WAIT = 3'd4;
+    localparam [2:0] S_IDLE = 3'd0, S_P1 = 3'd1, S_GAP = 3'd2, S_P2 = 3'd3, S_WAIT = 3'd4, S_NORM = 3'd5;
 
     // ------------------------------------------------------------------ control
     reg  [2:0]            state;
@@ -90,6 +93,7 @@ module rf_attention #(
     wire [N_HEADS-1:0]    div_done;
 
     wire                  t_last = (t_cnt == pos_r);
+    wire                  norm_en = (state == S_NORM);
     assign busy = (state != S_IDLE);
 
     always @(posedge clk) begin
@@ -131,8 +135,15 @@ module rf_attention #(
                     if (t_last) state <= S_WAIT;
                 end
                 S_WAIT: if (&div_done) begin
-                    state <= S_IDLE;
-                    done  <= 1'b1;
+                    state <= S_NORM;
+                    t_cnt <= 16'd0;
+                end
+                S_NORM: begin
+                    t_cnt <= t_cnt + 16'd1;
+                    if (t_cnt == 16'(HEAD_SIZE - 1)) begin
+                        state <= S_IDLE;
+                        done  <= 1'b1;
+                    end
                 end
                 default: state <= S_IDLE;
             endcase
@@ -275,7 +286,9 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ per output element
-    wire [8*DIM-1:0] norm_flat;
+    // acc[x] = sum_t p_t * V[t, x]; in S_NORM each head's HEAD_SIZE accumulators shift down one
+    // element per cycle through that head's one normalize unit (below).
+    wire [ACC_BITS*DIM-1:0] acc_flat;
 
     genvar x;
     generate
@@ -284,34 +297,50 @@ module rf_attention #(
             localparam integer KV = (H / GROUP) * HEAD_SIZE + (x % HEAD_SIZE);
 
             wire signed [24:0]         pv = $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_3[8*KV +: 8]);
+            wire signed [ACC_BITS-1:0] acc_next;     // the element above in the head (0 for the top)
             reg  signed [ACC_BITS-1:0] acc;
 
-            always @(posedge clk) begin
-                if (a4_vld) acc <= (a4_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+            if (x % HEAD_SIZE == HEAD_SIZE - 1) begin : g_top
+                assign acc_next = {ACC_BITS{1'b0}};
+            end else begin : g_below
+                assign acc_next = acc_flat[ACC_BITS*(x + 1) +: ACC_BITS];
             end
 
-            // out = sat(rsr(acc * INV, E + 15), 8)
-            wire        [16:0] inv = inv_flat[17*H +: 17];
-            wire        [7:0]  sh  = e_flat[8*H +: 8] + 8'd15;
-            reg  signed [63:0] prod;
-            reg  signed [63:0] half;
-            reg  signed [63:0] shifted;
-            reg  signed [7:0]  y;
-            always @(*) begin
-                prod    = $signed({{(64 - ACC_BITS){acc[ACC_BITS-1]}}, acc}) * $signed({47'd0, inv});
-                half    = 64'sd1 <<< (sh - 8'd1);
-                shifted = (prod + half) >>> sh;
-                if (shifted > 64'sd127)       y = 8'sd127;
-                else if (shifted < -64'sd128) y = -8'sd128;
-                else                          y = shifted[7:0];
+            always @(posedge clk) begin
+                if (a4_vld)       acc <= (a4_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+                else if (norm_en) acc <= acc_next;
             end
-            assign norm_flat[8*x +: 8] = y;
+            assign acc_flat[ACC_BITS*x +: ACC_BITS] = acc;
         end
     endgenerate
 
-    always @(posedge clk) begin
-        if (state == S_WAIT && (&div_done)) out_flat <= norm_flat;
-    end
+    // ------------------------------------------------------------------ normalize, per head
+    // out = sat(rsr(acc * INV, E + 15), 8) through rf_requant. INV is in (2^15, 2^16]; 2^16 (P a
+    // power of two) does not fit the unit's 16-bit multiplier and is applied as 2^15 with one
+    // shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
+    generate
+        for (h = 0; h < N_HEADS; h = h + 1) begin : g_norm
+            wire [16:0] inv  = inv_flat[17*h +: 17];
+            wire        pow2 = inv[16];
+            wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
+            wire [7:0]  sh8  = e_flat[8*h +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
+            wire signed [7:0] y;
+            reg  [8*HEAD_SIZE-1:0] out_h;
+
+            rf_requant #(.ACC_BITS(ACC_BITS), .OUT_BITS(8)) u_norm (
+                .acc  (acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS]),
+                .mult (mult),
+                .shift(sh8[5:0]),
+                .y    (y)
+            );
+
+            always @(posedge clk) begin
+                if (norm_en) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+            end
+            assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
+            wire unused_sh = &{1'b0, sh8[7:6]};
+        end
+    endgenerate
 endmodule
 
 `default_nettype wire

@@ -28,7 +28,7 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 6,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, requant
     "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8
-    "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 (7 pipeline + 17 divider)
+    "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 + head_size (7 pipeline + 17 divider + normalize)
     "select": 1,       # rf_select greedy: from finish to done
     "sample": 4,       # rf_select sampled: 2 * k + 4
 }
@@ -39,6 +39,12 @@ DONE = 1               # the cycle that ends a forward pass (position update, co
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
 # next one's, beyond the forward pass itself (output skid buffer, emit and done states).
 IO_NEXT = 1
+
+
+def attention_latency(head_size: int, pos: int) -> int:
+    """rf_attention from start to done: two passes over pos + 1 rows, the pipeline and divider,
+    then one normalize cycle per element of a head (the heads normalize in parallel)."""
+    return 2 * (pos + 1) + PIPELINE["attention"] + head_size
 
 
 def words(n: int, lanes: int) -> int:
@@ -66,7 +72,7 @@ class Schedule:
             "rmsnorm": 2 * self._norm(),
             "matvec": mv(c.dim + 2 * c.kv_dim, c.dim) + mv(c.dim, c.dim) + mv(2 * c.hidden_dim, c.dim)
             + mv(c.dim, c.hidden_dim),
-            "attention": 2 * (pos + 1) + PIPELINE["attention"] + PHASE_OVERHEAD + KV_WRITE,
+            "attention": attention_latency(c.head_size, pos) + PHASE_OVERHEAD + KV_WRITE,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) + EMBED_OVERHEAD

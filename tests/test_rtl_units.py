@@ -7,8 +7,11 @@ from tb.runner import SIMULATORS, check_results, run
 
 # name -> (toplevel, sources, parameters)
 UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
-    "rf_requant_8": ("rf_requant", ["rf_requant"], {"OUT_BITS": 8}),
-    "rf_requant_16": ("rf_requant", ["rf_requant"], {"OUT_BITS": 16}),
+    # the widths the core instantiates: matvec/LoRA (32 -> 8), embedding (8 -> 16), matvec's second
+    # stage (48 -> 16); attention (33 -> 14) runs inside the attention bench
+    "rf_requant_a32_o8": ("rf_requant", ["rf_requant"], {"ACC_BITS": 32, "OUT_BITS": 8}),
+    "rf_requant_a8_o16": ("rf_requant", ["rf_requant"], {"ACC_BITS": 8, "OUT_BITS": 16}),
+    "rf_requant_a48_o16": ("rf_requant", ["rf_requant"], {"ACC_BITS": 48, "OUT_BITS": 16}),
 }
 
 

@@ -1,7 +1,7 @@
 """rf_attention against sim_models.golden.attention: seeded random KV caches and queries.
 
 The KV cache is filled through the write port; every run checks all DIM outputs with == and
-the exact latency 2*(pos+1) + ATT_PIPE (done a one-cycle pulse, busy until then). The run
+the exact latency sim_models.schedule.attention_latency (done a one-cycle pulse, busy until then). The run
 inputs are scrambled right after start (they must have been latched), start is pulsed again
 while busy (it must be ignored) and rows the run does not read are rewritten while it is busy.
 """
@@ -16,11 +16,8 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from tb.unit.common import hold_reset
 
 from sim_models.golden import attention
-from sim_models.schedule import PIPELINE
+from sim_models.schedule import attention_latency
 from sim_models.tables import exp2_table
-
-ATT_PIPE = PIPELINE["attention"]  # docs/rtl.md: latency 2 * (pos + 1) + ATT_PIPE (24 in rf_attention.v)
-
 
 class Dut:
     def __init__(self, dut) -> None:
@@ -88,7 +85,7 @@ def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -
 async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np.ndarray, mult: int,
                    shift: int, lo: int, hi: int) -> None:
     d = t.dut
-    latency = 2 * (pos + 1) + ATT_PIPE
+    latency = attention_latency(t.hs, pos)                   # docs/rtl.md, hdl/rf_attention.v
     d.start.value = 1
     d.layer.value = layer
     d.pos.value = pos
