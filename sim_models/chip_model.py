@@ -10,12 +10,16 @@ Register writes reach the core's generation the way the RTL takes them (docs/reg
 the settings (budget, sampling, 1/T, top-k, stop) are latched when a prompt's last token is
 accepted, and a SEED write reloads the PRNG at that same point. So `configure` and `seed` made
 while a prompt is generating apply to the next `prompt` call, exactly as here.
+
+LoRA adapters (sim_models/lora.py): `chip.adapter = IntAdapter | None` is what ADAPTER_CTRL.ENABLE and
+the adapter SRAM hold. The RTL refuses adapter writes unless the core is idle, so an adapter change
+always applies to the next prompt as a whole, exactly as here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .golden import GoldenModel
+from .golden import Adapter, GoldenModel
 from .limits import ERROR_TOKEN
 from .quantize import QuantModel
 from .sampler import Sampler
@@ -40,6 +44,7 @@ class ChipModel:
     tokens_in: int = 0
     tokens_out: int = 0
     pending_seed: int | None = None   # a SEED write not yet applied (applied by the next prompt)
+    adapter: Adapter | None = None    # the enabled LoRA adapter (sim_models.lora.IntAdapter), None: disabled
 
     def __post_init__(self) -> None:
         self.model = GoldenModel(self.qm)
@@ -65,6 +70,7 @@ class ChipModel:
     def reset(self) -> None:
         """Hardware reset: position 0, default configuration, PRNG seeded with 0, counters 0."""
         self.config = ChipConfig()
+        self.adapter = None               # ADAPTER_CTRL.ENABLE resets to 0 (the SRAM keeps its words)
         self.errors = self.tokens_in = self.tokens_out = 0
         self.pending_seed = None
         self.model.reset()
@@ -83,6 +89,7 @@ class ChipModel:
             self.sampler.seed(self.pending_seed)
             self.pending_seed = None
         self.tokens_in += len(tokens)
+        self.model.adapter = self.adapter
         logits = None
         for tok in tokens:
             bad_token, full = not 0 <= tok < vocab, self.pos >= seq_len

@@ -24,6 +24,7 @@ from conftest import EMBEDDED, SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
 from tb.coverage_goals import evaluate, goals, report_files, summary
 from tb.runner import BUILD, SIMULATORS, check_results, waves_requested
+from sim_models.lora import CORE_ORDER
 from tb.sim import model_build, run_top
 
 # name -> model ("embedded": models/austen_byte.bin at LANES 32; else a SHAPES entry at LANES 8)
@@ -47,8 +48,15 @@ UVM_TESTS: dict[str, str] = {
     "RegisterTraffic": "gqa",
     "FaultInjection": "gqa",
     "PromptSoak": "gqa",
+    "AdapterSwap": "gqa",
+    "AdapterBusy": "gqa",
+    "AdapterErrors": "gqa",
 }
 TEST_MODULE = "tb.uvm.test_romformer"
+# Adapter hardware built into the chip of a model: (maximum rank, target matrices). The GQA chip carries a
+# rank-4 q/v adapter unit: every test runs on it with the adapter disabled (it must then be the base chip,
+# token for token and cycle for cycle) and the Adapter* tests load, swap and enable adapters over the bus.
+UVM_LORA: dict[str, tuple[int, tuple[str, ...]]] = {"gqa": (4, ("wq", "wv"))}
 # make test keeps Icarus lighter (about 100x slower): these long-running tests run there only in
 # make regression; the CI coverage floor is checked on the Verilator suite, which runs them all.
 ICARUS_SKIP = ("ContextFull", "ContextOverflow", "RandomPrompts", "MultiTurn", "NewSequence", "SamplingSeed")
@@ -73,6 +81,10 @@ def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[s
     (parallel workers share the simulator build of a name). `inspect` judges the results XML
     while the lock is held (default: every cocotb test passed)."""
     build = build_for(model, sim)
+    lora = UVM_LORA.get(model)
+    env = dict(extra_env or {})
+    if lora:
+        env["ROMFORMER_LORA"] = f"{lora[0]}:{','.join(lora[1])}"     # tb/uvm/test_romformer.py reads it
     lock_path = BUILD / "sim_build" / sim / f".{name}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock:
@@ -82,7 +94,8 @@ def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[s
         try:
             run_top(sim=sim, build=build, prompt=[1], n=1, inv_temp=0, top_k=0, seed=0,
                     result=BUILD / "results" / sim / f"{name}.json", test_module=TEST_MODULE,
-                    testcase=tests, name=name, extra_env=extra_env)
+                    testcase=tests, name=name, extra_env=env,
+                    lora=(lora[0], sum(1 << CORE_ORDER.index(m) for m in lora[1])) if lora else None)
         except SystemExit as e:                # cocotb's runner exits under pytest when a test failed
             if not xml.exists():
                 raise AssertionError(f"{name} on {sim}: no results ({e})") from e

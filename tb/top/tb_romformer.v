@@ -6,7 +6,10 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-module tb_romformer (
+module tb_romformer #(
+    parameter integer LORA_RANK    = 0,      // romformer_top's adapter hardware (0: none; tests/test_uvm.py)
+    parameter integer LORA_TARGETS = 0       // bit mask (romformer_top's 7-bit LORA_TARGETS)
+) (
     input  wire        rst_n,
     input  wire [15:0] s_axis_tdata,
     input  wire        s_axis_tvalid,
@@ -50,7 +53,7 @@ module tb_romformer (
     end
 `endif
 
-    romformer_top dut (
+    romformer_top #(.LORA_RANK(LORA_RANK), .LORA_TARGETS(LORA_TARGETS[6:0])) dut (
         .clk(clk), .rst_n(rst_n),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
         .s_axis_tlast(s_axis_tlast),

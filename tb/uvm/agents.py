@@ -11,13 +11,16 @@ from typing import Callable, Iterator
 
 import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
-from pyuvm import ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer
+from pyuvm import (ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer,
+                   uvm_subscriber)
 
+from sim_models.lora import image_layout
+from sim_models.regmap import OKAY, strobe_mask
 from tb.axil import RegisterBus
 from tb.monitors import RegTxn, StreamBeat
 from tb.streams import PromptSource, TokenSink, idle_long, idle_none, idle_random
 from tb.top.harness import CLOCK_NS, Harness
-from tb.uvm.items import PromptItem, RegItem
+from tb.uvm.items import AdapterTxn, PromptItem, RegItem, reg_name
 
 IDLE_PATTERNS = ("none", "random", "long")
 READY_PATTERNS = ("none", "random", "long")
@@ -217,6 +220,97 @@ class AxiLiteAgent(uvm_agent):
         self.seqr = uvm_sequencer("seqr", self)
         self.driver = AxiLiteDriver("driver", self)
         self.monitor = AxiLiteMonitorComp("monitor", self)
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
+        self.ap = self.monitor.ap
+
+
+# ------------------------------------------------------------------ LoRA adapter (layered on AXI4-Lite)
+def adapter_words(comp: uvm_component) -> int:
+    """ADAPTER_WORDS of the build (ConfigDB LORA: (maximum rank, targets) or None; CHIP; LANES)."""
+    lora = cfg_get(comp, "LORA", None)
+    if not lora:
+        return 0
+    cfg = ConfigDB().get(comp, "", "CHIP").qm.cfg
+    return image_layout(cfg, int(ConfigDB().get(comp, "", "LANES")), lora[0], lora[1])["total"]["words"]
+
+
+class AdapterDriver(uvm_driver):
+    """Runs AdapterItems (tb/uvm/items.py: load an image, read words back, enable / disable, raw
+    accesses) as RegItems on the AXI4-Lite agent's sequencer: the adapter agent is a layer over it,
+    with no bus driver of its own. The item gets every response, the read data and ADAPTER_SUM."""
+
+    def build_phase(self) -> None:
+        self.axil_seqr: uvm_sequencer | None = None     # the AXI4-Lite agent's sequencer (set by the env)
+
+    async def run_phase(self) -> None:
+        from tb.uvm.sequences import RegSeq
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            seq = RegSeq(f"adapter_{item.op}", item.reg_items())
+            await seq.start(self.axil_seqr)
+            item.collect(seq.items)
+            self.seq_item_port.item_done()
+
+
+class AdapterMonitor(uvm_monitor):
+    """Passive: turns the AXI4-Lite monitor's accesses to the ADAPTER_* registers into AdapterTxns.
+    It mirrors ADAPTER_ADDR from the observed accesses (set by an accepted ADAPTER_ADDR write, stepped by
+    an accepted ADAPTER_DATA write and an in-range ADAPTER_DATA read; reset by rst_n) to tell which SRAM
+    word each data access used, and ADAPTER_CTRL.ENABLE to tell an enable from a disable."""
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+        self.reg_export = uvm_subscriber.uvm_AnalysisImp("reg_export", self, self.write)
+        self.words = adapter_words(self)
+        self.addr = 0
+        self.enabled = False
+        self.txns: list[AdapterTxn] = []
+
+    def connect_phase(self) -> None:
+        ConfigDB().get(self, "", "RESET").subscribe(self._on_reset)
+
+    def _on_reset(self, asserted: bool) -> None:
+        if asserted:
+            self.addr, self.enabled = 0, False
+
+    def write(self, txn: RegTxn) -> None:
+        name, ok, wr = reg_name(txn.addr), txn.resp == OKAY, txn.op == "write"
+        if not name.startswith("ADAPTER_"):
+            return
+        kind, addr = "info_read", txn.data
+        if name == "ADAPTER_DATA":
+            kind, addr = ("data_write" if wr else "data_read"), self.addr
+            if (wr and ok) or (not wr and self.addr < self.words):
+                self.addr = (self.addr + 1) & 0xFFFF
+        elif wr and name == "ADAPTER_ADDR":
+            kind = "addr_write"
+            if ok:
+                bm = strobe_mask(txn.strb) & 0xFFFF
+                self.addr = (self.addr & ~bm) | (txn.data & bm)
+        elif wr and name == "ADAPTER_CTRL":
+            kind = "enable" if txn.data & 1 and not self.enabled else "disable" if self.enabled and not txn.data & 1 \
+                else "ctrl_write"
+            if ok and txn.strb & 1:
+                self.enabled = bool(txn.data & 1)
+        elif wr:
+            kind = "ro_write"
+        elif name == "ADAPTER_SUM":
+            kind = "sum_read"
+        t = AdapterTxn(kind, addr, txn.data, txn.resp, self.words)
+        self.txns.append(t)
+        self.ap.write(t)
+
+
+class AdapterAgent(uvm_agent):
+    """The LoRA adapter agent: sequencer, AdapterDriver (layered on the AXI4-Lite agent), AdapterMonitor
+    (fed by the AXI4-Lite monitor, connected by the env)."""
+
+    def build_phase(self) -> None:
+        self.seqr = uvm_sequencer("seqr", self)
+        self.driver = AdapterDriver("driver", self)
+        self.monitor = AdapterMonitor("monitor", self)
 
     def connect_phase(self) -> None:
         self.driver.seq_item_port.connect(self.seqr.seq_item_export)

@@ -1,7 +1,9 @@
 """Functional coverage (cocotb-coverage 2.0) of what the DUT did, sampled from the passive
 monitors: prompt lengths and input idle gaps (input monitor), output stalls, token values and
 TLAST (output monitor), positions and sampling modes of beats that matched the prediction
-(comparator), register accesses and responses (AXI4-Lite monitor), error cases.
+(comparator), register accesses and responses (AXI4-Lite monitor), error cases, LoRA adapter operations
+(adapter monitor: load, readback, checksum, enable, disable, refusals and bad accesses) and the tokens
+generated with the adapter off, on, and on after a swap to another image (comparator).
 
 Bins depend on the model (seq_len, vocab), so the cover points are made in build_phase;
 each test starts from an empty database and exports build/coverage/<sim>/<test>.{xml,txt}.
@@ -18,10 +20,19 @@ from sim_models.regmap import REGISTERS
 from tb.runner import BUILD
 from tb.monitors import RegTxn, StreamBeat
 from tb.uvm.agents import cfg_get
-from tb.uvm.items import CheckedBeat, PromptItem, reg_name
+from tb.uvm.items import AdapterTxn, CheckedBeat, PromptItem, reg_name
 
 ROOT = "romformer"
-ERROR_CASES = ("TOKEN_RANGE", "CONTEXT_OVERFLOW", "CONTEXT_FULL", "BAD_ADDRESS", "READ_ONLY_WRITE", "RESET")
+ERROR_CASES = ("TOKEN_RANGE", "CONTEXT_OVERFLOW", "CONTEXT_FULL", "BAD_ADDRESS", "READ_ONLY_WRITE", "ADAPTER_BUSY",
+               "RESET")
+# Adapter operations seen on the bus (AdapterMonitor): a whole image written (its last word accepted), a
+# word read back, ADAPTER_SUM read, ENABLE 0 -> 1 and 1 -> 0 accepted, a CTRL / DATA write refused while
+# busy, a DATA write / read past ADAPTER_WORDS, a write to a read-only ADAPTER_* register.
+ADAPTER_OPS = ("load", "readback", "checksum", "enable", "disable", "busy_refused", "data_write_out_of_range",
+               "data_read_out_of_range", "read_only_write")
+# Tokens that matched the prediction: adapter disabled, enabled, enabled with another image than the
+# previous adapter-on prompt's (a swap between prompt sequences).
+ADAPTER_GENERATION = ("off", "on", "swap")
 SAMPLING_MODES = ("greedy", "sampled")
 # Observed cycles: input idle gap before a prompt beat (after the previous one), output ready-low
 # stall before a token's handshake: none (0), short (1-20), long (21+).
@@ -34,9 +45,11 @@ def stretch_class(cycles: int) -> str:
 # key -> cover point name under ROOT; ENUM_BINS: the points whose bins do not depend on the model.
 POINT_NAMES = {"prompt_len": "stream.prompt_len", "idle": "stream.idle_pattern", "ready": "stream.ready_pattern",
                "pos": "output.position", "value": "output.token_value", "mode": "output.sampling_mode",
-               "last": "output.tlast", "reg": "regs.access", "error": "errors.case"}
+               "last": "output.tlast", "reg": "regs.access", "error": "errors.case", "adapter_op": "adapter.op",
+               "adapter_gen": "adapter.generation"}
 ENUM_BINS = {"stream.idle_pattern": IDLE_PATTERNS, "stream.ready_pattern": READY_PATTERNS,
-             "output.sampling_mode": SAMPLING_MODES, "errors.case": ERROR_CASES}
+             "output.sampling_mode": SAMPLING_MODES, "errors.case": ERROR_CASES, "adapter.op": ADAPTER_OPS,
+             "adapter.generation": ADAPTER_GENERATION}
 
 
 def in_range(x: int, b: tuple[int, int]) -> bool:
@@ -66,6 +79,8 @@ class Coverage(uvm_component):
         self.checked_export = uvm_subscriber.uvm_AnalysisImp("checked_export", self, self.write_checked)
         self.reg_export = uvm_subscriber.uvm_AnalysisImp("reg_export", self, self.write_reg)
         self.error_export = uvm_subscriber.uvm_AnalysisImp("error_export", self, self.write_error)
+        self.adapter_export = uvm_subscriber.uvm_AnalysisImp("adapter_export", self, self.write_adapter)
+        self.last_image = 0             # image id of the last adapter-on prompt whose tokens matched
         cfg = ConfigDB().get(self, "", "CHIP").qm.cfg
         self.test_name = str(cfg_get(self, "TEST_NAME", "test"))
         self.first_of_prompt = True
@@ -80,7 +95,8 @@ class Coverage(uvm_component):
             "value": (value_bins(vocab), in_range),
             "last": ([False, True], None),
             "reg": (regs, None),
-            **{k: (list(ENUM_BINS[POINT_NAMES[k]]), None) for k in ("idle", "ready", "mode", "error")},
+            **{k: (list(ENUM_BINS[POINT_NAMES[k]]), None) for k in ("idle", "ready", "mode", "error", "adapter_op",
+                                                                     "adapter_gen")},
         }
         self.names = {k: f"{ROOT}.{POINT_NAMES[k]}" for k in points}
         self.samplers = {}
@@ -111,9 +127,26 @@ class Coverage(uvm_component):
         if c.match and c.expected.data != 0xFFFF:
             self._sample("pos", c.expected.pos)
             self._sample("mode", "sampled" if c.expected.sampled else "greedy")
+            image = c.expected.adapter
+            self._sample("adapter_gen", "on" if image else "off")
+            if image and image != self.last_image:
+                if self.last_image:
+                    self._sample("adapter_gen", "swap")
+                self.last_image = image
 
     def write_reg(self, txn: RegTxn) -> None:
         self._sample("reg", (reg_name(txn.addr), txn.op))
+
+    def write_adapter(self, t: AdapterTxn) -> None:
+        ok = t.resp == 0
+        op = {"data_write": "load" if ok and t.addr == t.words - 1 else
+                            "data_write_out_of_range" if not t.in_range else "busy_refused" if not ok else None,
+              "data_read": "readback" if t.in_range else "data_read_out_of_range",
+              "sum_read": "checksum", "ro_write": "read_only_write",
+              "enable": "enable" if ok else "busy_refused", "disable": "disable" if ok else "busy_refused",
+              "ctrl_write": None if ok else "busy_refused"}.get(t.kind)
+        if op:
+            self._sample("adapter_op", op)
 
     def write_error(self, case: str) -> None:
         self._sample("error", case)

@@ -7,7 +7,14 @@ written since the previous prompt reloads the PRNG there (the last value written
 Comparator: every output beat against the prediction, in order, with ==; register responses and
 predictable readbacks; the TVALID interval between tokens of one response against the static
 schedule (when ready did not stall); counters after CLEAR_COUNTERS within the bounds the monitors
-allow. Every failure names its check (CHECK_NAMES); the first one is logged with the commands that
+allow. LoRA adapters: the predictor keeps the adapter SRAM as the bus wrote it (RegisterModel) and, when
+ADAPTER_CTRL.ENABLE is set at a prompt's last input beat, decodes it (sim_models.lora.from_image) into the
+ChipModel's adapter; such tokens are timed against the schedule with the adapter's cycles. Whether an
+ADAPTER_CTRL / ADAPTER_DATA write finds the core idle (OKAY) or busy (SLVERR, ERROR.ADAPTER_BUSY) is
+predicted from the monitors and the schedule (Scoreboard.core_state); inside the few cycles where
+neither is certain the DUT's response is followed (counted as `ambiguous`) and its effect is still
+modelled, so a write that took effect or not shows up in the readback and the tokens that follow.
+Every failure names its check (CHECK_NAMES); the first one is logged with the commands that
 reproduce it and open its waves; ROMFORMER_CHECK_REPORT (a path) receives the list as JSON.
 """
 from __future__ import annotations
@@ -15,25 +22,37 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 import cocotb
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_analysis_port, uvm_component, uvm_subscriber
 
 from sim_models.chip_model import ChipModel
-from sim_models.regmap import BY_NAME, RW, RW1C, RegisterModel
+from sim_models.lora import CORE_ORDER, from_image, image_layout
+from sim_models.regmap import BY_NAME, OKAY, RO, RW, RW1C, RegisterModel
 from sim_models.schedule import Schedule
 from tb.monitors import RegTxn, StreamBeat
+from tb.top.harness import CLOCK_NS
 from tb.runner import BUILD
 from tb.uvm.agents import cfg_get
 from tb.uvm.items import CheckedBeat, Expected, PromptItem, reg_name
 
 # Registers whose readback the scoreboard predicts (the rest are live: counters are bounded below).
 PREDICTED_READS = {r.name for r in BY_NAME.values() if r.access in (RW, RW1C) or r.reset is not None} | {
-    "CONFIG", "SEQ_LEN"}
+    "CONFIG", "SEQ_LEN", "ADAPTER_DATA", "ADAPTER_SUM", "ADAPTER_CONFIG", "ADAPTER_WORDS"}
 CHECK_NAMES = ("token", "tlast", "unexpected_beat", "missing_beat", "cycles", "register_resp", "register_read",
-               "counter", "timeout", "test")
+               "counter", "timeout", "adapter", "test")
+ADAPTER_REFUSABLE = ("ADAPTER_CTRL", "ADAPTER_DATA")    # writes refused while the core is not idle
+# Core-state margins (cycles): from an input pin handshake until the core has surely taken the beat (skid
+# buffer); from the last output beat at the pins until STATUS.IDLE is certain (the core handed it to the
+# output skid before, and was idle from then on); per forward pass (hand-offs the schedule does not count)
+# and at the end of a prompt without output, until STATUS.IDLE is certain.
+ACCEPT_CYCLES, LAST_BEAT_CYCLES, PASS_OVERHEAD_CYCLES, IDLE_MARGIN_CYCLES = 4, 2, 4, 16
 SKID_DEPTH = 2          # beats an rf_axis_skid can hold between a pin handshake and the core
 
 
@@ -54,7 +73,26 @@ class Predictor(uvm_component):
         self.expected_ap = uvm_analysis_port("expected_ap", self)
         self.chip: ChipModel = ConfigDB().get(self, "", "CHIP")
         p = self.chip.qm.cfg
-        self.regs = RegisterModel(int(ConfigDB().get(self, "", "LANES")), p.n_layers, p.vocab_size, p.seq_len)
+        lanes = int(ConfigDB().get(self, "", "LANES"))
+        # The adapter hardware of the build: (maximum rank, targets), None without (ROMFORMER_LORA)
+        self.lora: tuple[int, tuple[str, ...]] | None = cfg_get(self, "LORA", None)
+        rank, targets = self.lora or (0, ())
+        self.adapter_words = image_layout(p, lanes, rank, targets)["total"]["words"] if self.lora else 0
+        self.regs = RegisterModel(lanes, p.n_layers, p.vocab_size, p.seq_len, rank,
+                                  sum(1 << CORE_ORDER.index(m) for m in targets), self.adapter_words)
+        self.lanes = lanes
+        self.schedule: Schedule = ConfigDB().get(self, "", "SCHEDULE")
+        self.lora_schedule = replace(self.schedule, adapter=self.lora) if self.lora else self.schedule
+        self.image_ids: dict[bytes, int] = {}         # distinct adapter images seen enabled -> id (1, 2, ...)
+        self.decoded: dict[int, object] = {}          # image id -> IntAdapter
+        self.ambiguous = 0                            # adapter writes whose core state only the DUT knew
+        # Supplied by the scoreboard: the core's state at a register access ("idle", "busy", "unknown"),
+        # and how a check fails.
+        self.core_state: Callable[[RegTxn], str] = lambda txn: "unknown"
+        self.fail: Callable[[str, str], None] = lambda check, what: None
+        self.last_in_ns: float | None = None          # TLAST of the last prompt
+        self.busy_until_ns = self.idle_after_ns = 0.0  # the core is busy at least until / idle at the latest after
+        self.last_error = ""                          # the error case of the last refused access (coverage)
         self.corrupt = int(cfg_get(self, "CORRUPT_BEAT", -1))
         self.n_prompts = self.n_beats = 0
         self.pending_seed: int | None = None
@@ -67,8 +105,11 @@ class Predictor(uvm_component):
         chip.errors = 0
         c = chip.config
         sampled = bool(c.sample and c.inv_temp)
+        image = self._adapter()
         beats = chip.prompt(item.tokens)
+        n_passes = len(self.passes)
         self._record_passes(pos0, len(item.tokens), beats)
+        self._busy_window(item, self.passes[n_passes:], sampled, c.top_k, bool(image), beats)
         first_pos = pos0 + len(item.tokens) - 1
         for i, (tok, last) in enumerate(beats):
             if self.n_beats == self.corrupt:
@@ -76,9 +117,52 @@ class Predictor(uvm_component):
                 self.logger.warning(f"fault injection: prediction of beat {self.n_beats} flipped to {tok}")
             err = tok == 0xFFFF and last and len(beats) == 1 and chip.errors & 0b011
             self.expected_ap.write(Expected(tok, last, chip.pos if err else first_pos + i, self.n_prompts,
-                                            self.n_beats, sampled, chip.errors if last else 0, c.top_k))
+                                            self.n_beats, sampled, chip.errors if last else 0, c.top_k, image))
             self.n_beats += 1
         self.n_prompts += 1
+
+    def _adapter(self) -> int:
+        """The adapter a prompt runs with (ADAPTER_CTRL.ENABLE and the SRAM at its last input beat) into
+        the ChipModel; returns the image's id (0: disabled or no adapter hardware)."""
+        self.chip.adapter = None
+        if not self.lora or not self.regs.value("ADAPTER_CTRL", "ENABLE"):
+            return 0
+        mem = self.regs.adapter_mem
+        missing = [a for a in range(self.adapter_words) if a not in mem]
+        if missing:
+            self.fail("adapter", f"prompt {self.n_prompts}: the adapter is enabled with {len(missing)} SRAM words "
+                      f"never written (first: {missing[0]}); their content is undefined, nothing can predict it")
+            return 0
+        img = np.array([mem[a] for a in range(self.adapter_words)], np.int64)
+        key = img.tobytes()
+        if key not in self.image_ids:
+            self.image_ids[key] = len(self.image_ids) + 1
+        ident = self.image_ids[key]
+        if ident not in self.decoded:
+            rank, targets = self.lora
+            self.decoded[ident] = from_image(self.chip.qm.cfg, self.lanes, rank, targets, img, "adapter SRAM")
+        self.chip.adapter = self.decoded[ident]
+        return ident
+
+    def _busy_window(self, item: PromptItem, passes: list[tuple[int, bool]], sampled: bool, top_k: int,
+                     adapter: bool, beats: list[tuple[int, bool]]) -> None:
+        """The core is busy at least from a prompt's TLAST for the forward passes that must follow it (the
+        last prompt token's and every generated token's but the last); the schedule's cycles are exact
+        (LAST_CYCLES). A prompt with output beats leaves the core idle once its last beat is seen; one
+        without (budget 0) at the latest when its passes are done, each started no later than its input
+        beat or the end of the previous pass."""
+        sched = self.lora_schedule if adapter else self.schedule
+        t = item.beats[-1].time_ns if item.beats else get_sim_time("ns")
+        error = len(beats) == 1 and beats[0][0] == 0xFFFF and self.chip.errors & 0b011
+        raw = [sched.cycles(p, e, sampled, top_k) for p, e in passes]
+        cyc = [r + PASS_OVERHEAD_CYCLES for r in raw]
+        self.last_in_ns = t
+        self.busy_until_ns = t + (0 if error else sum(raw[-max(1, len(beats)):])) * CLOCK_NS
+        self.idle_after_ns = 0.0
+        if not beats:
+            times = [b.time_ns for b in item.beats][:len(cyc)]
+            self.idle_after_ns = max((tk + sum(cyc[k:]) * CLOCK_NS for k, tk in enumerate(times)), default=t) + \
+                IDLE_MARGIN_CYCLES * CLOCK_NS
 
     def _latch(self) -> None:
         """The settings a prompt runs with: the registers at its last token; a pending seed."""
@@ -99,8 +183,26 @@ class Predictor(uvm_component):
         self.passes += [(pos0 + n_prompt + i, True) for i in range(len(beats) - 1)]
 
     def write_reg(self, txn: RegTxn) -> None:
+        name = reg_name(txn.addr)
+        self.last_error = ""
+        if txn.op == "write" and name in ADAPTER_REFUSABLE:
+            state = self.core_state(txn)
+            if state == "unknown":          # within a few cycles of a state change: follow the DUT
+                self.ambiguous += 1
+                state = "idle" if txn.resp == OKAY else "busy"
+                self.logger.info(f"{name} write at {txn.start_ns}..{txn.time_ns} ns: core state not certain, the "
+                                 f"DUT answered {txn.resp} ({state})")
+            self.regs.hw["idle"] = int(state == "idle")
+            if state == "busy":
+                self.last_error = "ADAPTER_BUSY"
+        unwritten = (txn.op == "read" and name == "ADAPTER_DATA" and
+                     self.regs.stored["ADAPTER_ADDR"] < self.adapter_words and
+                     self.regs.stored["ADAPTER_ADDR"] not in self.regs.adapter_mem)
         if txn.op == "write":
             want, data = self.regs.write(txn.addr, txn.data, txn.strb), None
+            if want != OKAY and not self.last_error:
+                self.last_error = ("BAD_ADDRESS" if name in ("UNMAPPED", "ADAPTER_DATA") else
+                                   "READ_ONLY_WRITE" if BY_NAME[name].access == RO else "")
             for pulse in self.regs.pulses:
                 if pulse == "SEED_LOAD":
                     self.pending_seed = self.regs.value("SEED", "VALUE")
@@ -111,6 +213,10 @@ class Predictor(uvm_component):
             self.regs.pulses.clear()
         else:
             data, want = self.regs.read(txn.addr)
+            if want != OKAY:
+                self.last_error = "BAD_ADDRESS"
+            if unwritten:
+                data = None                 # an SRAM word never written since reset: undefined
         for f in self.reg_listeners:
             f(txn, want, data)
 
@@ -119,6 +225,7 @@ class Predictor(uvm_component):
         self.regs.reset()
         self.passes = []
         self.pending_seed = None
+        self.last_in_ns, self.busy_until_ns, self.idle_after_ns = None, 0.0, 0.0
 
 
 class Scoreboard(uvm_component):
@@ -144,11 +251,14 @@ class Scoreboard(uvm_component):
         self.in_times: list[float] = []
         self.out_times: list[tuple[float, bool]] = []             # (time, error beat)
         self.clear_window = (0.0, 0.0)                            # (issued, responded) of the last clear
+        self.open_prompt_ns: float | None = None                  # first input beat of a prompt without TLAST yet
 
     def connect_phase(self) -> None:
         ConfigDB().get(self, "", "RESET").subscribe(self.on_reset)
         self.predictor.expected_ap.connect(self.expected_export)
         self.predictor.reg_listeners.append(self.check_reg)
+        self.predictor.core_state = self.core_state
+        self.predictor.fail = lambda check, what: self._fail(check, what)
 
     @property
     def chip(self) -> ChipModel:
@@ -163,6 +273,29 @@ class Scoreboard(uvm_component):
 
     def write_in_beat(self, beat: StreamBeat) -> None:
         self.in_times.append(beat.time_ns)
+        if self.open_prompt_ns is None and not beat.last:
+            self.open_prompt_ns = beat.time_ns
+        elif beat.last:
+            self.open_prompt_ns = None
+
+    def core_state(self, txn: RegTxn) -> str:
+        """Was the core idle (STATUS.IDLE) when this register write executed (between the first address /
+        data handshake and the response)? "busy": certainly not (a prompt is being received, or the
+        schedule's forward passes after the last TLAST had not run out); "idle": certainly (nothing in
+        flight, every predicted beat seen, past the latest end the schedule allows); else "unknown"."""
+        p, c = self.predictor, CLOCK_NS
+        if self.in_reset:
+            return "unknown"
+        if self.open_prompt_ns is not None:
+            return "busy" if txn.start_ns >= self.open_prompt_ns + ACCEPT_CYCLES * c else "unknown"
+        if p.last_in_ns is None:
+            return "idle"                  # no prompt since reset
+        if txn.start_ns >= p.last_in_ns + ACCEPT_CYCLES * c and txn.time_ns <= p.busy_until_ns:
+            return "busy"
+        last_out = self.out_times[-1][0] if self.out_times else 0.0
+        if not self.expected and txn.start_ns >= max(p.idle_after_ns, last_out + LAST_BEAT_CYCLES * c):
+            return "idle"
+        return "unknown"
 
     # ------------------------------------------------------------- output beats
     def write_beat(self, beat: StreamBeat) -> None:
@@ -197,7 +330,8 @@ class Scoreboard(uvm_component):
         p_want, p_beat = prev
         if p_want.prompt != want.prompt or p_want.last or p_beat.stall_cycles or beat.stall_cycles:
             return
-        cycles = self.schedule.token_interval(want.pos, want.sampled, want.top_k) - 1
+        sched = self.predictor.lora_schedule if want.adapter else self.schedule
+        cycles = sched.token_interval(want.pos, want.sampled, want.top_k) - 1
         if beat.gap_cycles != cycles:
             self._fail("cycles", f"beat {want.index} (position {want.pos}): {beat.gap_cycles} cycles after the "
                        f"previous token, schedule predicts {cycles}", beat=beat)
@@ -214,8 +348,8 @@ class Scoreboard(uvm_component):
                        f"{want_data:#x}")
         elif txn.op == "read" and name in ("TOKENS_IN", "TOKENS_OUT"):
             self._check_counter(name, txn)
-        if txn.resp != 0:
-            self.error_ap.write("BAD_ADDRESS" if name == "UNMAPPED" else "READ_ONLY_WRITE")
+        if txn.resp != 0 and self.predictor.last_error:
+            self.error_ap.write(self.predictor.last_error)
         if txn.op == "write" and name == "CTRL" and txn.data & 2 and txn.resp == 0:
             self.clear_window = (txn.start_ns, txn.time_ns)
 
@@ -262,6 +396,7 @@ class Scoreboard(uvm_component):
             self.expected.clear()
             self.predictor.reset()
             self.prev = None
+            self.open_prompt_ns = None
             now = get_sim_time("ns")
             self.clear_window = (now, now)
             if dropped or self.predictor.n_prompts:

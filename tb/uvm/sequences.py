@@ -7,7 +7,7 @@ from pyuvm import uvm_sequence
 
 from sim_models.regmap import BY_NAME, BY_OFFSET, REGISTERS, RO, RW
 from tb.axil import contiguous_strobes
-from tb.uvm.items import PromptItem, RegItem
+from tb.uvm.items import AdapterItem, PromptItem, RegItem
 
 
 class PromptSeq(uvm_sequence):
@@ -81,10 +81,11 @@ class CtrlSeq(RegSeq):
 
 
 class ReadAllSeq(RegSeq):
-    """Read every register of the map."""
+    """Read every register of the map but ADAPTER_DATA (a read steps ADAPTER_ADDR and returns an SRAM word,
+    undefined until written: the adapter sequences read it)."""
 
     def __init__(self, name: str = "read_all_seq") -> None:
-        super().__init__(name, [RegItem.read(r.name) for r in REGISTERS])
+        super().__init__(name, [RegItem.read(r.name) for r in REGISTERS if r.name != "ADAPTER_DATA"])
 
 
 class RandomRwSeq(RegSeq):
@@ -148,3 +149,72 @@ def random_reg_op(rng: random.Random, vocab: int, max_budget: int) -> RegItem:
     if r < 0.6:
         return RegItem.write("CTRL", rng.choice([1, 2, 3]))
     return RegItem.read(rng.choice(BOUNDED_READS))
+
+
+# ------------------------------------------------------------------ LoRA adapter (the adapter agent's sequencer)
+class AdapterSeq(uvm_sequence):
+    """AdapterItems in order on the adapter agent; `items` keep the responses, read data and sums."""
+
+    def __init__(self, name: str = "adapter_seq", items: list[AdapterItem] | None = None) -> None:
+        super().__init__(name)
+        self.items = list(items or [])
+
+    async def body(self) -> None:
+        for item in self.items:
+            await self.start_item(item)
+            await self.finish_item(item)
+
+
+class AdapterLoadSeq(AdapterSeq):
+    """Load an image over the bus from ADAPTER_ADDR = start (ADAPTER_SUM cleared first, read after)."""
+
+    def __init__(self, name: str, image: list[int], start: int = 0) -> None:
+        super().__init__(name, [AdapterItem(name, "load", image=image, start=start)])
+
+    @property
+    def sum(self) -> int | None:
+        return self.items[0].sum
+
+
+class AdapterReadbackSeq(AdapterSeq):
+    """Read words back: for each (start, count), ADAPTER_ADDR = start and `count` ADAPTER_DATA reads."""
+
+    def __init__(self, name: str, spans: list[tuple[int, int]]) -> None:
+        super().__init__(name, [AdapterItem(f"{name}{i}", "readback", start=a, count=n) for i, (a, n) in enumerate(spans)])
+
+
+class AdapterEnableSeq(AdapterSeq):
+    """ADAPTER_CTRL.ENABLE = enable."""
+
+    def __init__(self, name: str, enable: bool) -> None:
+        super().__init__(name, [AdapterItem(name, "enable", enable=enable)])
+
+
+class AdapterBusySeq(AdapterSeq):
+    """While the core is not idle: an ADAPTER_DATA write, ADAPTER_CTRL writes (both values) -- each must be
+    refused (SLVERR, ERROR.ADAPTER_BUSY) and change nothing -- and ADAPTER_ADDR write + ADAPTER_DATA read
+    (allowed: OKAY; a read never changes the SRAM)."""
+
+    def __init__(self, name: str, rng: random.Random, words: int) -> None:
+        a = rng.randrange(words)
+        raw = [RegItem.write("ADAPTER_ADDR", a), RegItem.write("ADAPTER_DATA", rng.getrandbits(32)),
+               RegItem.write("ADAPTER_CTRL", 1), RegItem.write("ADAPTER_CTRL", 0), RegItem.write("ADAPTER_ADDR", a),
+               RegItem.read("ADAPTER_DATA")]
+        super().__init__(name, [AdapterItem(name, "raw", raw=raw)])
+        self.word = a
+
+
+class AdapterBadAccessSeq(AdapterSeq):
+    """Error cases of the adapter registers while idle: an ADAPTER_DATA write at ADAPTER_ADDR = ADAPTER_WORDS
+    and at the top of the address space (SLVERR, ERROR.BAD_ADDRESS, ADAPTER_ADDR not stepped), reads there
+    (0, OKAY, not stepped), writes to ADAPTER_SUM / ADAPTER_CONFIG / ADAPTER_WORDS (SLVERR,
+    ERROR.READ_ONLY_WRITE)."""
+
+    def __init__(self, name: str, rng: random.Random, words: int) -> None:
+        raw: list[RegItem] = []
+        for addr in (words, rng.randrange(words, 0x10000), 0xFFFF):
+            raw += [RegItem.write("ADAPTER_ADDR", addr), RegItem.write("ADAPTER_DATA", rng.getrandbits(32)),
+                    RegItem.read("ADAPTER_ADDR"), RegItem.read("ADAPTER_DATA"), RegItem.read("ADAPTER_ADDR")]
+        raw += [RegItem.write(r, rng.getrandbits(32)) for r in ("ADAPTER_SUM", "ADAPTER_CONFIG", "ADAPTER_WORDS")]
+        raw += [RegItem.read(r) for r in ("ADAPTER_SUM", "ADAPTER_CONFIG", "ADAPTER_WORDS", "ADAPTER_CTRL")]
+        super().__init__(name, [AdapterItem(name, "raw", raw=raw)])

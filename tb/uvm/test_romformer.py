@@ -13,19 +13,23 @@ import zlib
 from pathlib import Path
 
 import cocotb
+import numpy as np
 from cocotb.handle import Deposit
 from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer, with_timeout
 from pyuvm import ConfigDB, test, uvm_test
 
 from sim_models.chip_model import ChipModel
 from sim_models.compiler import load_build
+from sim_models.lora import from_image, image_hash, random_adapter
 from sim_models.regmap import BY_NAME, OKAY, SLVERR
 from sim_models.schedule import Schedule
 from tb.top.harness import CLOCK_NS, Harness
 from tb.uvm.env import RomformerEnv
 from tb.uvm.items import RegItem
-from tb.uvm.sequences import (ERROR_BITS, BadAccessSeq, ClearErrorsSeq, ConfigSeq, CtrlSeq, PromptSeq,
-                              RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq, random_reg_op)
+from tb.uvm.sequences import (ERROR_BITS, AdapterBadAccessSeq, AdapterBusySeq, AdapterEnableSeq, AdapterLoadSeq,
+                              AdapterReadbackSeq, AdapterSeq, BadAccessSeq, ClearErrorsSeq, ConfigSeq, CtrlSeq,
+                              PromptSeq, RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq,
+                              random_reg_op)
 
 # COCOTB_RANDOM_SEED of this run (at import, i.e. test collection): what reproduces a test. During a
 # test cocotb.RANDOM_SEED is derived from it and the test's name.
@@ -52,9 +56,14 @@ class BaseTest(uvm_test):
         self.cfg = self.qm.cfg
         lanes = json.loads((build / "manifest.json").read_text())["lanes"]
         self.schedule = Schedule(self.cfg, lanes)
+        self.lanes = lanes
+        # The chip's adapter hardware (tests/test_uvm.py UVM_LORA): "RANK:target,target" or absent
+        spec = os.environ.get("ROMFORMER_LORA", "")
+        self.lora = (int(spec.split(":")[0]), tuple(spec.split(":")[1].split(","))) if spec else None
         self.harness = Harness(self.dut).start()
         for key, value in {"DUT": self.dut, "HARNESS": self.harness, "SCHEDULE": self.schedule,
-                           "FAULT": self.FAULT, "CHIP": ChipModel(self.qm), "LANES": lanes, "SEED": self.seed,
+                           "FAULT": self.FAULT, "CHIP": ChipModel(self.qm), "LANES": lanes, "LORA": self.lora,
+                           "SEED": self.seed,
                            "REPRO_SEED": REGRESSION_SEED,
                            "TEST_NAME": self.name, "IDLE_PATTERN": self.IDLE_PATTERN,
                            "READY_PATTERN": self.READY_PATTERN, "CORRUPT_BEAT": self.CORRUPT_BEAT,
@@ -154,6 +163,48 @@ class BaseTest(uvm_test):
 
     def random_prompt(self, max_len: int) -> list[int]:
         return RandomPromptSeq("p", self.rng, self.cfg.vocab_size, max_len).tokens
+
+    # ------------------------------------------------------------- LoRA adapter helpers
+    async def adapter(self, seq: AdapterSeq) -> AdapterSeq:
+        await seq.start(self.env.adapter.seqr)
+        return seq
+
+    def adapter_words(self) -> int:
+        """ADAPTER_WORDS of the chip; the Adapter* tests need adapter hardware (tests/test_uvm.py UVM_LORA)."""
+        assert self.lora, f"{self.name} needs a chip with adapter hardware (ROMFORMER_LORA; tests/test_uvm.py UVM_LORA)"
+        return self.sb.predictor.adapter_words
+
+    def adapter_image(self) -> list[int]:
+        """A random integer adapter for this chip (sim_models.lora.random_adapter: saturating and rounding
+        cases), as the SRAM image."""
+        rank, targets = self.lora
+        return random_adapter(self.cfg, self.lanes, rank, targets, seed=self.rng.getrandbits(31)).image().tolist()
+
+    def telling_prompt(self, images: list[list[int]], max_len: int, budget: int, tries: int = 40) -> list[int]:
+        """A random prompt whose greedy tokens (from a fresh sequence) differ between the base model and
+        each image, so the RTL's tokens show whether the adapter path acted (a scratch ChipModel decides)."""
+        rank, targets = self.lora
+        adapters = [from_image(self.cfg, self.lanes, rank, targets, np.array(im, np.int64)) for im in images]
+        for _ in range(tries):
+            prompt = self.random_prompt(max_len)
+            outs = []
+            for ad in [None] + adapters:
+                chip = ChipModel(self.qm)
+                chip.configure(budget=budget)
+                chip.adapter = ad
+                outs.append(chip.prompt(prompt))
+            if all(o != outs[0] for o in outs[1:]):
+                return prompt
+        raise AssertionError(f"no prompt of {tries} gives tokens that differ with each adapter: the random adapters "
+                             f"are too weak for this model")
+
+    async def load_adapter(self, image: list[int], what: str) -> None:
+        """Load over the bus; ADAPTER_SUM (read by the sequence; the scoreboard predicts it too) must equal
+        the image's checksum (sim_models.lora.image_hash, the manifest's checksum)."""
+        seq = await self.adapter(AdapterLoadSeq(what, image))
+        self.sb.check(all(r == OKAY for r in seq.items[0].resps), f"loading {what}: responses {set(seq.items[0].resps)}")
+        self.sb.check(seq.sum == image_hash(image), f"{what}: ADAPTER_SUM {seq.sum:#010x} != checksum "
+                      f"{image_hash(image):#010x}")
 
 
 # ================================================================= tests
@@ -526,3 +577,118 @@ class PromptSoak(BaseTest):
                 await self.regs(RandomConfigSeq(f"cfg{i}", self.rng, max_budget=3))
             await self.prompt(self.random_prompt(3))
         self.logger.info(f"soak: {n} prompts, {self.monitor.beats} output beats, all matched")
+
+
+# ================================================================= LoRA adapter (issue 10)
+@test()
+class AdapterSwap(BaseTest):
+    """The adapter agent loads image A over AXI4-Lite (ADAPTER_SUM = its checksum, words read back at
+    both ends and at random), enables it and generates; disables it (the base chip's tokens and cycles);
+    loads image B and generates with it after NEW_SEQ (a swap between prompt sequences); rewrites part of
+    B (a third image) and continues the same sequence. Every token is predicted by ChipModel with the
+    adapter decoded from the SRAM as the bus wrote it, every interval and LAST_CYCLES by the schedule
+    with / without the adapter's cycles."""
+
+    async def body(self) -> None:
+        words = self.adapter_words()
+        await self.regs(ReadAllSeq())
+        a, b = self.adapter_image(), self.adapter_image()
+        await self.load_adapter(a, "image A")
+        await self.adapter(AdapterReadbackSeq("readback", [(0, 2), (words - 2, 2), (self.rng.randrange(words - 4), 4)]))
+        await self.regs(ConfigSeq(budget=3))
+        prompt = self.telling_prompt([a, b], 4, 3)
+        out: dict[str, list[int]] = {}
+        for what, image in (("A", a), ("base", None), ("B", b)):
+            if image is b:
+                await self.load_adapter(b, "image B")
+            await self.adapter(AdapterEnableSeq(f"enable_{what}", image is not None))
+            await self.new_sequence()
+            out[what] = await self.prompt(prompt)
+            sched = self.sb.predictor.lora_schedule if image is not None else self.schedule
+            await self.expect_reg("LAST_CYCLES", sched.cycles(self.sb.chip.pos - 1, True, False, 0))
+        # A third image: B with its U multipliers (the last words) rewritten; the sequence continues.
+        tail = [w ^ 0x1F00 for w in b[-8:]]
+        await self.adapter(AdapterEnableSeq("disable", False))
+        await self.adapter(AdapterLoadSeq("patch", tail, start=words - 8))
+        await self.adapter(AdapterEnableSeq("enable_B2", True))
+        out["B2"] = await self.prompt(self.random_prompt(2))
+        self.logger.info(f"adapter swap: {out}")
+        self.sb.check(out["A"] != out["base"] and out["B"] != out["base"],
+                      f"the adapters changed no token ({out}) although the prompt was chosen so that they do")
+        self.sb.check(self.sb.predictor.ambiguous == 0, f"{self.sb.predictor.ambiguous} adapter writes at uncertain times")
+
+
+@test()
+class AdapterBusy(BaseTest):
+    """Negative: adapter writes while the core is not idle -- while a prompt is being received and while
+    tokens are generated -- ADAPTER_DATA and ADAPTER_CTRL (both values) get SLVERR and ERROR.ADAPTER_BUSY and
+    change nothing (ADAPTER_ADDR writes and ADAPTER_DATA reads are allowed, OKAY); the SRAM word, ADAPTER_SUM
+    and ENABLE read back unchanged, and the tokens of that prompt and the next are the loaded adapter's."""
+
+    READY_PATTERN = "random"
+
+    async def body(self) -> None:
+        words = self.adapter_words()
+        image = self.adapter_image()
+        await self.load_adapter(image, "image")
+        await self.adapter(AdapterEnableSeq("enable", True))
+        await self.regs(ConfigSeq(budget=4))
+        for phase in ("prompt", "generation"):
+            first = self.monitor.beats
+            if phase == "prompt":     # the prompt's tokens enter one forward pass at a time: it stays open
+                send = cocotb.start_soon(self.prompt(self.random_prompt(6) + [1, 2], wait=False))
+                await ClockCycles(self.dut.clk, 2 * self.schedule.cycles(0))
+            else:
+                send = cocotb.start_soon(self.prompt(self.random_prompt(3), wait=False))
+                await self.wait_beats(first + 1, "the first generated token")
+            busy = await self.adapter(AdapterBusySeq(f"busy_{phase}", self.rng, words))
+            resps = busy.items[0].resps
+            self.sb.check(resps[:5] == [OKAY, SLVERR, SLVERR, SLVERR, OKAY] and resps[5] == OKAY,
+                          f"adapter writes while busy ({phase}): responses {resps}")
+            self.sb.check(busy.items[0].data == [image[busy.word]], f"word {busy.word} read {busy.items[0].data}")
+            await send
+            await self.drain()
+            await self.expect_reg("ERROR", ERROR_BITS["ADAPTER_BUSY"])
+            await self.expect_reg("ADAPTER_CTRL", 1)
+            await self.expect_reg("ADAPTER_SUM", image_hash(image))
+            await self.adapter(AdapterReadbackSeq("after", [(busy.word, 1)]))
+            await self.regs(ClearErrorsSeq())
+            await self.new_sequence()
+        await self.prompt(self.random_prompt(3))
+        self.sb.check(self.sb.predictor.ambiguous == 0, f"{self.sb.predictor.ambiguous} adapter writes at uncertain times")
+
+
+@test()
+class AdapterErrors(BaseTest):
+    """Negative: ADAPTER_DATA past the SRAM (ADAPTER_ADDR = ADAPTER_WORDS, random above, 0xFFFF): write SLVERR +
+    ERROR.BAD_ADDRESS, read 0 with OKAY, ADAPTER_ADDR not stepped; writes to ADAPTER_SUM / CONFIG / WORDS:
+    SLVERR + ERROR.READ_ONLY_WRITE; a corrupted image (one word flipped): ADAPTER_SUM differs from the
+    checksum (what software must check before ENABLE) -- the chip then runs what its SRAM holds, and the
+    predictor, which models the SRAM as written, still predicts every token; reloading the good image
+    restores the checksum."""
+
+    async def body(self) -> None:
+        words = self.adapter_words()
+        bad = await self.adapter(AdapterBadAccessSeq("bad", self.rng, words))
+        resps = bad.items[0].resps
+        want = [OKAY, SLVERR, OKAY, OKAY, OKAY] * 3 + [SLVERR] * 3 + [OKAY] * 4
+        self.sb.check(resps == want, f"bad adapter accesses: responses {resps}, expected {want}")
+        self.sb.check(bad.items[0].data[1:9:3] == [0, 0, 0], f"reads past the SRAM: {bad.items[0].data}")
+        await self.expect_reg("ERROR", ERROR_BITS["BAD_ADDRESS"] | ERROR_BITS["READ_ONLY_WRITE"])
+        await self.regs(ClearErrorsSeq())
+        image = self.adapter_image()
+        corrupt = list(image)
+        k = self.rng.randrange(words)
+        corrupt[k] ^= 1 << self.rng.randrange(32)
+        seq = await self.adapter(AdapterLoadSeq("corrupt", corrupt))
+        self.sb.check(seq.sum != image_hash(image), f"a flipped word {k} left ADAPTER_SUM at the image's checksum")
+        await self.adapter(AdapterEnableSeq("enable", True))
+        await self.regs(ConfigSeq(budget=3))
+        prompt = self.random_prompt(3)
+        await self.prompt(prompt)
+        await self.adapter(AdapterEnableSeq("disable", False))
+        await self.load_adapter(image, "good image")
+        await self.adapter(AdapterEnableSeq("enable", True))
+        await self.new_sequence()
+        await self.prompt(prompt)
+        self.sb.check(self.sb.predictor.ambiguous == 0, f"{self.sb.predictor.ambiguous} adapter writes at uncertain times")
