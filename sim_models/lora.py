@@ -316,11 +316,15 @@ def image_hash(img: np.ndarray, start: int = 0) -> int:
     return h
 
 
-def bus_load_writes(img: np.ndarray | list[int]) -> list[tuple[str, int]]:
-    """The register writes that load an image (docs/registers.md): clear ADAPTER_SUM, ADAPTER_ADDR = 0,
-    one ADAPTER_DATA write per word. Afterwards ADAPTER_SUM must equal image_hash(img) (the manifest's
-    checksum); then ADAPTER_CTRL.ENABLE = 1. Every write must get OKAY (the core must be idle)."""
-    return [("CTRL", 4), ("ADAPTER_ADDR", 0)] + [("ADAPTER_DATA", int(w) & 0xFFFFFFFF) for w in np.asarray(img).tolist()]
+def bus_load_writes(img: np.ndarray | list[int], start: int = 0) -> list[tuple[str, int]]:
+    """The register writes that load an image (docs/registers.md): clear ADAPTER_SUM, ADAPTER_ADDR = start,
+    one ADAPTER_DATA write per word. Afterwards ADAPTER_SUM must equal image_hash(img, start) (for a whole
+    image from 0: the manifest's checksum); then ADAPTER_CTRL.ENABLE = 1. Every write must get OKAY (the
+    core must be idle)."""
+    from .regmap import BY_NAME
+    clear = BY_NAME["CTRL"].field("ADAPTER_SUM_CLEAR").mask
+    return [("CTRL", clear), ("ADAPTER_ADDR", start)] + [("ADAPTER_DATA", int(w) & 0xFFFFFFFF)
+                                                        for w in np.asarray(img).tolist()]
 
 
 def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
@@ -433,11 +437,13 @@ def adapter_calibration(adapter_dir: Path, base_path: Path, ckpt: Checkpoint,
 
 def compile_adapter(base: str | Path, adapter_dir: str | Path, out: str | Path, lanes: int = 32,
                     rank_max: int = DEFAULT_RANK_MAX, targets: str | None = None,
-                    calib: str | Path | None = None) -> dict:
-    """BASE.bin + PEFT directory -> DIR/adapter.hex (one 32-bit word per line) and DIR/manifest.json."""
+                    calib: str | Path | None = None, fmt: str = "int8", group: int | None = None) -> dict:
+    """BASE.bin + PEFT directory -> DIR/adapter.hex (one 32-bit word per line) and DIR/manifest.json.
+    fmt / group: the base build's weight format (the adapter is calibrated on that base; its own A and B
+    are int8 in every case)."""
     from .compiler import quantize_checkpoint
     base, adapter_dir, out = Path(base), Path(adapter_dir), Path(out)
-    ckpt, qm, _ = quantize_checkpoint(base)
+    ckpt, qm, _ = quantize_checkpoint(base, fmt, group)
     if rank_max not in RANK_CHOICES:
         raise AdapterError(f"--rank-max: {rank_max} is not one of {RANK_CHOICES}")
     ad = read_peft(adapter_dir, ckpt.config, rank_max)
@@ -451,7 +457,7 @@ def compile_adapter(base: str | Path, adapter_dir: str | Path, out: str | Path, 
         "base": base.name, "base_sha256": hashlib.sha256(base.read_bytes()).hexdigest(),
         "adapter": adapter_dir.name,
         "adapter_sha256": hashlib.sha256((adapter_dir / "adapter_model.safetensors").read_bytes()).hexdigest(),
-        "calibration": calib_src}, ad.r, ad.alpha)
+        "calibration": calib_src, "base_format": qm.fmt.describe()}, ad.r, ad.alpha)
     (out / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
     return man
 
@@ -594,7 +600,8 @@ def eval_losses(base: Path, adapter_dir: Path, text: Path, full: Path | None = N
 
 
 def cmd_adapter(args: argparse.Namespace) -> int:
-    man = compile_adapter(args.base, args.adapter, args.out, args.lanes, args.rank_max, args.targets, args.calib)
+    man = compile_adapter(args.base, args.adapter, args.out, args.lanes, args.rank_max, args.targets, args.calib,
+                          args.format, args.group)
     print(f"{args.out}: rank {man['rank']} (build max {man['rank_max']}) on {', '.join(man['targets'])}, "
           f"{man['words']} words, SRAM {man['sram_bits']['total']} bits, checksum {man['checksum']}, "
           f"cycles/token at pos 0 {man['cycles']['base_pos0']} -> {man['cycles']['with_adapter_pos0']}")
@@ -611,6 +618,8 @@ def add_adapter_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rank-max", type=int, default=DEFAULT_RANK_MAX, help=f"the build's maximum rank {RANK_CHOICES}")
     p.add_argument("--targets", default=None, help="the build's adapter targets (default: the adapter's own)")
     p.add_argument("--calib", type=Path, default=None, help="calibration text (default: ADAPTER_DIR/calib*.txt)")
+    from .__main__ import add_format      # the base build's --format / --group (the compile subcommand's)
+    add_format(p)
     p.set_defaults(func=cmd_adapter)
 
 
