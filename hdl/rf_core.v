@@ -115,6 +115,9 @@ module rf_core #(
     reg  [WPR_BITS-1:0] emb_cnt;
     reg  [31:0] fwd_cycles;
 
+    // Element writes into these buffers decode their index (for loops with constant bounds: one
+    // enable per element), never a variable part-select, which synthesizes to a full-width shifter.
+    integer                      wi;
     reg  signed [16*DIM_PAD-1:0] x_res;      // residual stream (int16)
     reg  [8*DIM_PAD-1:0]         nrm_buf;    // RMSNorm output (int8)
     reg  [8*DIM_PAD-1:0]         att_buf;    // attention output (int8)
@@ -555,8 +558,8 @@ module rf_core #(
                 S_EMBED: begin
                     layer <= 8'd0;
                     emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(emb_cnt);
-                    if (emb_cnt >= WPR_BITS'(2))
-                        x_res[32'(emb_cnt - WPR_BITS'(2))*(16*LANES) +: 16*LANES] <= emb_word;
+                    for (wi = 0; wi < WORDS_DIM; wi = wi + 1)       // word emb_cnt - 2
+                        if (emb_cnt == WPR_BITS'(wi + 2)) x_res[wi*(16*LANES) +: 16*LANES] <= emb_word;
                     emb_cnt <= emb_cnt + WPR_BITS'(1);
                     if (emb_cnt == WPR_BITS'(WORDS_DIM + 1)) begin
                         state <= S_NORM_ATT;
@@ -589,15 +592,15 @@ module rf_core #(
                                 rope_addr <= ROPE_AB'(pos) * ROPE_AB'(HALF_HEAD) + ROPE_AB'(rope_next);
                             if (!y_row[0]) begin
                                 even_val <= y_data[7:0];
-                            end else if (y_row < DIM[15:0]) begin
-                                q_buf[8*(y_row - 16'd1) +: 8] <= rope_a;
-                                q_buf[8*y_row +: 8] <= rope_b;
-                            end else begin
-                                k_row[8*(y_row - 16'd1 - DIM[15:0]) +: 8] <= rope_a;
-                                k_row[8*(y_row - DIM[15:0]) +: 8] <= rope_b;
+                            end else begin                                  // rotated pair ends here
+                                for (wi = 0; wi < DIM / 2; wi = wi + 1)
+                                    if (y_row == 16'(2 * wi + 1)) q_buf[16*wi +: 16] <= {rope_b, rope_a};
+                                for (wi = 0; wi < KV_DIM / 2; wi = wi + 1)
+                                    if (y_row == 16'(DIM + 2 * wi + 1)) k_row[16*wi +: 16] <= {rope_b, rope_a};
                             end
                         end else begin
-                            v_row[8*(y_row - DIM[15:0] - KV_DIM[15:0]) +: 8] <= y_data[7:0];
+                            for (wi = 0; wi < KV_DIM; wi = wi + 1)
+                                if (y_row == 16'(QK_ROWS + wi)) v_row[8*wi +: 8] <= y_data[7:0];
                         end
                     end
                     if (mv_done) begin
@@ -621,7 +624,9 @@ module rf_core #(
                 end
 
                 S_WO: begin
-                    if (y_valid) x_res[16*y_row +: 16] <= res_sat;
+                    if (y_valid)
+                        for (wi = 0; wi < DIM; wi = wi + 1)
+                            if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
                     if (mv_done) begin
                         state <= S_NORM_FFN;
                         entry <= 1'b1;
@@ -647,7 +652,8 @@ module rf_core #(
                         if (!y_row[0])
                             silu_addr <= silu_next;
                         else
-                            g_buf[8*half_row +: 8] <= gate;
+                            for (wi = 0; wi < HIDDEN; wi = wi + 1)
+                                if (half_row == 16'(wi)) g_buf[8*wi +: 8] <= gate;
                     end
                     if (mv_done) begin
                         state <= S_W2;
@@ -656,7 +662,9 @@ module rf_core #(
                 end
 
                 S_W2: begin
-                    if (y_valid) x_res[16*y_row +: 16] <= res_sat;
+                    if (y_valid)
+                        for (wi = 0; wi < DIM; wi = wi + 1)
+                            if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
                     if (mv_done) begin
                         entry <= 1'b1;
                         if (!last_layer) begin
