@@ -70,15 +70,15 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
 
 
 def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str) -> Path:
-    """romformer_top with adapter hardware sized by the adapter build's manifest: the bench
-    (tb/unit/test_rf_lora_top.py) loads the image over AXI4-Lite, checks ADAPTER_SUM and readback, then
-    generates with the adapter off and on, every token and cycle count against the golden model."""
+    """tb_romformer with adapter hardware sized by the adapter build's manifest: the bench
+    (tb/unit/test_rf_lora_top.py, on the shared top-level harness) loads the image over AXI4-Lite, checks
+    ADAPTER_SUM and readback, then generates with the adapter off and on, every token and cycle count
+    against the golden model."""
     man = json.loads((adapter / "manifest.json").read_text())
-    return run(sim=sim, toplevel="romformer_top", sources=TOP_SOURCES + ["rf_lora"],
-               test_module="tb.unit.test_rf_lora_top", includes=[build, HDL], defines={"ROM_DIR": f'"{build}"'},
-               parameters={"LORA_RANK": man["rank_max"], "LORA_TARGETS": man["targets_mask"]}, name=name,
-               extra_env={"ROMFORMER_BUILD": str(build), "LORA_ADAPTER": str(adapter), "LORA_N": str(n),
-                          "LORA_PROMPT": ",".join(map(str, prompt))})
+    return run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=0, top_k=0, seed=0,
+                   result=BUILD / "results" / sim / f"{name}.json", test_module="tb.unit.test_rf_lora_top",
+                   testcase="lora_top", name=name, extra_env={"LORA_ADAPTER": str(adapter)},
+                   lora=(man["rank_max"], man["targets_mask"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.adapter:
         from sim_models.lora import compile_adapter
         adapter = BUILD / "adapters" / f"{args.adapter.name}-{build.name}"
-        compile_adapter(args.model, args.adapter, adapter, lanes=args.lanes)
-        print(f"make sim: {args.model.name} + adapter {args.adapter} on {args.sim}, LANES {args.lanes}, "
+        compile_adapter(args.model, args.adapter, adapter, lanes=args.lanes, fmt=args.format, group=args.group)
+        print(f"make sim: {args.model.name} ({args.format}) + adapter {args.adapter} on {args.sim}, LANES {args.lanes}, "
               f"{len(prompt)} prompt tokens, N {args.n}, greedy, adapter off then on")
         try:
             check_results(run_adapter_top(sim=args.sim, build=build, adapter=adapter, prompt=prompt, n=args.n,

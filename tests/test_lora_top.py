@@ -1,9 +1,11 @@
 """The chip with adapter hardware (tb/unit/test_rf_lora_top.py) on both simulators: the embedded model
-with the shipped KJV adapter (rank 8 on q and v), a GQA random model with a random integer adapter
+with the shipped KJV adapter (rank 8 on q and v), with int8 weights and with 4-bit weights (int4, group 32:
+the adapter path is independent of the base weight format), a GQA random model with a random integer adapter
 on every matrix (rank 4), and an MHA random model with rank 16 on k, o, up and down (LORA_FULL=1). Load over AXI4-Lite, checksum, readback, every token and cycle count against
 the golden model and the schedule, writes refused while busy."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -19,11 +21,17 @@ from tests.conftest import SHAPES
 SHIPPED = ROOT / "models" / "adapters" / "kjv_qv_r8"
 
 
-def embedded_case() -> tuple[Path, Path, str, int, int]:
-    build = model_build(ROOT / "models" / "austen_byte.bin", 32)
-    out = BUILD / "adapters" / "kjv_qv_r8-L32"
-    if not (out / "manifest.json").exists():
-        compile_adapter(ROOT / "models" / "austen_byte.bin", SHIPPED, out, lanes=32, rank_max=8)
+def embedded_case(fmt: str = "int8") -> tuple[Path, Path, str, int, int]:
+    """The embedded model compiled in `fmt` and the shipped adapter calibrated on that build."""
+    base = ROOT / "models" / "austen_byte.bin"
+    build = model_build(base, 32, fmt)
+    out = BUILD / "adapters" / f"kjv_qv_r8-{build.name}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as lock:     # parallel workers compile it once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").exists() or (out / "manifest.json").stat().st_mtime < max(
+                base.stat().st_mtime, (SHIPPED / "adapter_model.safetensors").stat().st_mtime):
+            compile_adapter(base, SHIPPED, out, lanes=32, rank_max=8, fmt=fmt)
     return build, out, ",".join(str(b) for b in b"God"), 8, 5     # short: three turns on Icarus stay in minutes
 
 
@@ -45,6 +53,7 @@ def random_case(shape: str, rank: int, targets: tuple[str, ...], seed: int) -> t
 
 
 CASES = {"embedded-kjv-qv-r8": embedded_case,
+         "embedded-int4-kjv-qv-r8": lambda: embedded_case("int4"),
          "gqa-random-all-r4": lambda: random_case("gqa", 4, CORE_ORDER, 21),
          "mha-random-kow3w2-r16": lambda: random_case("mha", 16, ("wk", "wo", "w3", "w2"), 31)}
 
@@ -52,7 +61,8 @@ CASES = {"embedded-kjv-qv-r8": embedded_case,
 # `make test`: the embedded model on Verilator, the GQA random model on Icarus (CI time);
 # LORA_FULL=1 runs both on both simulators.
 FULL = os.environ.get("LORA_FULL") == "1"
-CI_SIM = {"embedded-kjv-qv-r8": "verilator", "gqa-random-all-r4": "icarus", "mha-random-kow3w2-r16": "none"}
+CI_SIM = {"embedded-kjv-qv-r8": "verilator", "embedded-int4-kjv-qv-r8": "verilator", "gqa-random-all-r4": "icarus",
+          "mha-random-kow3w2-r16": "none"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

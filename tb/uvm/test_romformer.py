@@ -632,12 +632,14 @@ class AdapterBusy(BaseTest):
         image = self.adapter_image()
         await self.load_adapter(image, "image")
         await self.adapter(AdapterEnableSeq("enable", True))
-        await self.regs(ConfigSeq(budget=4))
+        await self.regs(ConfigSeq(budget=3))
         for phase in ("prompt", "generation"):
             first = self.monitor.beats
-            if phase == "prompt":     # the prompt's tokens enter one forward pass at a time: it stays open
-                send = cocotb.start_soon(self.prompt(self.random_prompt(6) + [1, 2], wait=False))
-                await ClockCycles(self.dut.clk, 2 * self.schedule.cycles(0))
+            if phase == "prompt":     # one forward pass per prompt token: after one pass, beats 5 and 6 still wait
+                tokens = [self.rng.randrange(self.cfg.vocab_size) for _ in range(6)]
+                send = cocotb.start_soon(self.prompt(tokens, wait=False))
+                await ClockCycles(self.dut.clk, self.schedule.cycles(0))
+                self.sb.check(self.sb.open_prompt_ns is not None, "the prompt was no longer being received")
             else:
                 send = cocotb.start_soon(self.prompt(self.random_prompt(3), wait=False))
                 await self.wait_beats(first + 1, "the first generated token")
