@@ -201,6 +201,42 @@ def test_cli_adapter(tmp_path: Path, gqa_adapter) -> None:
     assert main(["adapter", str(tmp_path / "base.bin"), str(d), "--out", str(tmp_path / "o2"), "--lanes", "8"]) == 2
 
 
+def test_cli_adapter_base_format(tmp_path: Path, gqa_adapter) -> None:
+    """--format: the adapter is calibrated on the base build in that weight format (recorded in the manifest);
+    an unknown format is the compiler's named error (exit status 2)."""
+    from sim_models.__main__ import main
+    ckpt, *_ = gqa_adapter
+    write_checkpoint(ckpt, tmp_path / "base.bin")
+    d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj"), r=4)
+    args = ["adapter", str(tmp_path / "base.bin"), str(d), "--lanes", "8"]
+    assert main(args + ["--out", str(tmp_path / "i4"), "--format", "int4", "--group", "16"]) == 0
+    man = json.loads((tmp_path / "i4" / "manifest.json").read_text())
+    assert man["source"]["base_format"]["name"] == "int4" and man["source"]["base_format"]["group"] == 16
+    assert isinstance(load_adapter(tmp_path / "i4"), IntAdapter)
+    assert main(args + ["--out", str(tmp_path / "bad"), "--format", "int3"]) == 2
+    assert not (tmp_path / "bad" / "adapter.hex").exists()
+
+
+def test_chip_model_with_adapter(gqa_adapter) -> None:
+    """ChipModel.adapter (what the pyuvm predictor and the LoRA top bench use) generates exactly what the
+    golden model with that adapter generates; None is the base chip."""
+    from sim_models.chip_model import ChipModel
+    _, qm, _, ia = gqa_adapter
+    prompt = [3, 17, 40]
+    for adapter in (None, ia):
+        chip = ChipModel(qm)
+        chip.configure(budget=6)
+        chip.adapter = adapter
+        got = [t for t, _ in chip.prompt(prompt)]
+        gm = GoldenModel(qm, adapter=adapter)
+        logits, want = gm.forward(prompt)[-1], []
+        for i in range(6):
+            want.append(int(np.argmax(logits)))
+            if i < 5:
+                logits = gm.forward([want[-1]])[-1]
+        assert got == want
+
+
 def test_peft_names() -> None:
     assert {CORE_TO_PEFT[m] for m in ("wq", "wk", "wv", "wo", "w1", "w3", "w2")} == {
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
