@@ -622,8 +622,10 @@ class AdapterSwap(BaseTest):
 class AdapterBusy(BaseTest):
     """Negative: adapter writes while the core is not idle -- while a prompt is being received and while
     tokens are generated -- ADAPTER_DATA and ADAPTER_CTRL (both values) get SLVERR and ERROR.ADAPTER_BUSY and
-    change nothing (ADAPTER_ADDR writes and ADAPTER_DATA reads are allowed, OKAY); the SRAM word, ADAPTER_SUM
-    and ENABLE read back unchanged, and the tokens of that prompt and the next are the loaded adapter's."""
+    change nothing (ADAPTER_ADDR writes and ADAPTER_DATA reads are allowed, OKAY); a whole load attempted
+    while tokens stream: every ADAPTER_DATA write refused (CTRL.ADAPTER_SUM_CLEAR is a plain CTRL pulse and
+    does clear ADAPTER_SUM); the SRAM words, ENABLE and the tokens of that prompt and the next are the
+    loaded adapter's."""
 
     READY_PATTERN = "random"
 
@@ -648,12 +650,22 @@ class AdapterBusy(BaseTest):
             self.sb.check(resps[:5] == [OKAY, SLVERR, SLVERR, SLVERR, OKAY] and resps[5] == OKAY,
                           f"adapter writes while busy ({phase}): responses {resps}")
             self.sb.check(busy.items[0].data == [image[busy.word]], f"word {busy.word} read {busy.items[0].data}")
+            if phase == "generation":   # a load attempt: SUM_CLEAR and ADDR are taken, every DATA write refused
+                start = self.rng.randrange(words - 16)
+                load = await self.adapter(AdapterLoadSeq("load_busy", [self.rng.getrandbits(32) for _ in range(16)],
+                                                         start))
+                self.sb.check(load.items[0].resps[2:-1] == [SLVERR] * 16 and load.sum == 0,
+                              f"a load while busy: responses {load.items[0].resps}, ADAPTER_SUM {load.sum:#x}")
             await send
             await self.drain()
             await self.expect_reg("ERROR", ERROR_BITS["ADAPTER_BUSY"])
             await self.expect_reg("ADAPTER_CTRL", 1)
-            await self.expect_reg("ADAPTER_SUM", image_hash(image))
-            await self.adapter(AdapterReadbackSeq("after", [(busy.word, 1)]))
+            await self.expect_reg("ADAPTER_SUM", image_hash(image) if phase == "prompt" else 0)
+            spans = [(busy.word, 1)] + ([(start, 16)] if phase == "generation" else [])
+            back = await self.adapter(AdapterReadbackSeq("after", spans))
+            self.sb.check(sum((it.data for it in back.items), []) == sum(([image[a + i] for i in range(k)]
+                                                                         for a, k in spans), []),
+                          "the SRAM changed under refused writes")
             await self.regs(ClearErrorsSeq())
             await self.new_sequence()
         await self.prompt(self.random_prompt(3))
