@@ -287,7 +287,7 @@ def quantize_checkpoint(path: str | Path, fmt: str | WeightFormat = "int8",
     wf = fmt if isinstance(fmt, WeightFormat) else make_format(fmt, group)
     ckpt = read_checkpoint(path)
     windows, calib_source = calibration_windows(path, ckpt)
-    return ckpt, quantize(ckpt, calibrate(ckpt, windows), wf), calib_source
+    return ckpt, quantize(ckpt, calibrate(ckpt, windows), wf, windows), calib_source
 
 
 def compile_checkpoint(path: str | Path, lanes: int, out: str | Path, fmt: str | WeightFormat = "int8",

@@ -294,21 +294,40 @@ def _group_search(wb: np.ndarray, mags: np.ndarray, options: np.ndarray, u_cands
     return best_u, best_opt, _nearest(a / step, grid)
 
 
+REFINE_SWEEPS = 3      # coordinate-descent passes after GPTQ (each stops early when nothing moves)
+GPTQ_DAMP = 0.01       # Hessian dampening, a fraction of the mean diagonal
+
+
+def _prepare_hessian(hessian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(.., cols, cols) input second moment -> (dampened Hessian, dead columns (.., cols))."""
+    h = np.array(hessian, np.float64)
+    cols = h.shape[-1]
+    diag = np.diagonal(h, axis1=-2, axis2=-1).copy()
+    dead = diag <= 0
+    eye = np.eye(cols)
+    h = h + eye * np.where(dead, 1.0, 0.0)[..., None, :]             # dead inputs: unit diagonal
+    mean_diag = np.diagonal(h, axis1=-2, axis2=-1).mean(-1)
+    return h + eye * (GPTQ_DAMP * mean_diag)[..., None, None], dead
+
+
 def _gptq(w: np.ndarray, hessian: np.ndarray, u: np.ndarray, group: int, mags: np.ndarray,
           options: np.ndarray, opt0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GPTQ (Frantar et al. 2022) rounding with the row factors u fixed: columns in order, each
     rounded to its grid and its error spread over the columns not yet rounded through the
     Cholesky factor of the inverse input Hessian. A group's scale option is re-chosen (least
-    squared error) on the updated weights as the group is entered. Returns (option per block,
-    signed magnitude index per weight)."""
+    squared error) on the updated weights as the group is entered. Then `_refine` improves the
+    rounding by coordinate descent on the same objective. `hessian` is (cols, cols), shared by
+    every row, or (rows, cols, cols), one per row (a loss-weighted Hessian). Returns (option per
+    block, signed magnitude index per weight)."""
     rows, cols = w.shape
-    h = np.array(hessian, np.float64)
-    dead = np.diag(h) <= 0
-    h[dead, dead] = 1.0
-    h += np.eye(cols) * 0.01 * float(np.mean(np.diag(h)))
-    hinv = np.linalg.cholesky(np.linalg.inv(h)).T          # upper triangular
-    w = w.copy()
-    w[:, dead] = 0.0
+    h, dead = _prepare_hessian(hessian)
+    per_row = h.ndim == 3
+    hinv = np.swapaxes(np.linalg.cholesky(np.linalg.inv(h)), -1, -2)   # upper triangular
+    if not per_row:
+        hinv = np.broadcast_to(hinv, (rows, cols, cols))
+    dead_rc = np.broadcast_to(dead, (rows, cols))
+    w = np.where(dead_rc, 0.0, w)
+    w_in = w.copy()
     grid = mags.astype(np.float64)
     opt = opt0.copy()
     signed_idx = np.zeros((rows, cols), np.int64)
@@ -323,9 +342,53 @@ def _gptq(w: np.ndarray, hessian: np.ndarray, u: np.ndarray, group: int, mags: n
         idx = _nearest(np.abs(x) / step, grid)
         q = np.where(x < 0, -grid[idx], grid[idx]) * step
         signed_idx[:, i] = np.where(x < 0, -idx, idx)
-        e = (x - q) / hinv[i, i]
-        w[:, i + 1:] -= np.outer(e, hinv[i, i + 1:])
-    return opt, signed_idx
+        e = (x - q) / hinv[:, i, i]
+        w[:, i + 1:] -= e[:, None] * hinv[:, i, i + 1:]
+    return opt, _refine(w_in, h, u, group, grid, options, opt, signed_idx)
+
+
+def _refine(w: np.ndarray, h: np.ndarray, u: np.ndarray, group: int, grid: np.ndarray,
+            options: np.ndarray, opt: np.ndarray, signed_idx: np.ndarray) -> np.ndarray:
+    """Coordinate descent on the GPTQ objective sum_rows e H e^T (e = w - q, scales fixed):
+    each weight in turn moves one grid step up or down when that lowers its row's objective,
+    REFINE_SWEEPS passes over the columns (deterministic: fixed order, strict improvement)."""
+    rows, cols = w.shape
+    ng = len(grid)
+    step = u[:, None] * (options[opt[:, np.arange(cols) // group]] if group else np.ones((rows, cols)))
+    sidx = signed_idx.copy()
+
+    def value(si: np.ndarray) -> np.ndarray:
+        mag = grid[np.minimum(np.abs(si), ng - 1)]
+        return np.where(si < 0, -mag, mag)
+
+    err = w - value(sidx) * step
+    per_row = h.ndim == 3
+    g = np.einsum("rc,rcd->rd", err, h) if per_row else err @ h
+    diag = np.diagonal(h, axis1=-2, axis2=-1)
+    for _ in range(REFINE_SWEEPS):
+        moved = False
+        for i in range(cols):
+            cur = value(sidx[:, i])
+            hii = diag[:, i] if per_row else diag[i]
+            best_gain = np.zeros(rows)
+            best_d = np.zeros(rows)
+            best_s = sidx[:, i].copy()
+            for ds in (-1, 1):
+                ns = sidx[:, i] + ds
+                d = (value(ns) - cur) * step[:, i]                   # change of q (err_i -= d)
+                gain = 2.0 * d * g[:, i] - d * d * hii                # objective decrease
+                better = (np.abs(ns) < ng) & (gain > best_gain * (1 + 1e-12) + 1e-300)
+                best_gain = np.where(better, gain, best_gain)
+                best_d = np.where(better, d, best_d)
+                best_s = np.where(better, ns, best_s)
+            if best_d.any():
+                moved = True
+                sidx[:, i] = best_s
+                err[:, i] -= best_d
+                g -= best_d[:, None] * (h[:, i, :] if per_row else h[i][None, :])
+        if not moved:
+            break
+    return sidx
 
 
 def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str, hessian: np.ndarray | None = None) -> QuantWeights:
@@ -336,8 +399,8 @@ def quantize_weights(w: np.ndarray, fmt: WeightFormat, what: str, hessian: np.nd
     w = np.asarray(w, np.float64)
     _check_finite(w, what)
     rows, cols = w.shape
-    if hessian is not None and hessian.shape != (cols, cols):
-        raise FormatError(f"{what}: calibration Hessian shape {hessian.shape} does not match {cols} inputs")
+    if hessian is not None and hessian.shape not in ((cols, cols), (rows, cols, cols)):
+        raise FormatError(f"{what}: calibration Hessian shape {hessian.shape} does not match {rows} rows of {cols} inputs")
     if fmt.name == "ternary":
         a = np.abs(w)
         zero = a.max(axis=1) == 0

@@ -162,6 +162,35 @@ def input_hessians(cfg: Config, cal: Calibration, layer: int) -> dict[str, np.nd
             "wo": v[np.ix_(src, src)], "w1": g[("ffn_in", layer)], "w3": g[("ffn_in", layer)], "w2": g[("g", layer)]}
 
 
+FISHER_FLOOR = 0.03   # classifier Hessian weight p(1-p) + floor: rare tokens' rows still count (embedding)
+
+
+def dequantized(qw: QuantWeights) -> np.ndarray:
+    """The real matrix a format's codes stand for: u_j * w_eff."""
+    return qw.u[:, None] * qw.w_eff
+
+
+def classifier_hessians(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> np.ndarray:
+    """(vocab, dim, dim) per-row Hessians of the classifier for GPTQ: sum over calibration tokens
+    of (p_j (1 - p_j) + FISHER_FLOOR) x x^T, x the final-norm output and p the model's next-token
+    probabilities (the diagonal of the cross-entropy's Hessian in the logits), so the rounding
+    error of likely tokens' rows counts most and every row (also an embedding row) still counts."""
+    model = FloatModel(ckpt, dtype=np.float64)
+    c = ckpt.config
+    h = np.zeros((c.vocab_size, c.dim, c.dim))
+    for window in windows:
+        model.reset()
+        seen: dict[str, np.ndarray] = {}
+        logits = model.forward(np.asarray(window)[: c.seq_len],
+                               observe=lambda n, l, v: seen.__setitem__(n, v) if n == "fin_in" else None)
+        z = logits - logits.max(axis=-1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=-1, keepdims=True)
+        x = seen["fin_in"]
+        h += np.einsum("tr,tc,td->rcd", p * (1.0 - p) + FISHER_FLOOR, x, x)
+    return h
+
+
 def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
     real = math.sqrt(dim) * g.astype(np.float64) / s_out
     peak = float(np.max(np.abs(real))) or 1.0
@@ -171,8 +200,15 @@ def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
     return QNorm(np.round(real * 2.0 ** shift).astype(np.int64), shift)
 
 
-def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> QuantModel:
-    """`fmt` is the weight format of every matrix (embedding and classifier included)."""
+def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
+             windows: list[np.ndarray] | None = None) -> QuantModel:
+    """`fmt` is the weight format of every matrix (embedding and classifier included).
+
+    Non-int8 formats with the calibration `windows` are quantized sequentially (GPTQ as in
+    Frantar et al.): layer l's input Hessians come from a calibration run in which layers < l
+    already carry their quantized weights, and the classifier's are the loss-weighted per-row
+    Hessians of `classifier_hessians` on the fully quantized body. Activation scales always
+    come from `cal`, the float model's calibration."""
     cfg, w = ckpt.config, ckpt.weights
     rf = math.floor(math.log2(RESIDUAL_LIMIT / cal.peak("x")))
     s_res = 2.0 ** -rf
@@ -182,14 +218,24 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> Qu
     s_fin = cal.clip("fin_in") / 127.0
     s_logit = cal.peak("logits") / LOGIT_LIMIT
     layers, att_norm, ffn_norm = [], [], []
+    # sequential GPTQ: the float weights with the layers quantized so far replaced by their formats'
+    seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and fmt.name != "int8" else None
     att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
     for l in range(L):
         s_att, s_q, s_k, s_v = per["att_in"][l], per["q_pair"][l], per["k_pair"][l], per["v"][l]
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
         io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),
               "w1": (s_ffn, s_h1, 8), "w3": (s_ffn, s_h3, 8), "w2": (s_g, s_res, 16)}
-        hess = input_hessians(cfg, cal, l) if fmt.name != "int8" else {n: None for n in MATRICES}
-        layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}", fmt=fmt, hessian=hess[n]) for n in MATRICES})
+        if fmt.name == "int8":
+            layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}") for n in MATRICES})
+        else:
+            hcal = cal if seq_w is None or l == 0 else calibrate(Checkpoint(cfg, seq_w), windows or [])
+            hess = input_hessians(cfg, hcal, l)
+            qws = {n: quantize_weights(w[n][l], fmt, f"layer {l} {n}", hess[n]) for n in MATRICES}
+            layers.append({n: format_qmatrix(qws[n], *io[n], what=f"layer {l} {n}") for n in MATRICES})
+            if seq_w is not None:
+                for n in MATRICES:
+                    seq_w[n][l] = dequantized(qws[n])
         att_norm.append(qnorm(w["rms_att"][l], cfg.dim, s_att))
         ffn_norm.append(qnorm(w["rms_ffn"][l], cfg.dim, s_ffn))
         m, s = quantize_multiplier(s_q * s_k * LOG2E * 256.0 / math.sqrt(cfg.head_size), f"layer {l} attention")
@@ -199,7 +245,9 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8) -> Qu
         silus.append(silu_table(s_h1))
     emb_codes = emb_scodes = None
     if fmt.name != "int8":
-        qc = quantize_weights(ckpt.wcls, fmt, "classifier", cal.grams.get(("fin_in", -1)))
+        h_cls = (classifier_hessians(Checkpoint(cfg, seq_w), windows or []) if seq_w is not None
+                 else cal.grams.get(("fin_in", -1)))
+        qc = quantize_weights(ckpt.wcls, fmt, "classifier", h_cls)
         cls = format_qmatrix(qc, s_fin, s_logit, 16, "classifier")
     else:
         cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier")
