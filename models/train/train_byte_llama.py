@@ -238,6 +238,21 @@ class Llama(nn.Module):
         return Checkpoint(self.cfg, w)
 
 
+def load_weights(model: Llama, path: Path) -> None:
+    """Copy a float checkpoint's weights into `model` (same config)."""
+    init = read_checkpoint(path)
+    assert init.config == model.cfg, init.config
+    with torch.no_grad():
+        model.tok_embeddings.weight.copy_(torch.from_numpy(init.weights["tok_emb"]))
+        model.norm.weight.copy_(torch.from_numpy(init.weights["rms_final"]))
+        for l, layer in enumerate(model.layers):
+            for attr, key in (("attention_norm.weight", "rms_att"), ("ffn_norm.weight", "rms_ffn"),
+                              ("wq.weight", "wq"), ("wk.weight", "wk"), ("wv.weight", "wv"),
+                              ("wo.weight", "wo"), ("w1.weight", "w1"), ("w2.weight", "w2"),
+                              ("w3.weight", "w3")):
+                _get(layer, attr).copy_(torch.from_numpy(init.weights[key][l]))
+
+
 def _get(mod: nn.Module, dotted: str) -> torch.Tensor:
     for part in dotted.split("."):
         mod = getattr(mod, part)
@@ -319,6 +334,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ternary", action="store_true",
                     help="ternary-aware training (absmean per row, straight-through estimator)")
     ap.add_argument("--init-from", type=Path, default=None, help="start from this float checkpoint")
+    ap.add_argument("--distill", type=Path, default=None,
+                    help="teacher checkpoint (float): add the KL(teacher || student) of the next-byte "
+                         "distributions to the loss (knowledge distillation)")
+    ap.add_argument("--distill-alpha", type=float, default=0.5,
+                    help="loss = (1 - alpha) * cross-entropy + alpha * KL (with --distill)")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -348,18 +368,16 @@ def main(argv: list[str] | None = None) -> None:
 
     model = Llama(cfg)
     if args.init_from is not None:
-        init = read_checkpoint(args.init_from)
-        assert init.config == cfg, init.config
-        with torch.no_grad():
-            model.tok_embeddings.weight.copy_(torch.from_numpy(init.weights["tok_emb"]))
-            model.norm.weight.copy_(torch.from_numpy(init.weights["rms_final"]))
-            for l, layer in enumerate(model.layers):
-                for attr, key in (("attention_norm.weight", "rms_att"), ("ffn_norm.weight", "rms_ffn"),
-                                  ("wq.weight", "wq"), ("wk.weight", "wk"), ("wv.weight", "wv"),
-                                  ("wo.weight", "wo"), ("w1.weight", "w1"), ("w2.weight", "w2"),
-                                  ("w3.weight", "w3")):
-                    _get(layer, attr).copy_(torch.from_numpy(init.weights[key][l]))
+        load_weights(model, args.init_from)
         print(f"initialized from {args.init_from}", flush=True)
+    teacher: Llama | None = None
+    if args.distill is not None:
+        teacher = Llama(cfg)
+        load_weights(teacher, args.distill)
+        teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        print(f"distilling from {args.distill} (alpha {args.distill_alpha})", flush=True)
     model.set_ternary(args.ternary)
     print(f"params (excl. RoPE tables): {cfg.n_params()}; torch counts {sum(p.numel() for p in model.parameters())}")
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -389,6 +407,12 @@ def main(argv: list[str] | None = None) -> None:
         y = torch.from_numpy(np.stack([train[i + 1:i + 1 + T] for i in ix]).astype(np.int64))
         logits = model(x)
         loss = F.cross_entropy(logits.reshape(-1, cfg.vocab_size), y.reshape(-1))
+        if teacher is not None:
+            with torch.no_grad():
+                t_logp = F.log_softmax(teacher(x), dim=-1).reshape(-1, cfg.vocab_size)
+            kl = F.kl_div(F.log_softmax(logits, dim=-1).reshape(-1, cfg.vocab_size), t_logp,
+                          log_target=True, reduction="batchmean")
+            loss = (1 - args.distill_alpha) * loss + args.distill_alpha * kl
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
