@@ -47,7 +47,7 @@ from .sampler import K_MAX
 from .schedule import Schedule, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES
 
-MANIFEST_VERSION = 3   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM
+MANIFEST_VERSION = 4   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
