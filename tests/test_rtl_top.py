@@ -13,6 +13,10 @@ from tb.runner import BUILD, SIMULATORS, check_results
 from tb.sim import model_build, run_top
 
 PROMPT = list(b"It is a truth")
+# Icarus runs about 100x slower than Verilator (docs/results.md): it runs the embedded model with a
+# shorter prompt and fewer tokens (11 and 9 forward passes instead of 37 and 21), which keeps
+# `make test` inside its CI budget; Verilator runs the long versions.
+SHORT_PROMPT = PROMPT[:5]
 
 
 def run_case(sim: str, build, name: str, prompt: list[int], n: int, inv_temp: int = 0, top_k: int = 0,
@@ -28,13 +32,17 @@ def run_case(sim: str, build, name: str, prompt: list[int], n: int, inv_temp: in
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_embedded_greedy(sim):
-    r = run_case(sim, model_build(EMBEDDED, 32), "embedded-greedy", PROMPT, 8 if sim == "icarus" else 24)
-    assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= 8
+    icarus = sim == "icarus"
+    n = 6 if icarus else 24
+    r = run_case(sim, model_build(EMBEDDED, 32), "embedded-greedy", SHORT_PROMPT if icarus else PROMPT, n)
+    assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= n
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_embedded_sampled(sim):
-    run_case(sim, model_build(EMBEDDED, 32), "embedded-sampled", PROMPT, 8, inv_temp=320, top_k=40, seed=7)
+    icarus = sim == "icarus"
+    run_case(sim, model_build(EMBEDDED, 32), "embedded-sampled", SHORT_PROMPT[:4] if icarus else PROMPT,
+             5 if icarus else 8, inv_temp=320, top_k=40, seed=7)
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
