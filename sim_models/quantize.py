@@ -162,6 +162,7 @@ def input_hessians(cfg: Config, cal: Calibration, layer: int) -> dict[str, np.nd
             "wo": v[np.ix_(src, src)], "w1": g[("ffn_in", layer)], "w3": g[("ffn_in", layer)], "w2": g[("g", layer)]}
 
 
+PER_ROW_HESSIAN_LIMIT = 1 << 24   # vocab * dim^2 float64 values (128 MiB): above, one shared classifier Hessian
 FISHER_FLOOR = 0.03   # classifier Hessian weight p(1-p) + floor: rare tokens' rows still count (embedding)
 
 
@@ -245,8 +246,12 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         silus.append(silu_table(s_h1))
     emb_codes = emb_scodes = None
     if fmt.name != "int8":
-        h_cls = (classifier_hessians(Checkpoint(cfg, seq_w), windows or []) if seq_w is not None
-                 else cal.grams.get(("fin_in", -1)))
+        if seq_w is None:
+            h_cls = cal.grams.get(("fin_in", -1))
+        elif cfg.vocab_size * cfg.dim ** 2 <= PER_ROW_HESSIAN_LIMIT:
+            h_cls = classifier_hessians(Checkpoint(cfg, seq_w), windows or [])
+        else:   # too large to hold one Hessian per row: the shared one, from the quantized body
+            h_cls = calibrate(Checkpoint(cfg, seq_w), windows or []).grams[("fin_in", -1)]
         qc = quantize_weights(ckpt.wcls, fmt, "classifier", h_cls)
         cls = format_qmatrix(qc, s_fin, s_logit, 16, "classifier")
     else:

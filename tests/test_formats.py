@@ -136,6 +136,22 @@ def test_per_row_hessians(fmt_name: str) -> None:
         <= _output_error(w[:1], type(shared)(shared.codes[:1], shared.scodes[:1], shared.u[:1], shared.w_eff[:1]), hr[0])
 
 
+def test_classifier_hessian_fallback(monkeypatch) -> None:
+    """A classifier too large for one Hessian per row uses the shared one of the quantized body:
+    it still quantizes (GPTQ) and differs from the per-row (loss-weighted) choice."""
+    import sim_models.quantize as qmod
+    _, per_row = quantized_fmt("gqa", "nvfp4")
+    monkeypatch.setattr(qmod, "PER_ROW_HESSIAN_LIMIT", 0)
+    _, shared = quantized_fmt("gqa", "nvfp4")
+    for qm in (per_row, shared):
+        fmt = qm.fmt
+        np.testing.assert_array_equal(decode(fmt, qm.cls.codes, qm.cls.scodes[:, np.arange(qm.cls.codes.shape[1]) // fmt.group]),
+                                      qm.cls.w)
+    for l in range(len(per_row.layers)):          # the body is quantized the same way
+        np.testing.assert_array_equal(per_row.layers[l]["w2"].codes, shared.layers[l]["w2"].codes)
+    assert not np.array_equal(per_row.cls.codes, shared.cls.codes)
+
+
 def test_hessian_shape_named() -> None:
     with pytest.raises(FormatError, match=r"layer 2 wq: calibration Hessian shape \(16, 16\) does not match 4 rows of 32"):
         quantize_weights(np.ones((4, 32)), make_format("int4"), "layer 2 wq", np.eye(16))
