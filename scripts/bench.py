@@ -170,7 +170,9 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
              f"LAST_CYCLES of the first generated token (position = prompt length - 1: 12 for the embedded model, 0 "
              f"for stories260K) on Verilator in the formats matrix, `=` when every token and every token's cycle "
              f"count of that run equalled the golden model and the schedule, `-` where it was not run here. Decode cells: `rf_wdecode` at LANES {lanes} after "
-             f"yosys `synth; stat` (generic cells).", "",
+             f"yosys `synth; stat` (generic cells). The 4-bit and ternary codes are calibrated: sequential GPTQ with a "
+             f"coordinate-descent refinement and a loss-weighted classifier (docs/arithmetic.md 3a, with every variant "
+             f"measured).", "",
              "| model | format | float loss | integer loss | gap | top-1 agr. | bits/weight | weight ROM bits (vs int8) "
              "| ROM bits (vs int8) | cycles/token (RTL) | MAC util. | decode cells |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
