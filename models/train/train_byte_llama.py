@@ -31,7 +31,9 @@ BitNet b1.58), with a straight-through estimator for the gradient; the latent fl
 are trained. ``--init-from`` starts from a float checkpoint (quantization-aware fine-tuning).
 The checkpoint written holds the ternarized weights ``s_j * q_j`` (its float model is the
 ternary network itself; ``python -m sim_models compile --format ternary`` recovers ``q`` and
-``s`` exactly).
+``s`` exactly). ``--init-from`` a ternary checkpoint rescales its rows' latents so training
+continues from exactly that network; ``--distill TEACHER`` adds the KL divergence from a float
+teacher's next-byte distribution (models/README.md, phase 3).
 """
 from __future__ import annotations
 
@@ -118,6 +120,18 @@ def ternary_ste(w: torch.Tensor) -> torch.Tensor:
     s = w.abs().mean(dim=1, keepdim=True).clamp(min=1e-8)
     q = torch.clamp(torch.round(w / s), -1, 1) * s
     return w + (q - w).detach()
+
+
+def ternary_latents_(w: torch.Tensor) -> int:
+    """Rows that are already ternary (values in {-s, 0, s} up to float rounding, as a ternary checkpoint stores them):
+    scale them in place to q * s / mean|q| so that their absmean is s and ternary_ste(w) gives
+    back s * q (up to float rounding; continuing ternary-aware training from a ternary checkpoint). Returns
+    the number of such rows."""
+    s = w.abs().amax(dim=1, keepdim=True).clamp(min=1e-30)
+    q = torch.round(w / s)
+    tern = torch.all((q * s - w).abs() <= 1e-5 * s, dim=1, keepdim=True) & torch.all(q.abs() <= 1, dim=1, keepdim=True)
+    w.copy_(torch.where(tern, q * s / q.abs().mean(dim=1, keepdim=True).clamp(min=1e-30), w))
+    return int(tern.sum())
 
 
 class QLinear(nn.Linear):
@@ -370,6 +384,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.init_from is not None:
         load_weights(model, args.init_from)
         print(f"initialized from {args.init_from}", flush=True)
+        if args.ternary:
+            with torch.no_grad():
+                n = sum(ternary_latents_(p) for p in model.parameters() if p.dim() == 2)
+            print(f"  {n} already-ternary rows: latents rescaled so the forward pass reproduces them", flush=True)
     teacher: Llama | None = None
     if args.distill is not None:
         teacher = Llama(cfg)
