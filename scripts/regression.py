@@ -15,7 +15,11 @@ Each seed is one pytest session (pytest-xdist, -n workers) writing JUnit XML to
 build/reports/regression/seed-<seed>.xml; they are merged into build/reports/regression.xml
 (one <testsuite> per seed, each <testcase> with properties seed and simulator). Prints a
 table (test, simulator, seed, result, time), a reproduce command for every failure, and the
-coverage summary if build/coverage/ holds reports. Exit status 1 on any failure or error.
+coverage. Each pyuvm test overwrites build/coverage/<sim>/<test>.xml, so after every seed the reports
+that seed wrote are copied to build/reports/regression/coverage/seed-<seed>/<sim>/ (reports older than
+the seed's session, e.g. from an earlier `make test` or tests left out by -k, are not); the coverage
+goals (tb/coverage_goals.py) are judged on the reports of all seeds merged, per simulator.
+Exit status 1 on any failure or error, or below a coverage goal.
 
 Reproduce any run:  COCOTB_RANDOM_SEED=<seed> make test PYTEST_ARGS="-p no:xdist '<node id>'"
 (add WAVES=1 for waves; docs/waves.md).
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 REPORTS = BUILD / "reports"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+COV_RUNS = REPORTS / "regression" / "coverage"     # seed-<seed>/<sim>/<test>.{xml,txt}
 SIMS = ("icarus", "verilator")
 SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
 # Prompts of the PromptSoak test per seed (cocotbext-axi drivers, random gaps and backpressure):
@@ -146,17 +152,32 @@ def table(rows: list[dict]) -> None:
 COV_LINE = re.compile(r"^(\s*)(\S+) : .*coverage=(\d+), size=(\d+)")
 
 
+def snapshot_coverage(seed: int, since: float, src: Path = BUILD / "coverage", dst: Path = COV_RUNS) -> list[Path]:
+    """Copy the coverage reports written by seed's session (modified at or after `since`) from
+    src/<sim>/ to dst/seed-<seed>/<sim>/; returns the copies."""
+    out = []
+    for f in sorted(src.glob("*/*")) if src.is_dir() else []:
+        if f.suffix in (".xml", ".txt") and not f.name.startswith("merged") and f.stat().st_mtime >= since:
+            to = dst / f"seed-{seed}" / f.parent.name / f.name
+            to.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, to)
+            out.append(to)
+    return out
+
+
+def seed_dirs(root: Path = COV_RUNS) -> list[Path]:
+    return sorted(root.glob("seed-*")) if root.is_dir() else []
+
+
 def coverage_summary() -> None:
-    """Aggregate whatever build/coverage/ holds: for cocotb-coverage text reports, the covered/size
-    of every item down to two levels; other .txt files in full (60 lines); .xml files whose
-    .txt twin was not summarised, with their root attributes."""
-    cov = BUILD / "coverage"
-    files = sorted(p for p in cov.rglob("*") if p.suffix in (".txt", ".xml") and not p.name.startswith("merged"))\
-        if cov.is_dir() else []
+    """Aggregate the coverage reports of this regression (COV_RUNS, every seed): for cocotb-coverage
+    text reports, the covered/size of every item down to two levels; other .txt files in full (60
+    lines); .xml files whose .txt twin was not summarised, with their root attributes."""
+    files = sorted(p for d in seed_dirs() for p in d.rglob("*") if p.suffix in (".txt", ".xml"))
     if not files:
-        print("\ncoverage: no reports in build/coverage/")
+        print(f"\ncoverage: no reports in {COV_RUNS.relative_to(ROOT)}/")
         return
-    print(f"\ncoverage (build/coverage/, {len(files)} files):")
+    print(f"\ncoverage ({COV_RUNS.relative_to(ROOT)}/, {len(files)} files):")
     summarised = set()
     for f in files:
         rel = f.relative_to(ROOT)
@@ -199,9 +220,9 @@ def merged_summary(files: list[Path]) -> None:
             continue
         groups.setdefault((f.parent.name, size), []).append(f)
     quiet = logging.getLogger("coverage-merge").info
-    print("\ncoverage merged over tests (per simulator and model):")
+    print("\ncoverage merged over tests and seeds (per simulator and model):")
     for (sim, size), group in sorted(groups.items()):
-        out = group[0].parent / f"merged-{size}.xml"
+        out = COV_RUNS / f"merged-{sim}-{size}.xml"
         merge_coverage(quiet, str(out), *map(str, group))
         top = ET.parse(out).getroot()
         items = [top] + [child for node in top for child in node]
@@ -232,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(other)} other tests once (seed {seeds[0]})")
 
     t0 = time.monotonic()
+    shutil.rmtree(COV_RUNS, ignore_errors=True)
     results, codes = [], []
     for i, seed in enumerate(seeds):
         todo = rtl + (other if i == 0 else [])
@@ -239,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.time()
         xml, code, _ = run_seed(seed, todo, args.jobs, [])
-        count_prompts(started)
+        count_prompts(seed, started)
+        snapshot_coverage(seed, started)
         results.append((seed, xml))
         codes.append(code)
     out = REPORTS / "regression.xml"
@@ -253,8 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nreproduce (add WAVES=1 for waves, then make waves TEST=<run name>; docs/waves.md):")
         for r in bad_rows:
             print(f"  COCOTB_RANDOM_SEED={r['seed']} make test PYTEST_ARGS=\"-p no:xdist '{r['node']}'\"")
-    print(f"\nscoreboards: {TOTALS['prompts']} prompts, {TOTALS['beats']} output beats matched bit-exactly, "
-          f"{TOTALS['mismatches']} mismatches (pyuvm runs, all seeds and simulators)")
+    scoreboard_summary()
     coverage_summary()
     goals_ok = coverage_goals(sims)
     ok = not bad_rows and all(c in (0, 5) for c in codes) and rows and goals_ok
@@ -262,17 +284,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 TOTALS = {"prompts": 0, "beats": 0, "mismatches": 0}
+SCOREBOARDS: list[dict] = []      # one per pyuvm run: test, sim, seed, prompts, beats, mismatches
 
 
-def count_prompts(since: float) -> None:
+def count_prompts(seed: int, since: float) -> None:
     """Add up the scoreboard summaries the pyuvm runs of one seed wrote (build/results/<sim>/scoreboard/)."""
     import json
 
-    for f in (BUILD / "results").glob("*/scoreboard/*.json"):
+    for f in sorted((BUILD / "results").glob("*/scoreboard/*.json")):
         if f.stat().st_mtime >= since:
             r = json.loads(f.read_text())
+            SCOREBOARDS.append({**r, "sim": f.parent.parent.name, "seed": seed})
             for k in TOTALS:
                 TOTALS[k] += int(r[k])
+
+
+def scoreboard_summary() -> None:
+    """Scoreboard totals of the pyuvm runs, the soak (PromptSoak) per simulator, and every run that
+    counted mismatches (the fault-injection tests must; any other such run failed)."""
+    print(f"\nscoreboards: {TOTALS['prompts']} prompts, {TOTALS['beats']} output beats matched bit-exactly, "
+          f"{TOTALS['mismatches']} mismatches (pyuvm runs, all seeds and simulators)")
+    for sim in sorted({r["sim"] for r in SCOREBOARDS}):
+        soak = [r for r in SCOREBOARDS if r["sim"] == sim and r["test"] == "PromptSoak"]
+        if soak:
+            print(f"  PromptSoak, {sim}: {sum(r['prompts'] for r in soak)} prompts, {sum(r['beats'] for r in soak)} "
+                  f"beats, {sum(r['mismatches'] for r in soak)} mismatches over seeds "
+                  f"{', '.join(str(r['seed']) for r in soak)}")
+    for r in SCOREBOARDS:
+        if r["mismatches"]:
+            print(f"  {r['test']} ({r['sim']}, seed {r['seed']}): {r['mismatches']} mismatches (expected only in "
+                  f"fault-injection tests)")
 
 
 def coverage_goals(sims: set[str]) -> bool:
@@ -281,13 +322,14 @@ def coverage_goals(sims: set[str]) -> bool:
     from tb.coverage_goals import evaluate, goals, report_files, summary
 
     ok = True
+    dirs = seed_dirs()
     for sim in sorted(sims):
-        files = report_files(sim)
+        files = [f for d in dirs for f in report_files(sim, root=d)]
         res = evaluate(files)
         good = bool(files) and all(r.ok for r in res)
         ok &= good
         print(f"\ncoverage goals ({'met' if good else 'NOT MET'}), {sim}, merged over {len(files)} reports of "
-              f"model {goals()['model']}:\n{summary(res)}")
+              f"model {goals()['model']} ({', '.join(d.name for d in dirs) or 'no seeds'}):\n{summary(res)}")
     return ok
 
 

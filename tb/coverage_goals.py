@@ -80,13 +80,14 @@ def evaluate(files: list[Path], floor: float | None = None) -> list[Result]:
     return out
 
 
-def report_files(sim: str, tests: list[str] | None = None) -> list[Path]:
-    """The coverage reports of the plan's model (the tests named in tests/test_uvm.py for it)."""
+def report_files(sim: str, tests: list[str] | None = None, root: Path = COVERAGE) -> list[Path]:
+    """The coverage reports of the plan's model (the tests named in tests/test_uvm.py for it) under
+    root/<sim>/ (build/coverage/ by default; make regression keeps one copy per seed)."""
     if tests is None:
         sys.path.insert(0, str(ROOT / "tests"))
         from test_uvm import UVM_TESTS
         tests = [t for t, m in UVM_TESTS.items() if m == goals()["model"]]
-    return [p for t in tests if (p := COVERAGE / sim / f"{t}.xml").exists()]
+    return [p for t in tests if (p := root / sim / f"{t}.xml").exists()]
 
 
 def summary(results: list[Result]) -> str:
