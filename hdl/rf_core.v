@@ -348,13 +348,25 @@ module rf_core #(
     reg                  nrm_start;
     reg  [7:0]           nrm_idx;
     reg  [5:0]           nrm_shift;
-    wire [8*DIM_PAD-1:0] nrm_y;
-    wire                 nrm_done;
-    wire                 nrm_busy;
-    rf_rmsnorm #(.LANES(LANES), .WORDS(WORDS_DIM), .NORMS(2 * N_LAYERS + 1),
+    // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:
+    // the first NORM_LANES * WORDS_NORM <= DIM_PAD elements of the residual; the rest of nrm_y is
+    // padding (zero), as the lane-padded matvec input expects.
+    localparam integer NORM_ELEMS = NORM_LANES * WORDS_NORM;
+    wire [8*NORM_ELEMS-1:0] nrm_out;
+    wire [8*DIM_PAD-1:0]    nrm_y;
+    generate
+        if (NORM_ELEMS < DIM_PAD) begin : g_nrm_pad
+            assign nrm_y = {{(8 * (DIM_PAD - NORM_ELEMS)){1'b0}}, nrm_out};
+        end else begin : g_nrm_full
+            assign nrm_y = nrm_out;
+        end
+    endgenerate
+    wire                    nrm_done;
+    wire                    nrm_busy;
+    rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1),
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
         .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift), .eps(48'(rms_eps)),
-        .x_flat(x_res), .y_flat(nrm_y), .done(nrm_done), .busy(nrm_busy));
+        .x_flat(x_res[16*NORM_ELEMS-1:0]), .y_flat(nrm_out), .done(nrm_done), .busy(nrm_busy));
 
     // ------------------------------------------------------------------ attention
     reg                  att_start;

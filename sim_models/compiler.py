@@ -14,8 +14,8 @@ first. The layout (docs/rom_layout.md) is exactly what the RTL reads:
 * requant.hex -- one 24-bit word per weight row, same order:
   [15:0] multiplier M, [21:16] shift S.
 * emb_requant.hex -- one 24-bit word per token (embedding row -> residual).
-* norm.hex -- int16 RMSNorm gains G in LANES-wide words (lane 0 low), each
-  norm padded to ceil(dim / LANES) words: att[0], ffn[0], att[1], ..., final.
+* norm.hex -- int16 RMSNorm gains G in NORM_LANES-wide words (lane 0 low;
+  schedule.norm_lanes: at most 8), each norm padded to ceil(dim / NORM_LANES) words: att[0], ffn[0], att[1], ..., final.
 * layer.hex -- one 128-bit word per layer: [15:0] M_att, [23:16] S_att,
   [39:24] M_g, [47:40] S_g, [55:48] att norm shift, [63:56] ffn norm shift
   (norm shift = 15 + GS), and in every word the model-wide constants
@@ -44,10 +44,10 @@ from .formats import INT8, WeightFormat, decode_words, fields_hex, hex_fields, m
 from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
 from .sampler import K_MAX
-from .schedule import Schedule, words
+from .schedule import Schedule, norm_lanes, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES
 
-MANIFEST_VERSION = 4   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes
+MANIFEST_VERSION = 5   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
@@ -174,7 +174,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
     images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
-        Image("norm", 16 * lanes, lane_words(np.stack(norms + [qm.final_norm.gain]), lanes)),
+        Image("norm", 16 * norm_lanes(lanes), lane_words(np.stack(norms + [qm.final_norm.gain]), norm_lanes(lanes))),
         Image("layer", 128, np.array(layer_words, dtype=object)),
         Image("rsqrt", 16, qm.rsqrt),
         Image("exp2", 16, qm.exp2),
@@ -203,6 +203,7 @@ def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]]
         "N_KV_HEADS": c.n_kv_heads, "HEAD_SIZE": c.head_size, "KV_DIM": c.kv_dim, "VOCAB": c.vocab_size,
         "SEQ_LEN": c.seq_len, "SHARED_CLS": int(c.shared_classifier), "LANES": lanes,
         "WORDS_DIM": words(c.dim, lanes), "WORDS_HIDDEN": words(c.hidden_dim, lanes),
+        "NORM_LANES": norm_lanes(lanes), "WORDS_NORM": words(c.dim, norm_lanes(lanes)),
         "LAYER_WORDS": layer_words, "LAYER_ROWS": 3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim,
         "CLS_BASE": regions["cls"]["base"], "EMB_BASE": regions["emb"]["base"],
         "CLS_ROW_BASE": c.n_layers * (3 * c.dim + 2 * c.kv_dim + 2 * c.hidden_dim),
@@ -376,7 +377,7 @@ def load_build(build_dir: str | Path) -> QuantModel:
     if codes_w is not None and not cfg.shared_classifier:
         emb_codes, emb_scodes = rom_codes(emb_r, cfg.dim)
     emb_req = hexfile("emb_requant")
-    norm = read_lanes(d / "norm.hex", lanes, 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]
+    norm = read_lanes(d / "norm.hex", norm_lanes(lanes), 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]
     lw = [int(x, 16) for x in (d / "layer.hex").read_text().split()]
     field = lambda v, lo, n: (v >> lo) & ((1 << n) - 1)  # noqa: E731
     rope = hexfile("rope").reshape(cfg.seq_len, cfg.head_size // 2)

@@ -27,7 +27,7 @@ from .sampler import effective_top_k
 # both agree.
 PIPELINE = {
     "matvec": 6,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, requant
-    "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8
+    "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8, WORDS = ceil(dim / norm_lanes(lanes))
     "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 + head_size (7 pipeline + 17 divider + normalize)
     "select": 1,       # rf_select greedy: from finish to done
     "sample": 4,       # rf_select sampled: 2 * k + 4
@@ -51,6 +51,16 @@ def words(n: int, lanes: int) -> int:
     return -(-n // lanes)
 
 
+NORM_LANES_MAX = 8     # RMSNorm lanes: its 3 multipliers, 50-bit round and shift per lane are the core's
+                       # widest per-lane logic and it runs 2 * ceil(dim / lanes) + 8 cycles, 9 times a token
+
+
+def norm_lanes(lanes: int) -> int:
+    """Lanes of rf_rmsnorm for a core of `lanes` MAC lanes: at most NORM_LANES_MAX, and a divisor of
+    `lanes` so that its words tile the core's lane-padded vectors."""
+    return 8 if lanes > NORM_LANES_MAX and lanes % NORM_LANES_MAX == 0 else lanes
+
+
 @dataclass(frozen=True)
 class Schedule:
     cfg: Config
@@ -62,7 +72,7 @@ class Schedule:
         return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PHASE_OVERHEAD
 
     def _norm(self) -> int:
-        return 2 * words(self.cfg.dim, self.lanes) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
+        return 2 * words(self.cfg.dim, norm_lanes(self.lanes)) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
 
     def phases(self, pos: int, emit: bool = True, sampled: bool = False, top_k: int = 0) -> dict[str, int]:
         """Cycles of each phase of one forward pass at `pos` (emit: with the output stage)."""

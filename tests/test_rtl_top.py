@@ -74,3 +74,16 @@ def test_long_rows(sim):
     path.parent.mkdir(parents=True, exist_ok=True)
     write_checkpoint(random_checkpoint(LONG_ROWS, seed=5), path)
     run_case(sim, model_build(path, 8), "random-long-rows", [1, 2], 3, inv_temp=256, top_k=4, seed=3)
+
+
+# RMSNorm runs at most 8 lanes (sim_models.schedule.norm_lanes): at LANES 16 the MHA shape (dim 24)
+# has 32 lane-padded elements of which rf_rmsnorm covers 3 words of 8; the rest must stay zero.
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_norm_lanes_below_lanes(sim):
+    from sim_models.schedule import norm_lanes
+    cfg = SHAPES["mha"]
+    assert norm_lanes(16) < 16 and words(cfg.dim, norm_lanes(16)) * norm_lanes(16) < words(cfg.dim, 16) * 16
+    path = BUILD / "random_models" / f"mha-norm-lanes-{sim}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checkpoint(random_checkpoint(cfg, seed=13), path)
+    run_case(sim, model_build(path, 16), "random-mha-L16", [4, 5, 6], 4, inv_temp=256, top_k=4, seed=5)
