@@ -11,6 +11,10 @@ token and MAC-lane utilization (schedule, and the RTL where the formats matrix r
 decode stage's cell count from yosys (`synth; stat`). `--formats-only` measures just that
 section and rewrites it in place in an existing docs/results.md; `--formats-rtl` first runs the
 RTL formats matrix (tests/test_formats_rtl.py, FORMATS_MATRIX=1) whose results the table reports.
+
+RTL simulation speed and testbench cost: `--speed-only` measures just that section (the same greedy
+run on each simulator, and on Verilator a long generation, `--speed-long` tokens, with the full
+per-token testbench vs `free_run`, best of `--repeat`) and rewrites it in place.
 """
 from __future__ import annotations
 
@@ -79,17 +83,22 @@ def model_rows(path: Path, name: str, eval_text: Path | None) -> dict:
 
 def rtl_run(sim: str, model: Path, lanes: int, n: int, prompt: list[int], testcase: str = "generate",
             extra_env: dict[str, str] | None = None) -> dict:
-    """One top-level run (tb/top/test_generate.py); returns its result.json plus process wall time."""
+    """One top-level run (tb/top/test_generate.py); returns its result.json plus process wall time and the
+    CPU time of the child processes (build check and simulator: robust to the machine's load, unlike wall)."""
+    import resource
     from tb.sim import model_build, run_top
     from tb.runner import check_results
     build = model_build(model, lanes)
     result = ROOT / "build" / "bench" / f"{sim}-{model.stem}-L{lanes}-{testcase}.json"
     result.unlink(missing_ok=True)
     t0 = time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     check_results(run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=0, top_k=0, seed=0, result=result,
                           testcase=testcase, name=f"bench-{model.stem}-L{lanes}", extra_env=extra_env))
     r = json.loads(result.read_text())
     r["process_wall_s"] = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r["process_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     return r
 
 
@@ -109,6 +118,72 @@ def rtl_speed(sims: list[str], n: int) -> tuple[list[dict], dict | None]:
         free = rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT, testcase="free_run",
                        extra_env={"ROMFORMER_FREE_RUN_NS": str(sim_ns)})
     return runs, free
+
+
+def testbench_cost(n: int, repeat: int) -> dict:
+    """A long greedy generation (n tokens) on Verilator, `generate` (per-token testbench) and
+    `free_run` (the same simulated time with no per-token Python) alternately, `repeat` times
+    each; the fastest of each (the machine is shared, load only slows runs down)."""
+    gens, frees = [], []
+    for _ in range(repeat):
+        gens.append(rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT))
+        frees.append(rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT, testcase="free_run",
+                             extra_env={"ROMFORMER_FREE_RUN_NS": str(gens[-1]["total_cycles"] * 10)}))
+    gen = max(gens, key=lambda r: r["sim_cycles_per_second"])
+    free = max(frees, key=lambda r: r["sim_cycles_per_second"])
+    return {"n": n, "repeat": repeat, "gen": gen, "free": free,
+            "gen_all": [r["sim_cycles_per_second"] for r in gens], "free_all": [r["sim_cycles_per_second"] for r in frees]}
+
+
+SPEED_HEADING = "## RTL simulation speed"
+
+
+def render_speed(speed: list[dict], free: dict | None, n: int, long: dict | None = None) -> list[str]:
+    lines = [f"{SPEED_HEADING} (embedded model, LANES 32, greedy, {n} tokens, same run on each simulator)", "",
+             "| simulator | match | simulated cycles | wall s (simulation) | simulated cycles/s | wall s (whole process, incl. build) | CPU s (whole process) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in speed:
+        lines.append(f"| {r['simulator']} | {r['match']} | {r['total_cycles']:,} | {r['wall_seconds']:.2f} | "
+                     f"{r['sim_cycles_per_second']:,.0f} | {r['process_wall_s']:.1f} | {r.get('process_cpu_s', 0):.1f} |")
+    if len(speed) == 2:
+        ratio = speed[1]["sim_cycles_per_second"] / speed[0]["sim_cycles_per_second"]
+        lines += ["", f"{speed[1]['simulator']} / {speed[0]['simulator']} simulated cycles per second: **{ratio:.0f}x**."]
+    if free:
+        gen = next(r for r in speed if r["simulator"].lower().startswith("verilator"))
+        over = free["sim_cycles_per_second"] / gen["sim_cycles_per_second"] - 1
+        lines += ["", f"Testbench cost (Verilator, {n} tokens): the simulator alone (`free_run`, no per-token Python) ran "
+                  f"{free['sim_cycles_per_second']:,.0f} cycles/s; with the full per-token testbench "
+                  f"(`generate`: stream agents, register reads, golden checks) {gen['sim_cycles_per_second']:,.0f} "
+                  f"cycles/s: the testbench adds **{100 * over:.1f}%**."]
+    if long:
+        g, f = long["gen"], long["free"]
+        over = f["sim_cycles_per_second"] / g["sim_cycles_per_second"] - 1
+        lines += ["", f"Testbench cost on a long generation (Verilator, {long['n']} tokens from a {len(EMBED_PROMPT)}-token "
+                  f"prompt, {g['total_cycles']:,} simulated cycles, best of {long['repeat']} alternating runs each; "
+                  "both runs drive romformer_top with cocotb's `Clock` and attach the passive monitors and protocol "
+                  "checkers, so the difference is the per-token Python: drivers, a LAST_CYCLES read per token, "
+                  "the golden check):", "",
+                  "| run | match | simulated cycles/s (best) | all runs | CPU s (best run's process) | monitor wake-ups per token |",
+                  "|---|---|---|---|---|---|",
+                  f"| `generate` (full testbench) | {g['match']} | {g['sim_cycles_per_second']:,.0f} | "
+                  + ", ".join(f"{x:,.0f}" for x in long["gen_all"])
+                  + f" | {g.get('process_cpu_s', 0):.1f} | {g.get('monitor_wakeups_per_token', '-')} |",
+                  f"| `free_run` (no per-token Python) | - | {f['sim_cycles_per_second']:,.0f} | "
+                  + ", ".join(f"{x:,.0f}" for x in long["free_all"]) + f" | {f.get('process_cpu_s', 0):.1f} | - |", "",
+                  f"The per-token testbench adds **{100 * over:.1f}%** to the simulation's wall time on "
+                  f"{long['n']} tokens ({g['total_cycles'] / max(1, len(g['generated_tokens'])):,.0f} cycles per token)."]
+    return lines
+
+
+def splice_speed(text: str, section: list[str]) -> str:
+    """Replace the RTL simulation speed section of docs/results.md (up to the next section) in place."""
+    body = "\n".join(section).rstrip("\n") + "\n"
+    if SPEED_HEADING not in text:
+        return text.rstrip("\n") + "\n\n" + body
+    head, rest = text.split(SPEED_HEADING, 1)
+    ends = [i for i in (rest.find("\n## "), rest.find("\n" + FORMATS_BEGIN)) if i >= 0]
+    tail = rest[min(ends):] if ends else "\n"
+    return head + body + tail
 
 
 # ----------------------------------------------------------------------------- weight formats
@@ -246,7 +321,7 @@ def splice_formats(text: str, section: str) -> str:
 
 
 def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: list[dict], free: dict | None,
-           args: argparse.Namespace) -> str:
+           args: argparse.Namespace, long: dict | None = None) -> str:
     lines = ["# Results", "",
              f"Measured by `make bench` on one {platform.machine()} machine (2 cores, shared), "
              f"Python {platform.python_version()}, in one run. Regenerate with `make bench`. Wall-clock numbers "
@@ -284,22 +359,7 @@ def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: li
             lines.append(f"| {m['name']} | {lanes} | {ideal:,.0f} | {c0:,} | {100 * u0:.1f}% | {c63:,} | "
                          f"{100 * u63:.1f}% | {rtl} | {same} |")
     if speed:
-        lines += ["", f"## RTL simulation speed (embedded model, LANES 32, greedy, {args.n} tokens, same run on each simulator)", "",
-                  "| simulator | match | simulated cycles | wall s (simulation) | simulated cycles/s | wall s (whole process, incl. build) |",
-                  "|---|---|---|---|---|---|"]
-        for r in speed:
-            lines.append(f"| {r['simulator']} | {r['match']} | {r['total_cycles']:,} | {r['wall_seconds']:.2f} | "
-                         f"{r['sim_cycles_per_second']:,.0f} | {r['process_wall_s']:.1f} |")
-        if len(speed) == 2:
-            ratio = speed[1]["sim_cycles_per_second"] / speed[0]["sim_cycles_per_second"]
-            lines += ["", f"{speed[1]['simulator']} / {speed[0]['simulator']} simulated cycles per second: **{ratio:.0f}x**."]
-        if free:
-            gen = next(r for r in speed if r["simulator"].lower().startswith("verilator"))
-            over = free["sim_cycles_per_second"] / gen["sim_cycles_per_second"] - 1
-            lines += ["", f"Testbench cost (Verilator): the simulator alone (`free_run`, no per-token Python) ran "
-                      f"{free['sim_cycles_per_second']:,.0f} cycles/s; with the full per-token testbench "
-                      f"(`generate`: stream agents, register reads, golden checks) {gen['sim_cycles_per_second']:,.0f} "
-                      f"cycles/s: the testbench adds **{100 * over:.1f}%**."]
+        lines += [""] + render_speed(speed, free, args.n, long)
     return "\n".join(lines) + "\n"
 
 
@@ -310,6 +370,11 @@ def main() -> int:
                    help="simulators to time on the RTL (default: icarus verilator; none: Python only)")
     p.add_argument("--n", type=int, default=16, help="tokens per RTL speed run")
     p.add_argument("--no-lanes", action="store_true", help="skip the RTL runs at every LANES value")
+    p.add_argument("--speed-only", action="store_true",
+                   help="measure only the RTL simulation speed / testbench cost section and splice it into --out")
+    p.add_argument("--speed-long", type=int, default=200,
+                   help="tokens of the long Verilator generation for the testbench cost (0: skip)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each long testbench-cost measurement (best kept)")
     p.add_argument("--formats", default=",".join(FORMAT_NAMES), help="weight formats of the formats table")
     p.add_argument("--formats-only", action="store_true",
                    help="measure only the weight-formats table and splice it into --out")
@@ -322,6 +387,15 @@ def main() -> int:
         make_format(f)
     if "int8" not in formats:
         formats.insert(0, "int8")      # the ratios' reference
+    long_n = min(args.speed_long, 256 - len(EMBED_PROMPT))     # the embedded model's context is 256
+    if args.speed_only:
+        speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
+        long = testbench_cost(long_n, args.repeat) if long_n > 0 and "verilator" in args.rtl else None
+        section = render_speed(speed, free, args.n, long)
+        old = args.out.read_text() if args.out.exists() else "# Results\n"
+        args.out.write_text(splice_speed(old, section))
+        print("\n".join(section))
+        return 0
     if args.formats_only:
         section = formats_section(formats, args.formats_rtl, args.formats_render)
         old = args.out.read_text() if args.out.exists() else "# Results\n"
@@ -337,7 +411,8 @@ def main() -> int:
         if not args.no_lanes and args.rtl:
             lanes_runs[models[1]["name"]] = rtl_lanes(EXTERNAL, [1], 2)
     speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
-    text = render(models, lanes_runs, speed, free, args)
+    long = testbench_cost(long_n, args.repeat) if args.rtl and long_n > 0 and "verilator" in args.rtl else None
+    text = render(models, lanes_runs, speed, free, args, long)
     text = splice_formats(text, formats_section(formats, args.formats_rtl))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
