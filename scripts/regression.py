@@ -46,6 +46,7 @@ SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
 # Prompts of the PromptSoak test per seed (cocotbext-axi drivers, random gaps and backpressure):
 # 3 seeds x 340 on Verilator is over 1,000 seeded prompts, plus every other test's.
 SOAK = {"verilator": 340, "icarus": 12}
+REGRESSION_TIMEOUT_S = 2400
 
 
 def sim_of(node: str) -> str | None:
@@ -86,7 +87,11 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     xml.unlink(missing_ok=True)
     listfile = xml.with_suffix(".nodes")
     listfile.write_text("\n".join(nodes) + "\n")
+    # The per-test bound of make test (pyproject: 600 s) is sized for CI's short runs; the regression's
+    # long ones (UVM_FULL, the soak, embedded-model runs on Icarus: about 110 CPU s each) on a loaded
+    # machine need more before a silent core is declared hung (seeds 1-3 of 2026-12-02 timed out there).
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "-o", "junit_family=xunit2",
+           "-o", f"timeout={REGRESSION_TIMEOUT_S}",
            *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
     # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset).
     env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1",
