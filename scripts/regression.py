@@ -94,7 +94,7 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
            "-o", f"timeout={REGRESSION_TIMEOUT_S}",
            *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
     # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset).
-    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1",
+    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1", "ROMFORMER_FULL": "1",
            "ROMFORMER_SOAK_VERILATOR": os.environ.get("ROMFORMER_SOAK_VERILATOR", str(SOAK["verilator"])),
            "ROMFORMER_SOAK_ICARUS": os.environ.get("ROMFORMER_SOAK_ICARUS", str(SOAK["icarus"]))}
     print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)

@@ -3,6 +3,7 @@ and every token's cycle count equal to the static schedule's prediction."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -38,9 +39,16 @@ def test_embedded_greedy(sim):
     assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= n
 
 
+# make regression sets ROMFORMER_FULL=1: every case on both simulators. make test leaves the sampled
+# embedded case to Verilator (Icarus covers sampling on the random shapes and the pyuvm suite).
+FULL = os.environ.get("ROMFORMER_FULL") == "1"
+
+
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_embedded_sampled(sim):
     icarus = sim == "icarus"
+    if icarus and not FULL:
+        pytest.skip("ROMFORMER_FULL=1 (make regression) runs the sampled embedded model on Icarus too")
     run_case(sim, model_build(EMBEDDED, 32), "embedded-sampled", SHORT_PROMPT[:4] if icarus else PROMPT,
              5 if icarus else 8, inv_temp=320, top_k=40, seed=7)
 
@@ -59,7 +67,7 @@ def test_random_shapes(sim, shape, tmp_path_factory):
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_external_stories260k(sim):
     needs_external()
-    run_case(sim, model_build(EXTERNAL, 32), "stories260K", [1], 4 if sim == "icarus" else 16)
+    run_case(sim, model_build(EXTERNAL, 32), "stories260K", [1], 2 if sim == "icarus" else 16)
 
 
 # Rows longer than 255 lane words (W2 rows of hidden_dim 2100 are 263 words at LANES 8): the
