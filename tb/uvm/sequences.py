@@ -34,10 +34,10 @@ class RandomPromptSeq(PromptSeq):
         super().__init__(name, [rng.randrange(vocab) for _ in range(rng.randint(1, max_len))])
 
 
-class RegSeq(uvm_sequence):
-    """A list of register accesses; `items` keep the responses (and read data)."""
+class ItemListSeq(uvm_sequence):
+    """Sequence items sent in order; `items` keep what the driver filled in (responses, read data)."""
 
-    def __init__(self, name: str = "reg_seq", items: list[RegItem] | None = None) -> None:
+    def __init__(self, name: str, items: list | None = None) -> None:
         super().__init__(name)
         self.items = list(items or [])
 
@@ -45,6 +45,13 @@ class RegSeq(uvm_sequence):
         for item in self.items:
             await self.start_item(item)
             await self.finish_item(item)
+
+
+class RegSeq(ItemListSeq):
+    """A list of register accesses; `items` keep the responses (and read data)."""
+
+    def __init__(self, name: str = "reg_seq", items: list[RegItem] | None = None) -> None:
+        super().__init__(name, items)
 
 
 class ConfigSeq(RegSeq):
@@ -152,17 +159,11 @@ def random_reg_op(rng: random.Random, vocab: int, max_budget: int) -> RegItem:
 
 
 # ------------------------------------------------------------------ LoRA adapter (the adapter agent's sequencer)
-class AdapterSeq(uvm_sequence):
+class AdapterSeq(ItemListSeq):
     """AdapterItems in order on the adapter agent; `items` keep the responses, read data and sums."""
 
     def __init__(self, name: str = "adapter_seq", items: list[AdapterItem] | None = None) -> None:
-        super().__init__(name)
-        self.items = list(items or [])
-
-    async def body(self) -> None:
-        for item in self.items:
-            await self.start_item(item)
-            await self.finish_item(item)
+        super().__init__(name, items)
 
 
 class AdapterLoadSeq(AdapterSeq):
