@@ -27,8 +27,6 @@ module rf_wdecode #(
     input  wire [SC_WIDTH-1:0]    s_word,
     output wire [WBITS*LANES-1:0] w_eff
 );
-    localparam integer NBYTES = (LANES + 4) / 5;   // ternary bytes per word
-
     function automatic [3:0] fp4x2(input [2:0] mag);
         case (mag)
             3'd0: fp4x2 = 4'd0;
@@ -47,53 +45,64 @@ module rf_wdecode #(
         div3 = 8'(({8'd0, v} * 16'd171) >> 9);
     endfunction
 
-    genvar i, b;
+    // scale code of lane l: l / GROUP when LANES >= GROUP, else code 0
+    function automatic integer scode(input integer l);
+        scode = (GROUP > 0 && LANES >= GROUP) ? l / GROUP : 0;
+    endfunction
+
+    function automatic [WBITS-1:0] sign(input neg, input [WBITS-1:0] m);
+        sign = neg ? -m : m;
+    endfunction
+
+    // k-th base-3 digit of a ternary byte: floor(v / 3^k) % 3 for k < 4, floor(v / 81) for
+    // k = 4 (bytes above 242 are never written; the golden decode takes their top digit as is)
+    function automatic [1:0] trit(input [7:0] v, input integer k);
+        reg [7:0] q;
+        integer   n;
+        begin
+            q = v;
+            for (n = 0; n < k; n = n + 1) q = div3(q);
+            trit = (k == 4) ? 2'(q) : 2'(q - 8'd3 * div3(q));
+        end
+    endfunction
+
+    // One combinational process per format, covering all lanes: the word changes once per ROM
+    // read and every consumer (MAC products, the LANES embedding requants) sees one update of
+    // w_eff. (Per-lane continuous assigns into w_eff made Icarus re-evaluate each consumer once
+    // per lane: 5x slower simulation of the whole core at LANES 32.)
     generate
-        if (FMT == 4) begin : g_trits
-            // digits of each byte: [2k+1:2k] = trit k (k < 4: (v / 3^k) % 3; k = 4: v / 81)
-            wire [10*NBYTES-1:0] trits;
-            for (b = 0; b < NBYTES; b = b + 1) begin : g_byte
-                wire [7:0] v0 = w_word[8*b +: 8];
-                wire [7:0] v1 = div3(v0);
-                wire [7:0] v2 = div3(v1);
-                wire [7:0] v3 = div3(v2);
-                wire [7:0] v4 = div3(v3);
-                wire [7:0] r0 = v0 - 8'd3 * v1;
-                wire [7:0] r1 = v1 - 8'd3 * v2;
-                wire [7:0] r2 = v2 - 8'd3 * v3;
-                wire [7:0] r3 = v3 - 8'd3 * v4;
-                assign trits[10*b +: 10] = {v4[1:0], r3[1:0], r2[1:0], r1[1:0], r0[1:0]};
-                wire unused_b = &{1'b0, v4[7:2], r3[7:2], r2[7:2], r1[7:2], r0[7:2]};
+        if (FMT == 0) begin : g_int8
+            assign w_eff = w_word;                  // WBITS = 8: the codes are the operands
+            wire unused_s = &{1'b0, s_word};
+        end else if (FMT == 4) begin : g_ternary
+            reg [WBITS*LANES-1:0] dec;
+            assign w_eff = dec;
+            integer i;
+            always @(*) begin
+                dec = {WBITS*LANES{1'b0}};
+                for (i = 0; i < LANES; i = i + 1)   // lane i: byte i/5, trit i%5; 0/1/2 -> -1/0/+1
+                    dec[WBITS*i +: WBITS] = WBITS'($signed(trit(w_word[8*(i/5) +: 8], i%5) - 2'd1));
             end
-            for (i = 0; i < LANES; i = i + 1) begin : g_lane
-                wire [1:0] t = trits[10*(i/5) + 2*(i%5) +: 2];
-                wire [1:0] w = t - 2'd1;      // 0 -> -1, 1 -> 0, 2 -> +1 (3, never written, -> -2)
-                assign w_eff[WBITS*i +: WBITS] = WBITS'($signed(w));
-            end
-            wire unused_t = &{1'b0, s_word, trits};   // trits of the padding lanes of the last byte
-        end else begin : g_lanes
-            for (i = 0; i < LANES; i = i + 1) begin : g_lane
-                localparam integer SI = (GROUP > 0 && LANES >= GROUP) ? i / GROUP : 0;
-                if (FMT == 0) begin : g_int8
-                    assign w_eff[WBITS*i +: WBITS] = WBITS'($signed(w_word[8*i +: 8]));
-                end else if (FMT == 1) begin : g_int4
-                    wire signed [3:0] q = w_word[4*i +: 4];
-                    wire        [3:0] g = s_word[SC_BITS*SI +: 4];
-                    assign w_eff[WBITS*i +: WBITS] = WBITS'(q) * WBITS'($signed({1'b0, g}));
-                end else if (FMT == 2) begin : g_mxfp4
-                    wire [3:0]       c = w_word[4*i +: 4];
-                    wire [2:0]       d = s_word[SC_BITS*SI +: 3];
-                    wire [WBITS-1:0] m = WBITS'(fp4x2(c[2:0])) << d;
-                    assign w_eff[WBITS*i +: WBITS] = c[3] ? -m : m;
-                end else begin : g_nvfp4
-                    wire [3:0]       c  = w_word[4*i +: 4];
-                    wire [4:0]       sc = s_word[SC_BITS*SI +: 5];
-                    wire [WBITS-1:0] s  = WBITS'({1'b1, sc[2:0]}) << sc[4:3];
-                    wire [WBITS-1:0] m  = WBITS'(fp4x2(c[2:0])) * s;
-                    assign w_eff[WBITS*i +: WBITS] = c[3] ? -m : m;
+            wire unused_s = &{1'b0, s_word};
+        end else begin : g_scaled
+            reg [WBITS*LANES-1:0] dec;
+            assign w_eff = dec;
+            integer i;
+            always @(*) begin
+                dec = {WBITS*LANES{1'b0}};
+                for (i = 0; i < LANES; i = i + 1) begin
+                    if (FMT == 1)          // int4: q * g
+                        dec[WBITS*i +: WBITS] = WBITS'($signed(w_word[4*i +: 4]))
+                            * WBITS'($signed({1'b0, s_word[SC_BITS*scode(i) +: 4]}));
+                    else if (FMT == 2)     // mxfp4: fp4x2(c) << d
+                        dec[WBITS*i +: WBITS] = sign(w_word[4*i + 3],
+                            WBITS'(fp4x2(w_word[4*i +: 3])) << s_word[SC_BITS*scode(i) +: 3]);
+                    else                   // nvfp4: fp4x2(c) * ((8 + m) << e)
+                        dec[WBITS*i +: WBITS] = sign(w_word[4*i + 3],
+                            WBITS'(fp4x2(w_word[4*i +: 3]))
+                            * (WBITS'({1'b1, s_word[SC_BITS*scode(i) +: 3]}) << s_word[SC_BITS*scode(i) + 3 +: 2]));
                 end
             end
-            wire unused_w = &{1'b0, w_word, s_word};
         end
     endgenerate
 endmodule

@@ -204,7 +204,8 @@ def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
     flags, _ = PARTS[part]
     report = out / "pnr_report.json"
     seconds = run_tool(tool, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
-                                                       "--report", rel(report), "--timing-allow-fail", "--seed", "1"],
+                                                       "--report", rel(report), "--timing-allow-fail", "--seed", "1",
+                                                       "--router", "router2"],
                        out / "pnr.log")
     rep = json.loads(report.read_text())
     fmax = {clk: round(v["achieved"], 2) for clk, v in rep.get("fmax", {}).items()}
