@@ -44,8 +44,8 @@ COV_RUNS = REPORTS / "regression" / "coverage"     # seed-<seed>/<sim>/<test>.{x
 SIMS = ("icarus", "verilator")
 SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
 # Prompts of the PromptSoak test per seed (cocotbext-axi drivers, random gaps and backpressure):
-# 3 seeds x 340 on Verilator is over 1,000 seeded prompts, plus every other test's.
-SOAK = {"verilator": 340, "icarus": 12}
+# 3 seeds x 340 on each simulator is over 1,000 seeded prompts per simulator, plus every other test's.
+SOAK = {"verilator": 340, "icarus": 340}
 REGRESSION_TIMEOUT_S = 2400
 
 
