@@ -19,14 +19,22 @@
 //   one gap cycle:     thr = (r * P) >> 32 is registered
 //   pass 2 (k cycles): the same p_c again; the token is the first candidate whose
 //                      running sum exceeds thr.
-// Both passes share one pipeline: issue (candidate mux, multiply, round) ->
-// EXP2 ROM read (synchronous) -> shift and accumulate/compare.
-// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 4 (1 gap + 3 pipeline stages).
+// Both passes share one pipeline, one register stage per operation so that no stage holds
+// more than one multiplier, shifter or wide mux (timing: at 50 MHz on an ECP5 the old
+// one-stage issue -- address arithmetic, 64:1 mux, two multipliers, 64-bit shift -- took 48 ns):
+//   issue  candidate address a (a register, counting with ic), 64:1 mux, l_0 - l_c -> D
+//   D      D * m, m = LOGIT_MULT * inv_temp (a register, stable from the cycle after start) -> P
+//   P      rsr(P, LOGIT_SHIFT): fraction, whole part, overflow -> S1
+//   S1     EXP2 ROM read (synchronous) -> S2
+//   S2     shift, accumulate/compare.
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 6 (1 gap + 5 pipeline stages; the gap is
+// still one cycle: pass 2's first candidate reaches S2 one cycle after P is final).
 //
 // Latency N: `finish` is sampled high at a rising edge (cycle 0); `done` is high
 // for exactly one cycle, sampled high at the edge N cycles later; `token` holds
 // from then until the next selection. start / l_valid / finish are ignored while
-// a sampled selection is running (busy, 2 * k + 3 cycles after finish).
+// a sampled selection is issuing (busy, 2 * k + 1 cycles after finish; the candidates are
+// read at issue, so a new selection may fill them while the last ones drain).
 //
 // PRNG: reset loads 0x6D2B79F5 (the seed-0 state). `seed_load` loads `seed`
 // (0 loads 0x6D2B79F5); a seed_load in the same cycle as a sampled `finish` is
@@ -138,16 +146,25 @@ module rf_select #(
     end
 
     // ------------------------------------------------------------------ sampling pipeline
-    // stage 0 (combinational from ic)
+    // issue (from ic and the address register a_r: ic counts 0..k-1 pass 1, k gap, k+1..2k
+    // pass 2; a_r is ic in pass 1 and ic - k - 1 in pass 2)
+    reg  [AW-1:0] a_r;
     wire          s0_v    = busy && (ic != k_run);
     wire          s0_p2   = busy && (ic > k_run);
     wire          s0_last = busy && (ic == {k_run[CW-2:0], 1'b0});
-    wire [AW-1:0] s0_a    = AW'(s0_p2 ? (ic - k_run - CW'(1)) : ic);
 
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
-    wire        [15:0] s0_diff = c_val[0] - c_val[s0_a];
-    wire        [63:0] s0_prod = {48'd0, s0_diff} * {48'd0, logit_mult} * {48'd0, inv_temp_r};
-    wire        [63:0] s0_u    = (s0_prod + half) >> logit_shift;
+    wire [15:0] s0_diff = c_val[0] - c_val[a_r];
+    reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
+    // stage D
+    reg         vd, p2_d, last_d;
+    reg  [15:0] idx_d;
+    reg  [15:0] diff_d;
+    // stage P
+    reg         vp, p2_p, last_p;
+    reg  [15:0] idx_p;
+    reg  [47:0] prod_p;
+    wire [63:0] u_p = ({16'd0, prod_p} + half) >> logit_shift;
 
     // stage 1
     reg         v1, p2_1, last1, big1;
@@ -177,10 +194,15 @@ module rf_select #(
 
     // datapath registers (no reset needed: qualified by the valid bits)
     always @(posedge clk) begin
-        idx1   <= c_idx[s0_a];
-        big1   <= (s0_u[63:12] != 52'd0);
-        frac1  <= s0_u[7:0];
-        whole1 <= s0_u[11:8];
+        m_r    <= {16'd0, logit_mult} * {16'd0, inv_temp_r};
+        idx_d  <= c_idx[a_r];
+        diff_d <= s0_diff;
+        idx_p  <= idx_d;
+        prod_p <= {32'd0, diff_d} * {16'd0, m_r};
+        idx1   <= idx_p;
+        big1   <= (u_p[63:12] != 52'd0);
+        frac1  <= u_p[7:0];
+        whole1 <= u_p[11:8];
         idx2   <= idx1;
         big2   <= big1;
         whole2 <= whole1;
@@ -202,8 +224,11 @@ module rf_select #(
             k_r        <= CW'(1);
             k_run      <= CW'(1);
             ic         <= {CW{1'b0}};
+            a_r        <= {AW{1'b0}};
             prng       <= SEED_ZERO;
             r_r        <= 32'd0;
+            vd <= 1'b0; p2_d <= 1'b0; last_d <= 1'b0;
+            vp <= 1'b0; p2_p <= 1'b0; last_p <= 1'b0;
             v1 <= 1'b0; p2_1 <= 1'b0; last1 <= 1'b0;
             v2 <= 1'b0; p2_2 <= 1'b0; last2 <= 1'b0;
             p_sum      <= {PW{1'b0}};
@@ -227,6 +252,7 @@ module rf_select #(
                 end else begin
                     busy    <= 1'b1;
                     ic      <= {CW{1'b0}};
+                    a_r     <= {AW{1'b0}};
                     k_run   <= (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);
                     prng    <= prng_next;
                     r_r     <= prng_next;
@@ -237,10 +263,14 @@ module rf_select #(
             end
             if (busy) begin
                 ic <= ic + CW'(1);
+                // pass 2 starts at address 0 after the gap (ic = k_run)
+                a_r <= (ic + CW'(1) >= k_run && ic <= k_run) ? {AW{1'b0}} : a_r + AW'(1);
                 if (s0_last) busy <= 1'b0;
             end
             // pipeline valid / pass / last flags
-            v1 <= s0_v;  p2_1 <= s0_p2;  last1 <= s0_last;
+            vd <= s0_v;  p2_d <= s0_p2;  last_d <= s0_last;
+            vp <= vd;    p2_p <= p2_d;   last_p <= last_d;
+            v1 <= vp;    p2_1 <= p2_p;   last1 <= last_p;
             v2 <= v1;    p2_2 <= p2_1;   last2 <= last1;
             if (v2 && !p2_2) p_sum <= p_sum + PW'(p2v);
             if (v2 && p2_2) begin

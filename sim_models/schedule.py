@@ -30,7 +30,7 @@ PIPELINE = {
     "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8, WORDS = ceil(dim / norm_lanes(lanes))
     "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 + head_size (7 pipeline + 17 divider + normalize)
     "select": 1,       # rf_select greedy: from finish to done
-    "sample": 4,       # rf_select sampled: 2 * k + 4
+    "sample": 6,       # rf_select sampled: 2 * k + 6 (1 gap + 5 pipeline stages)
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
 EMBED_OVERHEAD = 2     # embedding: ROM latency + the requant write

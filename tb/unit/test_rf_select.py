@@ -19,10 +19,11 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from tb.unit.common import hold_reset
 
 from sim_models.sampler import Sampler, effective_top_k
+from sim_models.schedule import PIPELINE
 from sim_models.tables import exp2_table
 
-SEL_PIPE = 1      # greedy: finish -> done (hdl/rf_select.v)
-SAMPLE_PIPE = 4   # sampled: finish -> done is 2 * k + SAMPLE_PIPE
+SEL_PIPE = PIPELINE["select"]      # greedy: finish -> done (hdl/rf_select.v)
+SAMPLE_PIPE = PIPELINE["sample"]   # sampled: finish -> done is 2 * k + SAMPLE_PIPE
 
 
 class Bench:
