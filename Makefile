@@ -56,7 +56,7 @@ bench: bootstrap ## benchmarks; results in docs/results.md
 SYNTH_LANES ?= 16
 SYNTH_TOOLS ?= yowasp
 SYNTH_STAMP := $(VENV)/.requirements-synth.sha256
-synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5,pnr, SYNTH_TOOLS=yowasp|system, SAME_LOGIC=other.bin)
+synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route), SYNTH_TOOLS=yowasp|system, SAME_LOGIC=other.bin)
 	@want=$$(sha256sum requirements-synth.txt | cut -d' ' -f1); \
 	if [[ ! -f $(SYNTH_STAMP) || $$(cat $(SYNTH_STAMP)) != $$want ]]; then \
 	  echo "synth: installing requirements-synth.txt into $(VENV)"; \

@@ -3,7 +3,9 @@
     python scripts/synth.py [--model M] [--lanes L] [--part LFE5U-85F] [--freq MHz]
                             [--stages generic,ecp5,pnr] [--same-logic OTHER.bin]
 
-Stages (each one writes build/synth/<build>/<stage>.{log,...}):
+Stages (each one writes build/synth/<build>/<stage>.{log,...}); the default is generic,ecp5
+(bounded: under 10 minutes on 2 cores); pnr is opt-in (tens of minutes with the WebAssembly
+nextpnr) and reuses the ecp5 netlist when its inputs are unchanged (top.json.stamp):
   generic  yosys `synth` kept hierarchical (memories stay $mem cells, ROM contents are not
            turned into logic), technology-neutral cells per module -> the per-block breakdown
   ecp5     yosys `synth_ecp5` (flattened): LUT4 / flip-flops / DP16KD block RAMs / MULT18X18D
@@ -21,6 +23,7 @@ The summary goes to build/synth/<build>/summary.json and, with --results, into t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -94,6 +97,9 @@ def read_design(build: Path) -> str:
             "hierarchy -top romformer_top\n")
 
 
+STAT_TOTALS = {"wires", "ports", "memories", "processes", "cells"}
+
+
 def parse_stat(text: str) -> dict[str, dict[str, int]]:
     """yosys `stat` (text): {module: {cell type or 'cells': count}} (its own cells, not its children's)."""
     out: dict[str, dict[str, int]] = {}
@@ -115,7 +121,8 @@ def parse_stat(text: str) -> dict[str, dict[str, int]]:
         if m:
             a, b = m.groups()
             name, count = (a, int(b)) if not a.isdigit() else (b, int(a))
-            out[current][name] = count
+            if name not in STAT_TOTALS:          # "9 wires", "2 memories" (0.70): not cell types
+                out[current][name] = count
     return out
 
 
@@ -182,22 +189,47 @@ def dsp_premap() -> str:
             f"chtype -set $__soft_mul {SOFT_MULS}\n")
 
 
-def ecp5(build: Path, out: Path, tool: str) -> dict:
-    script = out / "ecp5.ys"
-    stat = out / "ecp5.stat"
+def design_stamp(build: Path, script_text: str, tool: str) -> str:
+    """Hash of everything the ecp5 netlist depends on: the RTL, the ROM build, the script, the tool."""
+    h = hashlib.sha256(script_text.encode() + tool.encode())
+    inputs = sorted((ROOT / "hdl").glob("*.v*")) + sorted(build.glob("*.hex")) + [build / "params.vh"]
+    for f in inputs:
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def ecp5_script(build: Path, out: Path) -> str:
     # synth_ecp5 up to its `check` step, whose first pass (autoname: readable names for the
     # netlist) alone ran longer than the whole synthesis on this design with yosys 0.23
-    script.write_text(read_design(build) + dsp_premap() +
-                      "synth_ecp5 -top romformer_top -run begin:check\n"
-                      "hierarchy -check\n"
-                      f"tee -q -o {rel(stat)} stat\n"
-                      "check -noinit\nblackbox =A:whitebox\n"
-                      f"write_json {rel(out / 'top.json')}\n")
-    seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
-    cells = parse_stat(stat.read_text())
+    return (read_design(build) + dsp_premap() +
+            "synth_ecp5 -top romformer_top -run begin:check\n"
+            "hierarchy -check\n"
+            f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
+            "check -noinit\nblackbox =A:whitebox\n"
+            f"write_json {rel(out / 'top.json')}\n")
+
+
+def ecp5_cells(out: Path) -> dict[str, int]:
+    cells = parse_stat((out / "ecp5.stat").read_text())
     top = next(iter(cells.values())) if cells else {}
     keep = ("LUT4", "TRELLIS_FF", "DP16KD", "MULT18X18D", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_DPR16X4")
-    return {"seconds": round(seconds, 1), "cells": {k: top.get(k, 0) for k in keep}}
+    return {k: top.get(k, 0) for k in keep}
+
+
+def ecp5(build: Path, out: Path, tool: str, reuse: bool = False) -> dict:
+    """synth_ecp5 -> top.json; with reuse, an existing netlist of the same inputs is kept."""
+    script = out / "ecp5.ys"
+    text = ecp5_script(build, out)
+    stamp = design_stamp(build, text, tool)
+    stamp_file = out / "top.json.stamp"
+    if reuse and stamp_file.exists() and (out / "top.json").exists() and stamp_file.read_text().strip() == stamp:
+        print(f"  synth_ecp5: reusing {rel(out / 'top.json')} (same RTL, ROM build, script and tool)")
+        return {"seconds": 0.0, "reused": True, "cells": ecp5_cells(out)}
+    stamp_file.unlink(missing_ok=True)
+    script.write_text(text)
+    seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
+    stamp_file.write_text(stamp + "\n")
+    return {"seconds": round(seconds, 1), "cells": ecp5_cells(out)}
 
 
 def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
@@ -255,7 +287,8 @@ def main() -> int:
     p.add_argument("--format", default="int8", help="weight format (python -m sim_models compile --format)")
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0, help="target clock for place and route, MHz")
-    p.add_argument("--stages", default="generic,ecp5,pnr")
+    p.add_argument("--stages", default="generic,ecp5",
+                   help="generic,ecp5 (default, bounded), pnr (opt-in; reuses an unchanged ecp5 netlist)")
     p.add_argument("--tools", default="yowasp", choices=("yowasp", "system"),
                    help="yowasp: the pinned YoWASP builds in .venv; system: yosys / nextpnr-ecp5 on PATH")
     p.add_argument("--same-logic", type=Path, help="a second checkpoint of the same shape")
@@ -286,7 +319,7 @@ def main() -> int:
         if "generic" in stages:
             jobs["generic"] = pool.submit(generic, build, out, yosys)
         if "ecp5" in stages or "pnr" in stages:
-            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys)
+            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages)
         for key, job in jobs.items():
             summary[key] = job.result()
     if "generic" in summary:

