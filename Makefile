@@ -54,9 +54,9 @@ bench: bootstrap ## benchmarks; results in docs/results.md
 	$(PY) scripts/bench.py --out docs/results.md $(if $(filter command line environment,$(origin FORMAT)),--formats $(FORMAT)) --formats-rtl
 
 SYNTH_LANES ?= 16
-SYNTH_TOOLS ?= yowasp
+SYNTH_TOOLS ?= auto
 SYNTH_STAMP := $(VENV)/.requirements-synth.sha256
-synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route), SYNTH_TOOLS=yowasp|system, SAME_LOGIC=other.bin)
+synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin)
 	@want=$$(sha256sum requirements-synth.txt | cut -d' ' -f1); \
 	if [[ ! -f $(SYNTH_STAMP) || $$(cat $(SYNTH_STAMP)) != $$want ]]; then \
 	  echo "synth: installing requirements-synth.txt into $(VENV)"; \

@@ -14,9 +14,11 @@ nextpnr) and reuses the ecp5 netlist when its inputs are unchanged (top.json.sta
   --same-logic OTHER.bin: compile OTHER at the same LANES and show that the elaborated netlist
            equals this build's except ROM initialisation contents (sim_models.netlist).
 
-The tools are the YoWASP builds from PyPI (requirements-synth.txt; `make synth` installs them
-into .venv): yosys and nextpnr compiled to WebAssembly, so no system toolchain is needed.
-They only see files under the project directory, hence every path here is relative to it.
+The tools (--tools auto, the default) are a native yosys / nextpnr-ecp5 on PATH when there is
+one (Debian ships yosys but not nextpnr-ecp5), else the YoWASP builds from PyPI
+(requirements-synth.txt; `make synth` installs them into .venv): yosys and nextpnr compiled to
+WebAssembly, so no system toolchain is needed. --tools yowasp always uses the pinned builds.
+YoWASP tools only see files under the project directory, hence every path here is relative to it.
 The summary goes to build/synth/<build>/summary.json and, with --results, into the
 "Synthesis" section of docs/results.md.
 """
@@ -68,9 +70,11 @@ def sources() -> str:
 
 
 def find_tool(name: str, flavour: str) -> str:
-    """yowasp: the pinned YoWASP build in the venv (requirements-synth.txt); system: the one on PATH,
-    else the YoWASP one (Debian ships yosys but not nextpnr-ecp5)."""
+    """yowasp: the pinned YoWASP build in the venv (requirements-synth.txt); system / auto: the one
+    on PATH, else the YoWASP one (Debian ships yosys but not nextpnr-ecp5); system says so."""
     yowasp = BIN / f"yowasp-{name}"
+    if flavour == "auto" and shutil.which(name):
+        return shutil.which(name)
     if flavour == "system":
         found = shutil.which(name)
         if found:
@@ -289,8 +293,10 @@ def main() -> int:
     p.add_argument("--freq", type=float, default=50.0, help="target clock for place and route, MHz")
     p.add_argument("--stages", default="generic,ecp5",
                    help="generic,ecp5 (default, bounded), pnr (opt-in; reuses an unchanged ecp5 netlist)")
-    p.add_argument("--tools", default="yowasp", choices=("yowasp", "system"),
-                   help="yowasp: the pinned YoWASP builds in .venv; system: yosys / nextpnr-ecp5 on PATH")
+    p.add_argument("--tools", default="auto", choices=("auto", "yowasp", "system"),
+                   help="auto (default): a native tool on PATH, else the pinned YoWASP build in .venv "
+                        "; yowasp: always the pinned "
+                        "YoWASP builds; system: yosys / nextpnr-ecp5 on PATH")
     p.add_argument("--same-logic", type=Path, help="a second checkpoint of the same shape")
     args = p.parse_args()
     stages = [s for s in args.stages.split(",") if s]
