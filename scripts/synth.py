@@ -19,8 +19,8 @@ one (Debian ships yosys but not nextpnr-ecp5), else the YoWASP builds from PyPI
 (requirements-synth.txt; `make synth` installs them into .venv): yosys and nextpnr compiled to
 WebAssembly, so no system toolchain is needed. --tools yowasp always uses the pinned builds.
 YoWASP tools only see files under the project directory, hence every path here is relative to it.
-The summary goes to build/synth/<build>/summary.json and, with --results, into the
-"Synthesis" section of docs/results.md.
+The summary goes to build/synth/<build>/summary.json and summary.md (the table layout of the
+"Synthesis" section of docs/results.md, which quotes it).
 """
 from __future__ import annotations
 
