@@ -93,8 +93,9 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "-o", "junit_family=xunit2",
            "-o", f"timeout={REGRESSION_TIMEOUT_S}",
            *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
-    # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset).
-    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1", "ROMFORMER_FULL": "1",
+    # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset); ROMFORMER_FULL=1
+    # and LORA_FULL=1: the top-level and adapter cases make test leaves to one simulator run on both.
+    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1", "ROMFORMER_FULL": "1", "LORA_FULL": "1",
            "ROMFORMER_SOAK_VERILATOR": os.environ.get("ROMFORMER_SOAK_VERILATOR", str(SOAK["verilator"])),
            "ROMFORMER_SOAK_ICARUS": os.environ.get("ROMFORMER_SOAK_ICARUS", str(SOAK["icarus"]))}
     print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)
