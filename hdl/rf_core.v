@@ -81,9 +81,10 @@ module rf_core #(
     localparam integer SILU_AB    = (SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1;
     localparam integer ROPE_AB    = (ROPE_DEPTH > 1) ? $clog2(ROPE_DEPTH) : 1;
     localparam integer HALF_HEAD  = HEAD_SIZE / 2;
-    // Row length in lane words: counters hold the longest row (and emb_cnt runs to WORDS_DIM + 1).
+    // Row length in lane words: counters hold the longest row.
     localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
     localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
+    localparam integer EMB_CW     = $clog2(DIM_PAD + 2);             // emb_cnt runs to DIM_PAD + 1
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
 
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
@@ -112,7 +113,7 @@ module rf_core #(
     reg         seed_pending;   // a SEED write waits for the next prompt's last token
     reg         sel_seed_load;  // ... and reloads the PRNG in the cycle after it
     reg         end_by_ctx;     // the token being emitted is last only because the context is full
-    reg  [WPR_BITS-1:0] emb_cnt;
+    reg  [EMB_CW-1:0] emb_cnt;     // embedding: element being read (ROM word emb_cnt / LANES)
     reg  [31:0] fwd_cycles;
 
     // Element writes into these buffers decode their index (for loops with constant bounds: one
@@ -213,22 +214,20 @@ module rf_core #(
         .clk(clk), .en(1'b1), .addr(rope_addr), .rdata(rope_data));
 
     // ------------------------------------------------------------------ embedding
-    // Word emb_cnt-1 of the token's row is on w_data; every lane is requantized to int16.
-    // Operand isolation: the LANES requant units see the weight stream only in S_EMBED (the
-    // only state that takes emb_word), so they do not toggle on every matvec word -- power in
-    // silicon, and simulation time: evaluating them on every ROM read was 80% of Icarus's time.
-    reg [WBITS*LANES-1:0] emb_in;
-    always @(*) emb_in = (state == S_EMBED) ? w_data : {WBITS*LANES{1'b0}};
-    wire [16*LANES-1:0] emb_word;
-    genvar gl;
-    generate
-        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_emb
-            wire signed [15:0] lane_y;
-            rf_requant #(.ACC_BITS(WBITS), .OUT_BITS(16)) u_rq (
-                .acc(emb_in[WBITS*gl +: WBITS]), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(lane_y));
-            assign emb_word[16*gl +: 16] = lane_y;
-        end
-    endgenerate
+    // One requant unit, one element per cycle (the embedding is 2 phases' worth of work per token:
+    // LANES parallel units, a multiplier block each, sat idle for the rest of it). Element
+    // e = emb_cnt - 2 is lane e % LANES of the word read for it two cycles earlier (address
+    // register, ROM). Operand isolation: the unit sees the weight stream only in S_EMBED, so it
+    // does not toggle on every matvec word (power; and Icarus time).
+    wire [EMB_CW-1:0]     emb_elem = emb_cnt - EMB_CW'(2);
+    reg  [WBITS-1:0]      emb_in;
+    always @(*) begin
+        emb_in = {WBITS{1'b0}};
+        if (state == S_EMBED) emb_in = w_data[WBITS * (32'(emb_elem) % LANES) +: WBITS];
+    end
+    wire signed [15:0] emb_y;
+    rf_requant #(.ACC_BITS(WBITS), .OUT_BITS(16)) u_emb_rq (
+        .acc(emb_in), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(emb_y));
 
     // ------------------------------------------------------------------ matvec
     reg                 mv_start;
@@ -449,7 +448,7 @@ module rf_core #(
             seed_pending <= 1'b0;
             sel_seed_load <= 1'b0;
             end_by_ctx <= 1'b0;
-            emb_cnt <= {WPR_BITS{1'b0}};
+            emb_cnt <= {EMB_CW{1'b0}};
             emb_w_addr <= {W_AB{1'b0}};
             fwd_cycles <= 32'd0;
             in_ready <= 1'b0;
@@ -554,7 +553,7 @@ module rf_core #(
                             gen_count <= 16'd0;
                             state <= S_EMBED;
                             entry <= 1'b1;
-                            emb_cnt <= {WPR_BITS{1'b0}};
+                            emb_cnt <= {EMB_CW{1'b0}};
                             fwd_cycles <= 32'd0;
                         end
                     end else if (st_new_seq_pending && !mid_prompt && !ctrl_new_seq) begin
@@ -574,11 +573,11 @@ module rf_core #(
                 // ---------------------------------------------------------- embedding
                 S_EMBED: begin
                     layer <= 8'd0;
-                    emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(emb_cnt);
-                    for (wi = 0; wi < WORDS_DIM; wi = wi + 1)       // word emb_cnt - 2
-                        if (emb_cnt == WPR_BITS'(wi + 2)) x_res[wi*(16*LANES) +: 16*LANES] <= emb_word;
-                    emb_cnt <= emb_cnt + WPR_BITS'(1);
-                    if (emb_cnt == WPR_BITS'(WORDS_DIM + 1)) begin
+                    emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(32'(emb_cnt) / LANES);
+                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 2
+                        if (emb_cnt == EMB_CW'(wi + 2)) x_res[16*wi +: 16] <= emb_y;
+                    emb_cnt <= emb_cnt + EMB_CW'(1);
+                    if (emb_cnt == EMB_CW'(DIM_PAD + 1)) begin
                         state <= S_NORM_ATT;
                         entry <= 1'b1;
                     end
@@ -752,7 +751,7 @@ module rf_core #(
                         cur_tok <= out_data;
                         state <= S_EMBED;
                         entry <= 1'b1;
-                        emb_cnt <= {WPR_BITS{1'b0}};
+                        emb_cnt <= {EMB_CW{1'b0}};
                         fwd_cycles <= 32'd0;
                     end
                 end

@@ -33,7 +33,7 @@ PIPELINE = {
     "sample": 6,       # rf_select sampled: 2 * k + 6 (1 gap + 5 pipeline stages)
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
-EMBED_OVERHEAD = 2     # embedding: ROM latency + the requant write
+EMBED_OVERHEAD = 2     # embedding (one requant unit, an element per cycle): ROM latency + the requant write
 KV_WRITE = 1           # one cycle to write K and V of this position
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
@@ -85,7 +85,7 @@ class Schedule:
             "attention": attention_latency(c.head_size, pos) + PHASE_OVERHEAD + KV_WRITE,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
-        phases["embed"] = words(c.dim, self.lanes) + EMBED_OVERHEAD
+        phases["embed"] = words(c.dim, self.lanes) * self.lanes + EMBED_OVERHEAD   # one element per cycle
         phases["done"] = DONE
         if self.adapter is not None:
             from .lora import adapter_cycles   # sim_models/lora.py: rf_lora's pre-pass and stream delay
