@@ -67,9 +67,9 @@ module rf_wdecode #(
     endfunction
 
     // One combinational process per format, covering all lanes: the word changes once per ROM
-    // read and every consumer (MAC products, the LANES embedding requants) sees one update of
-    // w_eff. (Per-lane continuous assigns into w_eff made Icarus re-evaluate each consumer once
-    // per lane: 5x slower simulation of the whole core at LANES 32.)
+    // read and every consumer (MAC products, the embedding requant) sees one update of w_eff.
+    // (Per-lane continuous assigns into w_eff made Icarus re-evaluate each consumer once per
+    // lane: 4-5x slower simulation of the whole core at LANES 32; docs/results.md.)
     generate
         if (FMT == 0) begin : g_int8
             assign w_eff = w_word;                  // WBITS = 8: the codes are the operands

@@ -289,7 +289,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-TOTALS = {"prompts": 0, "beats": 0, "mismatches": 0}
 SCOREBOARDS: list[dict] = []      # one per pyuvm run: test, sim, seed, prompts, beats, mismatches
 
 
@@ -301,15 +300,14 @@ def count_prompts(seed: int, since: float) -> None:
         if f.stat().st_mtime >= since:
             r = json.loads(f.read_text())
             SCOREBOARDS.append({**r, "sim": f.parent.parent.name, "seed": seed})
-            for k in TOTALS:
-                TOTALS[k] += int(r[k])
 
 
 def scoreboard_summary() -> None:
     """Scoreboard totals of the pyuvm runs, the soak (PromptSoak) per simulator, and every run that
     counted mismatches (the fault-injection tests must; any other such run failed)."""
-    print(f"\nscoreboards: {TOTALS['prompts']} prompts, {TOTALS['beats']} output beats matched bit-exactly, "
-          f"{TOTALS['mismatches']} mismatches (pyuvm runs, all seeds and simulators)")
+    total = {k: sum(int(r[k]) for r in SCOREBOARDS) for k in ("prompts", "beats", "mismatches")}
+    print(f"\nscoreboards: {total['prompts']} prompts, {total['beats']} output beats matched bit-exactly, "
+          f"{total['mismatches']} mismatches (pyuvm runs, all seeds and simulators)")
     for sim in sorted({r["sim"] for r in SCOREBOARDS}):
         soak = [r for r in SCOREBOARDS if r["sim"] == sim and r["test"] == "PromptSoak"]
         if soak:

@@ -73,13 +73,12 @@ def find_tool(name: str, flavour: str) -> str:
     """yowasp: the pinned YoWASP build in the venv (requirements-synth.txt); system / auto: the one
     on PATH, else the YoWASP one (Debian ships yosys but not nextpnr-ecp5); system says so."""
     yowasp = BIN / f"yowasp-{name}"
-    if flavour == "auto" and shutil.which(name):
-        return shutil.which(name)
-    if flavour == "system":
+    if flavour in ("auto", "system"):
         found = shutil.which(name)
         if found:
             return found
-        print(f"make synth: {name} is not on PATH, using {rel(yowasp)}")
+        if flavour == "system":
+            print(f"make synth: {name} is not on PATH, using {rel(yowasp)}")
     if not yowasp.exists():
         raise SystemExit(f"make synth: {yowasp} is missing: pip install -r requirements-synth.txt")
     return str(yowasp)

@@ -58,7 +58,7 @@ NORM_LANES_MAX = 8     # RMSNorm lanes: its 3 multipliers, 50-bit round and shif
 def norm_lanes(lanes: int) -> int:
     """Lanes of rf_rmsnorm for a core of `lanes` MAC lanes: at most NORM_LANES_MAX, and a divisor of
     `lanes` so that its words tile the core's lane-padded vectors."""
-    return 8 if lanes > NORM_LANES_MAX and lanes % NORM_LANES_MAX == 0 else lanes
+    return NORM_LANES_MAX if lanes > NORM_LANES_MAX and lanes % NORM_LANES_MAX == 0 else lanes
 
 
 @dataclass(frozen=True)

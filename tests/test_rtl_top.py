@@ -14,7 +14,7 @@ from tb.runner import BUILD, SIMULATORS, check_results
 from tb.sim import model_build, run_top
 
 PROMPT = list(b"It is a truth")
-# Icarus runs about 100x slower than Verilator (docs/results.md): it runs the embedded model with a
+# Icarus runs about 40x slower than Verilator (docs/results.md): it runs the embedded model with a
 # shorter prompt and fewer tokens (11 and 9 forward passes instead of 37 and 21), which keeps
 # `make test` inside its CI budget; Verilator runs the long versions.
 SHORT_PROMPT = PROMPT[:5]
