@@ -81,6 +81,7 @@ module rf_core #(
     localparam integer SILU_AB    = (SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1;
     localparam integer ROPE_AB    = (ROPE_DEPTH > 1) ? $clog2(ROPE_DEPTH) : 1;
     localparam integer HALF_HEAD  = HEAD_SIZE / 2;
+    localparam integer ROPE_PB    = (HALF_HEAD > 1) ? $clog2(HALF_HEAD) : 1;
     // Row length in lane words: counters hold the longest row.
     localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
     localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
@@ -207,11 +208,15 @@ module rf_core #(
              .FILE({`ROM_DIR, "/", SILU_FILE})) u_silu (
         .clk(clk), .en(1'b1), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
 
-    reg  [ROPE_AB-1:0] rope_addr;
+    // RoPE: this position's COS/SIN pairs, composed from the angle-addition ROM while the
+    // token's embedding runs (rf_rope_gen; ready long before the first q/k pair).
+    reg  [ROPE_PB-1:0] rope_pair;
     wire [31:0]        rope_data;
-    rf_rom #(.WIDTH(32), .DEPTH(ROPE_DEPTH), .ADDR_BITS(ROPE_AB),
-             .FILE({`ROM_DIR, "/", ROPE_FILE})) u_rope (
-        .clk(clk), .en(1'b1), .addr(rope_addr), .rdata(rope_data));
+    wire               rope_busy;
+    rf_rope_gen #(.HALF(HALF_HEAD), .DEPTH(ROPE_DEPTH), .ADDR_BITS(ROPE_AB),
+                  .FILE({`ROM_DIR, "/", ROPE_FILE})) u_rope (
+        .clk(clk), .rst_n(rst_n), .start(state == S_EMBED && emb_cnt == {EMB_CW{1'b0}}), .pos(pos),
+        .pair(rope_pair), .cos_sin(rope_data), .busy(rope_busy));
 
     // ------------------------------------------------------------------ embedding
     // One requant unit, one element per cycle (the embedding is 2 phases' worth of work per token:
@@ -470,7 +475,7 @@ module rf_core #(
             g_buf <= {8*HID_PAD{1'b0}};
             even_val <= 8'sd0;
             silu_addr <= {SILU_AB{1'b0}};
-            rope_addr <= {ROPE_AB{1'b0}};
+            rope_pair <= {ROPE_PB{1'b0}};
             mv_start <= 1'b0;
             mv_base <= {W_AB{1'b0}};
             mv_rows <= 16'd0;
@@ -601,11 +606,11 @@ module rf_core #(
                     // The RoPE table address always points at the pair being assembled: pair 0 at
                     // entry, the next pair after each odd row, so the registered ROM data is
                     // ready when the odd row arrives.
-                    if (entry) rope_addr <= ROPE_AB'(pos) * ROPE_AB'(HALF_HEAD);
+                    if (entry) rope_pair <= {ROPE_PB{1'b0}};
                     if (y_valid) begin
                         if (y_row < QK_ROWS[15:0]) begin
                             if (y_row[0])
-                                rope_addr <= ROPE_AB'(pos) * ROPE_AB'(HALF_HEAD) + ROPE_AB'(rope_next);
+                                rope_pair <= ROPE_PB'(rope_next);
                             if (!y_row[0]) begin
                                 even_val <= y_data[7:0];
                             end else begin                                  // rotated pair ends here
@@ -763,7 +768,7 @@ module rf_core #(
 
     // Bits some model shapes leave unused (the widths depend on the model), and header
     // constants the units derive for themselves.
-    wire unused_ok = &{1'b0, nrm_busy, att_busy, cur_tok, emb_rq, rope_next, SHARED_CLS[0], RSQRT_ENTRIES[0],
+    wire unused_ok = &{1'b0, nrm_busy, att_busy, rope_busy, cur_tok, emb_rq, rope_next, SHARED_CLS[0], RSQRT_ENTRIES[0],
                        EXP2_ENTRIES[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0],
                        lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22], lconst[119:118],
                        lconst[127:126]};

@@ -55,7 +55,7 @@ PARTS = {
 BLOCKS = (("rf_matvec", "matvec lanes (MACs, adder tree, requant)"), ("rf_wdecode", "weight decode"),
           ("rf_requant", "embedding requant units (rf_core)"), ("rf_rmsnorm", "rmsnorm"), ("rf_attention", "attention"),
           ("rf_divider", "attention dividers"), ("rf_select", "select (top-k, sampling)"),
-          ("rf_xorshift32", "select PRNG"), ("rf_rope", "rope"), ("rf_swiglu", "swiglu"),
+          ("rf_xorshift32", "select PRNG"), ("rf_rope", "rope"), ("rf_rope_gen", "rope"), ("rf_swiglu", "swiglu"),
           ("rf_lora", "LoRA adapter unit"), ("rf_axil_regs", "AXI4-Lite registers"), ("rf_axis_skid", "AXI4-Stream skids"),
           ("rf_rom", "ROM wrappers"), ("rf_core", "core sequencer + activation buffers"),
           ("romformer_top", "top glue"))

@@ -24,7 +24,8 @@ first. The layout (docs/rom_layout.md) is exactly what the RTL reads:
   in a ROM image: two checkpoints of one shape give the same params.vh and
   the same logic, only ROM contents differ (docs/rtl.md).
 * rsqrt.hex (768 x 16), exp2.hex (256 x 16), silu.hex (n_layers*256 x 16),
-  rope.hex (seq_len*head_size/2 words: [15:0] COS, [31:16] SIN).
+  rope.hex ((16 + ceil(seq_len/16)) * head_size/2 words: [15:0] COS, [31:16] SIN of the angle-addition
+  base tables, tables.rope_base; rf_rope_gen composes each position's entries).
 
 Same input, byte-identical output: nothing here depends on time or paths.
 """
@@ -45,7 +46,7 @@ from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
 from .sampler import K_MAX
 from .schedule import Schedule, norm_lanes, words
-from .tables import EXP2_ENTRIES, RSQRT_ENTRIES
+from .tables import EXP2_ENTRIES, RSQRT_ENTRIES, rope_at, rope_base
 
 MANIFEST_VERSION = 5   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
@@ -171,6 +172,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
         if sblocks:
             weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
+    rope_cb, rope_sb = rope_base(c.seq_len, c.head_size)
     images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
@@ -179,7 +181,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         Image("rsqrt", 16, qm.rsqrt),
         Image("exp2", 16, qm.exp2),
         Image("silu", 16, qm.silu.reshape(-1)),
-        Image("rope", 32, (qm.rope_cos & 0xFFFF | (qm.rope_sin & 0xFFFF) << 16).reshape(-1)),
+        Image("rope", 32, (rope_cb & 0xFFFF | (rope_sb & 0xFFFF) << 16).reshape(-1)),
     ]
     return images, regions
 
@@ -380,7 +382,8 @@ def load_build(build_dir: str | Path) -> QuantModel:
     norm = read_lanes(d / "norm.hex", norm_lanes(lanes), 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]
     lw = [int(x, 16) for x in (d / "layer.hex").read_text().split()]
     field = lambda v, lo, n: (v >> lo) & ((1 << n) - 1)  # noqa: E731
-    rope = hexfile("rope").reshape(cfg.seq_len, cfg.head_size // 2)
+    rope = hexfile("rope").reshape(-1, cfg.head_size // 2)
+    rope_cos, rope_sin = rope_at(signed(rope & 0xFFFF, 16), signed(rope >> 16, 16), np.arange(cfg.seq_len))
     q = man["quant"]
     return QuantModel(
         cfg=cfg, rf=q["rf"], eps=field(lw[0], 64, 32), layers=layers,
@@ -393,6 +396,6 @@ def load_build(build_dir: str | Path) -> QuantModel:
         gate_mult=np.array([field(v, 24, 16) for v in lw], np.int64), gate_shift=np.array([field(v, 40, 8) for v in lw], np.int64),
         logit_mult=field(lw[0], 96, 16), logit_shift=field(lw[0], 112, 8),
         rsqrt=hexfile("rsqrt"), exp2=hexfile("exp2"),
-        rope_cos=signed(rope & 0xFFFF, 16), rope_sin=signed(rope >> 16, 16),
+        rope_cos=rope_cos, rope_sin=rope_sin,
         scales=man["scales"], fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes)
 

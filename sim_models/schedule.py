@@ -34,6 +34,7 @@ PIPELINE = {
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
 EMBED_OVERHEAD = 2     # embedding (one requant unit, an element per cycle): ROM latency + the requant write
+ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
 KV_WRITE = 1           # one cycle to write K and V of this position
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
@@ -45,6 +46,12 @@ def attention_latency(head_size: int, pos: int) -> int:
     """rf_attention from start to done: two passes over pos + 1 rows, the pipeline and divider,
     then one normalize cycle per element of a head (the heads normalize in parallel)."""
     return 2 * (pos + 1) + PIPELINE["attention"] + head_size
+
+
+def rope_gen_cycles(head_size: int) -> int:
+    """rf_rope_gen from its start pulse (the embedding's first cycle) until every pair of the
+    position is in its table: off the critical path, it must end before the first q/k rotation."""
+    return head_size + ROPE_GEN_OVERHEAD
 
 
 def words(n: int, lanes: int) -> int:
@@ -67,6 +74,13 @@ class Schedule:
     lanes: int
     # LoRA adapter build and enabled: (maximum rank, core target names); None: no adapter cycles
     adapter: tuple[int, tuple[str, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        # the first q/k pair is rotated after the embedding and the attention RMSNorm phases
+        before = words(self.cfg.dim, self.lanes) * self.lanes + EMBED_OVERHEAD + self._norm()
+        if rope_gen_cycles(self.cfg.head_size) > before:    # head_size <= dim: cannot happen for a valid config
+            raise ValueError(f"schedule: RoPE table generation ({rope_gen_cycles(self.cfg.head_size)} cycles) "
+                             f"does not end before the first rotation ({before} cycles)")
 
     def _matvec(self, rows: int, cols: int) -> int:
         return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PHASE_OVERHEAD

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .intops import rsr
+
 RSQRT_ENTRIES = 768
 EXP2_ENTRIES = 256
 ROPE_FRAC = 14
@@ -23,11 +25,35 @@ def rope_angles(seq_len: int, head_size: int) -> np.ndarray:
     return np.outer(np.arange(seq_len, dtype=np.float64), freqs)
 
 
-def rope_tables(seq_len: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(COS, SIN), shape (seq_len, head_size/2), int16 values with 14 fraction bits."""
-    ang = rope_angles(seq_len, head_size)
+ROPE_LO_BITS = 4                      # pos = 16 * hi + lo: a LO table and a HI table per frequency
+ROPE_LO = 1 << ROPE_LO_BITS
+
+
+def rope_base(seq_len: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The RoPE ROM (docs/arithmetic.md section 5): (COS, SIN), shape (ROPE_LO + n_hi, head_size/2),
+    int16 with 14 fraction bits; rows 0..ROPE_LO-1 are the angles lo * theta_f, row ROPE_LO + hi
+    the angle ROPE_LO * hi * theta_f."""
+    n_hi = -(-seq_len // ROPE_LO)
+    steps = np.concatenate([np.arange(ROPE_LO), ROPE_LO * np.arange(n_hi)]).astype(np.float64)
+    freqs = rope_angles(2, head_size)[1]
+    ang = np.outer(steps, freqs)
     scale = float(1 << ROPE_FRAC)
     return np.round(np.cos(ang) * scale).astype(np.int64), np.round(np.sin(ang) * scale).astype(np.int64)
+
+
+def rope_at(cos_b: np.ndarray, sin_b: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """COS/SIN of positions `pos` by angle addition of a LO and a HI entry of rope_base, as
+    hdl/rf_rope_gen.v computes them: cos = rsr(cl*ch - sl*sh, 14), sin = rsr(sl*ch + cl*sh, 14)."""
+    pos = np.asarray(pos, np.int64)
+    lo, hi = pos % ROPE_LO, ROPE_LO + pos // ROPE_LO
+    cl, sl, ch, sh = cos_b[lo], sin_b[lo], cos_b[hi], sin_b[hi]
+    return rsr(cl * ch - sl * sh, ROPE_FRAC), rsr(sl * ch + cl * sh, ROPE_FRAC)
+
+
+def rope_tables(seq_len: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(COS, SIN), shape (seq_len, head_size/2), int16 values with 14 fraction bits: every
+    position's entries, composed from rope_base by rope_at."""
+    return rope_at(*rope_base(seq_len, head_size), np.arange(seq_len))
 
 
 def silu(x: np.ndarray) -> np.ndarray:

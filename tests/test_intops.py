@@ -61,11 +61,22 @@ def test_tables_match_formulas():
     assert tables.rsqrt_table().tolist() == [ref.rsqrt_entry(i) for i in range(768)]
     assert tables.exp2_table().tolist() == [ref.exp2_entry(f) for f in range(256)]
     assert tables.exp2_table()[0] == 32768 and tables.exp2_table().max() < 1 << 16
+    # RoPE ROM: LO rows 0..15 hold the angles lo * theta_f, row 16 + hi the angle 16 * hi * theta_f
+    cos_b, sin_b = tables.rope_base(64, 16)
+    assert cos_b.shape == (16 + 4, 8)
+    for row, step in ((0, 0), (1, 1), (15, 15), (16, 0), (17, 16), (19, 48)):
+        for f in range(8):
+            ang = step * 10000 ** (-2 * f / 16)
+            assert cos_b[row, f] == round(math.cos(ang) * 16384) and sin_b[row, f] == round(math.sin(ang) * 16384)
+    # every position's entries by angle addition, with rf_rope_gen's integer rounding written out
     cos, sin = tables.rope_tables(64, 16)
     for p in (0, 1, 17, 63):
+        lo, hi = p % 16, 16 + p // 16
         for f in range(8):
-            ang = p * 10000 ** (-2 * f / 16)
-            assert cos[p, f] == round(math.cos(ang) * 16384) and sin[p, f] == round(math.sin(ang) * 16384)
+            cl, sl, ch, sh = (int(t[r, f]) for t, r in ((cos_b, lo), (sin_b, lo), (cos_b, hi), (sin_b, hi)))
+            assert cos[p, f] == (cl * ch - sl * sh + 8192) >> 14 and sin[p, f] == (sl * ch + cl * sh + 8192) >> 14
+            ang = p * 10000 ** (-2 * f / 16)    # within 1.5 LSB of the exact value
+            assert abs(cos[p, f] - math.cos(ang) * 16384) < 1.5 and abs(sin[p, f] - math.sin(ang) * 16384) < 1.5
     s_h1 = 0.037
     silu = tables.silu_table(s_h1)
     for n in (-128, -1, 0, 1, 127):

@@ -1,11 +1,11 @@
-"""Block-level RTL tests of rf_rmsnorm, rf_rope and rf_swiglu on both simulators."""
+"""Block-level RTL tests of rf_rmsnorm, rf_rope, rf_rope_gen and rf_swiglu on both simulators."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from sim_models.compiler import hex_lines, lane_hex, lane_words
-from sim_models.tables import rsqrt_table
+from sim_models.tables import ROPE_FRAC, ROPE_LO, rope_base, rsqrt_table
 from tb.runner import BUILD, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "norm"
@@ -47,6 +47,35 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rope(sim: str) -> None:
     check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope"], test_module="tb.unit.test_rf_rope"))
+
+
+# name -> (SEQ_LEN, HEAD_SIZE, table): the embedded model's RoPE ROM, stories260K's shape, and a
+# short context with 3 pairs (not a power of two) and random entries.
+ROPE_CONFIGS = {"s256_h16": (256, 16, "rope"), "s512_h8": (512, 8, "rope"), "s40_h6_random": (40, 6, "random")}
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("cfg", sorted(ROPE_CONFIGS))
+def test_rope_gen(sim: str, cfg: str) -> None:
+    seq_len, head_size, table = ROPE_CONFIGS[cfg]
+    cos_b, sin_b = rope_base(seq_len, head_size)
+    if table == "random":
+        # any entries with |c|, |s| <= 2^14 / sqrt(2) (no overflow); positions 17 and 18 (LO rows 1
+        # and 2 with HI row 1) hit rounding ties of both signs in every pair
+        rng = np.random.default_rng(seq_len)
+        cos_b, sin_b = rng.integers(-11585, 11586, (2,) + cos_b.shape)
+        cos_b[1], sin_b[1], cos_b[2], sin_b[2] = 1, 1, -1, -1
+        cos_b[ROPE_LO + 1], sin_b[ROPE_LO + 1] = 1 << (ROPE_FRAC - 1), 0
+    DATA.mkdir(parents=True, exist_ok=True)
+    rope_file = DATA / f"rope_{cfg}.hex"
+    rope_file.write_text(hex_lines((cos_b & 0xFFFF | (sin_b & 0xFFFF) << 16).reshape(-1), 32))
+    depth = cos_b.size
+    params = {"HALF": head_size // 2, "DEPTH": depth, "ADDR_BITS": max(1, (depth - 1).bit_length()),
+              "FILE": f'"{rope_file}"'}
+    assert cos_b.shape[0] == ROPE_LO + -(-seq_len // ROPE_LO)
+    env = {"RF_HALF": str(head_size // 2), "RF_SEQ_LEN": str(seq_len), "RF_ROPE_FILE": str(rope_file)}
+    check_results(run(sim=sim, toplevel="rf_rope_gen", sources=["rf_rope_gen", "rf_rom"], test_module="tb.unit.test_rf_rope_gen",
+                      parameters=params, name=f"rf_rope_gen_{cfg}", extra_env=env))
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
