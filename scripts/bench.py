@@ -34,6 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_model, quantize_checkpoint  # noqa: E402
 from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate  # noqa: E402
@@ -42,7 +43,10 @@ from sim_models.golden import GoldenModel  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
 
 EMBEDDED = ROOT / "models" / "austen_byte.bin"
-TERNARY = ROOT / "models" / "austen_ternary.bin"
+# quantization-aware trained variants of the embedded model: (checkpoint, table name, formats);
+# judged on the chip against the float int8-baseline model (EMBEDDED) too
+TRAINED = ((ROOT / "models" / "austen_ternary.bin", "austen_ternary (ternary-trained)", ("int8", "ternary")),
+           (ROOT / "models" / "austen_int4.bin", "austen_int4 (int4-trained)", ("int8", "int4")))
 HELDOUT = ROOT / "models" / "heldout_austen.txt"
 FORMATS_BEGIN, FORMATS_END = "<!-- formats:begin -->", "<!-- formats:end -->"
 EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
@@ -217,12 +221,17 @@ def rtl_matrix_results() -> dict[tuple[str, str, str, int], dict]:
     return out
 
 
-def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str], lanes: int = 32) -> list[dict]:
+def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str], lanes: int = 32,
+                reference: Path | None = None) -> list[dict]:
+    """One row per format; with `reference` (a float baseline), each row also holds the chip's
+    loss and top-1 agreement against that model's float outputs ("vs_reference")."""
     rows = []
+    ref = read_checkpoint(reference) if reference is not None else None
     for fmt in formats:
         ckpt, qm, calib = quantize_checkpoint(path, fmt)
         windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
         res = evaluate(ckpt, qm, windows)
+        vs_ref = evaluate(ckpt, qm, windows, reference=ref).as_dict() if ref is not None else None
         man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{path.stem}-{fmt}-L{lanes}",
                             {"checkpoint": path.name, "sha256": "-", "calibration": calib})
         sched = Schedule(ckpt.config, lanes)
@@ -230,7 +239,7 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
         rows.append({"model": name, "format": fmt, "quality": res.as_dict(), "rom_bits": man["rom_bits"],
                      "weight_rom_bits": man["weight_rom_bits"], "weights": weights,
                      "nominal_bpw": man["format"]["bits_per_weight"], "cycles0": sched.cycles(0),
-                     "util0": sched.utilization(0), "stem": path.stem})
+                     "util0": sched.utilization(0), "stem": path.stem, "vs_reference": vs_ref})
         print(f"formats: {name} {fmt} {res.as_dict()} ROM {man['rom_bits']}", flush=True)
     return rows
 
@@ -265,13 +274,18 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
                      f"{100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} ({r['nominal_bpw']:g}) | "
                      f"{r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | {r['cycles0']:,} ({meas}{ok}) | "
                      f"{100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
-    tern = next((r for r in rows if "ternary-trained" in r["model"] and r["format"] == "ternary"), None)
     ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"), None)
-    if tern and ref:
-        d = tern["quality"]["int_loss"] - ref["quality"]["float_loss"]
-        lines += ["", f"Ternary-trained model on the chip (ternary, integer) against the float int8-baseline model "
-                  f"(austen_byte, float): {tern['quality']['int_loss']:.4f} - {ref['quality']['float_loss']:.4f} = "
-                  f"**{d:+.4f}** nats/char."]
+    trained = [r for r in rows if r.get("vs_reference") and r["format"] != "int8"]
+    if trained and ref:
+        lines += ["", "Quantization-aware trained models on the chip in their own format (integer), against the float "
+                  f"int8-baseline model (austen_byte, float loss {ref['quality']['float_loss']:.4f}): the gap is the chip's "
+                  "loss minus the baseline's float loss, the agreement is with the baseline's float top-1.", "",
+                  "| model | format | integer loss | gap to float austen_byte | top-1 agr. with float austen_byte | ROM bits (vs int8 austen_byte) |",
+                  "|---|---|---|---|---|---|"]
+        for r in trained:
+            v = r["vs_reference"]
+            lines.append(f"| {r['model']} | {r['format']} | {v['int_loss']:.4f} | **{v['gap']:+.4f}** | "
+                         f"{100 * v['agreement']:.2f}% | {r['rom_bits']:,} ({100 * r['rom_bits'] / ref['rom_bits']:.1f}%) |")
     if rtl:
         lines += ["", "RTL = golden (every token and every token's cycle count) in the formats matrix "
                   "(`FORMATS_MATRIX=1 pytest tests/test_formats_rtl.py -k matrix`), runs passed / runs found:", "",
@@ -303,8 +317,9 @@ def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
                         str(ROOT / "tests" / "test_formats_rtl.py"), "-k", "matrix"], cwd=ROOT, env=env, check=False)
     rows = format_rows(EMBEDDED, "austen_byte (embedded)", HELDOUT, formats)
-    if TERNARY.exists():
-        rows += format_rows(TERNARY, "austen_ternary (ternary-trained)", HELDOUT, [f for f in ("int8", "ternary") if f in formats])
+    for path, name, fmts in TRAINED:
+        if path.exists():
+            rows += format_rows(path, name, HELDOUT, [f for f in fmts if f in formats], reference=EMBEDDED)
     if EXTERNAL.exists():
         rows += format_rows(EXTERNAL, "stories260K (external)", None, formats)
     cells = {f: yosys_cells(f, 32) for f in formats}

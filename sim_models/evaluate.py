@@ -34,9 +34,11 @@ class EvalResult:
                 "gap": round(self.gap, 4), "agreement": round(self.agreement, 4)}
 
 
-def evaluate(ckpt: Checkpoint, qm: QuantModel, windows: list[np.ndarray]) -> EvalResult:
-    """Each window is run from position 0; position t predicts token t+1."""
-    fm, gm = FloatModel(ckpt), GoldenModel(qm)
+def evaluate(ckpt: Checkpoint, qm: QuantModel, windows: list[np.ndarray], reference: Checkpoint | None = None) -> EvalResult:
+    """Each window is run from position 0; position t predicts token t+1. The float side is
+    `ckpt`'s float model, or `reference`'s (e.g. the float baseline a quantization-aware
+    trained model is judged against: float loss and top-1 agreement are then the reference's)."""
+    fm, gm = FloatModel(reference if reference is not None else ckpt), GoldenModel(qm)
     s_logit = float(qm.scales["logits"])
     f_losses, i_losses, agree = [], [], []
     for w in windows:

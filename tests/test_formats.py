@@ -168,6 +168,25 @@ def test_ternary_exact_for_ternary_weights() -> None:
     np.testing.assert_allclose(out.u, s.astype(np.float32), rtol=1e-7)
 
 
+def test_int4_exact_for_int4_weights() -> None:
+    """An int4-trained checkpoint stores u_j * g * q (row factor, group scale in [1, 15], elements
+    in [-7, 7], a row's peak 105 u_j): the quantizer recovers w_eff = g * q and u exactly, with and
+    without GPTQ (rows of 172 inputs end in a short group)."""
+    rng = np.random.default_rng(6)
+    rows, cols, group = 12, 172, 32
+    nb = -(-cols // group)
+    g = rng.integers(1, 16, (rows, nb))
+    q = rng.integers(-7, 8, (rows, cols))
+    g[:, 1], q[:, 40] = 15, rng.choice([-7, 7], rows)           # each row's peak: 105 u
+    u = rng.uniform(1e-4, 1e-2, rows)
+    w_eff = q * g[:, np.arange(cols) // group]
+    w = (w_eff * u[:, None]).astype(np.float32)
+    for hessian in (None, np.cov(rng.normal(size=(cols, 400))) + np.eye(cols)):
+        out = quantize_weights(w, make_format("int4"), "t", hessian=hessian)
+        np.testing.assert_array_equal(out.w_eff, w_eff)
+        np.testing.assert_allclose(out.u, u.astype(np.float32), rtol=1e-6)
+
+
 @pytest.mark.parametrize("fmt_name", FORMATS)
 @pytest.mark.parametrize("shape,lanes", [("gqa", 8), ("unshared", 16), ("odd_hidden", 64)])
 def test_build_reads_back(tmp_path, fmt_name: str, shape: str, lanes: int) -> None:

@@ -34,6 +34,10 @@ ternary network itself; ``python -m sim_models compile --format ternary`` recove
 ``s`` exactly). ``--init-from`` a ternary checkpoint rescales its rows' latents so training
 continues from exactly that network; ``--distill TEACHER`` adds the KL divergence from a float
 teacher's next-byte distribution (models/README.md, phase 3).
+
+int4-aware variant (``--qat int4``, models/austen_int4.bin): the same with romformer's int4 g32
+format (``int4_ste``: per-row factor, 4-bit scale per group of 32 inputs, elements in [-7, 7]);
+the checkpoint holds the quantized weights, which ``compile --format int4`` recovers exactly.
 """
 from __future__ import annotations
 
@@ -54,6 +58,7 @@ import torch.nn.functional as F
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 from sim_models.checkpoint import Checkpoint, Config, read_checkpoint, write_checkpoint  # noqa: E402
+from sim_models.formats import DEFAULT_GROUP as INT4_GROUP, INT4_MAX, INT4_SCALE_MAX  # noqa: E402
 
 JANEAUSTENR_DATA = Path("/usr/lib/R/site-library/janeaustenr/data")
 NOVELS = ("sensesensibility", "prideprejudice", "mansfieldpark", "emma", "northangerabbey", "persuasion")
@@ -122,6 +127,25 @@ def ternary_ste(w: torch.Tensor) -> torch.Tensor:
     return w + (q - w).detach()
 
 
+def int4_ste(w: torch.Tensor, group: int = INT4_GROUP) -> torch.Tensor:
+    """romformer's int4 format (docs/arithmetic.md 3a), straight-through gradient: per row
+    u = max|W_j| / (7 * 15); per group of `group` inputs a scale g in [1, 15], the smallest that
+    does not clip; elements q = clip(round(W / (u g)), -7, 7). Returns u * g * q, which the int4
+    quantizer of sim_models.formats recovers exactly (its u candidate row_peak / 105)."""
+    rows, cols = w.shape
+    nb = -(-cols // group)
+    wp = F.pad(w, (0, nb * group - cols)).view(rows, nb, group)
+    with torch.no_grad():
+        u = (w.abs().amax(dim=1) / (INT4_MAX * INT4_SCALE_MAX)).clamp(min=1e-30)[:, None, None]
+        g = torch.clamp(torch.ceil(wp.abs().amax(dim=-1, keepdim=True) / (INT4_MAX * u) - 1e-6), 1, INT4_SCALE_MAX)
+    q = torch.clamp(torch.round(wp / (u * g)), -INT4_MAX, INT4_MAX) * (u * g)
+    q = q.view(rows, nb * group)[:, :cols]
+    return w + (q - w).detach()
+
+
+QAT_STE = {"ternary": ternary_ste, "int4": int4_ste}
+
+
 def ternary_latents_(w: torch.Tensor) -> int:
     """Rows that are already ternary (values in {-s, 0, s} up to float rounding, as a ternary checkpoint stores them):
     scale them in place to q * s / mean|q| so that their absmean is s and ternary_ste(w) gives
@@ -135,11 +159,11 @@ def ternary_latents_(w: torch.Tensor) -> int:
 
 
 class QLinear(nn.Linear):
-    """nn.Linear whose weight is ternarized in the forward pass when `ternary` is set."""
-    ternary = False
+    """nn.Linear whose weight is fake-quantized in the forward pass when `qat` names a format."""
+    qat: str | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, ternary_ste(self.weight) if self.ternary else self.weight)
+        return F.linear(x, QAT_STE[self.qat](self.weight) if self.qat else self.weight)
 
 
 class RMSNorm(nn.Module):
@@ -214,15 +238,21 @@ class Llama(nn.Module):
                 std = 0.02 / math.sqrt(2 * cfg.n_layers) if name.endswith(("w3.weight", "wo.weight")) else 0.02
                 nn.init.normal_(p, mean=0.0, std=std)
 
-    def set_ternary(self, on: bool) -> None:
-        self.ternary = on
+    qat: str | None = None
+
+    def set_qat(self, fmt: str | None) -> None:
+        """Quantization-aware training for format `fmt` (a key of QAT_STE), or None (float)."""
+        self.qat = fmt
         for m in self.modules():
             if isinstance(m, QLinear):
-                m.ternary = on
+                m.qat = fmt
+
+    def qweight(self, w: torch.Tensor) -> torch.Tensor:
+        return QAT_STE[self.qat](w) if self.qat else w
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         T = tokens.shape[1]
-        emb = ternary_ste(self.tok_embeddings.weight) if getattr(self, "ternary", False) else self.tok_embeddings.weight
+        emb = self.qweight(self.tok_embeddings.weight)
         x = F.embedding(tokens, emb)
         cos, sin = self.cos[:T], self.sin[:T]
         for layer in self.layers:
@@ -230,11 +260,10 @@ class Llama(nn.Module):
         return self.norm(x) @ emb.T  # shared classifier
 
     def to_checkpoint(self) -> Checkpoint:
-        """Float weights; with ternary set, the ternarized weights s_j * q_j the forward pass uses."""
-        tern = getattr(self, "ternary", False)
+        """Float weights; with `qat` set, the quantized weights the forward pass uses."""
 
         def mat(t: torch.Tensor) -> np.ndarray:
-            return _np(ternary_ste(t) if tern else t)
+            return _np(self.qweight(t))
 
         def stack(attr: str) -> np.ndarray:
             t = [_get(layer, attr) for layer in self.layers]
@@ -345,8 +374,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--heldout-chars", type=int, default=12288)
     ap.add_argument("--calib-chars", type=int, default=6144)
-    ap.add_argument("--ternary", action="store_true",
-                    help="ternary-aware training (absmean per row, straight-through estimator)")
+    ap.add_argument("--qat", choices=sorted(QAT_STE), default=None,
+                    help="quantization-aware training for this weight format (straight-through estimator)")
+    ap.add_argument("--ternary", action="store_const", const="ternary", dest="qat",
+                    help="same as --qat ternary (absmean per row, BitNet b1.58)")
     ap.add_argument("--init-from", type=Path, default=None, help="start from this float checkpoint")
     ap.add_argument("--distill", type=Path, default=None,
                     help="teacher checkpoint (float): add the KL(teacher || student) of the next-byte "
@@ -384,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.init_from is not None:
         load_weights(model, args.init_from)
         print(f"initialized from {args.init_from}", flush=True)
-        if args.ternary:
+        if args.qat == "ternary":
             with torch.no_grad():
                 n = sum(ternary_latents_(p) for p in model.parameters() if p.dim() == 2)
             print(f"  {n} already-ternary rows: latents rescaled so the forward pass reproduces them", flush=True)
@@ -396,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
         for p in teacher.parameters():
             p.requires_grad_(False)
         print(f"distilling from {args.distill} (alpha {args.distill_alpha})", flush=True)
-    model.set_ternary(args.ternary)
+    model.set_qat(args.qat)
     print(f"params (excl. RoPE tables): {cfg.n_params()}; torch counts {sum(p.numel() for p in model.parameters())}")
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
