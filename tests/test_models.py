@@ -54,3 +54,23 @@ def test_external_compiles_and_generates(tmp_path):
     gm = GoldenModel(qm)
     tokens = np.array([1] + out[:-1])
     np.testing.assert_array_equal(np.argmax(gm.forward(tokens), axis=-1), out)   # prefill == decode
+
+
+TRAINED = {"austen_ternary.bin": "ternary", "austen_int4.bin": "int4"}
+
+
+@pytest.mark.parametrize("name", sorted(TRAINED))
+def test_trained_variant_exact_in_its_format(name):
+    """A quantization-aware trained checkpoint (models/README.md) stores the quantized weights:
+    its format's quantizer reproduces every matrix (u_j * w_eff = the stored fp32 weight)."""
+    from sim_models.checkpoint import read_checkpoint
+    from sim_models.formats import make_format, quantize_weights
+    path = ROOT / "models" / name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in (ROOT / "models" / "README.md").read_text()
+    ck = read_checkpoint(path)
+    fmt = make_format(TRAINED[name])
+    mats = [("tok_emb", ck.weights["tok_emb"])] + [(f"layer {l} {m}", ck.weights[m][l]) for m in
+                                                   ("wq", "wk", "wv", "wo", "w1", "w2", "w3") for l in range(ck.config.n_layers)]
+    for what, w in mats:
+        q = quantize_weights(w, fmt, what)
+        np.testing.assert_allclose(q.w_eff * q.u[:, None], w, rtol=2e-6, atol=0, err_msg=what)
