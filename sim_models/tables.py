@@ -20,9 +20,13 @@ def exp2_table() -> np.ndarray:
     return np.round(2.0 ** 15 * 2.0 ** (-f / 256.0)).astype(np.int64)
 
 
+def rope_freqs(head_size: int) -> np.ndarray:
+    """w_f = 10000^(-2f / head_size), f < head_size / 2 (radians per position)."""
+    return 1.0 / (10000.0 ** (np.arange(0, head_size, 2, dtype=np.float64) / head_size))
+
+
 def rope_angles(seq_len: int, head_size: int) -> np.ndarray:
-    freqs = 1.0 / (10000.0 ** (np.arange(0, head_size, 2, dtype=np.float64) / head_size))
-    return np.outer(np.arange(seq_len, dtype=np.float64), freqs)
+    return np.outer(np.arange(seq_len, dtype=np.float64), rope_freqs(head_size))
 
 
 ROPE_LO_BITS = 4                      # pos = 16 * hi + lo: a LO table and a HI table per frequency
@@ -35,8 +39,7 @@ def rope_base(seq_len: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
     the angle ROPE_LO * hi * theta_f."""
     n_hi = -(-seq_len // ROPE_LO)
     steps = np.concatenate([np.arange(ROPE_LO), ROPE_LO * np.arange(n_hi)]).astype(np.float64)
-    freqs = rope_angles(2, head_size)[1]
-    ang = np.outer(steps, freqs)
+    ang = np.outer(steps, rope_freqs(head_size))
     scale = float(1 << ROPE_FRAC)
     return np.round(np.cos(ang) * scale).astype(np.int64), np.round(np.sin(ang) * scale).astype(np.int64)
 
