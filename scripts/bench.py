@@ -190,6 +190,29 @@ def splice_speed(text: str, section: list[str]) -> str:
     return head + body + tail
 
 
+def keep_hand_sections(old: str, new: str) -> str:
+    """A full `make bench` regenerates docs/results.md; the "## " sections it does not generate
+    (the regression sign-off, the synthesis results, ...) are carried over from the old file
+    unchanged, in their order, after the generated text. The formats section is spliced by its
+    markers, so it is never carried over."""
+    if FORMATS_BEGIN in old and FORMATS_END in old:
+        head, rest = old.split(FORMATS_BEGIN, 1)
+        old = head + rest.split(FORMATS_END, 1)[1]
+    title = lambda line: line[3:].split(" (")[0].strip()  # noqa: E731
+    generated = {title(line) for line in new.splitlines() if line.startswith("## ")}
+    kept, current = [], None
+    for line in old.splitlines():
+        if line.startswith("## "):
+            current = [] if title(line) not in generated else None
+            if current is not None:
+                kept.append(current)
+        if current is not None:
+            current.append(line)
+    if not kept:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n\n".join("\n".join(sec).strip("\n") for sec in kept) + "\n"
+
+
 # ----------------------------------------------------------------------------- weight formats
 
 def yosys_cells(fmt_name: str, lanes: int) -> int | None:
@@ -429,6 +452,8 @@ def main() -> int:
     long = testbench_cost(long_n, args.repeat) if args.rtl and long_n > 0 and "verilator" in args.rtl else None
     text = render(models, lanes_runs, speed, free, args, long)
     text = splice_formats(text, formats_section(formats, args.formats_rtl))
+    if args.out.exists():
+        text = keep_hand_sections(args.out.read_text(), text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
