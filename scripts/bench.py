@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_model, quantize_checkpoint  # noqa: E402
 from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
-from sim_models.evaluate import evaluate  # noqa: E402
+from sim_models.evaluate import evaluate, evaluate_many  # noqa: E402
 from sim_models.formats import FORMAT_NAMES, make_format  # noqa: E402
 from sim_models.golden import GoldenModel  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
@@ -253,8 +253,8 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
     for fmt in formats:
         ckpt, qm, calib = quantize_checkpoint(path, fmt)
         windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
-        res = evaluate(ckpt, qm, windows)
-        vs_ref = evaluate(ckpt, qm, windows, reference=ref).as_dict() if ref is not None else None
+        res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
+        vs_ref = vs[0].as_dict() if vs else None
         man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{path.stem}-{fmt}-L{lanes}",
                             {"checkpoint": path.name, "sha256": "-", "calibration": calib})
         sched = Schedule(ckpt.config, lanes)

@@ -34,21 +34,32 @@ class EvalResult:
                 "gap": round(self.gap, 4), "agreement": round(self.agreement, 4)}
 
 
+def evaluate_many(qm: QuantModel, windows: list[np.ndarray], floats: list[Checkpoint]) -> list[EvalResult]:
+    """The integer model against each float model of `floats`, the golden model run once: each
+    window from position 0, position t predicting token t+1. Judging a quantization-aware trained
+    model against its own float network and against the float baseline costs one golden run."""
+    fms, gm = [FloatModel(c) for c in floats], GoldenModel(qm)
+    s_logit = float(qm.scales["logits"])
+    seq_len = qm.cfg.seq_len
+    f_losses, i_losses, agree = [[] for _ in fms], [], [[] for _ in fms]
+    for w in windows:
+        w = np.asarray(w)[: seq_len + 1]
+        inputs, targets = w[:-1], w[1:]
+        gm.reset()
+        li = gm.forward(inputs)
+        i_losses.append(cross_entropy(li * s_logit, targets))
+        for k, fm in enumerate(fms):
+            fm.reset()
+            lf = fm.forward(inputs)
+            f_losses[k].append(cross_entropy(lf, targets))
+            agree[k].append(np.argmax(lf, axis=-1) == np.argmax(li, axis=-1))
+    il = np.concatenate(i_losses)
+    return [EvalResult(len(il), float(np.concatenate(fl).mean()), float(il.mean()), float(np.concatenate(ag).mean()))
+            for fl, ag in zip(f_losses, agree)]
+
+
 def evaluate(ckpt: Checkpoint, qm: QuantModel, windows: list[np.ndarray], reference: Checkpoint | None = None) -> EvalResult:
     """Each window is run from position 0; position t predicts token t+1. The float side is
     `ckpt`'s float model, or `reference`'s (e.g. the float baseline a quantization-aware
     trained model is judged against: float loss and top-1 agreement are then the reference's)."""
-    fm, gm = FloatModel(reference if reference is not None else ckpt), GoldenModel(qm)
-    s_logit = float(qm.scales["logits"])
-    f_losses, i_losses, agree = [], [], []
-    for w in windows:
-        w = np.asarray(w)[: ckpt.config.seq_len + 1]
-        inputs, targets = w[:-1], w[1:]
-        fm.reset(), gm.reset()
-        lf = fm.forward(inputs)
-        li = gm.forward(inputs)
-        f_losses.append(cross_entropy(lf, targets))
-        i_losses.append(cross_entropy(li * s_logit, targets))
-        agree.append(np.argmax(lf, axis=-1) == np.argmax(li, axis=-1))
-    fl, il, ag = (np.concatenate(v) for v in (f_losses, i_losses, agree))
-    return EvalResult(len(fl), float(fl.mean()), float(il.mean()), float(ag.mean()))
+    return evaluate_many(qm, windows, [reference if reference is not None else ckpt])[0]
