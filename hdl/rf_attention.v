@@ -16,17 +16,22 @@
 //
 // Schedule (edge 0 samples start; "cycle k" follows edge k):
 //   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers the
-//                                 N_HEADS scores (and writes score[t]), edge t+3 updates max.
-//   gap    : cycle pos+1          (the max of pass 1 is final in cycle pos+3)
-//   pass 2 : cycles pos+2..2pos+2 present score[t], V row t;  read at edge pos+3+t, then
-//                                 u (edge +1), EXP2 lookup (edge +2), p (edge +3),
-//                                 acc/P accumulate (edge +4): all final at edge 2pos+7.
-//   divide : start in cycle 2pos+7, rf_divider done in cycle 2pos+25 (DIV_CYCLES = 17).
-//   norm   : cycles 2pos+26 .. 2pos+25+HEAD_SIZE: each head's accumulators shift through its
-//            one normalize unit (rf_requant), one element per cycle, into out_flat.
-//   output : done high in cycle 2pos+26+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 24 + HEAD_SIZE (7 pipeline + 17 divider cycles +
-//   HEAD_SIZE normalize cycles).
+//                                 HEAD_SIZE products of every head, edge t+3 their sums (an
+//                                 adder tree): the N_HEADS scores (and writes score[t]),
+//                                 edge t+4 updates max.
+//   gap    : cycles pos+1, pos+2  (the max of pass 1 is final in cycle pos+4)
+//   pass 2 : cycles pos+3..2pos+3 present score[t], V row t;  read at edge pos+4+t, then
+//                                 max - score (edge +1), its product with att_mult (edge +2),
+//                                 u = round/shift/saturate (edge +3), EXP2 lookup (edge +4),
+//                                 p (edge +5), acc/P accumulate (edge +6): all final at edge 2pos+10.
+//   divide : start in cycle 2pos+10, rf_divider done in cycle 2pos+28 (DIV_CYCLES = 17).
+//   norm   : cycles 2pos+29 .. 2pos+29+HEAD_SIZE: each head's accumulators shift through its
+//            one normalize unit, one element per cycle: acc * INV registered, then rounded,
+//            shifted and saturated into out_flat (one cycle behind).
+//   output : done high in cycle 2pos+30+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 28 + HEAD_SIZE (10 pipeline + 17 divider cycles +
+//   HEAD_SIZE + 1 normalize cycles). Every stage holds at most one multiplier or one
+//   round/shift/saturate (timing: sim_models/schedule.py PIPELINE["attention"]).
 //
 // out_flat is valid from done until the next start. start while busy is ignored. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
@@ -83,17 +88,19 @@ module rf_attention #(
     reg  [15:0]           mult_r;
     reg  [5:0]            shift_r;
 
-    reg                   s1_vld, s2_vld;                       // pass-1 pipeline
-    reg                   s1_first, s2_first;
-    reg  [POS_BITS-1:0]   s1_t;
+    reg                   s1_vld, s2_vld, s3_vld;               // pass-1 pipeline
+    reg                   s1_first, s2_first, s3_first;
+    reg  [POS_BITS-1:0]   s1_t, s2_t;
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
-    reg                   a1_first, a2_first, a3_first, a4_first;
-    reg                   a1_last, a2_last, a3_last, a4_last;
+    reg                   a5_vld, a6_vld;
+    reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first;
+    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last;
     reg                   div_go;
     wire [N_HEADS-1:0]    div_done;
 
     wire                  t_last = (t_cnt == pos_r);
-    wire                  norm_en = (state == S_NORM);
+    wire                  norm_en = (state == S_NORM) && (t_cnt != 16'(HEAD_SIZE));  // shift acc
+    reg                   norm_q;                               // out_h shift, one cycle behind
     assign busy = (state != S_IDLE);
 
     always @(posedge clk) begin
@@ -102,21 +109,29 @@ module rf_attention #(
             t_cnt  <= 16'd0;
             s1_vld <= 1'b0;
             s2_vld <= 1'b0;
+            s3_vld <= 1'b0;
             a1_vld <= 1'b0;
             a2_vld <= 1'b0;
             a3_vld <= 1'b0;
             a4_vld <= 1'b0;
+            a5_vld <= 1'b0;
+            a6_vld <= 1'b0;
+            norm_q <= 1'b0;
             div_go <= 1'b0;
             done   <= 1'b0;
         end else begin
             done   <= 1'b0;
             s1_vld <= (state == S_P1);
             s2_vld <= s1_vld;
+            s3_vld <= s2_vld;
             a1_vld <= (state == S_P2);
             a2_vld <= a1_vld;
             a3_vld <= a2_vld;
             a4_vld <= a3_vld;
-            div_go <= a4_vld && a4_last;
+            a5_vld <= a4_vld;
+            a6_vld <= a5_vld;
+            norm_q <= norm_en;
+            div_go <= a6_vld && a6_last;
             case (state)
                 S_IDLE: if (start) begin
                     state <= S_P1;
@@ -126,9 +141,12 @@ module rf_attention #(
                     t_cnt <= t_cnt + 16'd1;
                     if (t_last) state <= S_GAP;
                 end
-                S_GAP: begin
-                    state <= S_P2;
-                    t_cnt <= 16'd0;
+                S_GAP: begin                                    // two cycles: t_cnt pos+1, pos+2
+                    t_cnt <= t_cnt + 16'd1;
+                    if (t_cnt != pos_r + 16'd1) begin
+                        state <= S_P2;
+                        t_cnt <= 16'd0;
+                    end
                 end
                 S_P2: begin
                     t_cnt <= t_cnt + 16'd1;
@@ -140,7 +158,7 @@ module rf_attention #(
                 end
                 S_NORM: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == 16'(HEAD_SIZE - 1)) begin
+                    if (t_cnt == 16'(HEAD_SIZE)) begin
                         state <= S_IDLE;
                         done  <= 1'b1;
                     end
@@ -166,6 +184,8 @@ module rf_attention #(
         s1_t     <= t_cnt[POS_BITS-1:0];
         s1_first <= (t_cnt == 16'd0);
         s2_first <= s1_first;
+        s2_t     <= s1_t;
+        s3_first <= s2_first;
         a1_first <= (t_cnt == 16'd0);
         a1_last  <= t_last;
         a2_first <= a1_first;
@@ -174,6 +194,10 @@ module rf_attention #(
         a3_last  <= a2_last;
         a4_first <= a3_first;
         a4_last  <= a3_last;
+        a5_first <= a4_first;
+        a5_last  <= a4_last;
+        a6_first <= a5_first;
+        a6_last  <= a5_last;
     end
 
     // ------------------------------------------------------------------ memories
@@ -192,7 +216,7 @@ module rf_attention #(
     end
 
     reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
-    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3;              // V row (pass 2) and its delays
+    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5;    // V row (pass 2) and its delays
     reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
     wire [SC_BITS*N_HEADS-1:0] score_flat;
 
@@ -202,24 +226,23 @@ module rf_attention #(
             v_q  <= v_mem[r_addr];
             sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
         end
-        if (s1_vld) s_mem[s1_t] <= score_flat;
+        if (s2_vld) s_mem[s2_t] <= score_flat;
         v_1 <= v_q;
         v_2 <= v_1;
         v_3 <= v_2;
+        v_4 <= v_3;
+        v_5 <= v_4;
     end
 
     // ------------------------------------------------------------------ per head
-    function automatic signed [SC_BITS-1:0] dot(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
+    // q . K[t] of one head in two stages: the HEAD_SIZE int8 x int8 products are registered, then
+    // summed by a balanced adder tree (node i = node 2i + node 2i+1, leaves HEAD_SIZE ..
+    // 2*HEAD_SIZE-1: ceil(log2 HEAD_SIZE) adds deep). |sum| <= HEAD_SIZE * 2^14 < 2^31.
+    function automatic [16*HEAD_SIZE-1:0] products(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
         integer j;
-        reg signed [15:0]        prod;
-        reg signed [SC_BITS-1:0] sum;
         begin
-            sum = {SC_BITS{1'b0}};
-            for (j = 0; j < HEAD_SIZE; j = j + 1) begin
-                prod = $signed(a[8*j +: 8]) * $signed(b[8*j +: 8]);
-                sum  = sum + {{(SC_BITS - 16){prod[15]}}, prod};
-            end
-            dot = sum;
+            for (j = 0; j < HEAD_SIZE; j = j + 1)
+                products[16*j +: 16] = $signed(a[8*j +: 8]) * $signed(b[8*j +: 8]);
         end
     endfunction
 
@@ -232,21 +255,38 @@ module rf_attention #(
         for (h = 0; h < N_HEADS; h = h + 1) begin : g_head
             localparam integer KVH = h / GROUP;
 
-            // pass 1: score and running max
-            wire signed [SC_BITS-1:0] score = dot(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+            // pass 1: products, score (adder tree) and running max
+            reg  [16*HEAD_SIZE-1:0]    qk_r;
+            reg  [SC_BITS*2*HEAD_SIZE-1:0] node;              // node i at [SC_BITS*i +: SC_BITS]
+            integer n;
+            always @(*) begin
+                node = {(SC_BITS * 2 * HEAD_SIZE){1'b0}};
+                for (n = 0; n < HEAD_SIZE; n = n + 1)
+                    node[SC_BITS*(HEAD_SIZE + n) +: SC_BITS] = SC_BITS'($signed(qk_r[16*n +: 16]));
+                for (n = HEAD_SIZE - 1; n >= 1; n = n - 1)
+                    node[SC_BITS*n +: SC_BITS] = node[SC_BITS*2*n +: SC_BITS] + node[SC_BITS*(2*n + 1) +: SC_BITS];
+            end
+            always @(posedge clk) qk_r <= products(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+            wire signed [SC_BITS-1:0] score = node[SC_BITS +: SC_BITS];
             reg  signed [SC_BITS-1:0] score_r;
             reg  signed [SC_BITS-1:0] max_r;
             assign score_flat[SC_BITS*h +: SC_BITS] = score;
 
             always @(posedge clk) begin
                 score_r <= score;
-                if (s2_vld && (s2_first || score_r > max_r)) max_r <= score_r;
+                if (s3_vld && (s3_first || score_r > max_r)) max_r <= score_r;
             end
 
-            // pass 2: u = rsr(diff * M, S) (saturated to 14 bits: any u >= 4096 gives p = 0),
-            // EXP2 lookup, p
-            wire signed [SC_BITS:0] diff = {max_r[SC_BITS-1], max_r}
-                                           - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
+            // pass 2: diff = max - score, its product with M, u = rsr(product, S) (saturated to
+            // 14 bits: any u >= 4096 gives p = 0), EXP2 lookup, p: one operation per stage.
+            // |diff| < 2^32 and M < 2^16: the product fits D_BITS + 16 bits (rf_requant's sizing).
+            localparam integer D_BITS = SC_BITS + 1;
+            reg  signed [D_BITS-1:0]      diff_r;
+            reg  signed [D_BITS+15:0]     dm_r;
+            always @(posedge clk) begin
+                diff_r <= {max_r[SC_BITS-1], max_r} - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
+                dm_r   <= (D_BITS + 16)'(diff_r) * $signed({1'b0, mult_r});
+            end
             wire signed [13:0]      u_c;
             reg         [13:0]      u_r;
             wire        [15:0]      e2_r;      // EXP2[u_r[7:0]], one cycle after u_r
@@ -255,9 +295,9 @@ module rf_attention #(
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
             reg         [P_BITS-1:0] psum;
 
-            rf_requant #(.ACC_BITS(SC_BITS + 1), .OUT_BITS(14)) u_u (
-                .acc  (diff),
-                .mult (mult_r),
+            rf_requant #(.ACC_BITS(D_BITS + 16), .OUT_BITS(14)) u_u (
+                .acc  (dm_r),
+                .mult (16'd1),
                 .shift(shift_r),
                 .y    (u_c)
             );
@@ -266,7 +306,7 @@ module rf_attention #(
                 u_r  <= u_c;
                 sh_r <= u_r[13:8];
                 p_r  <= p_c;
-                if (a4_vld) psum <= (a4_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
+                if (a6_vld) psum <= (a6_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
             end
             assign p_flat[16*h +: 16] = p_r;
 
@@ -296,7 +336,7 @@ module rf_attention #(
             localparam integer H  = x / HEAD_SIZE;
             localparam integer KV = (H / GROUP) * HEAD_SIZE + (x % HEAD_SIZE);
 
-            wire signed [24:0]         pv = $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_3[8*KV +: 8]);
+            wire signed [24:0]         pv = $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_5[8*KV +: 8]);
             wire signed [ACC_BITS-1:0] acc_next;     // the element above in the head (0 for the top)
             reg  signed [ACC_BITS-1:0] acc;
 
@@ -307,7 +347,7 @@ module rf_attention #(
             end
 
             always @(posedge clk) begin
-                if (a4_vld)       acc <= (a4_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+                if (a6_vld)       acc <= (a6_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
                 else if (norm_en) acc <= acc_next;
             end
             assign acc_flat[ACC_BITS*x +: ACC_BITS] = acc;
@@ -315,7 +355,7 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ normalize, per head
-    // out = sat(rsr(acc * INV, E + 15), 8) through rf_requant. INV is in (2^15, 2^16]; 2^16 (P a
+    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_requant (mult 1). INV is in (2^15, 2^16]; 2^16 (P a
     // power of two) does not fit the unit's 16-bit multiplier and is applied as 2^15 with one
     // shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
     generate
@@ -326,16 +366,24 @@ module rf_attention #(
             wire [7:0]  sh8  = e_flat[8*h +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
             wire signed [7:0] y;
             reg  [8*HEAD_SIZE-1:0] out_h;
+            reg  signed [ACC_BITS+15:0] nprod_r;    // acc * mult: |acc| < 2^39, mult < 2^16
+            reg  [5:0]             nsh_r;
 
-            rf_requant #(.ACC_BITS(ACC_BITS), .OUT_BITS(8)) u_norm (
-                .acc  (acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS]),
-                .mult (mult),
-                .shift(sh8[5:0]),
+            always @(posedge clk) begin
+                nprod_r <= (ACC_BITS + 16)'($signed(acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS]))
+                           * $signed({1'b0, mult});
+                nsh_r   <= sh8[5:0];
+            end
+
+            rf_requant #(.ACC_BITS(ACC_BITS + 16), .OUT_BITS(8)) u_norm (
+                .acc  (nprod_r),
+                .mult (16'd1),
+                .shift(nsh_r),
                 .y    (y)
             );
 
             always @(posedge clk) begin
-                if (norm_en) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+                if (norm_q) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
             end
             assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
             wire unused_sh = &{1'b0, sh8[7:6]};

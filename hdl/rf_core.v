@@ -409,17 +409,40 @@ module rf_core #(
     wire signed [7:0]  rope_a;
     wire signed [7:0]  rope_b;
     rf_rope u_rope_pair (
-        .a(even_val), .b(y_data[7:0]), .c(rope_data[15:0]), .s(rope_data[31:16]),
+        .clk(clk), .a(even_val), .b(y_data[7:0]), .c(rope_data[15:0]), .s(rope_data[31:16]),
         .a2(rope_a), .b2(rope_b));
 
     wire signed [7:0] gate;
     rf_swiglu u_swiglu (
-        .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(gate));
+        .clk(clk), .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(gate));
 
     wire signed [16:0] res_sum  = $signed({x_res[16*y_row +: 16]}) + y_data;
     wire signed [15:0] res_sat  = (res_sum > 17'sd32767) ? 16'sd32767 :
                                   (res_sum < -17'sd32768) ? -16'sd32768 : res_sum[15:0];
-    wire [15:0] half_row = y_row >> 1;
+    // The rotated pair is written ROPE_LAT = 1 cycle after its odd row, the gate SWIGLU_LAT = 2
+    // cycles after its h3 row (the units' register stages): the rows' tags are delayed to match,
+    // and the sequencer acts on the matvec's done GLUE_LAT = 2 cycles late
+    // (sim_models/schedule.py PIPELINE["glue"]).
+    reg         g1_valid, g2_valid;
+    reg  [15:0] g1_row, g2_row;
+    reg  [1:0]  mv_done_q;
+    wire        mv_fin = mv_done_q[1];
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            g1_valid  <= 1'b0;
+            g2_valid  <= 1'b0;
+            g1_row    <= 16'd0;
+            g2_row    <= 16'd0;
+            mv_done_q <= 2'b00;
+        end else begin
+            g1_valid  <= y_valid;
+            g2_valid  <= g1_valid;
+            g1_row    <= y_row;
+            g2_row    <= g1_row;
+            mv_done_q <= {mv_done_q[0], mv_done};
+        end
+    end
+    wire [15:0] half_row = g2_row >> 1;
     wire [15:0] rope_f    = (y_row % HEAD_SIZE[15:0]) >> 1;
     wire [15:0] rope_next = (rope_f == HALF_HEAD[15:0] - 16'd1) ? 16'd0 : rope_f + 16'd1;
 
@@ -611,20 +634,19 @@ module rf_core #(
                         if (y_row < QK_ROWS[15:0]) begin
                             if (y_row[0])
                                 rope_pair <= ROPE_PB'(rope_next);
-                            if (!y_row[0]) begin
-                                even_val <= y_data[7:0];
-                            end else begin                                  // rotated pair ends here
-                                for (wi = 0; wi < DIM / 2; wi = wi + 1)
-                                    if (y_row == 16'(2 * wi + 1)) q_buf[16*wi +: 16] <= {rope_b, rope_a};
-                                for (wi = 0; wi < KV_DIM / 2; wi = wi + 1)
-                                    if (y_row == 16'(DIM + 2 * wi + 1)) k_row[16*wi +: 16] <= {rope_b, rope_a};
-                            end
+                            if (!y_row[0]) even_val <= y_data[7:0];
                         end else begin
                             for (wi = 0; wi < KV_DIM; wi = wi + 1)
                                 if (y_row == 16'(QK_ROWS + wi)) v_row[8*wi +: 8] <= y_data[7:0];
                         end
                     end
-                    if (mv_done) begin
+                    if (g1_valid && g1_row < QK_ROWS[15:0] && g1_row[0]) begin   // rotated pair
+                        for (wi = 0; wi < DIM / 2; wi = wi + 1)
+                            if (g1_row == 16'(2 * wi + 1)) q_buf[16*wi +: 16] <= {rope_b, rope_a};
+                        for (wi = 0; wi < KV_DIM / 2; wi = wi + 1)
+                            if (g1_row == 16'(DIM + 2 * wi + 1)) k_row[16*wi +: 16] <= {rope_b, rope_a};
+                    end
+                    if (mv_fin) begin
                         state <= S_KVW;
                         kv_we <= 1'b1;
                     end
@@ -648,7 +670,7 @@ module rf_core #(
                     if (y_valid)
                         for (wi = 0; wi < DIM; wi = wi + 1)
                             if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
-                    if (mv_done) begin
+                    if (mv_fin) begin
                         state <= S_NORM_FFN;
                         entry <= 1'b1;
                     end
@@ -669,14 +691,11 @@ module rf_core #(
                 end
 
                 S_W13: begin
-                    if (y_valid) begin
-                        if (!y_row[0])
-                            silu_addr <= silu_next;
-                        else
-                            for (wi = 0; wi < HIDDEN; wi = wi + 1)
-                                if (half_row == 16'(wi)) g_buf[8*wi +: 8] <= gate;
-                    end
-                    if (mv_done) begin
+                    if (y_valid && !y_row[0]) silu_addr <= silu_next;
+                    if (g2_valid && g2_row[0])
+                        for (wi = 0; wi < HIDDEN; wi = wi + 1)
+                            if (half_row == 16'(wi)) g_buf[8*wi +: 8] <= gate;
+                    if (mv_fin) begin
                         state <= S_W2;
                         entry <= 1'b1;
                     end
@@ -686,7 +705,7 @@ module rf_core #(
                     if (y_valid)
                         for (wi = 0; wi < DIM; wi = wi + 1)
                             if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
-                    if (mv_done) begin
+                    if (mv_fin) begin
                         entry <= 1'b1;
                         if (!last_layer) begin
                             layer <= layer + 8'd1;
@@ -715,7 +734,7 @@ module rf_core #(
 
                 S_CLS: begin
                     if (entry) sel_start <= 1'b1;
-                    if (mv_done) begin
+                    if (mv_fin) begin
                         sel_finish <= 1'b1;
                         state <= S_SELECT;
                     end

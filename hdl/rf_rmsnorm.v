@@ -5,22 +5,24 @@
 //   y_i = sat(rsr(x_i * RSQRT[idx] * G_i, nshift + sh/2), 8)   nshift = 15 + GS
 //
 // Latency (docs/rtl.md): start sampled at edge 0, done high in cycle
-// 2 * WORDS + NORM_PIPE with NORM_PIPE = 8; y_flat is valid from that cycle
+// 2 * WORDS + NORM_PIPE with NORM_PIPE = 9; y_flat is valid from that cycle
 // until the next start. start while busy is ignored.
 //
 // Schedule, by the value of the cycle counter `cyc` in the cycle before the edge
 // that performs the action (W = WORDS, all windows inclusive):
 //   pass 1  fetch x word cyc               cyc in [0, W-1]
-//           psum = sum of LANES squares    cyc in [1, W]
-//           acc += psum (acc = eps at 0)   cyc in [2, W+1]
-//   index   sh, idx from acc               cyc == W+2
-//   lookup  rsq = RSQRT[idx], shift, half  cyc == W+3
-//   pass 2  fetch x word cyc-(W+4)         cyc in [W+4, 2W+3]
-//           t = x * rsq, gain ROM read     cyc in [W+5, 2W+4]
-//           prod = t * G                   cyc in [W+6, 2W+5]
-//           rnd = prod + half              cyc in [W+7, 2W+6]
-//           y word = sat(rnd >>> shift)    cyc in [W+8, 2W+7]   (done with the last)
-// The lane multipliers are shared: x*x in pass 1, x*RSQRT in pass 2.
+//           t = LANES squares x*x          cyc in [1, W]
+//           psum = sum of t (adder tree)   cyc in [2, W+1]
+//           acc += psum (acc = eps at 0)   cyc in [3, W+2]
+//   index   sh, idx from acc               cyc == W+3
+//   lookup  rsq = RSQRT[idx], shift, half  cyc == W+4
+//   pass 2  fetch x word cyc-(W+5)         cyc in [W+5, 2W+4]
+//           t = x * rsq, gain ROM read     cyc in [W+6, 2W+5]
+//           prod = t * G                   cyc in [W+7, 2W+6]
+//           rnd = prod + half              cyc in [W+8, 2W+7]
+//           y word = sat(rnd >>> shift)    cyc in [W+9, 2W+8]   (done with the last)
+// The lane multipliers and their product register t are shared: x*x in pass 1, x*RSQRT in
+// pass 2. Each stage holds one multiplier, one adder tree or one round/shift/saturate (timing).
 //
 // ROMs (rf_rom instances, synchronous reads with enable):
 //   NORM_FILE  : NORMS*WORDS words of 16*LANES bits, int16 gains, lane 0 in the low
@@ -47,7 +49,7 @@ module rf_rmsnorm #(
     output reg                         done,
     output reg                         busy
 );
-    localparam integer NORM_PIPE = 8;
+    localparam integer NORM_PIPE = 9;
     localparam integer XW        = 16 * LANES;              // one x / gain word
     localparam integer YW        = 8 * LANES;               // one y word
     localparam integer GDEPTH    = NORMS * WORDS;
@@ -73,28 +75,29 @@ module rf_rmsnorm #(
     reg [5:0]          shf;       // min(nshift + sh/2, MAX_SH)
     reg [49:0]         half;      // rounding term of rsr (0 when shf == 0)
     wire [XW-1:0]      gq;        // gain ROM output
-    reg [32*LANES-1:0] t_r;       // x * RSQRT, 32 bits per lane
+    reg [32*LANES-1:0] t_r;       // x * x (pass 1, < 2^31) or x * RSQRT (pass 2), 32 bits per lane
     reg [48*LANES-1:0] prod_r;    // t * G, 48 bits per lane
     reg [50*LANES-1:0] rnd_r;     // prod + half, 50 bits per lane
 
     // ---------------------------------------------------------------- stage enables
     wire en_f1  = busy && (cyc <  CB'(WORDS));
-    wire en_sq  = busy && (cyc >= CB'(1))             && (cyc <= CB'(WORDS));
-    wire en_acc = busy && (cyc >= CB'(2))             && (cyc <= CB'(WORDS + 1));
-    wire en_idx = busy && (cyc == CB'(WORDS + 2));
-    wire en_rsq = busy && (cyc == CB'(WORDS + 3));
-    wire en_f2  = busy && (cyc >= CB'(WORDS + 4))     && (cyc <= CB'(2 * WORDS + 3));
-    wire en_t   = busy && (cyc >= CB'(WORDS + 5))     && (cyc <= CB'(2 * WORDS + 4));
+    wire en_m1  = busy && (cyc >= CB'(1))             && (cyc <= CB'(WORDS));
+    wire en_sq  = busy && (cyc >= CB'(2))             && (cyc <= CB'(WORDS + 1));
+    wire en_acc = busy && (cyc >= CB'(3))             && (cyc <= CB'(WORDS + 2));
+    wire en_idx = busy && (cyc == CB'(WORDS + 3));
+    wire en_rsq = busy && (cyc == CB'(WORDS + 4));
+    wire en_f2  = busy && (cyc >= CB'(WORDS + 5))     && (cyc <= CB'(2 * WORDS + 4));
+    wire en_t   = busy && (cyc >= CB'(WORDS + 6))     && (cyc <= CB'(2 * WORDS + 5));
 
     rf_rom #(.WIDTH(16), .DEPTH(RSQ_DEPTH), .ADDR_BITS(10), .FILE(RSQRT_FILE)) u_rsqrt (
         .clk(clk), .en(en_rsq), .addr(idx_r), .rdata(rsq));
     rf_rom #(.WIDTH(XW), .DEPTH(GDEPTH), .ADDR_BITS(GA_BITS), .FILE(NORM_FILE)) u_gain (
         .clk(clk), .en(en_t), .addr(gaddr), .rdata(gq));
-    wire en_p   = busy && (cyc >= CB'(WORDS + 6))     && (cyc <= CB'(2 * WORDS + 5));
-    wire en_r   = busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));
-    wire en_w   = busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(LAST));
-    wire [CB-1:0] fidx = en_f1 ? cyc : (cyc - CB'(WORDS + 4));
-    wire [CB-1:0] widx = cyc - CB'(WORDS + 8);
+    wire en_p   = busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));
+    wire en_r   = busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(2 * WORDS + 7));
+    wire en_w   = busy && (cyc >= CB'(WORDS + 9))     && (cyc <= CB'(LAST));
+    wire [CB-1:0] fidx = en_f1 ? cyc : (cyc - CB'(WORDS + 5));
+    wire [CB-1:0] widx = cyc - CB'(WORDS + 9);
 
     // ---------------------------------------------------------------- combinational datapath
     reg [XW-1:0]       xsel;
@@ -110,7 +113,7 @@ module rf_rmsnorm #(
     reg signed [15:0]  xa;
     reg signed [16:0]  xe;
     reg signed [16:0]  opb;
-    reg signed [33:0]  m;
+    reg signed [31:0]  m;         // x*x <= 2^30, |x * RSQRT| < 2^31
     reg signed [31:0]  tl;
     reg signed [15:0]  gl;
     reg signed [47:0]  pl;
@@ -125,22 +128,34 @@ module rf_rmsnorm #(
             if (fidx == CB'(iw)) xsel = x_flat[iw*XW +: XW];
     end
 
-    // lane multipliers: x*x (pass 1) or x*RSQRT (pass 2)
+    // lane multipliers: x*x (pass 1) or x*RSQRT (pass 2), registered in t_r
     always @(*) begin
-        sq_sum = 48'd0;
         t_next = {32*LANES{1'b0}};
         xa     = 16'sd0;
         xe     = 17'sd0;
         opb    = 17'sd0;
-        m      = 34'sd0;
+        m      = 32'sd0;
         for (il = 0; il < LANES; il = il + 1) begin
             xa  = $signed(xw[16*il +: 16]);
             xe  = 17'(xa);
             opb = en_t ? $signed({1'b0, rsq}) : xe;
-            m   = xe * opb;
-            sq_sum = sq_sum + {{14{m[33]}}, m};
-            t_next[32*il +: 32] = m[31:0];   // |x * RSQRT| < 2^30
+            m   = 32'(xe) * 32'(opb);
+            t_next[32*il +: 32] = m;
         end
+    end
+
+    // pass 1: the sum of the LANES squares in t_r, a balanced adder tree (node i = node 2i +
+    // node 2i+1, leaves LANES .. 2*LANES-1): ceil(log2 LANES) adds deep, not LANES.
+    // Squares are < 2^31 and LANES <= 2^9, so 40 bits hold every partial sum.
+    reg [40*2*LANES-1:0] sq_node;      // node i at [40*i +: 40]
+    integer in;
+    always @(*) begin
+        sq_node = {(40 * 2 * LANES){1'b0}};
+        for (in = 0; in < LANES; in = in + 1)
+            sq_node[40*(LANES + in) +: 40] = {8'd0, t_r[32*in +: 32]};
+        for (in = LANES - 1; in >= 1; in = in - 1)
+            sq_node[40*in +: 40] = sq_node[40*2*in +: 40] + sq_node[40*(2*in + 1) +: 40];
+        sq_sum = {8'd0, sq_node[40 +: 40]};
     end
 
     // gain scaling, rounding, shift and saturation
@@ -220,10 +235,8 @@ module rf_rmsnorm #(
                   : (shtot > 7'(MAX_SH)) ? (50'd1 << (MAX_SH - 1))
                   : (50'd1 << (shtot[5:0] - 6'd1));
         end
-        if (en_t) begin
-            t_r   <= t_next;
-            gaddr <= gaddr + GA_BITS'(1);
-        end
+        if (en_m1 || en_t) t_r <= t_next;
+        if (en_t) gaddr <= gaddr + GA_BITS'(1);
         if (en_p) prod_r <= prod_next;
         if (en_r) rnd_r  <= rnd_next;
     end

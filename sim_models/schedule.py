@@ -27,10 +27,12 @@ from .sampler import effective_top_k
 # both agree.
 PIPELINE = {
     "matvec": 6,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, requant
-    "rmsnorm": 8,      # rf_rmsnorm: 2 * WORDS + 8, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 24,   # rf_attention: 2 * (pos + 1) + 24 + head_size (7 pipeline + 17 divider + normalize)
+    "rmsnorm": 9,      # rf_rmsnorm: 2 * WORDS + 9, WORDS = ceil(dim / norm_lanes(lanes))
+    "attention": 28,   # rf_attention: 2 * (pos + 1) + 28 + head_size (10 pipeline + 17 divider + 1 + normalize)
     "select": 1,       # rf_select greedy: from finish to done
     "sample": 6,       # rf_select sampled: 2 * k + 6 (1 gap + 5 pipeline stages)
+    "glue": 2,         # rf_core row glue after every matvec: rf_swiglu's two register stages (the
+                       # sequencer acts on the matvec's done 2 cycles late); rf_rope has 1
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
 EMBED_OVERHEAD = 2     # embedding (one requant unit, an element per cycle): ROM latency + the requant write
@@ -83,7 +85,7 @@ class Schedule:
                              f"does not end before the first rotation ({before} cycles)")
 
     def _matvec(self, rows: int, cols: int) -> int:
-        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PHASE_OVERHEAD
+        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PIPELINE["glue"] + PHASE_OVERHEAD
 
     def _norm(self) -> int:
         return 2 * words(self.cfg.dim, norm_lanes(self.lanes)) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD

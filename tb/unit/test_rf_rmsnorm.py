@@ -22,9 +22,10 @@ from sim_models.compiler import read_lanes
 from sim_models.golden import rmsnorm
 from sim_models.intops import rsqrt_index
 from sim_models.quantize import QNorm
+from sim_models.schedule import PIPELINE
 from sim_models.tables import rsqrt_table
 
-NORM_PIPE = 8
+NORM_PIPE = PIPELINE["rmsnorm"]   # hdl/rf_rmsnorm.v NORM_PIPE
 MAX_TOTAL_SHIFT = 62   # the golden model's rsr is int64: keep nshift + sh/2 <= 62
 
 

@@ -1,14 +1,18 @@
-"""rf_swiglu against sim_models.intops.requant(silu * h3, M_g, S_g, 8): extremes and random."""
+"""rf_swiglu against sim_models.intops.requant(silu * h3, M_g, S_g, 8): extremes and random, one
+operand set per clock through its two register stages (SWIGLU_LAT)."""
 from __future__ import annotations
 
 import itertools
 
 import cocotb
 import numpy as np
-from cocotb.triggers import Timer
+from cocotb.clock import Clock
 
 from sim_models.intops import requant
 from sim_models.tables import silu_table
+from tb.unit.common import check_pipelined
+
+SWIGLU_LAT = 2   # hdl/rf_swiglu.v: silu * h3, then * M registered; g combinational from it
 
 SILU_EDGE = (-32768, -32767, -1, 0, 1, 255, 256, 32767)
 H3_EDGE = (-128, -127, -1, 0, 1, 127)
@@ -34,11 +38,12 @@ async def swiglu_vectors(dut) -> None:
     rng = np.random.default_rng(cocotb.RANDOM_SEED)
     silu, h3, mult, shift = vectors(rng)
     want = requant(silu * h3, mult, shift, 8)
-    for i in range(len(silu)):
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+
+    def drive(i: int) -> None:
         dut.silu.value, dut.h3.value = int(silu[i]), int(h3[i])
         dut.mult.value, dut.shift.value = int(mult[i]), int(shift[i])
-        await Timer(1, unit="ns")
-        got = dut.g.value.to_signed()
-        assert got == want[i], \
-            f"silu={silu[i]} h3={h3[i]} mult={mult[i]} shift={shift[i]}: rtl {got} != golden {want[i]}"
+
+    await check_pipelined(dut, drive, lambda: dut.g.value.to_signed(), lambda i: int(want[i]), len(silu),
+                          SWIGLU_LAT, lambda i: f"silu={silu[i]} h3={h3[i]} mult={mult[i]} shift={shift[i]}")
     dut._log.info("rf_swiglu: %d vectors match intops.requant", len(silu))
