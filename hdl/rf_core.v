@@ -85,7 +85,7 @@ module rf_core #(
     // Row length in lane words: counters hold the longest row.
     localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
     localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
-    localparam integer EMB_CW     = $clog2(DIM_PAD + 2);             // emb_cnt runs to DIM_PAD + 1
+    localparam integer EMB_CW     = $clog2(DIM_PAD + 3);             // emb_cnt runs to DIM_PAD + 2
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
 
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
@@ -222,17 +222,25 @@ module rf_core #(
     // One requant unit, one element per cycle (the embedding is 2 phases' worth of work per token:
     // LANES parallel units, a multiplier block each, sat idle for the rest of it). Element
     // e = emb_cnt - 2 is lane e % LANES of the word read for it two cycles earlier (address
-    // register, ROM). Operand isolation: the unit sees the weight stream only in S_EMBED, so it
-    // does not toggle on every matvec word (power; and Icarus time).
+    // register, ROM); its product with M is registered, then rounded, shifted and saturated and
+    // written when emb_cnt = e + 3 (one multiplier or one round/shift per stage). Operand
+    // isolation: the unit sees the weight stream only in S_EMBED, so it does not toggle on
+    // every matvec word (power; and Icarus time).
     wire [EMB_CW-1:0]     emb_elem = emb_cnt - EMB_CW'(2);
     reg  [WBITS-1:0]      emb_in;
     always @(*) begin
         emb_in = {WBITS{1'b0}};
         if (state == S_EMBED) emb_in = w_data[WBITS * (32'(emb_elem) % LANES) +: WBITS];
     end
+    reg  signed [WBITS+15:0] emb_prod;   // |w * M| < 2^(WBITS-1) * 2^16
+    reg         [5:0]        emb_sh;
+    always @(posedge clk) begin
+        emb_prod <= (WBITS + 16)'($signed(emb_in)) * $signed({1'b0, emb_rq[15:0]});
+        emb_sh   <= emb_rq[21:16];
+    end
     wire signed [15:0] emb_y;
-    rf_requant #(.ACC_BITS(WBITS), .OUT_BITS(16)) u_emb_rq (
-        .acc(emb_in), .mult(emb_rq[15:0]), .shift(emb_rq[21:16]), .y(emb_y));
+    rf_requant #(.ACC_BITS(WBITS + 16), .OUT_BITS(16)) u_emb_rq (
+        .acc(emb_prod), .mult(16'd1), .shift(emb_sh), .y(emb_y));
 
     // ------------------------------------------------------------------ matvec
     reg                 mv_start;
@@ -602,10 +610,10 @@ module rf_core #(
                 S_EMBED: begin
                     layer <= 8'd0;
                     emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(32'(emb_cnt) / LANES);
-                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 2
-                        if (emb_cnt == EMB_CW'(wi + 2)) x_res[16*wi +: 16] <= emb_y;
+                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 3
+                        if (emb_cnt == EMB_CW'(wi + 3)) x_res[16*wi +: 16] <= emb_y;
                     emb_cnt <= emb_cnt + EMB_CW'(1);
-                    if (emb_cnt == EMB_CW'(DIM_PAD + 1)) begin
+                    if (emb_cnt == EMB_CW'(DIM_PAD + 2)) begin
                         state <= S_NORM_ATT;
                         entry <= 1'b1;
                     end

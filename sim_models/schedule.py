@@ -35,7 +35,7 @@ PIPELINE = {
                        # sequencer acts on the matvec's done 2 cycles late); rf_rope has 1
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
-EMBED_OVERHEAD = 2     # embedding (one requant unit, an element per cycle): ROM latency + the requant write
+EMBED_OVERHEAD = 3     # embedding (one requant unit, an element per cycle): ROM latency, product, requant write
 ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
 KV_WRITE = 1           # one cycle to write K and V of this position
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
