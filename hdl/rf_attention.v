@@ -295,7 +295,7 @@ module rf_attention #(
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
             reg         [P_BITS-1:0] psum;
 
-            rf_requant #(.ACC_BITS(D_BITS + 16), .OUT_BITS(14)) u_u (
+            rf_requant #(.ACC_BITS(D_BITS + 16), .OUT_BITS(14), .MULT_BITS(1)) u_u (
                 .acc  (dm_r),
                 .mult (16'd1),
                 .shift(shift_r),
@@ -375,7 +375,7 @@ module rf_attention #(
                 nsh_r   <= sh8[5:0];
             end
 
-            rf_requant #(.ACC_BITS(ACC_BITS + 16), .OUT_BITS(8)) u_norm (
+            rf_requant #(.ACC_BITS(ACC_BITS + 16), .OUT_BITS(8), .MULT_BITS(1)) u_norm (
                 .acc  (nprod_r),
                 .mult (16'd1),
                 .shift(nsh_r),

@@ -239,7 +239,7 @@ module rf_core #(
         emb_sh   <= emb_rq[21:16];
     end
     wire signed [15:0] emb_y;
-    rf_requant #(.ACC_BITS(WBITS + 16), .OUT_BITS(16)) u_emb_rq (
+    rf_requant #(.ACC_BITS(WBITS + 16), .OUT_BITS(16), .MULT_BITS(1)) u_emb_rq (
         .acc(emb_prod), .mult(16'd1), .shift(emb_sh), .y(emb_y));
 
     // ------------------------------------------------------------------ matvec

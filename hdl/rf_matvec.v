@@ -7,7 +7,7 @@
 //
 // Throughput: one weight word per cycle, continuous across row boundaries.
 // Latency (start sampled at edge 0, done high one cycle at edge N):
-//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 6
+//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 7
 // (= sim_models/schedule.py PIPELINE["matvec"]). done coincides with the y_valid
 // pulse of the last row. cfg_rows == 0 or cfg_wpr == 0: no rows, done after MV_PIPE.
 // busy is high from the accepted start until done (low in the done cycle, so a
@@ -26,12 +26,12 @@
 //                  rq_addr was presented for the row's last word at edge k+4,
 //                  so rq_data (M, S) arrives in this cycle
 //   edge k+6  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
-//   edge k+7  Y    rf_requant(product, 1, S): round, shift, saturate to 16 bits,
-//                  then to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
-// For the last word (k = rows*wpr - 1), edge k+7 = N, hence MV_PIPE = 6.
-// Splitting the multiply (RQ1) from the 64-bit round/shift/saturate (Y) keeps
-// the 32x16 multiplier and the barrel shifter in separate cycles; rf_requant
-// is reused for the latter with mult = 1 (sat(rsr(p * 1, S)) == sat(rsr(p, S))).
+//   edge k+7  RS   rf_rsr(product, S): round and shift, registered (49 bits)
+//   edge k+8  Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+// For the last word (k = rows*wpr - 1), edge k+8 = N, hence MV_PIPE = 7.
+// One multiplier, one round/shift or one saturation per stage: with the round, shift and
+// both saturations in one stage (a 65-bit add, shift and compare, then a 16-bit compare)
+// the routed block ran at 27 MHz (scripts/timing_probe.py, docs/results.md).
 `default_nettype none
 
 module rf_matvec #(
@@ -123,6 +123,7 @@ module rf_matvec #(
     reg t2_valid, t2_first, t2_last, t2_fin;
     reg ac_valid, ac_last, ac_fin;
     reg q_valid, q_fin;
+    reg s_valid, s_fin;
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -132,6 +133,7 @@ module rf_matvec #(
             {t2_valid, t2_first, t2_last, t2_fin} <= 4'b0;
             {ac_valid, ac_last, ac_fin}           <= 3'b0;
             {q_valid, q_fin}                      <= 2'b0;
+            {s_valid, s_fin}                      <= 2'b0;
             y_valid <= 1'b0;
             done    <= 1'b0;
             busy    <= 1'b0;
@@ -146,10 +148,12 @@ module rf_matvec #(
             ac_valid <= t2_valid;  ac_last  <= t2_last;   ac_fin  <= t2_fin;
             q_valid  <= ac_valid && ac_last;
             q_fin    <= ac_fin;
-            y_valid  <= q_valid;
-            done     <= q_fin;
+            s_valid  <= q_valid;
+            s_fin    <= q_fin;
+            y_valid  <= s_valid;
+            done     <= s_fin;
             if (accept)     busy <= 1'b1;
-            else if (q_fin) busy <= 1'b0;
+            else if (s_fin) busy <= 1'b0;
         end
     end
 
@@ -222,20 +226,18 @@ module rf_matvec #(
         q_shift <= rq_data[21:16];
     end
 
-    wire signed [15:0] y16;
-    rf_requant #(
-        .ACC_BITS (MBITS),
-        .OUT_BITS (16)
-    ) u_requant (
-        .acc   (mprod),
-        .mult  (16'd1),
-        .shift (q_shift),
-        .y     (y16)
-    );
+    // RS: rounded and shifted (rf_rsr), registered; Y: saturated to 16 and to 8 bits side by side
+    // (rf_sat; sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
+    wire signed [MBITS:0] rounded;
+    reg  signed [MBITS:0] rounded_q;
+    rf_rsr #(.IN_BITS(MBITS)) u_rsr (.p(mprod), .shift(q_shift), .r(rounded));
+    always @(posedge clk) rounded_q <= rounded;
 
-    wire        y8_hi  = (y16 > 16'sd127);
-    wire        y8_lo  = (y16 < -16'sd128);
-    wire signed [15:0] y_next = out16_q ? y16 : (y8_hi ? 16'sd127 : (y8_lo ? -16'sd128 : y16));
+    wire signed [15:0] y16;
+    wire signed [7:0]  y8;
+    rf_sat #(.IN_BITS(MBITS + 1), .OUT_BITS(16)) u_sat16 (.x(rounded_q), .y(y16));
+    rf_sat #(.IN_BITS(MBITS + 1), .OUT_BITS(8))  u_sat8  (.x(rounded_q), .y(y8));
+    wire signed [15:0] y_next = out16_q ? y16 : 16'(y8);
 
     reg [15:0] out_row;  // index of the next result row
     always @(posedge clk) begin
@@ -245,8 +247,8 @@ module rf_matvec #(
             y_data  <= 16'sd0;
         end else begin
             if (accept)       out_row <= 16'd0;
-            else if (q_valid) out_row <= out_row + 16'd1;
-            if (q_valid) begin
+            else if (s_valid) out_row <= out_row + 16'd1;
+            if (s_valid) begin
                 y_row  <= out_row;
                 y_data <= y_next;
             end

@@ -5,7 +5,7 @@
 //   y_i = sat(rsr(x_i * RSQRT[idx] * G_i, nshift + sh/2), 8)   nshift = 15 + GS
 //
 // Latency (docs/rtl.md): start sampled at edge 0, done high in cycle
-// 2 * WORDS + NORM_PIPE with NORM_PIPE = 9; y_flat is valid from that cycle
+// 2 * WORDS + NORM_PIPE with NORM_PIPE = 10; y_flat is valid from that cycle
 // until the next start. start while busy is ignored.
 //
 // Schedule, by the value of the cycle counter `cyc` in the cycle before the edge
@@ -20,7 +20,8 @@
 //           t = x * rsq, gain ROM read     cyc in [W+6, 2W+5]
 //           prod = t * G                   cyc in [W+7, 2W+6]
 //           rnd = prod + half              cyc in [W+8, 2W+7]
-//           y word = sat(rnd >>> shift)    cyc in [W+9, 2W+8]   (done with the last)
+//           sr = rnd >>> shift             cyc in [W+9, 2W+8]
+//           y word = sat(sr)               cyc in [W+10, 2W+9]  (done with the last)
 // The lane multipliers and their product register t are shared: x*x in pass 1, x*RSQRT in
 // pass 2. Each stage holds one multiplier, one adder tree or one round/shift/saturate (timing).
 //
@@ -49,7 +50,7 @@ module rf_rmsnorm #(
     output reg                         done,
     output reg                         busy
 );
-    localparam integer NORM_PIPE = 9;
+    localparam integer NORM_PIPE = 10;
     localparam integer XW        = 16 * LANES;              // one x / gain word
     localparam integer YW        = 8 * LANES;               // one y word
     localparam integer GDEPTH    = NORMS * WORDS;
@@ -78,6 +79,7 @@ module rf_rmsnorm #(
     reg [32*LANES-1:0] t_r;       // x * x (pass 1, < 2^31) or x * RSQRT (pass 2), 32 bits per lane
     reg [48*LANES-1:0] prod_r;    // t * G, 48 bits per lane
     reg [50*LANES-1:0] rnd_r;     // prod + half, 50 bits per lane
+    reg [50*LANES-1:0] sr_r;      // rnd >>> shift, 50 bits per lane
 
     // ---------------------------------------------------------------- stage enables
     wire en_f1  = busy && (cyc <  CB'(WORDS));
@@ -95,9 +97,10 @@ module rf_rmsnorm #(
         .clk(clk), .en(en_t), .addr(gaddr), .rdata(gq));
     wire en_p   = busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));
     wire en_r   = busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(2 * WORDS + 7));
-    wire en_w   = busy && (cyc >= CB'(WORDS + 9))     && (cyc <= CB'(LAST));
+    wire en_s   = busy && (cyc >= CB'(WORDS + 9))     && (cyc <= CB'(2 * WORDS + 8));
+    wire en_w   = busy && (cyc >= CB'(WORDS + 10))    && (cyc <= CB'(LAST));
     wire [CB-1:0] fidx = en_f1 ? cyc : (cyc - CB'(WORDS + 5));
-    wire [CB-1:0] widx = cyc - CB'(WORDS + 9);
+    wire [CB-1:0] widx = cyc - CB'(WORDS + 10);
 
     // ---------------------------------------------------------------- combinational datapath
     reg [XW-1:0]       xsel;
@@ -105,6 +108,7 @@ module rf_rmsnorm #(
     reg [32*LANES-1:0] t_next;
     reg [48*LANES-1:0] prod_next;
     reg [50*LANES-1:0] rnd_next;
+    reg [50*LANES-1:0] sr_next;
     reg [YW-1:0]       y_next;
     reg [4:0]          msbh;      // (bitlen(v) - 1) >> 1 = sh / 2
     reg [9:0]          scaled;
@@ -162,6 +166,7 @@ module rf_rmsnorm #(
     always @(*) begin
         prod_next = {48*LANES{1'b0}};
         rnd_next  = {50*LANES{1'b0}};
+        sr_next   = {50*LANES{1'b0}};
         y_next    = {YW{1'b0}};
         tl = 32'sd0;
         gl = 16'sd0;
@@ -175,7 +180,8 @@ module rf_rmsnorm #(
             prod_next[48*ig +: 48] = pl;
             rl = $signed({{2{prod_r[48*ig+47]}}, prod_r[48*ig +: 48]}) + $signed(half);
             rnd_next[50*ig +: 50] = rl;
-            sl = $signed(rnd_r[50*ig +: 50]) >>> shf;
+            sr_next[50*ig +: 50] = $signed(rnd_r[50*ig +: 50]) >>> shf;
+            sl = $signed(sr_r[50*ig +: 50]);
             if (sl > 50'sd127)       y_next[8*ig +: 8] = 8'h7f;
             else if (sl < -50'sd128) y_next[8*ig +: 8] = 8'h80;
             else                     y_next[8*ig +: 8] = sl[7:0];
@@ -239,6 +245,7 @@ module rf_rmsnorm #(
         if (en_t) gaddr <= gaddr + GA_BITS'(1);
         if (en_p) prod_r <= prod_next;
         if (en_r) rnd_r  <= rnd_next;
+        if (en_s) sr_r   <= sr_next;
     end
 
     genvar gw;

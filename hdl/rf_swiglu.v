@@ -29,7 +29,8 @@ module rf_swiglu (
 
     rf_requant #(
         .ACC_BITS(40),
-        .OUT_BITS(8)
+        .OUT_BITS(8),
+        .MULT_BITS(1)
     ) u_requant (
         .acc   (prod),
         .mult  (16'd1),

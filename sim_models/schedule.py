@@ -26,8 +26,8 @@ from .sampler import effective_top_k
 # own overheads. A pipeline change in the RTL is a change here, and the tests fail until
 # both agree.
 PIPELINE = {
-    "matvec": 6,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, requant
-    "rmsnorm": 9,      # rf_rmsnorm: 2 * WORDS + 9, WORDS = ceil(dim / norm_lanes(lanes))
+    "matvec": 7,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, product, round/shift, saturate
+    "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
     "attention": 28,   # rf_attention: 2 * (pos + 1) + 28 + head_size (10 pipeline + 17 divider + 1 + normalize)
     "select": 1,       # rf_select greedy: from finish to done
     "sample": 6,       # rf_select sampled: 2 * k + 6 (1 gap + 5 pipeline stages)

@@ -9,9 +9,9 @@ from tb.runner import SIMULATORS, check_results, run
 UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     # the widths the core instantiates: matvec/LoRA (32 -> 8), embedding (8 -> 16), matvec's second
     # stage (48 -> 16); attention (33 -> 14) runs inside the attention bench
-    "rf_requant_a32_o8": ("rf_requant", ["rf_requant"], {"ACC_BITS": 32, "OUT_BITS": 8}),
-    "rf_requant_a8_o16": ("rf_requant", ["rf_requant"], {"ACC_BITS": 8, "OUT_BITS": 16}),
-    "rf_requant_a48_o16": ("rf_requant", ["rf_requant"], {"ACC_BITS": 48, "OUT_BITS": 16}),
+    "rf_requant_a32_o8": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 32, "OUT_BITS": 8}),
+    "rf_requant_a8_o16": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 8, "OUT_BITS": 16}),
+    "rf_requant_a48_o16": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 48, "OUT_BITS": 16}),
 }
 
 
