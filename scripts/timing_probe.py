@@ -93,7 +93,7 @@ def wrapper(ports: list[tuple[str, str, int]]) -> str:
 
 def critical_path(log: str) -> dict:
     """nextpnr's routed critical path of the clock: total, logic and routing ns, and the design
-    source lines it passes through (hdl/*.v:line, in path order)."""
+    source lines it passes through (hdl/*.v:line, each once, in order of first appearance)."""
     m = re.search(r"Info: Critical path report for clock '[^']*' \(posedge -> posedge\):\n(.*?)\n\n", log, re.S)
     if not m:
         return {}
@@ -106,7 +106,7 @@ def critical_path(log: str) -> dict:
         total = float(tot)
     lines: list[str] = []
     for ref in re.findall(r"(hdl/[\w.]+\.v:\d+)", m.group(1)):
-        if not lines or lines[-1] != ref:
+        if ref not in lines:                    # first appearance, in path order
             lines.append(ref)
     return {"total_ns": round(total, 2), "logic_ns": round(logic, 2), "routing_ns": round(routing, 2),
             "through": lines}
