@@ -16,22 +16,24 @@
 //
 // Schedule (edge 0 samples start; "cycle k" follows edge k):
 //   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers the
-//                                 HEAD_SIZE products of every head, edge t+3 their sums (an
-//                                 adder tree): the N_HEADS scores (and writes score[t]),
-//                                 edge t+4 updates max.
-//   gap    : cycles pos+1, pos+2  (the max of pass 1 is final in cycle pos+4)
-//   pass 2 : cycles pos+3..2pos+3 present score[t], V row t;  read at edge pos+4+t, then
+//                                 HEAD_SIZE products of every head, edge t+3 their sums in
+//                                 groups of four, edge t+4 the groups' sum: the N_HEADS scores
+//                                 (score[t] is written at edge t+4), edge t+5 updates max.
+//   gap    : cycles pos+1 .. pos+3 (the max of pass 1 is final in cycle pos+5)
+//   pass 2 : cycles pos+4..2pos+4 present score[t], V row t;  read at edge pos+5+t, then
 //                                 max - score (edge +1), its product with att_mult (edge +2),
-//                                 u = round/shift/saturate (edge +3), EXP2 lookup (edge +4),
-//                                 p (edge +5), acc/P accumulate (edge +6): all final at edge 2pos+10.
-//   divide : start in cycle 2pos+10, rf_divider done in cycle 2pos+28 (DIV_CYCLES = 17).
-//   norm   : cycles 2pos+29 .. 2pos+29+HEAD_SIZE: each head's accumulators shift through its
-//            one normalize unit, one element per cycle: acc * INV registered, then rounded,
-//            shifted and saturated into out_flat (one cycle behind).
-//   output : done high in cycle 2pos+30+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 28 + HEAD_SIZE (10 pipeline + 17 divider cycles +
-//   HEAD_SIZE + 1 normalize cycles). Every stage holds at most one multiplier or one
-//   round/shift/saturate (timing: sim_models/schedule.py PIPELINE["attention"]).
+//                                 round/shift (edge +3), saturate: u (edge +4), EXP2 lookup
+//                                 (edge +5), p (edge +6), P accumulate and p * V (edge +7),
+//                                 acc accumulate (edge +8): P final at edge 2pos+12.
+//   divide : start in cycle 2pos+12, rf_divider done in cycle 2pos+30 (DIV_CYCLES = 17; acc is
+//            final long before).
+//   norm   : cycles 2pos+31 .. 2pos+32+HEAD_SIZE: each head's accumulators shift through its
+//            one normalize unit, one element per cycle: acc * INV registered, then rounded and
+//            shifted (registered), then saturated into out_flat (two cycles behind).
+//   output : done high in cycle 2pos+33+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 31 + HEAD_SIZE (12 pipeline + 17 divider cycles +
+//   HEAD_SIZE + 2 normalize cycles). Every stage holds at most one multiplier, one adder level
+//   pair or one round/shift or saturate (timing: sim_models/schedule.py PIPELINE["attention"]).
 //
 // out_flat is valid from done until the next start. start while busy is ignored. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
@@ -88,19 +90,19 @@ module rf_attention #(
     reg  [15:0]           mult_r;
     reg  [5:0]            shift_r;
 
-    reg                   s1_vld, s2_vld, s3_vld;               // pass-1 pipeline
-    reg                   s1_first, s2_first, s3_first;
-    reg  [POS_BITS-1:0]   s1_t, s2_t;
+    reg                   s1_vld, s2_vld, s3_vld, s4_vld;       // pass-1 pipeline
+    reg                   s1_first, s2_first, s3_first, s4_first;
+    reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t;
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
-    reg                   a5_vld, a6_vld;
-    reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first;
-    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last;
+    reg                   a5_vld, a6_vld, a7_vld, a8_vld;
+    reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
+    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last, a7_last;
     reg                   div_go;
     wire [N_HEADS-1:0]    div_done;
 
     wire                  t_last = (t_cnt == pos_r);
-    wire                  norm_en = (state == S_NORM) && (t_cnt != 16'(HEAD_SIZE));  // shift acc
-    reg                   norm_q;                               // out_h shift, one cycle behind
+    wire                  norm_en = (state == S_NORM) && (t_cnt < 16'(HEAD_SIZE));   // shift acc
+    reg                   norm_q, norm_qq;                      // out_h shift, two cycles behind
     assign busy = (state != S_IDLE);
 
     always @(posedge clk) begin
@@ -110,13 +112,17 @@ module rf_attention #(
             s1_vld <= 1'b0;
             s2_vld <= 1'b0;
             s3_vld <= 1'b0;
+            s4_vld <= 1'b0;
             a1_vld <= 1'b0;
             a2_vld <= 1'b0;
             a3_vld <= 1'b0;
             a4_vld <= 1'b0;
             a5_vld <= 1'b0;
             a6_vld <= 1'b0;
+            a7_vld <= 1'b0;
+            a8_vld <= 1'b0;
             norm_q <= 1'b0;
+            norm_qq <= 1'b0;
             div_go <= 1'b0;
             done   <= 1'b0;
         end else begin
@@ -124,14 +130,18 @@ module rf_attention #(
             s1_vld <= (state == S_P1);
             s2_vld <= s1_vld;
             s3_vld <= s2_vld;
+            s4_vld <= s3_vld;
             a1_vld <= (state == S_P2);
             a2_vld <= a1_vld;
             a3_vld <= a2_vld;
             a4_vld <= a3_vld;
             a5_vld <= a4_vld;
             a6_vld <= a5_vld;
+            a7_vld <= a6_vld;
+            a8_vld <= a7_vld;
             norm_q <= norm_en;
-            div_go <= a6_vld && a6_last;
+            norm_qq <= norm_q;
+            div_go <= a7_vld && a7_last;
             case (state)
                 S_IDLE: if (start) begin
                     state <= S_P1;
@@ -141,9 +151,9 @@ module rf_attention #(
                     t_cnt <= t_cnt + 16'd1;
                     if (t_last) state <= S_GAP;
                 end
-                S_GAP: begin                                    // two cycles: t_cnt pos+1, pos+2
+                S_GAP: begin                                    // three cycles: t_cnt pos+1 .. pos+3
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt != pos_r + 16'd1) begin
+                    if (t_cnt == pos_r + 16'd3) begin
                         state <= S_P2;
                         t_cnt <= 16'd0;
                     end
@@ -158,7 +168,7 @@ module rf_attention #(
                 end
                 S_NORM: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == 16'(HEAD_SIZE)) begin
+                    if (t_cnt == 16'(HEAD_SIZE + 1)) begin
                         state <= S_IDLE;
                         done  <= 1'b1;
                     end
@@ -186,6 +196,8 @@ module rf_attention #(
         s2_first <= s1_first;
         s2_t     <= s1_t;
         s3_first <= s2_first;
+        s3_t     <= s2_t;
+        s4_first <= s3_first;
         a1_first <= (t_cnt == 16'd0);
         a1_last  <= t_last;
         a2_first <= a1_first;
@@ -198,6 +210,9 @@ module rf_attention #(
         a5_last  <= a4_last;
         a6_first <= a5_first;
         a6_last  <= a5_last;
+        a7_first <= a6_first;
+        a7_last  <= a6_last;
+        a8_first <= a7_first;
     end
 
     // ------------------------------------------------------------------ memories
@@ -216,7 +231,7 @@ module rf_attention #(
     end
 
     reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
-    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5;    // V row (pass 2) and its delays
+    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5, v_6;   // V row (pass 2) and its delays
     reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
     wire [SC_BITS*N_HEADS-1:0] score_flat;
 
@@ -226,18 +241,20 @@ module rf_attention #(
             v_q  <= v_mem[r_addr];
             sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
         end
-        if (s2_vld) s_mem[s2_t] <= score_flat;
+        if (s3_vld) s_mem[s3_t] <= score_flat;
         v_1 <= v_q;
         v_2 <= v_1;
         v_3 <= v_2;
         v_4 <= v_3;
         v_5 <= v_4;
+        v_6 <= v_5;
     end
 
     // ------------------------------------------------------------------ per head
-    // q . K[t] of one head in two stages: the HEAD_SIZE int8 x int8 products are registered, then
-    // summed by a balanced adder tree (node i = node 2i + node 2i+1, leaves HEAD_SIZE ..
-    // 2*HEAD_SIZE-1: ceil(log2 HEAD_SIZE) adds deep). |sum| <= HEAD_SIZE * 2^14 < 2^31.
+    // q . K[t] of one head in three stages: the HEAD_SIZE int8 x int8 products are registered, then
+    // summed in groups of four ((a + b) + (c + d): two adds deep), registered, then the NGRP group
+    // sums by a balanced adder tree (node i = node 2i + node 2i+1, leaves NGRP .. 2*NGRP-1:
+    // ceil(log2 NGRP) adds deep). |sum| <= HEAD_SIZE * 2^14 < 2^31.
     function automatic [16*HEAD_SIZE-1:0] products(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
         integer j;
         begin
@@ -246,6 +263,7 @@ module rf_attention #(
         end
     endfunction
 
+    localparam integer NGRP = (HEAD_SIZE + 3) / 4;                 // groups of four products
     wire [16*N_HEADS-1:0] p_flat;                               // p_t per head, 16 bits
     wire [17*N_HEADS-1:0] inv_flat;
     wire [8*N_HEADS-1:0]  e_flat;
@@ -255,18 +273,32 @@ module rf_attention #(
         for (h = 0; h < N_HEADS; h = h + 1) begin : g_head
             localparam integer KVH = h / GROUP;
 
-            // pass 1: products, score (adder tree) and running max
+            // pass 1: products, group sums, score (adder tree) and running max
             reg  [16*HEAD_SIZE-1:0]    qk_r;
-            reg  [SC_BITS*2*HEAD_SIZE-1:0] node;              // node i at [SC_BITS*i +: SC_BITS]
+            reg  [SC_BITS*4*NGRP-1:0]  lf;                    // products, zero-padded to 4 * NGRP
+            reg  [SC_BITS*NGRP-1:0]    grp;                   // group sums (combinational)
+            reg  [SC_BITS*NGRP-1:0]    grp_r;
+            reg  [SC_BITS*2*NGRP-1:0]  node;                  // node i at [SC_BITS*i +: SC_BITS]
             integer n;
             always @(*) begin
-                node = {(SC_BITS * 2 * HEAD_SIZE){1'b0}};
+                lf = {(SC_BITS * 4 * NGRP){1'b0}};
                 for (n = 0; n < HEAD_SIZE; n = n + 1)
-                    node[SC_BITS*(HEAD_SIZE + n) +: SC_BITS] = SC_BITS'($signed(qk_r[16*n +: 16]));
-                for (n = HEAD_SIZE - 1; n >= 1; n = n - 1)
+                    lf[SC_BITS*n +: SC_BITS] = SC_BITS'($signed(qk_r[16*n +: 16]));
+                for (n = 0; n < NGRP; n = n + 1)
+                    grp[SC_BITS*n +: SC_BITS] = (lf[SC_BITS*(4*n) +: SC_BITS] + lf[SC_BITS*(4*n + 1) +: SC_BITS])
+                                              + (lf[SC_BITS*(4*n + 2) +: SC_BITS] + lf[SC_BITS*(4*n + 3) +: SC_BITS]);
+            end
+            always @(*) begin
+                node = {(SC_BITS * 2 * NGRP){1'b0}};
+                for (n = 0; n < NGRP; n = n + 1)
+                    node[SC_BITS*(NGRP + n) +: SC_BITS] = grp_r[SC_BITS*n +: SC_BITS];
+                for (n = NGRP - 1; n >= 1; n = n - 1)
                     node[SC_BITS*n +: SC_BITS] = node[SC_BITS*2*n +: SC_BITS] + node[SC_BITS*(2*n + 1) +: SC_BITS];
             end
-            always @(posedge clk) qk_r <= products(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+            always @(posedge clk) begin
+                qk_r  <= products(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+                grp_r <= grp;
+            end
             wire signed [SC_BITS-1:0] score = node[SC_BITS +: SC_BITS];
             reg  signed [SC_BITS-1:0] score_r;
             reg  signed [SC_BITS-1:0] max_r;
@@ -274,11 +306,11 @@ module rf_attention #(
 
             always @(posedge clk) begin
                 score_r <= score;
-                if (s3_vld && (s3_first || score_r > max_r)) max_r <= score_r;
+                if (s4_vld && (s4_first || score_r > max_r)) max_r <= score_r;
             end
 
-            // pass 2: diff = max - score, its product with M, u = rsr(product, S) (saturated to
-            // 14 bits: any u >= 4096 gives p = 0), EXP2 lookup, p: one operation per stage.
+            // pass 2: diff = max - score, its product with M, rsr(product, S), u = that saturated to
+            // 14 bits (any u >= 4096 gives p = 0), EXP2 lookup, p: one operation per stage.
             // |diff| < 2^32 and M < 2^16: the product fits D_BITS + 16 bits (rf_requant's sizing).
             localparam integer D_BITS = SC_BITS + 1;
             reg  signed [D_BITS-1:0]      diff_r;
@@ -287,6 +319,8 @@ module rf_attention #(
                 diff_r <= {max_r[SC_BITS-1], max_r} - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
                 dm_r   <= (D_BITS + 16)'(diff_r) * $signed({1'b0, mult_r});
             end
+            wire signed [D_BITS+16:0] u_rnd;
+            reg  signed [D_BITS+16:0] u_rnd_r;
             wire signed [13:0]      u_c;
             reg         [13:0]      u_r;
             wire        [15:0]      e2_r;      // EXP2[u_r[7:0]], one cycle after u_r
@@ -295,18 +329,15 @@ module rf_attention #(
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
             reg         [P_BITS-1:0] psum;
 
-            rf_requant #(.ACC_BITS(D_BITS + 16), .OUT_BITS(14), .MULT_BITS(1)) u_u (
-                .acc  (dm_r),
-                .mult (16'd1),
-                .shift(shift_r),
-                .y    (u_c)
-            );
+            rf_rsr #(.IN_BITS(D_BITS + 16)) u_u_rsr (.p(dm_r), .shift(shift_r), .r(u_rnd));
+            rf_sat #(.IN_BITS(D_BITS + 17), .OUT_BITS(14)) u_u_sat (.x(u_rnd_r), .y(u_c));
 
             always @(posedge clk) begin
-                u_r  <= u_c;
-                sh_r <= u_r[13:8];
-                p_r  <= p_c;
-                if (a6_vld) psum <= (a6_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
+                u_rnd_r <= u_rnd;
+                u_r     <= u_c;
+                sh_r    <= u_r[13:8];
+                p_r     <= p_c;
+                if (a7_vld) psum <= (a7_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
             end
             assign p_flat[16*h +: 16] = p_r;
 
@@ -336,7 +367,7 @@ module rf_attention #(
             localparam integer H  = x / HEAD_SIZE;
             localparam integer KV = (H / GROUP) * HEAD_SIZE + (x % HEAD_SIZE);
 
-            wire signed [24:0]         pv = $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_5[8*KV +: 8]);
+            reg  signed [24:0]         pv;           // p * V, registered before the accumulate
             wire signed [ACC_BITS-1:0] acc_next;     // the element above in the head (0 for the top)
             reg  signed [ACC_BITS-1:0] acc;
 
@@ -347,7 +378,8 @@ module rf_attention #(
             end
 
             always @(posedge clk) begin
-                if (a6_vld)       acc <= (a6_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+                pv <= $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_6[8*KV +: 8]);
+                if (a8_vld)       acc <= (a8_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
                 else if (norm_en) acc <= acc_next;
             end
             assign acc_flat[ACC_BITS*x +: ACC_BITS] = acc;
@@ -355,7 +387,8 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ normalize, per head
-    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_requant (mult 1). INV is in (2^15, 2^16]; 2^16 (P a
+    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_rsr (registered), then
+    // rf_sat into out_h. INV is in (2^15, 2^16]; 2^16 (P a
     // power of two) does not fit the unit's 16-bit multiplier and is applied as 2^15 with one
     // shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
     generate
@@ -365,6 +398,8 @@ module rf_attention #(
             wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
             wire [7:0]  sh8  = e_flat[8*h +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
             wire signed [7:0] y;
+            wire signed [ACC_BITS+16:0] nrnd;
+            reg  signed [ACC_BITS+16:0] nrnd_r;
             reg  [8*HEAD_SIZE-1:0] out_h;
             reg  signed [ACC_BITS+15:0] nprod_r;    // acc * mult: |acc| < 2^39, mult < 2^16
             reg  [5:0]             nsh_r;
@@ -375,15 +410,12 @@ module rf_attention #(
                 nsh_r   <= sh8[5:0];
             end
 
-            rf_requant #(.ACC_BITS(ACC_BITS + 16), .OUT_BITS(8), .MULT_BITS(1)) u_norm (
-                .acc  (nprod_r),
-                .mult (16'd1),
-                .shift(nsh_r),
-                .y    (y)
-            );
+            rf_rsr #(.IN_BITS(ACC_BITS + 16)) u_norm_rsr (.p(nprod_r), .shift(nsh_r), .r(nrnd));
+            rf_sat #(.IN_BITS(ACC_BITS + 17), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
 
             always @(posedge clk) begin
-                if (norm_q) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+                nrnd_r <= nrnd;
+                if (norm_qq) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
             end
             assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
             wire unused_sh = &{1'b0, sh8[7:6]};

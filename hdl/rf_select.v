@@ -26,9 +26,10 @@
 //   D      D * m, m = LOGIT_MULT * inv_temp (a register, stable from the cycle after start) -> P
 //   P      rsr(P, LOGIT_SHIFT): fraction, whole part, overflow -> S1
 //   S1     EXP2 ROM read (synchronous) -> S2
-//   S2     shift, accumulate/compare.
-// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 6 (1 gap + 5 pipeline stages; the gap is
-// still one cycle: pass 2's first candidate reaches S2 one cycle after P is final).
+//   S2     p_c = EXP2 >> whole (0 when big) -> S3
+//   S3     accumulate/compare.
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 7 (1 gap + 6 pipeline stages; the gap is
+// still one cycle: pass 2's first candidate reaches S3 one cycle after P is final).
 //
 // Latency N: `finish` is sampled high at a rising edge (cycle 0); `done` is high
 // for exactly one cycle, sampled high at the edge N cycles later; `token` holds
@@ -176,7 +177,11 @@ module rf_select #(
     reg  [15:0] idx2;
     reg  [3:0]  whole2;
     wire [15:0] ex2;                                     // EXP2[frac1], one cycle after stage 1
-    // stage 3: accumulate / compare
+    // stage 3: p_c registered (timing: the block-RAM clock-to-out and the shifter end here)
+    reg         v3, p2_3, last3;
+    reg  [15:0] idx3;
+    reg  [15:0] pc3;
+    // stage 4: accumulate / compare
     reg  [PW-1:0] p_sum;      // P
     reg  [PW-1:0] run_sum;    // running sum of pass 2
     reg  [PW-1:0] thr;
@@ -187,9 +192,9 @@ module rf_select #(
         .clk(clk), .en(1'b1), .addr(frac1), .rdata(ex2));
 
     wire [15:0]   p2v     = big2 ? 16'd0 : (ex2 >> whole2);
-    wire [PW-1:0] run_new = run_sum + PW'(p2v);
-    wire          hit     = v2 && p2_2 && !found && (run_new > thr);
-    wire [15:0]   pick_n  = hit ? idx2 : pick;
+    wire [PW-1:0] run_new = run_sum + PW'(pc3);
+    wire          hit     = v3 && p2_3 && !found && (run_new > thr);
+    wire [15:0]   pick_n  = hit ? idx3 : pick;
     wire [PW-1:0] thr_n   = PW'(({32'd0, r_r} * {40'd0, p_sum}) >> 32);   // (r * P) >> 32 < P
 
     // datapath registers (no reset needed: qualified by the valid bits)
@@ -206,6 +211,8 @@ module rf_select #(
         idx2   <= idx1;
         big2   <= big1;
         whole2 <= whole1;
+        idx3   <= idx2;
+        pc3    <= p2v;
         thr    <= thr_n;
     end
 
@@ -231,6 +238,7 @@ module rf_select #(
             vp <= 1'b0; p2_p <= 1'b0; last_p <= 1'b0;
             v1 <= 1'b0; p2_1 <= 1'b0; last1 <= 1'b0;
             v2 <= 1'b0; p2_2 <= 1'b0; last2 <= 1'b0;
+            v3 <= 1'b0; p2_3 <= 1'b0; last3 <= 1'b0;
             p_sum      <= {PW{1'b0}};
             run_sum    <= {PW{1'b0}};
             found      <= 1'b0;
@@ -272,14 +280,15 @@ module rf_select #(
             vp <= vd;    p2_p <= p2_d;   last_p <= last_d;
             v1 <= vp;    p2_1 <= p2_p;   last1 <= last_p;
             v2 <= v1;    p2_2 <= p2_1;   last2 <= last1;
-            if (v2 && !p2_2) p_sum <= p_sum + PW'(p2v);
-            if (v2 && p2_2) begin
+            v3 <= v2;    p2_3 <= p2_2;   last3 <= last2;
+            if (v3 && !p2_3) p_sum <= p_sum + PW'(pc3);
+            if (v3 && p2_3) begin
                 run_sum <= run_new;
                 if (hit) begin
                     found <= 1'b1;
-                    pick  <= idx2;
+                    pick  <= idx3;
                 end
-                if (last2) begin
+                if (last3) begin
                     token <= pick_n;
                     done  <= 1'b1;
                 end

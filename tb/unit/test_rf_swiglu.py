@@ -1,5 +1,5 @@
 """rf_swiglu against sim_models.intops.requant(silu * h3, M_g, S_g, 8): extremes and random, one
-operand set per clock through its two register stages (SWIGLU_LAT)."""
+operand set per clock through its three register stages (SWIGLU_LAT)."""
 from __future__ import annotations
 
 import itertools
@@ -9,10 +9,12 @@ import numpy as np
 from cocotb.clock import Clock
 
 from sim_models.intops import requant
+from sim_models.schedule import PIPELINE
 from sim_models.tables import silu_table
 from tb.unit.common import check_pipelined
 
-SWIGLU_LAT = 2   # hdl/rf_swiglu.v: silu * h3, then * M registered; g combinational from it
+SWIGLU_LAT = PIPELINE["glue"]   # hdl/rf_swiglu.v: silu * h3, * M, round/shift registered; g = sat of it
+                                # (the core's row glue waits exactly this long)
 
 SILU_EDGE = (-32768, -32767, -1, 0, 1, 255, 256, 32767)
 H3_EDGE = (-128, -127, -1, 0, 1, 127)
