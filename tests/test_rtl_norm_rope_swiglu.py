@@ -80,5 +80,5 @@ def test_rope_gen(sim: str, cfg: str) -> None:
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_swiglu(sim: str) -> None:
-    check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"],
+    check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_rsr", "rf_sat"],
                       test_module="tb.unit.test_rf_swiglu"))
