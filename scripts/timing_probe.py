@@ -38,8 +38,8 @@ def derived_module(build: Path, out: Path, block: str, yosys: str) -> tuple[str,
     dump = out / "ports.il"
     script.write_text(read_design(build) + f"tee -q -o {rel(dump)} dump\n")
     run_tool(yosys, ["-q", rel(script)], out / "ports.log")
-    module, ports = None, {}
-    found: dict[str, list[tuple[str, str, int]]] = {}
+    module, ports = None, []
+    found: dict[str, list[tuple[str, str, int, int]]] = {}   # (direction, name, width, port number)
     for line in dump.read_text().splitlines():
         m = re.match(r"^module (\S+)$", line)
         if m:
