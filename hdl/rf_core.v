@@ -428,8 +428,8 @@ module rf_core #(
         .clk(clk), .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(gate));
 
     wire signed [16:0] res_sum  = $signed({x_res[16*y_row +: 16]}) + y_data;
-    wire signed [15:0] res_sat  = (res_sum > 17'sd32767) ? 16'sd32767 :
-                                  (res_sum < -17'sd32768) ? -16'sd32768 : res_sum[15:0];
+    wire signed [15:0] res_sat;
+    rf_sat #(.IN_BITS(17), .OUT_BITS(16)) u_res_sat (.x(res_sum), .y(res_sat));   // sign bits, no comparators
     // The rotated pair is written ROPE_LAT = 1 cycle after its odd row, the gate SWIGLU_LAT = 3
     // cycles after its h3 row (the units' register stages): the rows' tags are delayed to match,
     // and the sequencer acts on the matvec's done GLUE_LAT = 3 cycles late

@@ -3,7 +3,7 @@
 //   b2 = sat(rsr(a*s + b*c, 14), 8)
 // c, s are the COS/SIN table entries (int16, 14 fraction bits).
 // The four products are registered at the edge that samples a, b, c, s (ROPE_LAT = 1); a2, b2
-// follow them combinationally (sums, rounding, a constant shift and saturation), so they are
+// follow them combinationally (sums, rounding, a constant shift and rf_sat), so they are
 // valid in the cycle after the operands. No reset: pure datapath.
 `default_nettype none
 
@@ -13,8 +13,8 @@ module rf_rope (
     input  wire signed [7:0]  b,
     input  wire signed [15:0] c,
     input  wire signed [15:0] s,
-    output reg  signed [7:0]  a2,
-    output reg  signed [7:0]  b2
+    output wire signed [7:0]  a2,
+    output wire signed [7:0]  b2
 );
     localparam integer FRAC = 14;
     // |a*c| <= 2^7 * 2^15 = 2^22: 24 bits signed; a sum of two products plus the rounding term
@@ -27,23 +27,14 @@ module rf_rope (
         bc  <= 24'(b) * 24'(c);
     end
 
-    reg signed [24:0] ra;
-    reg signed [24:0] rb;
-    reg signed [24:0] qa;
-    reg signed [24:0] qb;
+    wire signed [24:0] ra = 25'(ac) - 25'(bs) + 25'sd8192;   // + 2^(FRAC-1)
+    wire signed [24:0] rb = 25'(as_) + 25'(bc) + 25'sd8192;
+    wire signed [10:0] qa = ra[24:FRAC];                      // >>> FRAC: 25 - 14 bits
+    wire signed [10:0] qb = rb[24:FRAC];
 
-    always @(*) begin
-        ra = 25'(ac) - 25'(bs) + 25'sd8192;   // + 2^(FRAC-1)
-        rb = 25'(as_) + 25'(bc) + 25'sd8192;
-        qa = ra >>> FRAC;
-        qb = rb >>> FRAC;
-        if (qa > 25'sd127)       a2 = 8'sd127;
-        else if (qa < -25'sd128) a2 = -8'sd128;
-        else                     a2 = qa[7:0];
-        if (qb > 25'sd127)       b2 = 8'sd127;
-        else if (qb < -25'sd128) b2 = -8'sd128;
-        else                     b2 = qb[7:0];
-    end
+    rf_sat #(.IN_BITS(11), .OUT_BITS(8)) u_sat_a (.x(qa), .y(a2));   // sign bits, no comparators
+    rf_sat #(.IN_BITS(11), .OUT_BITS(8)) u_sat_b (.x(qb), .y(b2));
+    wire unused_frac = &{1'b0, ra[FRAC-1:0], rb[FRAC-1:0]};   // the bits the shift drops
 endmodule
 
 `default_nettype wire

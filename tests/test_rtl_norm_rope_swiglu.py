@@ -46,7 +46,7 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rope(sim: str) -> None:
-    check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope"], test_module="tb.unit.test_rf_rope"))
+    check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope", "rf_sat"], test_module="tb.unit.test_rf_rope"))
 
 
 # name -> (SEQ_LEN, HEAD_SIZE, table): the embedded model's RoPE ROM, stories260K's shape, and a
