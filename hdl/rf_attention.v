@@ -22,18 +22,21 @@
 //   gap    : cycles pos+1 .. pos+3 (the max of pass 1 is final in cycle pos+5)
 //   pass 2 : cycles pos+4..2pos+4 present score[t], V row t;  read at edge pos+5+t, then
 //                                 max - score (edge +1), its product with att_mult (edge +2),
-//                                 round/shift (edge +3), saturate: u (edge +4), EXP2 lookup
-//                                 (edge +5), p (edge +6), P accumulate and p * V (edge +7),
-//                                 acc accumulate (edge +8): P final at edge 2pos+12.
-//   divide : start in cycle 2pos+12, rf_divider done in cycle 2pos+30 (DIV_CYCLES = 17; acc is
+//                                 + rounding term (edge +3), shift (edge +4), saturate: u
+//                                 (edge +5), EXP2 lookup (edge +6), p (edge +7), P accumulate
+//                                 and p * V (edge +8), acc accumulate (edge +9): P final at
+//                                 edge 2pos+13.
+//   divide : start in cycle 2pos+13, rf_divider done in cycle 2pos+31 (DIV_CYCLES = 17; acc is
 //            final long before).
-//   norm   : cycles 2pos+31 .. 2pos+32+HEAD_SIZE: each head's accumulators shift through its
-//            one normalize unit, one element per cycle: acc * INV registered, then rounded and
-//            shifted (registered), then saturated into out_flat (two cycles behind).
-//   output : done high in cycle 2pos+33+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 31 + HEAD_SIZE (12 pipeline + 17 divider cycles +
-//   HEAD_SIZE + 2 normalize cycles). Every stage holds at most one multiplier, one adder level
-//   pair or one round/shift or saturate (timing: sim_models/schedule.py PIPELINE["attention"]).
+//   norm   : cycles 2pos+32 .. 2pos+34+HEAD_SIZE: each head's accumulators shift through its
+//            one normalize unit, one element per cycle: acc * INV registered, then rounded,
+//            then shifted (rf_rsr, two register stages), then saturated into out_flat (three
+//            cycles behind).
+//   output : done high in cycle 2pos+35+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 33 + HEAD_SIZE (13 pipeline + 17 divider cycles +
+//   HEAD_SIZE + 3 normalize cycles). Every stage holds at most one multiplier, one adder level
+//   pair, one add, one shift or one saturation (timing: sim_models/schedule.py
+//   PIPELINE["attention"]).
 //
 // out_flat is valid from done until the next start. start while busy is ignored. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
@@ -94,15 +97,16 @@ module rf_attention #(
     reg                   s1_first, s2_first, s3_first, s4_first;
     reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t;
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
-    reg                   a5_vld, a6_vld, a7_vld, a8_vld;
+    reg                   a5_vld, a6_vld, a7_vld, a8_vld, a9_vld;
     reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
-    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last, a7_last;
+    reg                   a9_first;
+    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last, a7_last, a8_last;
     reg                   div_go;
     wire [N_HEADS-1:0]    div_done;
 
     wire                  t_last = (t_cnt == pos_r);
     wire                  norm_en = (state == S_NORM) && (t_cnt < 16'(HEAD_SIZE));   // shift acc
-    reg                   norm_q, norm_qq;                      // out_h shift, two cycles behind
+    reg                   norm_q, norm_qq, norm_qqq;            // out_h shift, three cycles behind
     assign busy = (state != S_IDLE);
 
     always @(posedge clk) begin
@@ -121,8 +125,10 @@ module rf_attention #(
             a6_vld <= 1'b0;
             a7_vld <= 1'b0;
             a8_vld <= 1'b0;
+            a9_vld <= 1'b0;
             norm_q <= 1'b0;
             norm_qq <= 1'b0;
+            norm_qqq <= 1'b0;
             div_go <= 1'b0;
             done   <= 1'b0;
         end else begin
@@ -139,9 +145,11 @@ module rf_attention #(
             a6_vld <= a5_vld;
             a7_vld <= a6_vld;
             a8_vld <= a7_vld;
+            a9_vld <= a8_vld;
             norm_q <= norm_en;
             norm_qq <= norm_q;
-            div_go <= a7_vld && a7_last;
+            norm_qqq <= norm_qq;
+            div_go <= a8_vld && a8_last;
             case (state)
                 S_IDLE: if (start) begin
                     state <= S_P1;
@@ -168,7 +176,7 @@ module rf_attention #(
                 end
                 S_NORM: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == 16'(HEAD_SIZE + 1)) begin
+                    if (t_cnt == 16'(HEAD_SIZE + 2)) begin
                         state <= S_IDLE;
                         done  <= 1'b1;
                     end
@@ -213,6 +221,8 @@ module rf_attention #(
         a7_first <= a6_first;
         a7_last  <= a6_last;
         a8_first <= a7_first;
+        a8_last  <= a7_last;
+        a9_first <= a8_first;
     end
 
     // ------------------------------------------------------------------ memories
@@ -231,7 +241,7 @@ module rf_attention #(
     end
 
     reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
-    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5, v_6;   // V row (pass 2) and its delays
+    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5, v_6, v_7;   // V row (pass 2) and its delays
     reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
     wire [SC_BITS*N_HEADS-1:0] score_flat;
 
@@ -248,6 +258,7 @@ module rf_attention #(
         v_4 <= v_3;
         v_5 <= v_4;
         v_6 <= v_5;
+        v_7 <= v_6;
     end
 
     // ------------------------------------------------------------------ per head
@@ -309,8 +320,9 @@ module rf_attention #(
                 if (s4_vld && (s4_first || score_r > max_r)) max_r <= score_r;
             end
 
-            // pass 2: diff = max - score, its product with M, rsr(product, S), u = that saturated to
-            // 14 bits (any u >= 4096 gives p = 0), EXP2 lookup, p: one operation per stage.
+            // pass 2: diff = max - score, its product with M, rsr(product, S) (add, then shift),
+            // u = that saturated to 14 bits (any u >= 4096 gives p = 0), EXP2 lookup, p: one
+            // operation per stage.
             // |diff| < 2^32 and M < 2^16: the product fits D_BITS + 16 bits (rf_requant's sizing).
             localparam integer D_BITS = SC_BITS + 1;
             reg  signed [D_BITS-1:0]      diff_r;
@@ -319,8 +331,7 @@ module rf_attention #(
                 diff_r <= {max_r[SC_BITS-1], max_r} - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
                 dm_r   <= (D_BITS + 16)'(diff_r) * $signed({1'b0, mult_r});
             end
-            wire signed [D_BITS+16:0] u_rnd;
-            reg  signed [D_BITS+16:0] u_rnd_r;
+            wire signed [D_BITS+16:0] u_rnd_r;     // rsr(dm_r, S), two cycles after dm_r
             wire signed [13:0]      u_c;
             reg         [13:0]      u_r;
             wire        [15:0]      e2_r;      // EXP2[u_r[7:0]], one cycle after u_r
@@ -329,15 +340,14 @@ module rf_attention #(
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
             reg         [P_BITS-1:0] psum;
 
-            rf_rsr #(.IN_BITS(D_BITS + 16)) u_u_rsr (.p(dm_r), .shift(shift_r), .r(u_rnd));
+            rf_rsr #(.IN_BITS(D_BITS + 16), .PIPE(1)) u_u_rsr (.clk(clk), .p(dm_r), .shift(shift_r), .r(u_rnd_r));
             rf_sat #(.IN_BITS(D_BITS + 17), .OUT_BITS(14)) u_u_sat (.x(u_rnd_r), .y(u_c));
 
             always @(posedge clk) begin
-                u_rnd_r <= u_rnd;
                 u_r     <= u_c;
                 sh_r    <= u_r[13:8];
                 p_r     <= p_c;
-                if (a7_vld) psum <= (a7_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
+                if (a8_vld) psum <= (a8_first ? {P_BITS{1'b0}} : psum) + P_BITS'(p_r);
             end
             assign p_flat[16*h +: 16] = p_r;
 
@@ -378,8 +388,8 @@ module rf_attention #(
             end
 
             always @(posedge clk) begin
-                pv <= $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_6[8*KV +: 8]);
-                if (a8_vld)       acc <= (a8_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
+                pv <= $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_7[8*KV +: 8]);
+                if (a9_vld)       acc <= (a9_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
                 else if (norm_en) acc <= acc_next;
             end
             assign acc_flat[ACC_BITS*x +: ACC_BITS] = acc;
@@ -387,8 +397,8 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ normalize, per head
-    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_rsr (registered), then
-    // rf_sat into out_h. INV is in (2^15, 2^16]; 2^16 (P a
+    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_rsr (two register
+    // stages), then rf_sat into out_h. INV is in (2^15, 2^16]; 2^16 (P a
     // power of two) does not fit the unit's 16-bit multiplier and is applied as 2^15 with one
     // shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
     generate
@@ -398,8 +408,7 @@ module rf_attention #(
             wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
             wire [7:0]  sh8  = e_flat[8*h +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
             wire signed [7:0] y;
-            wire signed [ACC_BITS+16:0] nrnd;
-            reg  signed [ACC_BITS+16:0] nrnd_r;
+            wire signed [ACC_BITS+16:0] nrnd_r;    // rsr(nprod_r, nsh_r), two cycles after nprod_r
             reg  [8*HEAD_SIZE-1:0] out_h;
             reg  signed [ACC_BITS+15:0] nprod_r;    // acc * mult: |acc| < 2^39, mult < 2^16
             reg  [5:0]             nsh_r;
@@ -410,12 +419,11 @@ module rf_attention #(
                 nsh_r   <= sh8[5:0];
             end
 
-            rf_rsr #(.IN_BITS(ACC_BITS + 16)) u_norm_rsr (.p(nprod_r), .shift(nsh_r), .r(nrnd));
+            rf_rsr #(.IN_BITS(ACC_BITS + 16), .PIPE(1)) u_norm_rsr (.clk(clk), .p(nprod_r), .shift(nsh_r), .r(nrnd_r));
             rf_sat #(.IN_BITS(ACC_BITS + 17), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
 
             always @(posedge clk) begin
-                nrnd_r <= nrnd;
-                if (norm_qq) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+                if (norm_qqq) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
             end
             assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
             wire unused_sh = &{1'b0, sh8[7:6]};

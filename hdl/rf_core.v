@@ -85,7 +85,7 @@ module rf_core #(
     // Row length in lane words: counters hold the longest row.
     localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
     localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
-    localparam integer EMB_CW     = $clog2(DIM_PAD + 4);             // emb_cnt runs to DIM_PAD + 3
+    localparam integer EMB_CW     = $clog2(DIM_PAD + 5);             // emb_cnt runs to DIM_PAD + 4
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
 
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
@@ -222,8 +222,9 @@ module rf_core #(
     // One requant unit, one element per cycle (the embedding is 2 phases' worth of work per token:
     // LANES parallel units, a multiplier block each, sat idle for the rest of it). Element
     // e = emb_cnt - 2 is lane e % LANES of the word read for it two cycles earlier (address
-    // register, ROM); its product with M is registered, then rounded and shifted (registered), then
-    // saturated and written when emb_cnt = e + 4 (one multiplier or one round/shift per stage). Operand
+    // register, ROM); its product with M is registered, then rounded, then shifted (rf_rsr, two
+    // register stages), then saturated and written when emb_cnt = e + 5 (one multiplier, add or
+    // shift per stage). Operand
     // isolation: the unit sees the weight stream only in S_EMBED, so it does not toggle on
     // every matvec word (power; and Icarus time).
     wire [EMB_CW-1:0]     emb_elem = emb_cnt - EMB_CW'(2);
@@ -238,11 +239,9 @@ module rf_core #(
         emb_prod <= (WBITS + 16)'($signed(emb_in)) * $signed({1'b0, emb_rq[15:0]});
         emb_sh   <= emb_rq[21:16];
     end
-    wire signed [WBITS+16:0] emb_rnd;
-    reg  signed [WBITS+16:0] emb_rnd_q;
+    wire signed [WBITS+16:0] emb_rnd_q;   // rsr(emb_prod, emb_sh), two cycles after emb_prod
     wire signed [15:0]       emb_y;
-    always @(posedge clk) emb_rnd_q <= emb_rnd;
-    rf_rsr #(.IN_BITS(WBITS + 16)) u_emb_rsr (.p(emb_prod), .shift(emb_sh), .r(emb_rnd));
+    rf_rsr #(.IN_BITS(WBITS + 16), .PIPE(1)) u_emb_rsr (.clk(clk), .p(emb_prod), .shift(emb_sh), .r(emb_rnd_q));
     rf_sat #(.IN_BITS(WBITS + 17), .OUT_BITS(16)) u_emb_sat (.x(emb_rnd_q), .y(emb_y));
 
     // ------------------------------------------------------------------ matvec
@@ -430,34 +429,32 @@ module rf_core #(
     wire signed [16:0] res_sum  = $signed({x_res[16*y_row +: 16]}) + y_data;
     wire signed [15:0] res_sat;
     rf_sat #(.IN_BITS(17), .OUT_BITS(16)) u_res_sat (.x(res_sum), .y(res_sat));   // sign bits, no comparators
-    // The rotated pair is written ROPE_LAT = 1 cycle after its odd row, the gate SWIGLU_LAT = 3
+    // The rotated pair is written ROPE_LAT = 1 cycle after its odd row, the gate SWIGLU_LAT = 4
     // cycles after its h3 row (the units' register stages): the rows' tags are delayed to match,
-    // and the sequencer acts on the matvec's done GLUE_LAT = 3 cycles late
+    // and the sequencer acts on the matvec's done GLUE_LAT = 4 cycles late
     // (sim_models/schedule.py PIPELINE["glue"]).
-    reg         g1_valid, g2_valid, g3_valid;
-    reg  [15:0] g1_row, g2_row, g3_row;
-    reg  [2:0]  mv_done_q;
-    wire        mv_fin = mv_done_q[2];
+    reg  [3:0]  gl_valid;                  // gl_valid[i], gl_row[i]: the row of i + 1 cycles ago
+    reg  [15:0] gl_row [0:3];
+    reg  [3:0]  mv_done_q;
+    wire        mv_fin   = mv_done_q[3];
+    wire        g1_valid = gl_valid[0];
+    wire [15:0] g1_row   = gl_row[0];
+    wire        g4_valid = gl_valid[3];
+    wire [15:0] g4_row   = gl_row[3];
+    integer gi;
     always @(posedge clk) begin
         if (!rst_n) begin
-            g1_valid  <= 1'b0;
-            g2_valid  <= 1'b0;
-            g3_valid  <= 1'b0;
-            g1_row    <= 16'd0;
-            g2_row    <= 16'd0;
-            g3_row    <= 16'd0;
-            mv_done_q <= 3'b000;
+            gl_valid  <= 4'b0000;
+            mv_done_q <= 4'b0000;
+            for (gi = 0; gi < 4; gi = gi + 1) gl_row[gi] <= 16'd0;
         end else begin
-            g1_valid  <= y_valid;
-            g2_valid  <= g1_valid;
-            g3_valid  <= g2_valid;
-            g1_row    <= y_row;
-            g2_row    <= g1_row;
-            g3_row    <= g2_row;
-            mv_done_q <= {mv_done_q[1:0], mv_done};
+            gl_valid  <= {gl_valid[2:0], y_valid};
+            mv_done_q <= {mv_done_q[2:0], mv_done};
+            gl_row[0] <= y_row;
+            for (gi = 1; gi < 4; gi = gi + 1) gl_row[gi] <= gl_row[gi - 1];
         end
     end
-    wire [15:0] half_row = g3_row >> 1;
+    wire [15:0] half_row = g4_row >> 1;
     wire [15:0] rope_f    = (y_row % HEAD_SIZE[15:0]) >> 1;
     wire [15:0] rope_next = (rope_f == HALF_HEAD[15:0] - 16'd1) ? 16'd0 : rope_f + 16'd1;
 
@@ -617,10 +614,10 @@ module rf_core #(
                 S_EMBED: begin
                     layer <= 8'd0;
                     emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(32'(emb_cnt) / LANES);
-                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 4
-                        if (emb_cnt == EMB_CW'(wi + 4)) x_res[16*wi +: 16] <= emb_y;
+                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 5
+                        if (emb_cnt == EMB_CW'(wi + 5)) x_res[16*wi +: 16] <= emb_y;
                     emb_cnt <= emb_cnt + EMB_CW'(1);
-                    if (emb_cnt == EMB_CW'(DIM_PAD + 3)) begin
+                    if (emb_cnt == EMB_CW'(DIM_PAD + 4)) begin
                         state <= S_NORM_ATT;
                         entry <= 1'b1;
                     end
@@ -707,7 +704,7 @@ module rf_core #(
 
                 S_W13: begin
                     if (y_valid && !y_row[0]) silu_addr <= silu_next;
-                    if (g3_valid && g3_row[0])
+                    if (g4_valid && g4_row[0])
                         for (wi = 0; wi < HIDDEN; wi = wi + 1)
                             if (half_row == 16'(wi)) g_buf[8*wi +: 8] <= gate;
                     if (mv_fin) begin

@@ -7,7 +7,7 @@
 //
 // Throughput: one weight word per cycle, continuous across row boundaries.
 // Latency (start sampled at edge 0, done high one cycle at edge N):
-//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 7
+//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 8
 // (= sim_models/schedule.py PIPELINE["matvec"]). done coincides with the y_valid
 // pulse of the last row. cfg_rows == 0 or cfg_wpr == 0: no rows, done after MV_PIPE.
 // busy is high from the accepted start until done (low in the done cycle, so a
@@ -26,12 +26,14 @@
 //                  rq_addr was presented for the row's last word at edge k+4,
 //                  so rq_data (M, S) arrives in this cycle
 //   edge k+6  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
-//   edge k+7  RS   rf_rsr(product, S): round and shift, registered (49 bits)
-//   edge k+8  Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
-// For the last word (k = rows*wpr - 1), edge k+8 = N, hence MV_PIPE = 7.
-// One multiplier, one round/shift or one saturation per stage: with the round, shift and
+//   edge k+7  RH   rf_rsr (PIPE 1), its first stage: product + rounding term, registered
+//   edge k+8  RS   rf_rsr, its second stage: shifted by S, registered (49 bits)
+//   edge k+9  Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+// For the last word (k = rows*wpr - 1), edge k+9 = N, hence MV_PIPE = 8.
+// One multiplier, one add, one shift or one saturation per stage: with the round, shift and
 // both saturations in one stage (a 65-bit add, shift and compare, then a 16-bit compare)
-// the routed block ran at 27 MHz (scripts/timing_probe.py, docs/results.md).
+// the routed block ran at 27 MHz, with the add and the shift in one stage at 62.8 MHz
+// (scripts/timing_probe.py, docs/results.md).
 `default_nettype none
 
 module rf_matvec #(
@@ -123,6 +125,7 @@ module rf_matvec #(
     reg t2_valid, t2_first, t2_last, t2_fin;
     reg ac_valid, ac_last, ac_fin;
     reg q_valid, q_fin;
+    reg h_valid, h_fin;
     reg s_valid, s_fin;
 
     always @(posedge clk) begin
@@ -133,6 +136,7 @@ module rf_matvec #(
             {t2_valid, t2_first, t2_last, t2_fin} <= 4'b0;
             {ac_valid, ac_last, ac_fin}           <= 3'b0;
             {q_valid, q_fin}                      <= 2'b0;
+            {h_valid, h_fin}                      <= 2'b0;
             {s_valid, s_fin}                      <= 2'b0;
             y_valid <= 1'b0;
             done    <= 1'b0;
@@ -148,8 +152,10 @@ module rf_matvec #(
             ac_valid <= t2_valid;  ac_last  <= t2_last;   ac_fin  <= t2_fin;
             q_valid  <= ac_valid && ac_last;
             q_fin    <= ac_fin;
-            s_valid  <= q_valid;
-            s_fin    <= q_fin;
+            h_valid  <= q_valid;
+            h_fin    <= q_fin;
+            s_valid  <= h_valid;
+            s_fin    <= h_fin;
             y_valid  <= s_valid;
             done     <= s_fin;
             if (accept)     busy <= 1'b1;
@@ -226,12 +232,10 @@ module rf_matvec #(
         q_shift <= rq_data[21:16];
     end
 
-    // RS: rounded and shifted (rf_rsr), registered; Y: saturated to 16 and to 8 bits side by side
-    // (rf_sat; sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
-    wire signed [MBITS:0] rounded;
-    reg  signed [MBITS:0] rounded_q;
-    rf_rsr #(.IN_BITS(MBITS)) u_rsr (.p(mprod), .shift(q_shift), .r(rounded));
-    always @(posedge clk) rounded_q <= rounded;
+    // RH, RS: rounded, then shifted (rf_rsr, two register stages); Y: saturated to 16 and to 8
+    // bits side by side (rf_sat; sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
+    wire signed [MBITS:0] rounded_q;
+    rf_rsr #(.IN_BITS(MBITS), .PIPE(1)) u_rsr (.clk(clk), .p(mprod), .shift(q_shift), .r(rounded_q));
 
     wire signed [15:0] y16;
     wire signed [7:0]  y8;

@@ -24,7 +24,7 @@ module rf_requant #(
     wire signed [PROD_BITS-1:0] prod = PROD_BITS'(acc) * $signed({1'b0, mult});
     wire signed [PROD_BITS:0]   rounded;
 
-    rf_rsr #(.IN_BITS(PROD_BITS)) u_rsr (.p(prod), .shift(shift), .r(rounded));
+    rf_rsr #(.IN_BITS(PROD_BITS)) u_rsr (.clk(1'b0), .p(prod), .shift(shift), .r(rounded));
     rf_sat #(.IN_BITS(PROD_BITS + 1), .OUT_BITS(OUT_BITS)) u_sat (.x(rounded), .y(y));
 endmodule
 

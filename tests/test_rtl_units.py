@@ -12,6 +12,11 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_requant_a32_o8": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 32, "OUT_BITS": 8}),
     "rf_requant_a8_o16": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 8, "OUT_BITS": 16}),
     "rf_requant_a48_o16": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"], {"ACC_BITS": 48, "OUT_BITS": 16}),
+    # rf_rsr alone, both forms: combinational (rf_requant's) and two register stages (the pipelined
+    # callers': rf_matvec 48 bits, rf_swiglu 40, attention's u 49 and normalize 56, the embedding 24)
+    "rf_rsr_b24_comb": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 24, "PIPE": 0}),
+    "rf_rsr_b24_pipe": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 24, "PIPE": 1}),
+    "rf_rsr_b56_pipe": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 56, "PIPE": 1}),
 }
 
 
