@@ -85,7 +85,7 @@ module rf_core #(
     // Row length in lane words: counters hold the longest row.
     localparam integer WPR_MAX    = (WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM;
     localparam integer WPR_BITS   = $clog2(WPR_MAX + 2);
-    localparam integer EMB_CW     = $clog2(DIM_PAD + 5);             // emb_cnt runs to DIM_PAD + 4
+    localparam integer EMB_CW     = $clog2(DIM_PAD + 6);             // emb_cnt runs to DIM_PAD + 5
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
 
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
@@ -167,7 +167,7 @@ module rf_core #(
     wire                 mv_busy;
     assign w_rom_addr = mv_busy ? mv_w_addr : emb_w_addr;
     rf_rom #(.WIDTH(WEIGHTS_WIDTH), .DEPTH(WEIGHTS_DEPTH), .ADDR_BITS(W_AB),
-             .FILE({`ROM_DIR, "/", WEIGHTS_FILE})) u_weights (
+             .FILE({`ROM_DIR, "/", WEIGHTS_FILE}), .OUT_REG(1)) u_weights (   // 2-cycle read (rf_matvec)
         .clk(clk), .en(1'b1), .addr(w_rom_addr), .rdata(w_raw));
 
     // Group scale codes of each weight word, read at the word's own address (formats with
@@ -177,7 +177,7 @@ module rf_core #(
     generate
         if (WSCALE_WIDTH > 0) begin : g_wscale
             rf_rom #(.WIDTH(WSC_W), .DEPTH(WSCALE_DEPTH), .ADDR_BITS(W_AB),
-                     .FILE({`ROM_DIR, "/", WSCALE_FILE})) u_wscale (
+                     .FILE({`ROM_DIR, "/", WSCALE_FILE}), .OUT_REG(1)) u_wscale (
                 .clk(clk), .en(1'b1), .addr(w_rom_addr), .rdata(w_scale));
         end else begin : g_no_wscale
             assign w_scale = {WSC_W{1'b0}};
@@ -221,13 +221,13 @@ module rf_core #(
     // ------------------------------------------------------------------ embedding
     // One requant unit, one element per cycle (the embedding is 2 phases' worth of work per token:
     // LANES parallel units, a multiplier block each, sat idle for the rest of it). Element
-    // e = emb_cnt - 2 is lane e % LANES of the word read for it two cycles earlier (address
-    // register, ROM); its product with M is registered, then rounded, then shifted (rf_rsr, two
-    // register stages), then saturated and written when emb_cnt = e + 5 (one multiplier, add or
-    // shift per stage). Operand
+    // e = emb_cnt - 3 is lane e % LANES of the word read for it three cycles earlier (address
+    // register, ROM, ROM output register); its product with M is registered, then rounded, then
+    // shifted (rf_rsr, two register stages), then saturated and written when emb_cnt = e + 6 (one
+    // multiplier, add or shift per stage). Operand
     // isolation: the unit sees the weight stream only in S_EMBED, so it does not toggle on
     // every matvec word (power; and Icarus time).
-    wire [EMB_CW-1:0]     emb_elem = emb_cnt - EMB_CW'(2);
+    wire [EMB_CW-1:0]     emb_elem = emb_cnt - EMB_CW'(3);
     reg  [WBITS-1:0]      emb_in;
     always @(*) begin
         emb_in = {WBITS{1'b0}};
@@ -614,10 +614,10 @@ module rf_core #(
                 S_EMBED: begin
                     layer <= 8'd0;
                     emb_w_addr <= W_AB'(EMB_BASE) + W_AB'(cur_tok) * W_AB'(WORDS_DIM) + W_AB'(32'(emb_cnt) / LANES);
-                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 5
-                        if (emb_cnt == EMB_CW'(wi + 5)) x_res[16*wi +: 16] <= emb_y;
+                    for (wi = 0; wi < DIM_PAD; wi = wi + 1)         // element emb_cnt - 6
+                        if (emb_cnt == EMB_CW'(wi + 6)) x_res[16*wi +: 16] <= emb_y;
                     emb_cnt <= emb_cnt + EMB_CW'(1);
-                    if (emb_cnt == EMB_CW'(DIM_PAD + 4)) begin
+                    if (emb_cnt == EMB_CW'(DIM_PAD + 5)) begin
                         state <= S_NORM_ATT;
                         entry <= 1'b1;
                     end

@@ -7,7 +7,7 @@
 //
 // Throughput: one weight word per cycle, continuous across row boundaries.
 // Latency (start sampled at edge 0, done high one cycle at edge N):
-//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 8
+//     N = cfg_rows * cfg_wpr + MV_PIPE,   MV_PIPE = 9
 // (= sim_models/schedule.py PIPELINE["matvec"]). done coincides with the y_valid
 // pulse of the last row. cfg_rows == 0 or cfg_wpr == 0: no rows, done after MV_PIPE.
 // busy is high from the accepted start until done (low in the done cycle, so a
@@ -17,19 +17,21 @@
 //
 // Pipeline, for the weight word w_k issued at edge k (k = 0 .. rows*wpr-1):
 //   edge k    A    w_addr, act_idx registered (issue)
-//   edge k+1  R    w_data from the ROM; act_word registered alongside it
-//   edge k+2  P    LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
+//   edge k+1  R    the ROM's read (block RAM); act_word registered alongside it
+//   edge k+2  R2   the ROM's output register (rf_rom OUT_REG: w_data is 2 cycles after
+//                  w_addr); the activation word's second register
+//   edge k+3  P    LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
 //                  between the ROM and this stage; int8 weights: WBITS = 8) -> WBITS+8 bits
-//   edge k+3  T1   adder tree, first half: sums of groups of TG lanes
-//   edge k+4  T2   adder tree, second half: word sum
-//   edge k+5  ACC  32-bit accumulator (loads the word sum on a row's first word);
-//                  rq_addr was presented for the row's last word at edge k+4,
+//   edge k+4  T1   adder tree, first half: sums of groups of TG lanes
+//   edge k+5  T2   adder tree, second half: word sum
+//   edge k+6  ACC  32-bit accumulator (loads the word sum on a row's first word);
+//                  rq_addr was presented for the row's last word at edge k+5,
 //                  so rq_data (M, S) arrives in this cycle
-//   edge k+6  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
-//   edge k+7  RH   rf_rsr (PIPE 1), its first stage: product + rounding term, registered
-//   edge k+8  RS   rf_rsr, its second stage: shifted by S, registered (49 bits)
-//   edge k+9  Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
-// For the last word (k = rows*wpr - 1), edge k+9 = N, hence MV_PIPE = 8.
+//   edge k+7  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
+//   edge k+8  RH   rf_rsr (PIPE 1), its first stage: product + rounding term, registered
+//   edge k+9  RS   rf_rsr, its second stage: shifted by S, registered (49 bits)
+//   edge k+10 Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+// For the last word (k = rows*wpr - 1), edge k+10 = N, hence MV_PIPE = 9.
 // One multiplier, one add, one shift or one saturation per stage: with the round, shift and
 // both saturations in one stage (a 65-bit add, shift and compare, then a 16-bit compare)
 // the routed block ran at 27 MHz, with the add and the shift in one stage at 62.8 MHz
@@ -52,7 +54,7 @@ module rf_matvec #(
     input  wire [WPR_BITS-1:0]     cfg_wpr,
     input  wire [RQ_ADDR_BITS-1:0] cfg_rq_base,
     input  wire                    cfg_out16,
-    // weight ROM (data one cycle after the address)
+    // weight ROM (data two cycles after the address: rf_rom with OUT_REG = 1)
     output reg  [ADDR_BITS-1:0]    w_addr,
     input  wire [WBITS*LANES-1:0]  w_data,
     // requant ROM (data one cycle after the address): [15:0] M, [21:16] S
@@ -120,6 +122,7 @@ module rf_matvec #(
     // valid/first/last travel with each word; fin marks the end of the run (it
     // also travels alone, from R, for an empty run).
     reg r_valid, r_first, r_last, r_fin;
+    reg r2_valid, r2_first, r2_last, r2_fin;
     reg p_valid, p_first, p_last, p_fin;
     reg t1_valid, t1_first, t1_last, t1_fin;
     reg t2_valid, t2_first, t2_last, t2_fin;
@@ -131,6 +134,7 @@ module rf_matvec #(
     always @(posedge clk) begin
         if (!rst_n) begin
             {r_valid, r_first, r_last, r_fin}     <= 4'b0;
+            {r2_valid, r2_first, r2_last, r2_fin} <= 4'b0;
             {p_valid, p_first, p_last, p_fin}     <= 4'b0;
             {t1_valid, t1_first, t1_last, t1_fin} <= 4'b0;
             {t2_valid, t2_first, t2_last, t2_fin} <= 4'b0;
@@ -146,7 +150,8 @@ module rf_matvec #(
             r_first  <= a_first;
             r_last   <= a_last;
             r_fin    <= (a_valid && a_final) || (accept && empty);
-            p_valid  <= r_valid;   p_first  <= r_first;   p_last  <= r_last;   p_fin  <= r_fin;
+            r2_valid <= r_valid;   r2_first <= r_first;   r2_last <= r_last;   r2_fin <= r_fin;
+            p_valid  <= r2_valid;  p_first  <= r2_first;  p_last  <= r2_last;  p_fin  <= r2_fin;
             t1_valid <= p_valid;   t1_first <= p_first;   t1_last <= p_last;   t1_fin <= p_fin;
             t2_valid <= t1_valid;  t2_first <= t1_first;  t2_last <= t1_last;  t2_fin <= t1_fin;
             ac_valid <= t2_valid;  ac_last  <= t2_last;   ac_fin  <= t2_fin;
@@ -164,9 +169,10 @@ module rf_matvec #(
     end
 
     // ------------------------------------------------------------- datapath R, P
-    reg [8*LANES-1:0] act_q;
+    reg [8*LANES-1:0] act_q, act_q2;
     always @(posedge clk) begin
-        act_q <= act_word;
+        act_q  <= act_word;
+        act_q2 <= act_q;
     end
 
     reg [PBITS*NG*TG-1:0] prod;  // lanes >= LANES (tree padding) stay zero
@@ -174,7 +180,7 @@ module rf_matvec #(
     always @(posedge clk) begin
         for (i = 0; i < NG * TG; i = i + 1) begin
             if (i < LANES)
-                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[WBITS*i +: WBITS])) * PBITS'($signed(act_q[8*i +: 8]));
+                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[WBITS*i +: WBITS])) * PBITS'($signed(act_q2[8*i +: 8]));
             else
                 prod[PBITS*i +: PBITS] <= {PBITS{1'b0}};
         end

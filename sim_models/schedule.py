@@ -26,7 +26,7 @@ from .sampler import effective_top_k
 # own overheads. A pipeline change in the RTL is a change here, and the tests fail until
 # both agree.
 PIPELINE = {
-    "matvec": 8,       # rf_matvec: ROM, act register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
+    "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
     "attention": 33,   # rf_attention: 2 * (pos + 1) + 33 + head_size (13 pipeline + 17 divider + 3 + normalize)
     "select": 1,       # rf_select greedy: from finish to done
@@ -35,7 +35,7 @@ PIPELINE = {
                        # sequencer acts on the matvec's done 4 cycles late); rf_rope has 1
 }
 PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
-EMBED_OVERHEAD = 5     # embedding (one requant unit, an element per cycle): ROM latency, product, round, shift, saturate+write
+EMBED_OVERHEAD = 6     # embedding (one requant unit, an element per cycle): ROM latency (2), product, round, shift, saturate+write
 ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
 KV_WRITE = 1           # one cycle to write K and V of this position
 DONE = 1               # the cycle that ends a forward pass (position update, counters)

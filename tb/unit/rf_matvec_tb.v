@@ -48,7 +48,8 @@ module rf_matvec_tb #(
         .WIDTH     (8 * LANES),
         .DEPTH     (W_DEPTH),
         .ADDR_BITS (ADDR_BITS),
-        .FILE      (W_FILE)
+        .FILE      (W_FILE),
+        .OUT_REG   (1)                 // rf_matvec's contract: w_data 2 cycles after w_addr
     ) u_wrom (
         .clk   (clk),
         .en    (1'b1),
