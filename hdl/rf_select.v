@@ -33,9 +33,10 @@
 //
 // Latency N: `finish` is sampled high at a rising edge (cycle 0); `done` is high
 // for exactly one cycle, sampled high at the edge N cycles later; `token` holds
-// from then until the next selection. start / l_valid / finish are ignored while
-// a sampled selection is issuing (busy, 2 * k + 1 cycles after finish; the candidates are
-// read at issue, so a new selection may fill them while the last ones drain).
+// from then until the next selection. start / l_valid are ignored while a sampled selection
+// is issuing (busy, 2 * k + 1 cycles after finish; the candidates are read at issue, so a new
+// selection may fill them while the last ones drain); finish is ignored until its done (the
+// drain shares the running sums a new selection would clear).
 //
 // PRNG: reset loads 0x6D2B79F5 (the seed-0 state). `seed_load` loads `seed`
 // (0 loads 0x6D2B79F5); a seed_load in the same cycle as a sampled `finish` is
@@ -86,7 +87,8 @@ module rf_select #(
 
     wire start_acc  = start && !busy;
     wire logit_acc  = l_valid && !busy;
-    wire finish_acc = finish && !busy;
+    wire draining;               // the last candidates still in the sampling pipeline
+    wire finish_acc = finish && !busy && !draining;
 
     // ------------------------------------------------------------------ PRNG
     reg  [31:0] prng_base;
@@ -187,6 +189,7 @@ module rf_select #(
     reg  [PW-1:0] thr;
     reg           found;
     reg  [15:0]   pick;
+    assign draining = vd || vp || v1 || v2 || v3;
 
     rf_rom #(.WIDTH(16), .DEPTH(256), .ADDR_BITS(8), .FILE(EXP2_FILE)) u_exp2 (
         .clk(clk), .en(1'b1), .addr(frac1), .rdata(ex2));

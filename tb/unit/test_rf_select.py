@@ -64,7 +64,7 @@ class Bench:
         self.ref.seed(value)
 
     async def token(self, logits: np.ndarray, sample: int, inv_temp: int, top_k: int,
-                    gap_prob: float, seed_mode: str = "none") -> None:
+                    gap_prob: float, seed_mode: str = "none", stray_finish: bool = False) -> None:
         d, rng = self.dut, self.rng
         # start, optionally together with the first logit
         await RisingEdge(d.clk)
@@ -107,6 +107,9 @@ class Bench:
         want = self.ref.pick(logits)
         latency = (2 * effective_top_k(top_k, len(logits), self.k_max) + SAMPLE_PIPE) if sampled else SEL_PIPE
         seed_at = rng.randrange(1, latency - 1) if seed_mode == "during" and latency > 3 else -1
+        # a stray finish sampled at any edge of a running selection up to the one that sets done
+        # (issue or pipeline drain): ignored, no second done
+        stray_at = rng.randrange(1, latency - 1) if stray_finish and latency > 2 else -1
         await RisingEdge(d.clk)   # cycle 0: finish sampled
         self.idle_inputs()
         m = 0
@@ -118,6 +121,8 @@ class Bench:
             await RisingEdge(d.clk)
             self.idle_inputs()
             m += 1
+            if m == stray_at:
+                d.finish.value = 1
             if m == seed_at:   # a seed load while the selection runs: affects the next token only
                 value = rng.getrandbits(32)
                 d.seed.value, d.seed_load.value = value, 1
@@ -132,6 +137,12 @@ class Bench:
         await ReadOnly()
         assert int(d.done.value) == 0, "done high for more than one cycle"
         assert d.token.value.to_unsigned() == want, "token changed after done"
+        if stray_finish:   # the stray finish started nothing: no done and the same token for a while
+            for _ in range(latency + 2):
+                await RisingEdge(d.clk)
+                await ReadOnly()
+                assert int(d.done.value) == 0, f"token {self.tokens}: a finish during the selection gave a done"
+                assert d.token.value.to_unsigned() == want, "token changed after done"
         self.tokens += 1
 
     def logits(self, kind: str) -> np.ndarray:
@@ -188,6 +199,17 @@ async def every_top_k_and_temperature(dut) -> None:
     for top_k in top_k_choices(b):
         for inv_temp in INV_TEMPS:
             await b.token(b.logits(b.rng.choice(["ties", "normal", "near"])), 1, inv_temp, top_k, 0.0)
+
+
+@cocotb.test()
+async def stray_finish_while_selecting(dut) -> None:
+    """A finish pulse at any cycle of a running selection, the pipeline drain included, is ignored."""
+    b = Bench(dut)
+    await b.reset()
+    for n in range(40):
+        sample = 1 if n % 4 else 0
+        await b.token(b.logits(b.rng.choice(KINDS)), sample, b.rng.choice(INV_TEMPS[1:]),
+                      b.rng.choice(top_k_choices(b)), 0.0, stray_finish=True)
 
 
 @cocotb.test()
