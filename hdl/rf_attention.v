@@ -15,25 +15,27 @@
 // EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per head.
 //
 // Schedule (edge 0 samples start; "cycle k" follows edge k):
-//   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers the
-//                                 HEAD_SIZE products of every head, edge t+3 their sums in
-//                                 groups of four, edge t+4 the groups' sum: the N_HEADS scores
-//                                 (score[t] is written at edge t+4), edge t+5 updates max.
-//   gap    : cycles pos+1 .. pos+3 (the max of pass 1 is final in cycle pos+5)
-//   pass 2 : cycles pos+4..2pos+4 present score[t], V row t;  read at edge pos+5+t, then
+//   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers it
+//                                 again (the block RAM's clock-to-out stays out of the
+//                                 multipliers), edge t+3 registers the HEAD_SIZE products of
+//                                 every head, edge t+4 their sums in groups of four, edge t+5
+//                                 the groups' sum: the N_HEADS scores (score[t] is written at
+//                                 edge t+5), edge t+6 updates max.
+//   gap    : cycles pos+1 .. pos+4 (the max of pass 1 is final in cycle pos+6)
+//   pass 2 : cycles pos+5..2pos+5 present score[t], V row t;  read at edge pos+6+t, then
 //                                 max - score (edge +1), its product with att_mult (edge +2),
 //                                 + rounding term (edge +3), shift (edge +4), saturate: u
 //                                 (edge +5), EXP2 lookup (edge +6), p (edge +7), P accumulate
 //                                 and p * V (edge +8), acc accumulate (edge +9): P final at
-//                                 edge 2pos+13.
-//   divide : start in cycle 2pos+13, rf_divider done in cycle 2pos+31 (DIV_CYCLES = 17; acc is
+//                                 edge 2pos+14.
+//   divide : start in cycle 2pos+14, rf_divider done in cycle 2pos+32 (DIV_CYCLES = 17; acc is
 //            final long before).
-//   norm   : cycles 2pos+32 .. 2pos+34+HEAD_SIZE: each head's accumulators shift through its
+//   norm   : cycles 2pos+33 .. 2pos+35+HEAD_SIZE: each head's accumulators shift through its
 //            one normalize unit, one element per cycle: acc * INV registered, then rounded,
 //            then shifted (rf_rsr, two register stages), then saturated into out_flat (three
 //            cycles behind).
-//   output : done high in cycle 2pos+35+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 33 + HEAD_SIZE (13 pipeline + 17 divider cycles +
+//   output : done high in cycle 2pos+36+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 34 + HEAD_SIZE (14 pipeline + 17 divider cycles +
 //   HEAD_SIZE + 3 normalize cycles). Every stage holds at most one multiplier, one adder level
 //   pair, one add, one shift or one saturation (timing: sim_models/schedule.py
 //   PIPELINE["attention"]).
@@ -93,9 +95,9 @@ module rf_attention #(
     reg  [15:0]           mult_r;
     reg  [5:0]            shift_r;
 
-    reg                   s1_vld, s2_vld, s3_vld, s4_vld;       // pass-1 pipeline
-    reg                   s1_first, s2_first, s3_first, s4_first;
-    reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t;
+    reg                   s1_vld, s2_vld, s3_vld, s4_vld, s5_vld;   // pass-1 pipeline
+    reg                   s1_first, s2_first, s3_first, s4_first, s5_first;
+    reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t, s4_t;
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
     reg                   a5_vld, a6_vld, a7_vld, a8_vld, a9_vld;
     reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
@@ -117,6 +119,7 @@ module rf_attention #(
             s2_vld <= 1'b0;
             s3_vld <= 1'b0;
             s4_vld <= 1'b0;
+            s5_vld <= 1'b0;
             a1_vld <= 1'b0;
             a2_vld <= 1'b0;
             a3_vld <= 1'b0;
@@ -137,6 +140,7 @@ module rf_attention #(
             s2_vld <= s1_vld;
             s3_vld <= s2_vld;
             s4_vld <= s3_vld;
+            s5_vld <= s4_vld;
             a1_vld <= (state == S_P2);
             a2_vld <= a1_vld;
             a3_vld <= a2_vld;
@@ -159,9 +163,9 @@ module rf_attention #(
                     t_cnt <= t_cnt + 16'd1;
                     if (t_last) state <= S_GAP;
                 end
-                S_GAP: begin                                    // three cycles: t_cnt pos+1 .. pos+3
+                S_GAP: begin                                    // four cycles: t_cnt pos+1 .. pos+4
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == pos_r + 16'd3) begin
+                    if (t_cnt == pos_r + 16'd4) begin
                         state <= S_P2;
                         t_cnt <= 16'd0;
                     end
@@ -206,6 +210,8 @@ module rf_attention #(
         s3_first <= s2_first;
         s3_t     <= s2_t;
         s4_first <= s3_first;
+        s4_t     <= s3_t;
+        s5_first <= s4_first;
         a1_first <= (t_cnt == 16'd0);
         a1_last  <= t_last;
         a2_first <= a1_first;
@@ -240,7 +246,7 @@ module rf_attention #(
         end
     end
 
-    reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
+    reg  [8*KV_DIM-1:0]        k_q, k_qq;                       // K row (pass 1), registered again
     reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5, v_6, v_7;   // V row (pass 2) and its delays
     reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
     wire [SC_BITS*N_HEADS-1:0] score_flat;
@@ -251,7 +257,8 @@ module rf_attention #(
             v_q  <= v_mem[r_addr];
             sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
         end
-        if (s3_vld) s_mem[s3_t] <= score_flat;
+        k_qq <= k_q;
+        if (s4_vld) s_mem[s4_t] <= score_flat;
         v_1 <= v_q;
         v_2 <= v_1;
         v_3 <= v_2;
@@ -307,7 +314,7 @@ module rf_attention #(
                     node[SC_BITS*n +: SC_BITS] = node[SC_BITS*2*n +: SC_BITS] + node[SC_BITS*(2*n + 1) +: SC_BITS];
             end
             always @(posedge clk) begin
-                qk_r  <= products(q_r[HV_BITS*h +: HV_BITS], k_q[HV_BITS*KVH +: HV_BITS]);
+                qk_r  <= products(q_r[HV_BITS*h +: HV_BITS], k_qq[HV_BITS*KVH +: HV_BITS]);
                 grp_r <= grp;
             end
             wire signed [SC_BITS-1:0] score = node[SC_BITS +: SC_BITS];
@@ -317,7 +324,7 @@ module rf_attention #(
 
             always @(posedge clk) begin
                 score_r <= score;
-                if (s4_vld && (s4_first || score_r > max_r)) max_r <= score_r;
+                if (s5_vld && (s5_first || score_r > max_r)) max_r <= score_r;
             end
 
             // pass 2: diff = max - score, its product with M, rsr(product, S) (add, then shift),
