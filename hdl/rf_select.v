@@ -10,7 +10,7 @@
 // A `start` may coincide with the first l_valid.
 //
 // Greedy (mode_sample == 0 or inv_temp == 0): the token is candidate 0 (the
-// argmax, lowest index on ties). Latency SEL_PIPE = 1.
+// argmax, lowest index on ties). Latency SEL_PIPE = 2 (the input register stage and the pick).
 //
 // Sampled: k = top_k clamped to [1, KLIM] (0 means KLIM), and to the number of
 // logits received. The PRNG steps once at `finish` (r = new state). Then:
@@ -28,15 +28,16 @@
 //   S1     EXP2 ROM read (synchronous) -> S2
 //   S2     p_c = EXP2 >> whole (0 when big) -> S3
 //   S3     accumulate/compare.
-// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 7 (1 gap + 6 pipeline stages; the gap is
-// still one cycle: pass 2's first candidate reaches S3 one cycle after P is final).
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 8 (the input register stage, 1 gap + 6 pipeline
+// stages; the gap is still one cycle: pass 2's first candidate reaches S3 one cycle after P is
+// final).
 //
 // Latency N: `finish` is sampled high at a rising edge (cycle 0); `done` is high
 // for exactly one cycle, sampled high at the edge N cycles later; `token` holds
 // from then until the next selection. start / l_valid are ignored while a sampled selection
 // is issuing (busy, 2 * k + 1 cycles after finish; the candidates are read at issue, so a new
-// selection may fill them while the last ones drain); finish is ignored until its done (the
-// drain shares the running sums a new selection would clear).
+// selection may fill them while the last ones drain); finish is ignored until the edge that
+// raises done (the drain shares the running sums a new selection would clear).
 //
 // PRNG: reset loads 0x6D2B79F5 (the seed-0 state). `seed_load` loads `seed`
 // (0 loads 0x6D2B79F5); a seed_load in the same cycle as a sampled `finish` is
@@ -74,6 +75,40 @@ module rf_select #(
     localparam [31:0]   SEED_ZERO = 32'h6D2B79F5;
     wire       [63:0]   half  = (64'd1 << logit_shift) >> 1;     // rsr rounding term (0 if S == 0)
 
+    // ------------------------------------------------------------------ input register stage
+    // Every input is registered once, so the whole unit runs one cycle behind its ports and their
+    // relative timing is unchanged. The logit comes from the matvec's output register, which also
+    // feeds rope, swiglu and the residual across the die; here it fans out to the KLIM comparators
+    // from a register placed beside them (timing).
+    reg               start_q, l_valid_q, finish_q, seed_load_q;
+    reg               mode_q;
+    reg        [15:0] inv_temp_q;
+    reg        [7:0]  top_k_q;
+    reg        [15:0] l_index_q;
+    reg signed [15:0] l_value_q;
+    reg        [31:0] seed_q;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            start_q     <= 1'b0;
+            l_valid_q   <= 1'b0;
+            finish_q    <= 1'b0;
+            seed_load_q <= 1'b0;
+        end else begin
+            start_q     <= start;
+            l_valid_q   <= l_valid;
+            finish_q    <= finish;
+            seed_load_q <= seed_load;
+        end
+    end
+    always @(posedge clk) begin
+        mode_q     <= mode_sample;
+        inv_temp_q <= inv_temp;
+        top_k_q    <= top_k;
+        l_index_q  <= l_index;
+        l_value_q  <= l_value;
+        seed_q     <= seed;
+    end
+
     // ------------------------------------------------------------------ control
     reg           busy;          // sampled selection running
     reg           mode_r;        // sampled mode latched at start
@@ -85,17 +120,17 @@ module rf_select #(
     reg  [31:0]   prng;
     reg  [31:0]   r_r;           // this token's random number
 
-    wire start_acc  = start && !busy;
-    wire logit_acc  = l_valid && !busy;
+    wire start_acc  = start_q && !busy;
+    wire logit_acc  = l_valid_q && !busy;
     wire draining;               // the last candidates still in the sampling pipeline
-    wire finish_acc = finish && !busy && !draining;
+    wire finish_acc = finish_q && !busy && !draining;
 
     // ------------------------------------------------------------------ PRNG
     reg  [31:0] prng_base;
     wire [31:0] prng_next;
     always @(*) begin
         prng_base = prng;
-        if (seed_load) prng_base = (seed == 32'd0) ? SEED_ZERO : seed;
+        if (seed_load_q) prng_base = (seed_q == 32'd0) ? SEED_ZERO : seed_q;
     end
     rf_xorshift32 u_xorshift (.state_in(prng_base), .state_out(prng_next));
 
@@ -112,20 +147,20 @@ module rf_select #(
 
     generate
         for (g = 0; g < KLIM; g = g + 1) begin : g_cmp
-            assign ge[g] = vld_eff[g] && (c_val[g] >= l_value);
+            assign ge[g] = vld_eff[g] && (c_val[g] >= l_value_q);
         end
     endgenerate
 
     always @(posedge clk) begin
         if (logit_acc) begin
             if (!ge[0]) begin
-                c_val[0] <= l_value;
-                c_idx[0] <= l_index;
+                c_val[0] <= l_value_q;
+                c_idx[0] <= l_index_q;
             end
             for (i = 1; i < KLIM; i = i + 1) begin
                 if (!ge[i]) begin
-                    c_val[i] <= ge[i-1] ? l_value : c_val[i-1];
-                    c_idx[i] <= ge[i-1] ? l_index : c_idx[i-1];
+                    c_val[i] <= ge[i-1] ? l_value_q : c_val[i-1];
+                    c_idx[i] <= ge[i-1] ? l_index_q : c_idx[i-1];
                 end
             end
         end
@@ -223,7 +258,7 @@ module rf_select #(
     reg [CW-1:0] k_sel;
     always @(*) begin
         k_sel = KLIM_C;
-        if (top_k != 8'd0 && CW'(top_k) < KLIM_C) k_sel = CW'(top_k);
+        if (top_k_q != 8'd0 && CW'(top_k_q) < KLIM_C) k_sel = CW'(top_k_q);
     end
 
     always @(posedge clk) begin
@@ -252,8 +287,8 @@ module rf_select #(
             done <= 1'b0;
             prng <= prng_base;
             if (start_acc) begin
-                mode_r     <= mode_sample && (inv_temp != 16'd0);
-                inv_temp_r <= inv_temp;
+                mode_r     <= mode_q && (inv_temp_q != 16'd0);
+                inv_temp_r <= inv_temp_q;
                 k_r        <= k_sel;
             end
             if (finish_acc) begin

@@ -107,9 +107,9 @@ class Bench:
         want = self.ref.pick(logits)
         latency = (2 * effective_top_k(top_k, len(logits), self.k_max) + SAMPLE_PIPE) if sampled else SEL_PIPE
         seed_at = rng.randrange(1, latency - 1) if seed_mode == "during" and latency > 3 else -1
-        # a stray finish sampled at any edge of a running selection up to the one that sets done
-        # (issue or pipeline drain): ignored, no second done
-        stray_at = rng.randrange(1, latency - 1) if stray_finish and latency > 2 else -1
+        # a stray finish sampled at any edge of a running selection before the one that raises
+        # done (issue or pipeline drain): ignored, no second done
+        stray_at = rng.randrange(1, latency - 2) if stray_finish and latency > 3 else -1
         await RisingEdge(d.clk)   # cycle 0: finish sampled
         self.idle_inputs()
         m = 0
