@@ -426,10 +426,18 @@ module rf_core #(
     rf_swiglu u_swiglu (
         .clk(clk), .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(gate));
 
-    wire signed [16:0] res_sum  = $signed({x_res[16*y_row +: 16]}) + y_data;
+    // residual: the addressed element and the row's value are registered (the DIM:1 mux ends
+    // there), then added, saturated and written one cycle after the row (g1, timing)
+    reg  signed [15:0] res_old;
+    reg  signed [15:0] res_y;
+    always @(posedge clk) begin
+        res_old <= $signed(x_res[16*y_row +: 16]);
+        res_y   <= y_data;
+    end
+    wire signed [16:0] res_sum  = 17'(res_old) + 17'(res_y);
     wire signed [15:0] res_sat;
     rf_sat #(.IN_BITS(17), .OUT_BITS(16)) u_res_sat (.x(res_sum), .y(res_sat));   // sign bits, no comparators
-    // The rotated pair is written ROPE_LAT = 1 cycle after its odd row, the gate SWIGLU_LAT = 4
+    // The rotated pair and the residual are written 1 cycle after their row, the gate SWIGLU_LAT = 4
     // cycles after its h3 row (the units' register stages): the rows' tags are delayed to match,
     // and the sequencer acts on the matvec's done GLUE_LAT = 4 cycles late
     // (sim_models/schedule.py PIPELINE["glue"]).
@@ -679,9 +687,9 @@ module rf_core #(
                 end
 
                 S_WO: begin
-                    if (y_valid)
+                    if (g1_valid)
                         for (wi = 0; wi < DIM; wi = wi + 1)
-                            if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
+                            if (g1_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
                     if (mv_fin) begin
                         state <= S_NORM_FFN;
                         entry <= 1'b1;
@@ -714,9 +722,9 @@ module rf_core #(
                 end
 
                 S_W2: begin
-                    if (y_valid)
+                    if (g1_valid)
                         for (wi = 0; wi < DIM; wi = wi + 1)
-                            if (y_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
+                            if (g1_row == 16'(wi)) x_res[16*wi +: 16] <= res_sat;
                     if (mv_fin) begin
                         entry <= 1'b1;
                         if (!last_layer) begin
