@@ -24,11 +24,11 @@
 // one-stage issue -- address arithmetic, 64:1 mux, two multipliers, 64-bit shift -- took 48 ns):
 //   issue  candidate address a (a register, counting with ic), 64:1 mux, l_0 - l_c -> D
 //   D      D * m, m = LOGIT_MULT * inv_temp (a register, stable from the cycle after start) -> P
-//   P      rsr(P, LOGIT_SHIFT): fraction, whole part, overflow -> S1
-//   S1     EXP2 ROM read (synchronous) -> S2
+//   P      rsr(P, LOGIT_SHIFT) in rf_rsr's two stages: the rounding add -> R, the shift -> S1
+//   S1     the shifted value u: EXP2 ROM read at u's fraction (synchronous), overflow of u -> S2
 //   S2     p_c = EXP2 >> whole (0 when big) -> S3
 //   S3     accumulate/compare.
-// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 8 (the input register stage, 1 gap + 6 pipeline
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 9 (the input register stage, 1 gap + 7 pipeline
 // stages; the gap is still one cycle: pass 2's first candidate reaches S3 one cycle after P is
 // final).
 //
@@ -73,7 +73,6 @@ module rf_select #(
     localparam integer PW   = 24;                                 // P <= 255 * 2^15 < 2^23
     localparam [CW-1:0] KLIM_C = CW'(KLIM);
     localparam [31:0]   SEED_ZERO = 32'h6D2B79F5;
-    wire       [63:0]   half  = (64'd1 << logit_shift) >> 1;     // rsr rounding term (0 if S == 0)
 
     // ------------------------------------------------------------------ input register stage
     // Every input is registered once, so the whole unit runs one cycle behind its ports and their
@@ -202,13 +201,15 @@ module rf_select #(
     reg         vp, p2_p, last_p;
     reg  [15:0] idx_p;
     reg  [47:0] prod_p;
-    wire [63:0] u_p = ({16'd0, prod_p} + half) >> logit_shift;
-
-    // stage 1
-    reg         v1, p2_1, last1, big1;
+    // stage R (rf_rsr's rounding-add register) and stage 1 (its shift register: u, >= 0)
+    reg         vr, p2_r, last_r;
+    reg  [15:0] idx_r;
+    wire signed [49:0] u1;                               // rsr(prod_p, LOGIT_SHIFT), two cycles after P
+    reg         v1, p2_1, last1;
     reg  [15:0] idx1;
-    reg  [7:0]  frac1;
-    reg  [3:0]  whole1;
+    wire        big1   = (u1[49:12] != 38'd0);           // u >= 4096: p_c = 0
+    wire [7:0]  frac1  = u1[7:0];
+    wire [3:0]  whole1 = u1[11:8];
     // stage 2
     reg         v2, p2_2, last2, big2;
     reg  [15:0] idx2;
@@ -224,7 +225,9 @@ module rf_select #(
     reg  [PW-1:0] thr;
     reg           found;
     reg  [15:0]   pick;
-    assign draining = vd || vp || v1 || v2 || v3;
+    assign draining = vd || vp || vr || v1 || v2 || v3;
+
+    rf_rsr #(.IN_BITS(49), .PIPE(1)) u_rsr (.clk(clk), .p({1'b0, prod_p}), .shift(logit_shift), .r(u1));
 
     rf_rom #(.WIDTH(16), .DEPTH(256), .ADDR_BITS(8), .FILE(EXP2_FILE)) u_exp2 (
         .clk(clk), .en(1'b1), .addr(frac1), .rdata(ex2));
@@ -242,10 +245,8 @@ module rf_select #(
         diff_d <= s0_diff;
         idx_p  <= idx_d;
         prod_p <= {32'd0, diff_d} * {16'd0, m_r};
-        idx1   <= idx_p;
-        big1   <= (u_p[63:12] != 52'd0);
-        frac1  <= u_p[7:0];
-        whole1 <= u_p[11:8];
+        idx_r  <= idx_p;
+        idx1   <= idx_r;
         idx2   <= idx1;
         big2   <= big1;
         whole2 <= whole1;
@@ -274,6 +275,7 @@ module rf_select #(
             r_r        <= 32'd0;
             vd <= 1'b0; p2_d <= 1'b0; last_d <= 1'b0;
             vp <= 1'b0; p2_p <= 1'b0; last_p <= 1'b0;
+            vr <= 1'b0; p2_r <= 1'b0; last_r <= 1'b0;
             v1 <= 1'b0; p2_1 <= 1'b0; last1 <= 1'b0;
             v2 <= 1'b0; p2_2 <= 1'b0; last2 <= 1'b0;
             v3 <= 1'b0; p2_3 <= 1'b0; last3 <= 1'b0;
@@ -316,7 +318,8 @@ module rf_select #(
             // pipeline valid / pass / last flags
             vd <= s0_v;  p2_d <= s0_p2;  last_d <= s0_last;
             vp <= vd;    p2_p <= p2_d;   last_p <= last_d;
-            v1 <= vp;    p2_1 <= p2_p;   last1 <= last_p;
+            vr <= vp;    p2_r <= p2_p;   last_r <= last_p;
+            v1 <= vr;    p2_1 <= p2_r;   last1 <= last_r;
             v2 <= v1;    p2_2 <= p2_1;   last2 <= last1;
             v3 <= v2;    p2_3 <= p2_2;   last3 <= last2;
             if (v3 && !p2_3) p_sum <= p_sum + PW'(pc3);
