@@ -82,23 +82,36 @@ module rf_rmsnorm #(
     reg [50*LANES-1:0] sr_r;      // rnd >>> shift, 50 bits per lane
 
     // ---------------------------------------------------------------- stage enables
-    wire en_f1  = busy && (cyc <  CB'(WORDS));
-    wire en_m1  = busy && (cyc >= CB'(1))             && (cyc <= CB'(WORDS));
-    wire en_sq  = busy && (cyc >= CB'(2))             && (cyc <= CB'(WORDS + 1));
-    wire en_acc = busy && (cyc >= CB'(3))             && (cyc <= CB'(WORDS + 2));
-    wire en_idx = busy && (cyc == CB'(WORDS + 3));
-    wire en_rsq = busy && (cyc == CB'(WORDS + 4));
-    wire en_f2  = busy && (cyc >= CB'(WORDS + 5))     && (cyc <= CB'(2 * WORDS + 4));
-    wire en_t   = busy && (cyc >= CB'(WORDS + 6))     && (cyc <= CB'(2 * WORDS + 5));
+    // en_X is high in the cycles with busy && A <= cyc <= B (the windows of the schedule above).
+    // Each is a register loaded with its condition for the next cycle (after a start cyc is 0,
+    // while busy cyc + 1; every B <= LAST, so no window runs past done): no comparator of the
+    // counter sits between it and the wide register enables and the ROM enables it drives (timing).
+    reg en_f1, en_m1, en_sq, en_acc, en_idx, en_rsq, en_f2, en_t, en_p, en_r, en_s, en_w;
+    wire go = !busy && start;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            {en_f1, en_m1, en_sq, en_acc, en_idx, en_rsq} <= 6'd0;
+            {en_f2, en_t, en_p, en_r, en_s, en_w}         <= 6'd0;
+        end else begin
+            en_f1  <= go || (busy && (cyc < CB'(WORDS - 1)));                           // [0, W-1]
+            en_m1  <= busy && (cyc < CB'(WORDS));                                       // [1, W]
+            en_sq  <= busy && (cyc >= CB'(1))             && (cyc <= CB'(WORDS));       // [2, W+1]
+            en_acc <= busy && (cyc >= CB'(2))             && (cyc <= CB'(WORDS + 1));   // [3, W+2]
+            en_idx <= busy && (cyc == CB'(WORDS + 2));                                  // W+3
+            en_rsq <= busy && (cyc == CB'(WORDS + 3));                                  // W+4
+            en_f2  <= busy && (cyc >= CB'(WORDS + 4))     && (cyc <= CB'(2 * WORDS + 3));   // [W+5, 2W+4]
+            en_t   <= busy && (cyc >= CB'(WORDS + 5))     && (cyc <= CB'(2 * WORDS + 4));   // [W+6, 2W+5]
+            en_p   <= busy && (cyc >= CB'(WORDS + 6))     && (cyc <= CB'(2 * WORDS + 5));   // [W+7, 2W+6]
+            en_r   <= busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));   // [W+8, 2W+7]
+            en_s   <= busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(2 * WORDS + 7));   // [W+9, 2W+8]
+            en_w   <= busy && (cyc >= CB'(WORDS + 9))     && (cyc <= CB'(LAST - 1));        // [W+10, LAST]
+        end
+    end
 
     rf_rom #(.WIDTH(16), .DEPTH(RSQ_DEPTH), .ADDR_BITS(10), .FILE(RSQRT_FILE)) u_rsqrt (
         .clk(clk), .en(en_rsq), .addr(idx_r), .rdata(rsq));
     rf_rom #(.WIDTH(XW), .DEPTH(GDEPTH), .ADDR_BITS(GA_BITS), .FILE(NORM_FILE)) u_gain (
         .clk(clk), .en(en_t), .addr(gaddr), .rdata(gq));
-    wire en_p   = busy && (cyc >= CB'(WORDS + 7))     && (cyc <= CB'(2 * WORDS + 6));
-    wire en_r   = busy && (cyc >= CB'(WORDS + 8))     && (cyc <= CB'(2 * WORDS + 7));
-    wire en_s   = busy && (cyc >= CB'(WORDS + 9))     && (cyc <= CB'(2 * WORDS + 8));
-    wire en_w   = busy && (cyc >= CB'(WORDS + 10))    && (cyc <= CB'(LAST));
     wire [CB-1:0] fidx = en_f1 ? cyc : (cyc - CB'(WORDS + 5));
     wire [CB-1:0] widx = cyc - CB'(WORDS + 10);
 
@@ -223,7 +236,7 @@ module rf_rmsnorm #(
 
     // ---------------------------------------------------------------- datapath registers
     always @(posedge clk) begin
-        if (!busy && start) begin
+        if (go) begin
             nsh_r <= nshift;
             gaddr <= GA_BITS'(norm_idx * WORDS);
             acc   <= eps;
