@@ -419,10 +419,13 @@ module rf_attention #(
             reg  [8*HEAD_SIZE-1:0] out_h;
             reg  signed [ACC_BITS+15:0] nprod_r;    // acc * mult: |acc| < 2^39, mult < 2^16
             reg  [5:0]             nsh_r;
+            reg  [15:0]            mult_q;      // mult registered: INV holds from the divider's done,
+                                                // a cycle before S_NORM (timing: divider -> product)
 
             always @(posedge clk) begin
+                mult_q  <= mult;
                 nprod_r <= (ACC_BITS + 16)'($signed(acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS]))
-                           * $signed({1'b0, mult});
+                           * $signed({1'b0, mult_q});
                 nsh_r   <= sh8[5:0];
             end
 
