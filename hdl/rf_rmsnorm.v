@@ -17,7 +17,8 @@
 //   index   sh, idx from acc               cyc == W+3
 //   lookup  rsq = RSQRT[idx], shift, half  cyc == W+4
 //   pass 2  fetch x word cyc-(W+5)         cyc in [W+5, 2W+4]
-//           t = x * rsq, gain ROM read     cyc in [W+6, 2W+5]
+//           gain ROM address               cyc in [W+5, 2W+4]   (2-cycle read)
+//           t = x * rsq, gain ROM output   cyc in [W+6, 2W+5]
 //           prod = t * G                   cyc in [W+7, 2W+6]
 //           rnd = prod + half              cyc in [W+8, 2W+7]
 //           sr = rnd >>> shift             cyc in [W+9, 2W+8]
@@ -61,7 +62,7 @@ module rf_rmsnorm #(
     localparam integer MAX_SH    = 48;   // rsr(p, s) == 0 for |p| < 2^47 and s >= 48
 
     // ---------------------------------------------------------------- ROMs
-    // rsq <= RSQRT[idx_r] when en_rsq; gq <= gains[gaddr] when en_t (instances below)
+    // rsq <= RSQRT[idx_r] when en_rsq; gq: gains[gaddr] two cycles after the address (instances below)
 
     // ---------------------------------------------------------------- state
     reg [CB-1:0]       cyc;
@@ -110,8 +111,11 @@ module rf_rmsnorm #(
 
     rf_rom #(.WIDTH(16), .DEPTH(RSQ_DEPTH), .ADDR_BITS(10), .FILE(RSQRT_FILE)) u_rsqrt (
         .clk(clk), .en(en_rsq), .addr(idx_r), .rdata(rsq));
-    rf_rom #(.WIDTH(XW), .DEPTH(GDEPTH), .ADDR_BITS(GA_BITS), .FILE(NORM_FILE)) u_gain (
-        .clk(clk), .en(en_t), .addr(gaddr), .rdata(gq));
+    // The gain ROM reads in 2 cycles (OUT_REG: the block RAM's clock-to-out stays out of the
+    // t * G multipliers): addresses are issued one cycle earlier than gq is needed, in en_f2's
+    // window, and the enable spans en_f2 and en_t so the output register takes the last word.
+    rf_rom #(.WIDTH(XW), .DEPTH(GDEPTH), .ADDR_BITS(GA_BITS), .FILE(NORM_FILE), .OUT_REG(1)) u_gain (
+        .clk(clk), .en(en_f2 || en_t), .addr(gaddr), .rdata(gq));
     wire [CB-1:0] fidx = en_f1 ? cyc : (cyc - CB'(WORDS + 5));
     wire [CB-1:0] widx = cyc - CB'(WORDS + 10);
 
@@ -255,7 +259,7 @@ module rf_rmsnorm #(
                   : (50'd1 << (shtot[5:0] - 6'd1));
         end
         if (en_m1 || en_t) t_r <= t_next;
-        if (en_t) gaddr <= gaddr + GA_BITS'(1);
+        if (en_f2) gaddr <= gaddr + GA_BITS'(1);
         if (en_p) prod_r <= prod_next;
         if (en_r) rnd_r  <= rnd_next;
         if (en_s) sr_r   <= sr_next;
