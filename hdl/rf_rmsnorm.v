@@ -111,6 +111,10 @@ module rf_rmsnorm #(
 
     rf_rom #(.WIDTH(16), .DEPTH(RSQ_DEPTH), .ADDR_BITS(10), .FILE(RSQRT_FILE)) u_rsqrt (
         .clk(clk), .en(en_rsq), .addr(idx_r), .rdata(rsq));
+    // rsq is read at cyc W+4 and used from W+6: one register after the block RAM keeps its
+    // clock-to-out out of the lane multipliers (timing), at no cycle
+    reg [15:0] rsq_q;
+    always @(posedge clk) rsq_q <= rsq;
     // The gain ROM reads in 2 cycles (OUT_REG: the block RAM's clock-to-out stays out of the
     // t * G multipliers): addresses are issued one cycle earlier than gq is needed, in en_f2's
     // window, and the enable spans en_f2 and en_t so the output register takes the last word.
@@ -159,7 +163,7 @@ module rf_rmsnorm #(
         for (il = 0; il < LANES; il = il + 1) begin
             xa  = $signed(xw[16*il +: 16]);
             xe  = 17'(xa);
-            opb = en_t ? $signed({1'b0, rsq}) : xe;
+            opb = en_t ? $signed({1'b0, rsq_q}) : xe;
             m   = 32'(xe) * 32'(opb);
             t_next[32*il +: 32] = m;
         end
