@@ -30,13 +30,13 @@
 //                                 edge 2pos+14.
 //   divide : start in cycle 2pos+14, rf_divider done in cycle 2pos+32 (DIV_CYCLES = 17; acc is
 //            final long before).
-//   norm   : cycles 2pos+33 .. 2pos+35+HEAD_SIZE: each head's accumulators shift through its
-//            one normalize unit, one element per cycle: acc * INV registered, then rounded,
-//            then shifted (rf_rsr, two register stages), then saturated into out_flat (three
-//            cycles behind).
-//   output : done high in cycle 2pos+36+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 34 + HEAD_SIZE (14 pipeline + 17 divider cycles +
-//   HEAD_SIZE + 3 normalize cycles). Every stage holds at most one multiplier, one adder level
+//   norm   : cycles 2pos+33 .. 2pos+36+HEAD_SIZE: each head's accumulators shift through its
+//            one normalize unit, one element per cycle: the three partial products of acc * INV
+//            registered, their sum registered, then rounded and shifted (rf_rsr, two register
+//            stages), then saturated into out_flat (four cycles behind).
+//   output : done high in cycle 2pos+37+HEAD_SIZE.
+//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 35 + HEAD_SIZE (14 pipeline + 17 divider cycles +
+//   HEAD_SIZE + 4 normalize cycles). Every stage holds at most one multiplier, one adder level
 //   pair, one add, one shift or one saturation (timing: sim_models/schedule.py
 //   PIPELINE["attention"]).
 //
@@ -108,7 +108,7 @@ module rf_attention #(
 
     wire                  t_last = (t_cnt == pos_r);
     wire                  norm_en = (state == S_NORM) && (t_cnt < 16'(HEAD_SIZE));   // shift acc
-    reg                   norm_q, norm_qq, norm_qqq;            // out_h shift, three cycles behind
+    reg                   norm_q, norm_qq, norm_qqq, norm_q4;   // out_h shift, four cycles behind
     assign busy = (state != S_IDLE);
 
     always @(posedge clk) begin
@@ -132,6 +132,7 @@ module rf_attention #(
             norm_q <= 1'b0;
             norm_qq <= 1'b0;
             norm_qqq <= 1'b0;
+            norm_q4 <= 1'b0;
             div_go <= 1'b0;
             done   <= 1'b0;
         end else begin
@@ -153,6 +154,7 @@ module rf_attention #(
             norm_q <= norm_en;
             norm_qq <= norm_q;
             norm_qqq <= norm_qq;
+            norm_q4 <= norm_qqq;
             div_go <= a8_vld && a8_last;
             case (state)
                 S_IDLE: if (start) begin
@@ -180,7 +182,7 @@ module rf_attention #(
                 end
                 S_NORM: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == 16'(HEAD_SIZE + 2)) begin
+                    if (t_cnt == 16'(HEAD_SIZE + 3)) begin
                         state <= S_IDLE;
                         done  <= 1'b1;
                     end
@@ -404,39 +406,52 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ normalize, per head
-    // out = sat(rsr(acc * INV, E + 15), 8): the product registered, then rf_rsr (two register
-    // stages), then rf_sat into out_h. INV is in (2^15, 2^16]; 2^16 (P a
-    // power of two) does not fit the unit's 16-bit multiplier and is applied as 2^15 with one
-    // shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
+    // out = sat(rsr(acc * INV, E + 15), 8): acc split into three slices that each fit one 18x18
+    // multiplier (acc[16:0] and acc[33:17] unsigned, acc[39:34] signed), their products with INV
+    // registered, the products' sum registered (exact: acc * m = (hi * m << 34) + (mid * m << 17)
+    // + lo * m), then rf_rsr (two register stages), then rf_sat into out_h. INV is in
+    // (2^15, 2^16]; 2^16 (P a power of two) does not fit the unit's 16-bit multiplier and is
+    // applied as 2^15 with one shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
+    localparam integer NPROD_BITS = ACC_BITS + 16;                   // |acc| < 2^39, mult < 2^16
+    localparam integer HI_BITS    = ACC_BITS - 34;
     generate
         for (h = 0; h < N_HEADS; h = h + 1) begin : g_norm
             wire [16:0] inv  = inv_flat[17*h +: 17];
             wire        pow2 = inv[16];
             wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
             wire [7:0]  sh8  = e_flat[8*h +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
+            wire signed [ACC_BITS-1:0] a = acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS];
             wire signed [7:0] y;
-            wire signed [ACC_BITS+16:0] nrnd_r;    // rsr(nprod_r, nsh_r), two cycles after nprod_r
+            wire signed [NPROD_BITS:0] nrnd_r;      // rsr(nprod_r, nsh_r), two cycles after nprod_r
             reg  [8*HEAD_SIZE-1:0] out_h;
-            reg  signed [ACC_BITS+15:0] nprod_r;    // acc * mult: |acc| < 2^39, mult < 2^16
-            reg  [5:0]             nsh_r;
             reg  [15:0]            mult_q;      // mult registered: INV holds from the divider's done,
                                                 // a cycle before S_NORM (timing: divider -> product)
+            reg  [32:0]            plo_r, pmid_r;            // acc[16:0] * m, acc[33:17] * m
+            reg  signed [HI_BITS+16:0] phi_r;                // acc[39:34] * m
+            reg  [5:0]             nsh_q;
+            reg  signed [NPROD_BITS-1:0] nprod_r;            // acc * m
+            reg  [5:0]             nsh_r;
 
             always @(posedge clk) begin
                 mult_q  <= mult;
-                nprod_r <= (ACC_BITS + 16)'($signed(acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS]))
-                           * $signed({1'b0, mult_q});
-                nsh_r   <= sh8[5:0];
+                plo_r   <= {16'd0, a[16:0]} * {17'd0, mult_q};
+                pmid_r  <= {16'd0, a[33:17]} * {17'd0, mult_q};
+                phi_r   <= (HI_BITS + 17)'($signed(a[ACC_BITS-1:34]) * $signed({1'b0, mult_q}));
+                nsh_q   <= sh8[5:0];
+                nprod_r <= $signed({phi_r[NPROD_BITS-35:0], 34'd0}
+                                   + {{(NPROD_BITS - 50){1'b0}}, pmid_r, 17'd0}
+                                   + {{(NPROD_BITS - 33){1'b0}}, plo_r});   // exact mod 2^56
+                nsh_r   <= nsh_q;
             end
 
-            rf_rsr #(.IN_BITS(ACC_BITS + 16), .PIPE(1)) u_norm_rsr (.clk(clk), .p(nprod_r), .shift(nsh_r), .r(nrnd_r));
-            rf_sat #(.IN_BITS(ACC_BITS + 17), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
+            rf_rsr #(.IN_BITS(NPROD_BITS), .PIPE(1)) u_norm_rsr (.clk(clk), .p(nprod_r), .shift(nsh_r), .r(nrnd_r));
+            rf_sat #(.IN_BITS(NPROD_BITS + 1), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
 
             always @(posedge clk) begin
-                if (norm_qqq) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+                if (norm_q4) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
             end
             assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
-            wire unused_sh = &{1'b0, sh8[7:6]};
+            wire unused_sh = &{1'b0, sh8[7:6], phi_r[HI_BITS+16:NPROD_BITS-34]};
         end
     endgenerate
 endmodule

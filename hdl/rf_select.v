@@ -140,19 +140,23 @@ module rf_select #(
 
     // valid bits as seen by this cycle's insertion (a thermometer: valid entries first)
     wire   [KLIM-1:0] vld_eff = start_acc ? {KLIM{1'b0}} : c_vld;
-    wire   [KLIM-1:0] ge;        // entry stays ahead of the new logit
+    // ge: the entry stays ahead of the new logit. It is formed from the registered valid bits,
+    // not vld_eff, so that start does not fan out into every entry's compare and enables
+    // (timing); when start clears the array in the cycle of a logit, only entry 0 matters (the
+    // one valid entry afterwards) and it takes the logit regardless of ge.
+    wire   [KLIM-1:0] ge;
     integer i;
     genvar  g;
 
     generate
         for (g = 0; g < KLIM; g = g + 1) begin : g_cmp
-            assign ge[g] = vld_eff[g] && (c_val[g] >= l_value_q);
+            assign ge[g] = c_vld[g] && (c_val[g] >= l_value_q);
         end
     endgenerate
 
     always @(posedge clk) begin
         if (logit_acc) begin
-            if (!ge[0]) begin
+            if (!ge[0] || start_acc) begin
                 c_val[0] <= l_value_q;
                 c_idx[0] <= l_index_q;
             end

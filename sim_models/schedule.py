@@ -28,7 +28,7 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 34,   # rf_attention: 2 * (pos + 1) + 34 + head_size (14 pipeline + 17 divider + 3 + normalize)
+    "attention": 35,   # rf_attention: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_core row glue after every matvec: rf_swiglu's four register stages (the
