@@ -11,6 +11,11 @@ nextpnr) and reuses the ecp5 netlist when its inputs are unchanged (top.json.sta
   ecp5     yosys `synth_ecp5` (flattened): LUT4 / flip-flops / DP16KD block RAMs / MULT18X18D
   pnr      nextpnr-ecp5 on the named part: placed utilization and the achieved fmax, and
            tokens per second at that fmax (cycles per token from the static schedule)
+  place    nextpnr-ecp5 placement only (--no-route), written to placed.json: utilization and
+           nextpnr's post-placement fmax estimate (no path: nextpnr prints paths after routing);
+           the whole chip places in about 30-40 minutes where routing does not finish in a session
+  route    route the placement of `place` (placed.json, --no-place; --router router1|router2):
+           the achieved fmax, like pnr, from a placement that can be reused across runs
   --same-logic OTHER.bin: compile OTHER at the same LANES and show that the elaborated netlist
            equals this build's except ROM initialisation contents (sim_models.netlist).
 
@@ -235,18 +240,47 @@ def ecp5(build: Path, out: Path, tool: str, reuse: bool = False) -> dict:
     return {"seconds": round(seconds, 1), "cells": ecp5_cells(out)}
 
 
-def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
-    flags, _ = PARTS[part]
-    report = out / "pnr_report.json"
-    seconds = run_tool(tool, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
-                                                       "--report", rel(report), "--timing-allow-fail", "--seed", "1",
-                                                       "--router", "router2"],
-                       out / "pnr.log")
+FMAX_LINE = re.compile(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz")
+
+
+def log_fmax(text: str) -> dict[str, float]:
+    """Per clock, the last `Max frequency` line of a nextpnr log: after placement nextpnr's
+    estimate (it prints one per placer), after routing the achieved fmax."""
+    return {clk: float(mhz) for clk, mhz in FMAX_LINE.findall(text)}
+
+
+def report_utilization(report: Path) -> dict[str, dict[str, int]]:
     rep = json.loads(report.read_text())
-    fmax = {clk: round(v["achieved"], 2) for clk, v in rep.get("fmax", {}).items()}
-    util = {k: {"used": v["used"], "available": v["available"]} for k, v in rep.get("utilization", {}).items()
+    return {k: {"used": v["used"], "available": v["available"]} for k, v in rep.get("utilization", {}).items()
             if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_RAMW")}
-    return {"seconds": round(seconds, 1), "fmax_mhz": fmax, "utilization": util}
+
+
+def nextpnr_run(out: Path, stage: str, part: str, freq: float, tool: str, extra: list[str]) -> dict:
+    """One nextpnr-ecp5 run (seed 1, timing failures allowed): its log, report, fmax, utilization."""
+    flags, _ = PARTS[part]
+    report = out / f"{stage}_report.json"
+    log = out / f"{stage}.log"
+    seconds = run_tool(tool, flags + ["--freq", str(freq), "--report", rel(report), "--timing-allow-fail",
+                                      "--seed", "1"] + extra, log)
+    fmax = {clk: round(v, 2) for clk, v in log_fmax(log.read_text()).items()}
+    return {"seconds": round(seconds, 1), "fmax_mhz": fmax, "utilization": report_utilization(report)}
+
+
+def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
+    return nextpnr_run(out, "pnr", part, freq, tool, ["--json", rel(out / "top.json"), "--router", "router2"])
+
+
+def place(out: Path, part: str, freq: float, tool: str) -> dict:
+    return nextpnr_run(out, "place", part, freq, tool, ["--json", rel(out / "top.json"), "--no-route",
+                                                        "--write", rel(out / "placed.json")])
+
+
+def route(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
+    placed = out / "placed.json"
+    if not placed.exists() or placed.stat().st_mtime < (out / "top.json").stat().st_mtime:
+        raise SystemExit(f"make synth: stage route needs {rel(placed)} placed from the current top.json: "
+                         "run the place stage first (STAGES=place, then STAGES=route)")
+    return nextpnr_run(out, "route", part, freq, tool, ["--json", rel(placed), "--no-place", "--router", router])
 
 
 def results_section(summary: dict) -> str:
@@ -271,6 +305,12 @@ def results_section(summary: dict) -> str:
         lines += ["", f"fmax {', '.join(f'{k}: {v} MHz' for k, v in fmax.items())} (target {summary['freq_mhz']} MHz); "
                   f"**{summary.get('tokens_per_s_at_fmax', 0):,} tokens/s** at that clock; "
                   f"place and route {summary['pnr']['seconds']} s.", ""]
+    for stage, what in (("place", "post-placement estimate (not a routed fmax)"), ("route", "routed")):
+        if stage in summary:
+            fmax = summary[stage]["fmax_mhz"]
+            lines += [f"{stage}: {what} {', '.join(f'{k}: {v} MHz' for k, v in fmax.items())} "
+                      f"(target {summary['freq_mhz']} MHz), {summary.get(f'tokens_per_s_{stage}', 0):,} tokens/s at "
+                      f"that clock; {summary[stage]['seconds']} s.", ""]
     if "generic" in summary:
         g = summary["generic"]
         lines += [f"Technology-neutral cells per block (yosys `synth`, hierarchical, {g['seconds']} s; multipliers "
@@ -291,7 +331,9 @@ def main() -> int:
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0, help="target clock for place and route, MHz")
     p.add_argument("--stages", default="generic,ecp5",
-                   help="generic,ecp5 (default, bounded), pnr (opt-in; reuses an unchanged ecp5 netlist)")
+                   help="generic,ecp5 (default, bounded); pnr, place, route (opt-in; they reuse an unchanged "
+                        "ecp5 netlist, route reuses place's placed.json)")
+    p.add_argument("--router", default="router2", choices=("router1", "router2"), help="router of the route stage")
     p.add_argument("--tools", default="auto", choices=("auto", "yowasp", "system"),
                    help="auto (default): a native tool on PATH, else the pinned YoWASP build in .venv "
                         "; yowasp: always the pinned "
@@ -300,7 +342,11 @@ def main() -> int:
     args = p.parse_args()
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
-    nextpnr = find_tool("nextpnr-ecp5", args.tools) if "pnr" in stages else None
+    unknown = sorted(set(stages) - {"generic", "ecp5", "pnr", "place", "route"})
+    if unknown:
+        raise SystemExit(f"make synth: unknown stage(s) {', '.join(unknown)} in STAGES={args.stages} "
+                         "(generic, ecp5, pnr, place, route)")
+    nextpnr = find_tool("nextpnr-ecp5", args.tools) if {"pnr", "place", "route"} & set(stages) else None
     suffix = "" if args.format == "int8" else f"-{args.format}"
     name = f"{args.model.stem}{suffix}-L{args.lanes}"
     build = ROOT / "build" / "synth" / name / "rom"
@@ -323,7 +369,7 @@ def main() -> int:
         jobs = {}
         if "generic" in stages:
             jobs["generic"] = pool.submit(generic, build, out, yosys)
-        if "ecp5" in stages or "pnr" in stages:
+        if "ecp5" in stages or {"pnr", "place"} & set(stages):
             jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages)
         for key, job in jobs.items():
             summary[key] = job.result()
@@ -333,7 +379,16 @@ def main() -> int:
             print(f"    {block:45s} {n:>10,}")
     if "ecp5" in summary:
         print(f"  synth_ecp5 ({summary['ecp5']['seconds']} s): {summary['ecp5']['cells']}")
-    if nextpnr:
+    for stage in ("place", "route"):
+        if stage not in stages:
+            continue
+        summary[stage] = (place(out, args.part, args.freq, nextpnr) if stage == "place"
+                          else route(out, args.part, args.freq, nextpnr, args.router))
+        fmax = min(summary[stage]["fmax_mhz"].values()) if summary[stage]["fmax_mhz"] else 0.0
+        summary[f"tokens_per_s_{stage}"] = round(fmax * 1e6 / sched.cycles(0), 1)
+        print(f"  nextpnr-ecp5 {stage} {args.part} ({summary[stage]['seconds']} s): fmax {summary[stage]['fmax_mhz']} MHz, "
+              f"{summary[f'tokens_per_s_{stage}']} tokens/s; {summary[stage]['utilization']}")
+    if "pnr" in stages:
         summary["pnr"] = pnr(out, args.part, args.freq, nextpnr)
         fmax = min(summary["pnr"]["fmax_mhz"].values()) if summary["pnr"]["fmax_mhz"] else 0.0
         summary["tokens_per_s_at_fmax"] = round(fmax * 1e6 / sched.cycles(0), 1)

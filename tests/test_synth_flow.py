@@ -89,3 +89,12 @@ def test_stamp_changes_with_rom_contents_and_script(tmp_path):
     (build / "manifest.json").write_text("{}")           # bookkeeping, not a netlist input
     assert synth.design_stamp(build, "script", "yosys") == b
     shutil.rmtree(build)
+
+
+def test_log_fmax_takes_the_last_line_per_clock():
+    log = ("Info: Max frequency for clock '$glbnet$clk': 41.02 MHz (FAIL at 50.00 MHz)\n"
+           "Info: SA placement time 509.1s\n"
+           "Info: Max frequency for clock '$glbnet$clk': 45.63 MHz (FAIL at 50.00 MHz)\n"
+           "Info: Max frequency for clock 'other': 120.50 MHz (PASS at 50.00 MHz)\n")
+    assert synth.log_fmax(log) == {"$glbnet$clk": 45.63, "other": 120.5}
+    assert synth.log_fmax("Info: Program finished normally.\n") == {}
