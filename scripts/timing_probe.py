@@ -1,7 +1,7 @@
 """Per-block timing probe: place and route one block of a build on its own and read its critical path.
 
     python scripts/timing_probe.py [--model M] [--lanes L] [--format F] [--blocks rf_rmsnorm,rf_matvec]
-                                   [--part LFE5U-85F] [--freq 50]
+                                   [--part LFE5U-85F] [--freq 50] [--seed 1]
 
 Whole-chip place and route of romformer_top does not converge in a session (router2 at 75% of the
 LUTs), and a placement-only run reports the estimated fmax but no path. This probe gives the path:
@@ -112,7 +112,7 @@ def critical_path(log: str) -> dict:
             "through": lines}
 
 
-def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str, nextpnr: str) -> dict:
+def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str, nextpnr: str, seed: int = 1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     module, ports = derived_module(build, out, block, yosys)
     (out / "probe_top.v").write_text(wrapper(ports))
@@ -128,7 +128,7 @@ def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str
     flags, _ = PARTS[part]
     pnr_s = run_tool(nextpnr, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
                                        "--report", rel(out / "report.json"), "--timing-allow-fail",
-                                       "--seed", "1", "--router", "router2"], out / "pnr.log")
+                                       "--seed", str(seed), "--router", "router2"], out / "pnr.log")
     log = (out / "pnr.log").read_text()
     fmax = re.findall(r"Max frequency for clock\s+'[^']*': ([\d.]+) MHz", log)
     res = {"block": block, "module": module, "fmax_mhz": float(fmax[-1]) if fmax else None,
@@ -146,6 +146,7 @@ def main() -> int:
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0)
     p.add_argument("--tools", default="auto", choices=("auto", "yowasp", "system"))
+    p.add_argument("--seed", type=int, default=1, help="nextpnr seed (another seed when a placement does not route)")
     args = p.parse_args()
     yosys, nextpnr = find_tool("yosys", args.tools), find_tool("nextpnr-ecp5", args.tools)
     suffix = "" if args.format == "int8" else f"-{args.format}"
@@ -153,7 +154,7 @@ def main() -> int:
     build = ROOT / "build" / "synth" / name / "rom"
     compile_checkpoint(args.model, args.lanes, build, args.format)
     for block in [b for b in args.blocks.split(",") if b]:
-        r = probe(build, build.parent / "probe" / block, block, args.part, args.freq, yosys, nextpnr)
+        r = probe(build, build.parent / "probe" / block, block, args.part, args.freq, yosys, nextpnr, args.seed)
         print(f"{block}: fmax {r['fmax_mhz']} MHz (synth {r['synth_s']} s, pnr {r['pnr_s']} s); "
               f"critical path {r['path']}", flush=True)
     return 0
