@@ -8,7 +8,7 @@
 // 3 W2) carries an adapter and the adapter is enabled. Then the core pulses `start`; the unit reads
 // the activation words through act_idx/act_word (rank rows of every targeted matrix of the phase,
 // one lane word per cycle) and pulses `pre_done`; the core starts the matvec, whose row stream
-// (y_*_i, done_i) comes out LORA_STREAM = 2 cycles later on y_*_o / done_o with the adapter term
+// (y_*_i, done_i) comes out LORA_STREAM = 9 cycles later on y_*_o / done_o with the adapter term
 // added. Inactive, the outputs are the inputs (a wire: zero cycles).
 //
 // SRAM (written over the bus port while the core is idle; 32-bit words, word address bus_addr):
@@ -195,35 +195,47 @@ module rf_lora #(
     wire                p_last   = p_last_w && p_last_k && (p_slot == ph_n - 2'd1);
     assign act_idx = p_w;
 
-    // stage 1: SRAM word and activation word registered
+    // Pipeline of the word issued at edge k (one operation per register stage, as rf_matvec):
+    //   k+1 S1   A SRAM word and activation word registered
+    //   k+2..4   rf_dot: LANES products, group sums, word sum
+    //   k+5 ACC  32-bit accumulator (loads on a rank row's first word); the U word (MA, SA) read
+    //   k+6 M    acc * MA registered (48 bits)
+    //   k+7..8   rf_rsr (PIPE 1): rounding add, shift
+    //   k+9 U    rf_sat to 8 bits written into u_flat; pre_done with the last rank row's write
+    // so pre_done comes n * RANK * wpr + LORA_PIPE (8) cycles after start.
+    localparam integer LOG_LANES = (LANES > 1) ? $clog2(LANES) : 0;
+    localparam integer DSBITS    = 16 + LOG_LANES;           // a word's sum of LANES int8 products
     reg [8*LANES-1:0] s1_a, s1_x;
     reg               s1_v, s1_first, s1_lastw, s1_end;
     reg [31:0]        s1_uaddr;
     reg [1:0]         s1_slot;
     reg [RK_BITS-1:0] s1_k;
-    // stage 2: lane products summed
-    reg signed [31:0] s2_sum;
-    reg               s2_v, s2_first, s2_lastw, s2_end;
-    reg [31:0]        s2_uaddr;
-    reg [1:0]         s2_slot;
-    reg [RK_BITS-1:0] s2_k;
+    // tags through rf_dot's three stages (index 0..2), then ACC, M, R1, R2
+    reg [2:0]         d_v, d_first, d_lastw, d_end;
+    reg [31:0]        d_uaddr [0:2];
+    reg [1:0]         d_slot  [0:2];
+    reg [RK_BITS-1:0] d_k     [0:2];
+    wire signed [DSBITS-1:0] dsum;
     reg signed [31:0] acc;
+    reg               ac_v, ac_lastw, ac_end;
+    reg [31:0]        ac_uword;
+    reg [1:0]         ac_slot;
+    reg [RK_BITS-1:0] ac_k;
+    reg signed [47:0] m_prod;
+    reg [5:0]         m_shift;
+    reg [2:0]         m_v, m_end;      // [0] M, [1] R1, [2] R2 (u ready)
+    reg [1:0]         m_slot [0:2];
+    reg [RK_BITS-1:0] m_k    [0:2];
     reg [3*8*RANK-1:0] u_flat;      // u of phase slot s, rank row k at [8*(s*RANK+k) +: 8]
 
-    reg signed [31:0] lane_sum;
-    integer li;
-    always @(*) begin
-        lane_sum = 32'sd0;
-        for (li = 0; li < LANES; li = li + 1)
-            lane_sum = lane_sum + {{24{s1_a[8*li+7]}}, s1_a[8*li +: 8]} * {{24{s1_x[8*li+7]}}, s1_x[8*li +: 8]};
-    end
+    rf_dot #(.N(LANES), .ABITS(8), .BBITS(8)) u_pre_dot (.clk(clk), .a(s1_a), .b(s1_x), .sum(dsum));
 
-    wire signed [31:0] acc_next = (s2_first ? 32'sd0 : acc) + s2_sum;
-    wire [31:0]        u_word   = mem_u[s2_uaddr[U_AB-1:0]];
+    wire signed [48:0] u_rnd;
     wire signed [7:0]  u_new;
-    rf_requant #(.ACC_BITS(32), .OUT_BITS(8)) u_rq_u (
-        .acc(acc_next), .mult(u_word[15:0]), .shift(u_word[21:16]), .y(u_new));
+    rf_rsr #(.IN_BITS(48), .PIPE(1)) u_pre_rsr (.clk(clk), .p(m_prod), .shift(m_shift), .r(u_rnd));
+    rf_sat #(.IN_BITS(49), .OUT_BITS(8)) u_pre_sat (.x(u_rnd), .y(u_new));
 
+    integer di;
     always @(posedge clk) begin
         if (!rst_n) begin
             pre_busy <= 1'b0;
@@ -232,16 +244,23 @@ module rf_lora #(
             p_w <= {WPR_BITS{1'b0}};
             s1_v <= 1'b0;
             s1_end <= 1'b0;
-            s2_v <= 1'b0;
-            s2_end <= 1'b0;
+            d_v <= 3'd0;
+            d_end <= 3'd0;
+            ac_v <= 1'b0;
+            ac_end <= 1'b0;
+            m_v <= 3'd0;
+            m_end <= 3'd0;
             pre_done <= 1'b0;
-            acc <= 32'sd0;
         end else begin
-            pre_done <= s2_end;
             s1_v <= pre_busy;
             s1_end <= pre_busy && p_last;
-            s2_v <= s1_v;
-            s2_end <= s1_end;
+            d_v <= {d_v[1:0], s1_v};
+            d_end <= {d_end[1:0], s1_end};
+            ac_v <= d_v[2];
+            ac_end <= d_end[2];
+            m_v <= {m_v[1:0], ac_v && ac_lastw};
+            m_end <= {m_end[1:0], ac_end};
+            pre_done <= m_end[2];
             if (start && !pre_busy) begin
                 pre_busy <= 1'b1;
                 p_slot <= 2'd0;
@@ -257,11 +276,10 @@ module rf_lora #(
                     if (p_last_k) p_slot <= p_slot + 2'd1;
                 end
             end
-            if (s2_v) acc <= acc_next;
         end
     end
 
-    always @(posedge clk) begin   // datapath registers, qualified by s1_v / s2_v
+    always @(posedge clk) begin   // datapath registers, qualified by the valid tags above
         s1_a     <= mem_a[p_addr[A_AB-1:0]];
         s1_x     <= act_word;
         s1_first <= (p_w == {WPR_BITS{1'b0}});
@@ -269,13 +287,30 @@ module rf_lora #(
         s1_uaddr <= p_blk * 32'(RANK) + 32'(p_k);
         s1_slot  <= p_slot;
         s1_k     <= p_k;
-        s2_sum   <= lane_sum;
-        s2_first <= s1_first;
-        s2_lastw <= s1_lastw;
-        s2_uaddr <= s1_uaddr;
-        s2_slot  <= s1_slot;
-        s2_k     <= s1_k;
-        if (s2_v && s2_lastw) u_flat[8*(32'(s2_slot)*RANK + 32'(s2_k)) +: 8] <= u_new;
+        d_first  <= {d_first[1:0], s1_first};
+        d_lastw  <= {d_lastw[1:0], s1_lastw};
+        d_uaddr[0] <= s1_uaddr;
+        d_slot[0]  <= s1_slot;
+        d_k[0]     <= s1_k;
+        for (di = 1; di < 3; di = di + 1) begin
+            d_uaddr[di] <= d_uaddr[di-1];
+            d_slot[di]  <= d_slot[di-1];
+            d_k[di]     <= d_k[di-1];
+        end
+        if (d_v[2]) acc <= (d_first[2] ? 32'sd0 : acc) + 32'(dsum);
+        ac_lastw <= d_lastw[2];
+        ac_uword <= mem_u[d_uaddr[2][U_AB-1:0]];
+        ac_slot  <= d_slot[2];
+        ac_k     <= d_k[2];
+        m_prod   <= 48'(acc) * $signed({1'b0, ac_uword[15:0]});
+        m_shift  <= ac_uword[21:16];
+        m_slot[0] <= ac_slot;
+        m_k[0]    <= ac_k;
+        for (di = 1; di < 3; di = di + 1) begin
+            m_slot[di] <= m_slot[di-1];
+            m_k[di]    <= m_k[di-1];
+        end
+        if (m_v[2]) u_flat[8*(32'(m_slot[2])*RANK + 32'(m_k[2])) +: 8] <= u_new;
     end
 
     // ------------------------------------------------------------------ output stream: y + B u
@@ -310,56 +345,84 @@ module rf_lora #(
     wire [31:0] r_entry = 32'(layer) * 32'(ROWS_T) + t_rowoff(r_t) + r_local;
     wire [B_AB-1:0] r_addr = r_entry[B_AB-1:0];
 
-    reg               t1_v, t1_built, t1_out16, t1_done;
-    reg [15:0]        t1_row;
-    reg signed [15:0] t1_y;
+    // Pipeline of a row that enters at edge j (y_*_i sampled there):
+    //   j+1   T1  B row, BQ word (MB, SB), y, row, slot registered
+    //   j+2..4    rf_dot: the RANK products B8[j,k] u_k, their sum
+    //   j+5   M   dot * MB registered
+    //   j+6..7    rf_rsr (PIPE 1): delta = rsr(dot * MB, SB)
+    //   j+8   Y   y + delta registered
+    //   j+9   O   rf_sat to 16 or 8 bits (y unchanged on a row without an adapter) -> y_*_o
+    // LORA_STREAM = 9 (sim_models/lora.py). Rows may come every cycle.
+    localparam integer LOG_RANK = (RANK > 1) ? $clog2(RANK) : 0;
+    localparam integer DBITS    = 16 + LOG_RANK;             // sum of RANK int8 products
+    localparam integer OPIPE    = 9;                          // stages T1 .. O
     reg [1:0]         t1_slot;
     reg [8*RANK-1:0]  t1_b;
-    reg [31:0]        t1_bq;
+    // tags of stages T1 .. Y (index 0 = T1, 7 = Y) and the output O
+    reg [OPIPE-2:0]   q_v, q_done, q_built, q_out16;
+    reg [15:0]        q_row [0:OPIPE-2];
+    reg signed [15:0] q_y   [0:OPIPE-2];
+    reg [5:0]         q_sb  [0:3];                            // SB of stages T1 .. rf_dot's third
+    reg [15:0]        q_mb  [0:3];
     reg               o_v, o_done;
     reg [15:0]        o_row;
     reg signed [15:0] o_y;
 
+    wire [31:0]       bq_word = mem_bq[r_addr];
     wire [8*RANK-1:0] u_sel = u_flat[8*RANK*32'(t1_slot) +: 8*RANK];
-    reg signed [31:0] dot;
-    integer ki;
-    always @(*) begin
-        dot = 32'sd0;
-        for (ki = 0; ki < RANK; ki = ki + 1)
-            dot = dot + {{24{t1_b[8*ki+7]}}, t1_b[8*ki +: 8]} * {{24{u_sel[8*ki+7]}}, u_sel[8*ki +: 8]};
-    end
-    wire [5:0]         sb    = t1_bq[21:16];
-    wire signed [63:0] prod  = 64'(dot) * $signed({48'd0, t1_bq[15:0]});
-    wire signed [63:0] half  = (sb == 6'd0) ? 64'sd0 : (64'sd1 <<< (sb - 6'd1));
-    wire signed [63:0] delta = (prod + half) >>> sb;
-    wire signed [63:0] ysum  = 64'(t1_y) + delta;
-    wire signed [63:0] lim   = t1_out16 ? 64'sd32767 : 64'sd127;
-    wire signed [15:0] y_new = (ysum > lim) ? lim[15:0] : (ysum < -lim - 64'sd1) ? 16'(-lim - 64'sd1) : ysum[15:0];
+    wire signed [DBITS-1:0] dot;
+    rf_dot #(.N(RANK), .ABITS(8), .BBITS(8)) u_out_dot (.clk(clk), .a(t1_b), .b(u_sel), .sum(dot));
+
+    reg signed [DBITS+15:0] o_prod;                            // dot * MB, MB < 2^16
+    reg [5:0]               o_sb;
+    wire signed [DBITS+16:0] delta;
+    rf_rsr #(.IN_BITS(DBITS + 16), .PIPE(1)) u_out_rsr (.clk(clk), .p(o_prod), .shift(o_sb), .r(delta));
+    reg signed [DBITS+17:0]  ysum;
+    wire signed [15:0] y16;
+    wire signed [7:0]  y8;
+    rf_sat #(.IN_BITS(DBITS + 18), .OUT_BITS(16)) u_out_sat16 (.x(ysum), .y(y16));
+    rf_sat #(.IN_BITS(DBITS + 18), .OUT_BITS(8))  u_out_sat8  (.x(ysum), .y(y8));
+    localparam integer YL = OPIPE - 2;                       // index of stage Y
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            t1_v <= 1'b0;
-            t1_done <= 1'b0;
+            q_v <= {(OPIPE - 1){1'b0}};
+            q_done <= {(OPIPE - 1){1'b0}};
             o_v <= 1'b0;
             o_done <= 1'b0;
         end else begin
-            t1_v <= y_valid_i && active;
-            t1_done <= done_i && active;
-            o_v <= t1_v;
-            o_done <= t1_done;
+            q_v <= {q_v[OPIPE-3:0], y_valid_i && active};
+            q_done <= {q_done[OPIPE-3:0], done_i && active};
+            o_v <= q_v[YL];
+            o_done <= q_done[YL];
         end
     end
 
-    always @(posedge clk) begin   // qualified by t1_v / o_v
+    integer qi;
+    always @(posedge clk) begin   // qualified by the valid tags
         t1_b     <= mem_b[r_addr];
-        t1_bq    <= mem_bq[r_addr];
-        t1_row   <= y_row_i;
-        t1_y     <= y_data_i;
         t1_slot  <= r_slot;
-        t1_built <= TARGETS[r_t];
-        t1_out16 <= (ph_kind == 2'd1) || (ph_kind == 2'd3);
-        o_row    <= t1_row;
-        o_y      <= t1_built ? y_new : t1_y;
+        q_row[0]   <= y_row_i;
+        q_y[0]     <= y_data_i;
+        q_built[0] <= TARGETS[r_t];
+        q_out16[0] <= (ph_kind == 2'd1) || (ph_kind == 2'd3);
+        for (qi = 1; qi < OPIPE - 1; qi = qi + 1) begin
+            q_row[qi]   <= q_row[qi-1];
+            q_y[qi]     <= q_y[qi-1];
+            q_built[qi] <= q_built[qi-1];
+            q_out16[qi] <= q_out16[qi-1];
+        end
+        q_sb[0] <= bq_word[21:16];
+        q_mb[0] <= bq_word[15:0];
+        for (qi = 1; qi < 4; qi = qi + 1) begin
+            q_sb[qi] <= q_sb[qi-1];
+            q_mb[qi] <= q_mb[qi-1];
+        end
+        o_prod <= (DBITS + 16)'(dot) * $signed({1'b0, q_mb[3]});
+        o_sb   <= q_sb[3];
+        ysum   <= (DBITS + 18)'(q_y[YL-1]) + (DBITS + 18)'(delta);
+        o_row  <= q_row[YL];
+        o_y    <= q_built[YL] ? (q_out16[YL] ? y16 : 16'(y8)) : q_y[YL];
     end
 
     assign y_valid_o = active ? o_v    : y_valid_i;
@@ -368,8 +431,8 @@ module rf_lora #(
     assign done_o    = active ? o_done : done_i;
 
     wire unused_ok = &{1'b0, ba[31:16], a_off[31:A_AB], b_off[31:B_AB], bq_off[31:B_AB], u_off[31:U_AB],
-                       b_rel[31:1], p_addr[31:A_AB], s2_uaddr[31:U_AB], u_word[31:22], r_entry[31:B_AB],
-                       t1_bq[31:22], P0_T0[0], P0_T1[0], P0_T2[0], P2_T0[0], P2_T1[0]};
+                       b_rel[31:1], p_addr[31:A_AB], d_uaddr[2][31:U_AB], ac_uword[31:22],
+                       r_entry[31:B_AB], bq_word[31:22], P0_T0[0], P0_T1[0], P0_T2[0], P2_T0[0], P2_T1[0]};
 endmodule
 
 `default_nettype wire

@@ -20,7 +20,7 @@
 //   edge k+1  R    the ROM's read (block RAM); act_word registered alongside it
 //   edge k+2  R2   the ROM's output register (rf_rom OUT_REG: w_data is 2 cycles after
 //                  w_addr); the activation word's second register
-//   edge k+3  P    LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
+//   edge k+3  P    (rf_dot) LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
 //                  between the ROM and this stage; int8 weights: WBITS = 8) -> WBITS+8 bits
 //   edge k+4  T1   adder tree, first half: sums of groups of TG lanes
 //   edge k+5  T2   adder tree, second half: word sum
@@ -71,11 +71,7 @@ module rf_matvec #(
     output reg                     busy
 );
     localparam integer LOG_LANES = (LANES > 1) ? $clog2(LANES) : 0;
-    // Tree split: stage T1 adds groups of TG lanes, T2 adds the NG group sums.
-    localparam integer TG        = 1 << ((LOG_LANES + 1) / 2);
-    localparam integer NG        = (LANES + TG - 1) / TG;
-    localparam integer PBITS     = WBITS + 8;            // |w * a| <= 2^(WBITS-1) * 2^7
-    localparam integer SBITS     = PBITS + LOG_LANES;    // word sum of LANES products
+    localparam integer SBITS     = WBITS + 8 + LOG_LANES;  // word sum of LANES products (rf_dot)
     localparam integer ABITS     = 32;                   // accumulator (docs/arithmetic.md)
     localparam integer MBITS     = 48;                   // acc * M
 
@@ -168,52 +164,16 @@ module rf_matvec #(
         end
     end
 
-    // ------------------------------------------------------------- datapath R, P
+    // ---------------------------------------------------------------- datapath R
     reg [8*LANES-1:0] act_q, act_q2;
     always @(posedge clk) begin
         act_q  <= act_word;
         act_q2 <= act_q;
     end
 
-    reg [PBITS*NG*TG-1:0] prod;  // lanes >= LANES (tree padding) stay zero
-    integer i;
-    always @(posedge clk) begin
-        for (i = 0; i < NG * TG; i = i + 1) begin
-            if (i < LANES)
-                prod[PBITS*i +: PBITS] <= PBITS'($signed(w_data[WBITS*i +: WBITS])) * PBITS'($signed(act_q2[8*i +: 8]));
-            else
-                prod[PBITS*i +: PBITS] <= {PBITS{1'b0}};
-        end
-    end
-
-    // --------------------------------------------------------- adder tree T1, T2
-    reg        [SBITS*NG-1:0] gsum_d;
-    reg        [SBITS*NG-1:0] gsum;
-    reg signed [SBITS-1:0]    part;
-    integer g, j;
-    always @(*) begin
-        gsum_d = {(SBITS * NG){1'b0}};
-        for (g = 0; g < NG; g = g + 1) begin
-            part = {SBITS{1'b0}};
-            for (j = 0; j < TG; j = j + 1)
-                part = part + SBITS'($signed(prod[PBITS*(g*TG + j) +: PBITS]));
-            gsum_d[SBITS*g +: SBITS] = part;
-        end
-    end
-
-    reg signed [SBITS-1:0] wsum_d;
-    reg signed [SBITS-1:0] wsum;
-    integer k;
-    always @(*) begin
-        wsum_d = {SBITS{1'b0}};
-        for (k = 0; k < NG; k = k + 1)
-            wsum_d = wsum_d + $signed(gsum[SBITS*k +: SBITS]);
-    end
-
-    always @(posedge clk) begin
-        gsum <= gsum_d;
-        wsum <= wsum_d;
-    end
+    // P, T1, T2: the LANES products and their sum (rf_dot, three register stages)
+    wire signed [SBITS-1:0] wsum;
+    rf_dot #(.N(LANES), .ABITS(WBITS), .BBITS(8)) u_dot (.clk(clk), .a(w_data), .b(act_q2), .sum(wsum));
 
     // ----------------------------------------------------------- accumulate ACC
     reg signed [ABITS-1:0] acc;

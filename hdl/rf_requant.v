@@ -2,8 +2,8 @@
 //   y = sat(rsr(acc * mult, shift), OUT_BITS), rsr rounds half toward +inf.
 // Purely combinational (the product, rf_rsr, rf_sat); callers register the result. On the clock's
 // critical paths the callers instead register the product, then rf_rsr's output, then rf_sat's
-// (rf_matvec, rf_attention, rf_swiglu, the embedding in rf_core: docs/rtl.md "Timing"); this
-// one-stage unit is left in rf_lora (adapter builds only) and in the unit benches.
+// (rf_matvec, rf_attention, rf_swiglu, rf_lora, the embedding in rf_core: docs/rtl.md "Timing");
+// this one-stage unit is the combinational reference of the unit benches (tests/test_rtl_units.py).
 //
 // Widths (docs/arithmetic.md 3, "requant widths"): the spec computes in int64; the unit needs only
 //   PROD_BITS = ACC_BITS + 16: |acc * mult| <= 2^(ACC_BITS-1) * (2^16 - 1);

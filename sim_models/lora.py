@@ -51,9 +51,11 @@ SCALE_OUT = {"wq": "q_pair", "wk": "k_pair", "wv": "v", "wo": None, "w1": "h1", 
 OUT_BITS = {"wq": 8, "wk": 8, "wv": 8, "wo": 16, "w1": 8, "w3": 8, "w2": 16}
 IMAGE_VERSION = 1
 # rf_lora latencies (cycles); sim_models/schedule.py adds adapter_cycles() per layer.
-LORA_PIPE = 2          # pre-pass: start to done is n * R * wpr issue cycles + 2 (SRAM/act register, sum, accumulate + requant of u)
+LORA_PIPE = 8          # pre-pass: start to done is n * R * wpr issue cycles + 8 (SRAM/act register, rf_dot's 3
+                       # stages, accumulate, acc * MA, rf_rsr's 2 stages; u written with done)
 LORA_START = 2         # the core registers lora start from entry, and the matvec start from pre_done
-LORA_STREAM = 2        # y stream delay through the unit (B SRAM read, dot product + add)
+LORA_STREAM = 9        # y stream delay through the unit (B SRAM read, rf_dot's 3 stages, dot * MB,
+                       # rf_rsr's 2 stages, y + delta, saturation)
 
 
 class AdapterError(ValueError):

@@ -20,7 +20,7 @@ from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
 from tb.runner import BUILD, HDL, ROOT, SIMULATORS, check_results, run
 
-TOP_SOURCES = ["rf_rsr", "rf_sat", "rf_requant", "rf_rom", "rf_wdecode", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_rope_gen", "rf_swiglu", "rf_divider",
+TOP_SOURCES = ["rf_rsr", "rf_sat", "rf_requant", "rf_rom", "rf_wdecode", "rf_dot", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_rope_gen", "rf_swiglu", "rf_divider",
                "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
                "romformer_top"]
 DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"

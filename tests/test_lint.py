@@ -44,3 +44,19 @@ def test_iverilog_lint(case):
            "-o", "/dev/null", *sources]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
+
+
+LORA_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_dot", "rf_lora")]
+
+
+@pytest.mark.parametrize("rank", [4, 8, 16])
+def test_lora_unit_lint(rank):
+    """rf_lora is only in adapter builds (LORA_RANK > 0), which the romformer_top cases above do not
+    elaborate: lint it on its own at each supported rank, on both tools."""
+    res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
+                          f"-I{HDL}", "--top-module", "rf_lora", f"-GRANK={rank}", *LORA_SOURCES],
+                         capture_output=True, text=True)
+    assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
+    res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", "rf_lora", f"-Prf_lora.RANK={rank}", "-o", "/dev/null",
+                          *LORA_SOURCES], capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
