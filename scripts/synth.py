@@ -270,9 +270,21 @@ def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
     return nextpnr_run(out, "pnr", part, freq, tool, ["--json", rel(out / "top.json"), "--router", "router2"])
 
 
-def place(out: Path, part: str, freq: float, tool: str) -> dict:
+def place(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
     return nextpnr_run(out, "place", part, freq, tool, ["--json", rel(out / "top.json"), "--no-route",
-                                                        "--write", rel(out / "placed.json")])
+                                                        "--router", router, "--write", rel(out / "placed.json")])
+
+
+STORED_ROUTER = re.compile(r'"router": "(router\d)"')
+
+
+def set_stored_router(placed: Path, router: str) -> None:
+    """nextpnr --write stores the run's settings in the JSON and a --no-place run takes them over its
+    command line, so the placement run's router (router1 unless given) would route. Rewrite it."""
+    text = placed.read_text()
+    m = STORED_ROUTER.search(text)
+    if m and m.group(1) != router:
+        placed.write_text(text[:m.start(1)] + router + text[m.end(1):])
 
 
 def route(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
@@ -280,6 +292,7 @@ def route(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
     if not placed.exists() or placed.stat().st_mtime < (out / "top.json").stat().st_mtime:
         raise SystemExit(f"make synth: stage route needs {rel(placed)} placed from the current top.json: "
                          "run the place stage first (STAGES=place, then STAGES=route)")
+    set_stored_router(placed, router)
     return nextpnr_run(out, "route", part, freq, tool, ["--json", rel(placed), "--no-place", "--router", router])
 
 
@@ -382,7 +395,7 @@ def main() -> int:
     for stage in ("place", "route"):
         if stage not in stages:
             continue
-        summary[stage] = (place(out, args.part, args.freq, nextpnr) if stage == "place"
+        summary[stage] = (place(out, args.part, args.freq, nextpnr, args.router) if stage == "place"
                           else route(out, args.part, args.freq, nextpnr, args.router))
         fmax = min(summary[stage]["fmax_mhz"].values()) if summary[stage]["fmax_mhz"] else 0.0
         summary[f"tokens_per_s_{stage}"] = round(fmax * 1e6 / sched.cycles(0), 1)

@@ -98,3 +98,15 @@ def test_log_fmax_takes_the_last_line_per_clock():
            "Info: Max frequency for clock 'other': 120.50 MHz (PASS at 50.00 MHz)\n")
     assert synth.log_fmax(log) == {"$glbnet$clk": 45.63, "other": 120.5}
     assert synth.log_fmax("Info: Program finished normally.\n") == {}
+
+
+def test_route_stage_rewrites_the_placements_stored_router(tmp_path):
+    # nextpnr --write keeps its settings (router1 unless given) and a --no-place run obeys them over
+    # its own --router: the route stage rewrites the stored one, and only that
+    placed = tmp_path / "placed.json"
+    head = '{\n  "modules": {\n    "top": {\n      "settings": {\n        "router": "router1",\n        "placer": "heap"\n'
+    placed.write_text(head + '      }\n    }\n  }\n}\n')
+    synth.set_stored_router(placed, "router2")
+    assert placed.read_text() == head.replace("router1", "router2") + '      }\n    }\n  }\n}\n'
+    synth.set_stored_router(placed, "router2")
+    assert placed.read_text().count("router2") == 1
