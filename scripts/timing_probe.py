@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from synth import PARTS, dsp_premap, find_tool, read_design, rel, run_tool  # noqa: E402
+from synth import PARTS, dsp_premap, find_tool, log_fmax, read_design, rel, run_tool  # noqa: E402
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 
 XOR_GROUP = 16   # outputs per first-level XOR register: keeps the probe's own output tree shallow
@@ -130,8 +130,8 @@ def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str
                                        "--report", rel(out / "report.json"), "--timing-allow-fail",
                                        "--seed", str(seed), "--router", "router2"], out / "pnr.log")
     log = (out / "pnr.log").read_text()
-    fmax = re.findall(r"Max frequency for clock\s+'[^']*': ([\d.]+) MHz", log)
-    res = {"block": block, "module": module, "fmax_mhz": float(fmax[-1]) if fmax else None,
+    fmax = list(log_fmax(log).values())                         # the probe has one clock
+    res = {"block": block, "module": module, "fmax_mhz": fmax[-1] if fmax else None,
            "synth_s": round(synth_s, 1), "pnr_s": round(pnr_s, 1), "path": critical_path(log)}
     (out / "summary.json").write_text(json.dumps(res, indent=1) + "\n")
     return res
