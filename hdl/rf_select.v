@@ -134,55 +134,78 @@ module rf_select #(
     rf_xorshift32 u_xorshift (.state_in(prng_base), .state_out(prng_next));
 
     // ------------------------------------------------------------------ candidates
-    reg signed [15:0] c_val [0:KLIM-1];
-    reg        [15:0] c_idx [0:KLIM-1];
+    // A systolic insertion array: entry e holds a candidate and compares it with the one value
+    // arriving from entry e - 1 (entry 0: the new logit). The larger stays; the smaller moves on
+    // to entry e + 1 in the next cycle (equal values: the lower index stays ahead); an empty
+    // entry keeps what arrives. Every compare and enable is local to its entry: no logit
+    // fans out to all KLIM comparators. A logit accepted in cycle c has settled entry e after the
+    // edge c + 1 + e; `finish` comes at least one cycle after the last logit and the sampling
+    // pass reads entry a no earlier than cycle finish + 1 + a, so it reads behind the wavefront
+    // (greedy reads entry 0 at finish): the same order and schedule as a broadcast insertion.
+    // The order is value descending, then index ascending. Entries hold one unsigned key
+    // {value with its sign flipped, ~index}, so that order is one compare, and the index must
+    // take part: a value equal to an entry's may have been passed on ahead of an earlier index
+    // (when that one was displaced later).
+    localparam integer IW = (VOCAB > 1) ? $clog2(VOCAB) : 1;    // index bits
+    localparam integer KW = 16 + IW;                            // key bits
+    reg      [KW-1:0] c_key [0:KLIM-1];    // entry e's candidate
     reg    [KLIM-1:0] c_vld;
+    reg      [KW-1:0] t_key [0:KLIM-1];    // what entry e passes on to entry e + 1
+    reg    [KLIM-1:0] t_vld;
+    wire   [KLIM-1:0] a_vld = KLIM'({t_vld, logit_acc});     // an arrival at entry e this cycle
+    wire     [KW-1:0] l_key = {~l_value_q[15], l_value_q[14:0], ~l_index_q[IW-1:0]};
+    wire              unused_idx_hi = ^{1'b0, l_index_q};   // indices are below VOCAB: IW bits
+    wire              unused_out = ^{1'b0, t_key[KLIM-1], t_vld[KLIM-1]};   // dropped
+    integer e;
 
-    // valid bits as seen by this cycle's insertion (a thermometer: valid entries first)
-    wire   [KLIM-1:0] vld_eff = start_acc ? {KLIM{1'b0}} : c_vld;
-    // ge: the entry stays ahead of the new logit. It is formed from the registered valid bits,
-    // not vld_eff, so that start does not fan out into every entry's compare and enables
-    // (timing); when start clears the array in the cycle of a logit, only entry 0 matters (the
-    // one valid entry afterwards) and it takes the logit regardless of ge.
-    wire   [KLIM-1:0] ge;
-    integer i;
-    genvar  g;
-
-    generate
-        for (g = 0; g < KLIM; g = g + 1) begin : g_cmp
-            assign ge[g] = c_vld[g] && (c_val[g] >= l_value_q);
-        end
-    endgenerate
-
+    // One process for the whole array, and only the wavefront moves (simulation events; clock
+    // enables in the netlist). Entry 0 also takes the logit when start clears the array in the
+    // same cycle (start is kept out of the other entries' compares: it only clears valid bits).
     always @(posedge clk) begin
-        if (logit_acc) begin
-            if (!ge[0] || start_acc) begin
-                c_val[0] <= l_value_q;
-                c_idx[0] <= l_index_q;
+        if (a_vld[0]) begin
+            if (!c_vld[0] || l_key > c_key[0] || start_acc) begin
+                c_key[0] <= l_key;
+                t_key[0] <= c_key[0];
+            end else begin
+                t_key[0] <= l_key;
             end
-            for (i = 1; i < KLIM; i = i + 1) begin
-                if (!ge[i]) begin
-                    c_val[i] <= ge[i-1] ? l_value_q : c_val[i-1];
-                    c_idx[i] <= ge[i-1] ? l_index_q : c_idx[i-1];
+        end
+        for (e = 1; e < KLIM; e = e + 1) begin
+            if (a_vld[e]) begin
+                if (!c_vld[e] || t_key[e-1] > c_key[e]) begin
+                    c_key[e] <= t_key[e-1];
+                    t_key[e] <= c_key[e];
+                end else begin
+                    t_key[e] <= t_key[e-1];
                 end
             end
         end
     end
 
+    // an entry's value and index
+    function automatic signed [15:0] key_val(input [KW-1:0] k);
+        key_val = {~k[KW-1], k[KW-2:IW]};
+    endfunction
+    function automatic [15:0] key_idx(input [IW-1:0] k_low);
+        reg [IW-1:0] idx;
+        idx     = ~k_low;            // inverted at IW bits, then widened
+        key_idx = 16'(idx);
+    endfunction
+
     always @(posedge clk) begin
         if (!rst_n) begin
             c_vld  <= {KLIM{1'b0}};
+            t_vld  <= {KLIM{1'b0}};
             n_seen <= {CW{1'b0}};
+        end else if (start_acc) begin
+            c_vld  <= KLIM'(logit_acc);
+            t_vld  <= {KLIM{1'b0}};
+            n_seen <= logit_acc ? CW'(1) : {CW{1'b0}};
         end else begin
-            if (start_acc) begin
-                c_vld  <= {KLIM{1'b0}};
-                n_seen <= {CW{1'b0}};
-            end
-            if (logit_acc) begin
-                c_vld  <= (vld_eff << 1) | KLIM'(1);
-                if (start_acc)          n_seen <= CW'(1);
-                else if (n_seen < KLIM_C) n_seen <= n_seen + CW'(1);
-            end
+            c_vld  <= c_vld | a_vld;
+            // an arrival moves on unless its entry was empty (the entries fill in order)
+            t_vld  <= a_vld & c_vld;
+            if (logit_acc && n_seen < KLIM_C) n_seen <= n_seen + CW'(1);
         end
     end
 
@@ -195,7 +218,7 @@ module rf_select #(
     wire          s0_last = busy && (ic == {k_run[CW-2:0], 1'b0});
 
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
-    wire [15:0] s0_diff = c_val[0] - c_val[a_r];
+    wire [15:0] s0_diff = key_val(c_key[0]) - key_val(c_key[a_r]);
     reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
     // stage D
     reg         vd, p2_d, last_d;
@@ -245,7 +268,7 @@ module rf_select #(
     // datapath registers (no reset needed: qualified by the valid bits)
     always @(posedge clk) begin
         m_r    <= {16'd0, logit_mult} * {16'd0, inv_temp_r};
-        idx_d  <= c_idx[a_r];
+        idx_d  <= key_idx(c_key[a_r][IW-1:0]);
         diff_d <= s0_diff;
         idx_p  <= idx_d;
         prod_p <= {32'd0, diff_d} * {16'd0, m_r};
@@ -299,7 +322,7 @@ module rf_select #(
             end
             if (finish_acc) begin
                 if (!mode_r) begin
-                    token <= c_idx[0];
+                    token <= key_idx(c_key[0][IW-1:0]);
                     done  <= 1'b1;
                 end else begin
                     busy    <= 1'b1;

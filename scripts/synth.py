@@ -1,7 +1,7 @@
 """`make synth`: synthesize romformer_top for one build and report area and speed.
 
     python scripts/synth.py [--model M] [--lanes L] [--part LFE5U-85F] [--freq MHz]
-                            [--stages generic,ecp5,pnr] [--same-logic OTHER.bin]
+                            [--stages generic,ecp5,pnr] [--same-logic OTHER.bin] [--pnr-args ARGS]
 
 Stages (each one writes build/synth/<build>/<stage>.{log,...}); the default is generic,ecp5
 (bounded: under 10 minutes on 2 cores); pnr is opt-in (tens of minutes with the WebAssembly
@@ -255,13 +255,17 @@ def report_utilization(report: Path) -> dict[str, dict[str, int]]:
             if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_RAMW")}
 
 
+# extra nextpnr-ecp5 arguments of every place / route run (--pnr-args, e.g. "--placer-heap-beta 0.7")
+PNR_ARGS: list[str] = []
+
+
 def nextpnr_run(out: Path, stage: str, part: str, freq: float, tool: str, extra: list[str]) -> dict:
     """One nextpnr-ecp5 run (seed 1, timing failures allowed): its log, report, fmax, utilization."""
     flags, _ = PARTS[part]
     report = out / f"{stage}_report.json"
     log = out / f"{stage}.log"
     seconds = run_tool(tool, flags + ["--freq", str(freq), "--report", rel(report), "--timing-allow-fail",
-                                      "--seed", "1"] + extra, log)
+                                      "--seed", "1"] + extra + PNR_ARGS, log)
     fmax = {clk: round(v, 2) for clk, v in log_fmax(log.read_text()).items()}
     return {"seconds": round(seconds, 1), "fmax_mhz": fmax, "utilization": report_utilization(report)}
 
@@ -352,7 +356,10 @@ def main() -> int:
                         "; yowasp: always the pinned "
                         "YoWASP builds; system: yosys / nextpnr-ecp5 on PATH")
     p.add_argument("--same-logic", type=Path, help="a second checkpoint of the same shape")
+    p.add_argument("--pnr-args", default="", help="extra nextpnr-ecp5 arguments for pnr / place / route, e.g. "
+                                                  "'--placer-heap-beta 0.7' (placement density)")
     args = p.parse_args()
+    PNR_ARGS[:] = args.pnr_args.split()
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
     unknown = sorted(set(stages) - {"generic", "ecp5", "pnr", "place", "route"})
@@ -374,7 +381,8 @@ def main() -> int:
         m = re.search(r"nextpnr-[\w.+-]+", v.stdout + v.stderr)
         versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
     summary: dict = {"model": args.model.name, "format": args.format, "lanes": args.lanes, "part": args.part,
-                     "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0)}
+                     "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
+                     "pnr_args": args.pnr_args}
     print(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
     t0 = time.perf_counter()
     # generic and synth_ecp5 are independent: run them side by side (2 cores)

@@ -110,3 +110,22 @@ def test_route_stage_rewrites_the_placements_stored_router(tmp_path):
     assert placed.read_text() == head.replace("router1", "router2") + '      }\n    }\n  }\n}\n'
     synth.set_stored_router(placed, "router2")
     assert placed.read_text().count("router2") == 1
+
+
+def test_pnr_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch):
+    # --pnr-args (make synth PNR_ARGS=...) is appended to nextpnr_run's command line (place, route, pnr)
+    calls = []
+
+    def fake_run_tool(tool, args, log):
+        calls.append(args)
+        log.write_text("Info: Max frequency for clock 'clk': 51.00 MHz (PASS at 50.00 MHz)\n")
+        (tmp_path / "place_report.json").write_text('{"utilization": {}}')
+        return 1.0
+
+    monkeypatch.setattr(synth, "run_tool", fake_run_tool)
+    monkeypatch.setattr(synth, "rel", str)   # paths outside the project (YoWASP sees only the project)
+    monkeypatch.setattr(synth, "PNR_ARGS", ["--placer-heap-beta", "0.7"])
+    (tmp_path / "top.json").write_text("{}")
+    res = synth.place(tmp_path, "LFE5U-85F", 50.0, "nextpnr-ecp5", "router2")
+    assert calls[0][-2:] == ["--placer-heap-beta", "0.7"] and "--no-route" in calls[0]
+    assert res["fmax_mhz"] == {"clk": 51.0}
