@@ -1,4 +1,4 @@
-// rf_attention -- attention of one query vector over the KV cache, all heads in parallel
+// rf_attention -- attention of one query vector over the KV cache, one KV group at a time
 // (docs/arithmetic.md section 6, sim_models.golden.attention):
 //
 //   score_t = q . K[t]                   t = 0 .. pos    (int32, one per head)
@@ -7,40 +7,48 @@
 //   P = sum p_t;  (INV, E) = reciprocal(P)             (rf_divider, one per head)
 //   out[d]  = sat(rsr((sum_t p_t * V[t, d]) * INV, E + 15), 8)
 //
-// Query head h uses KV head h / (N_HEADS / N_KV_HEADS).
+// Query head h uses KV head h / GROUP (GROUP = N_HEADS / N_KV_HEADS). A run processes the KV
+// groups one after another: group g computes heads g*GROUP .. g*GROUP+GROUP-1 on GROUP head
+// slots (slot j: head g*GROUP + j) with K/V head g. The q.K products, the p.V products and
+// accumulators, the exp/divider/normalize units exist once per slot, not once per head.
 //
 // Storage: K and V caches (N_LAYERS*SEQ_LEN rows of KV_DIM int8 each, one write port and one
 // synchronous read port each, never reset: a row is always written before it is read), the
-// score buffer (SEQ_LEN rows of N_HEADS int32, written in pass 1 and read in pass 2) and the
-// EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per head.
+// score buffer (SEQ_LEN rows of GROUP int32, written in pass 1 and read in pass 2) and the
+// EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per slot.
 //
-// Schedule (edge 0 samples start; "cycle k" follows edge k):
+// Schedule of one group (edge 0 samples start, or ends the previous group; "cycle k" follows
+// edge k):
 //   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers it
 //                                 again (the block RAM's clock-to-out stays out of the
 //                                 multipliers), edge t+3 registers the HEAD_SIZE products of
-//                                 every head, edge t+4 their sums in groups of four, edge t+5
-//                                 the groups' sum: the N_HEADS scores (score[t] is written at
+//                                 every slot, edge t+4 their sums in groups of four, edge t+5
+//                                 the groups' sum: the GROUP scores (score[t] is written at
 //                                 edge t+5), edge t+6 updates max.
 //   gap    : cycles pos+1 .. pos+4 (the max of pass 1 is final in cycle pos+6)
-//   pass 2 : cycles pos+5..2pos+5 present score[t], V row t;  read at edge pos+6+t, then
+//   pass 2 : cycles pos+5..2pos+5 present score[t];  read at edge pos+6+t, then
 //                                 max - score (edge +1), its product with att_mult (edge +2),
 //                                 + rounding term (edge +3), shift (edge +4), saturate: u
-//                                 (edge +5), EXP2 lookup (edge +6), p (edge +7), P accumulate
-//                                 and p * V (edge +8), acc accumulate (edge +9): P final at
-//                                 edge 2pos+14.
+//                                 (edge +5), EXP2 lookup (edge +6; V row t read from the
+//                                 cache), p (edge +7; the group's V slice registered), P
+//                                 accumulate and p * V (edge +8), acc accumulate (edge +9): P
+//                                 final at edge 2pos+14.
 //   divide : start in cycle 2pos+14, rf_divider done in cycle 2pos+32 (DIV_CYCLES = 17; acc is
 //            final long before).
 //   norm   : cycles 2pos+33 .. 2pos+36+HEAD_SIZE: each head's accumulators shift through its
 //            one normalize unit, one element per cycle: the three partial products of acc * INV
 //            registered, their sum registered, then rounded and shifted (rf_rsr, two register
 //            stages), then saturated into out_flat (four cycles behind).
-//   output : done high in cycle 2pos+37+HEAD_SIZE.
-//   Latency = 2*(pos+1) + ATT_PIPE, ATT_PIPE = 35 + HEAD_SIZE (14 pipeline + 17 divider cycles +
-//   HEAD_SIZE + 4 normalize cycles). Every stage holds at most one multiplier, one adder level
+//   next   : in cycle 2pos+37+HEAD_SIZE the next group's pass 1 begins (its cycle 0), or, after
+//            the last group, done is high.
+//   Latency = N_KV_HEADS * (2*(pos+1) + ATT_PIPE), ATT_PIPE = 35 + HEAD_SIZE (14 pipeline + 17
+//   divider cycles + HEAD_SIZE + 4 normalize cycles). Every stage holds at most one multiplier, one adder level
 //   pair, one add, one shift or one saturation (timing: sim_models/schedule.py
 //   PIPELINE["attention"]).
 //
-// out_flat is valid from done until the next start. start while busy is ignored. The KV write
+// Each slot's normalized outputs shift into its own N_KV_HEADS * HEAD_SIZE byte register, and
+// the query is rotated by one group after each group, so nothing is indexed by the group
+// counter but the K and V slices. out_flat is valid from done until the next start. start while busy is ignored. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
 // layer/kv_layer are 8 bits and pos/kv_pos 16 bits (the core's counters); values must be below
 // N_LAYERS / SEQ_LEN. DIM must equal N_HEADS * HEAD_SIZE and N_HEADS a multiple of N_KV_HEADS.
@@ -83,6 +91,8 @@ module rf_attention #(
     localparam integer P_BITS    = 16 + $clog2(SEQ_LEN);        // P <= SEQ_LEN * 2^15
     localparam integer HV_BITS   = 8 * HEAD_SIZE;               // one head's int8 vector
     localparam integer POS_BITS  = (SEQ_LEN > 1) ? $clog2(SEQ_LEN) : 1;
+    localparam integer G_BITS    = (N_KV_HEADS > 1) ? $clog2(N_KV_HEADS) : 1;
+    localparam integer QG_BITS   = 8 * GROUP * HEAD_SIZE;       // one group's query slice
 
     localparam [2:0] S_IDLE = 3'd0, S_P1 = 3'd1, S_GAP = 3'd2, S_P2 = 3'd3, S_WAIT = 3'd4, S_NORM = 3'd5;
 
@@ -98,16 +108,20 @@ module rf_attention #(
     reg                   s1_vld, s2_vld, s3_vld, s4_vld, s5_vld;   // pass-1 pipeline
     reg                   s1_first, s2_first, s3_first, s4_first, s5_first;
     reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t, s4_t;
+    reg  [POS_BITS-1:0]   a1_t, a2_t, a3_t, a4_t, a5_t, a6_t;   // pass-2 row tags (V read)
+    reg  [G_BITS-1:0]     g_cnt;                                // KV group of this pass
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
     reg                   a5_vld, a6_vld, a7_vld, a8_vld, a9_vld;
     reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
     reg                   a9_first;
     reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last, a7_last, a8_last;
     reg                   div_go;
-    wire [N_HEADS-1:0]    div_done;
+    wire [GROUP-1:0]      div_done;
 
     wire                  t_last = (t_cnt == pos_r);
     wire                  norm_en = (state == S_NORM) && (t_cnt < 16'(HEAD_SIZE));   // shift acc
+    wire                  g_end   = (state == S_NORM) && (t_cnt == 16'(HEAD_SIZE + 3));  // group finished
+    wire                  g_last  = (32'(g_cnt) == N_KV_HEADS - 1);
     reg                   norm_q, norm_qq, norm_qqq, norm_q4;   // out_h shift, four cycles behind
     assign busy = (state != S_IDLE);
 
@@ -115,6 +129,7 @@ module rf_attention #(
         if (!rst_n) begin
             state  <= S_IDLE;
             t_cnt  <= 16'd0;
+            g_cnt  <= {G_BITS{1'b0}};
             s1_vld <= 1'b0;
             s2_vld <= 1'b0;
             s3_vld <= 1'b0;
@@ -160,6 +175,7 @@ module rf_attention #(
                 S_IDLE: if (start) begin
                     state <= S_P1;
                     t_cnt <= 16'd0;
+                    g_cnt <= {G_BITS{1'b0}};
                 end
                 S_P1: begin
                     t_cnt <= t_cnt + 16'd1;
@@ -182,9 +198,13 @@ module rf_attention #(
                 end
                 S_NORM: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == 16'(HEAD_SIZE + 3)) begin
+                    if (g_end && g_last) begin
                         state <= S_IDLE;
                         done  <= 1'b1;
+                    end else if (g_end) begin                   // the next group's pass 1
+                        state <= S_P1;
+                        t_cnt <= 16'd0;
+                        g_cnt <= g_cnt + 1'b1;
                     end
                 end
                 default: state <= S_IDLE;
@@ -192,7 +212,8 @@ module rf_attention #(
         end
     end
 
-    // run arguments, latched at start (datapath: no reset)
+    // run arguments, latched at start (datapath: no reset); after each group the query moves down
+    // by one group, so slot j always reads q_r's head j
     always @(posedge clk) begin
         if (state == S_IDLE && start) begin
             layer_r <= layer;
@@ -200,6 +221,8 @@ module rf_attention #(
             q_r     <= q_flat;
             mult_r  <= att_mult;
             shift_r <= att_shift;
+        end else if (g_end) begin
+            q_r     <= q_r >> QG_BITS;
         end
     end
 
@@ -216,6 +239,12 @@ module rf_attention #(
         s5_first <= s4_first;
         a1_first <= (t_cnt == 16'd0);
         a1_last  <= t_last;
+        a1_t     <= t_cnt[POS_BITS-1:0];
+        a2_t     <= a1_t;
+        a3_t     <= a2_t;
+        a4_t     <= a3_t;
+        a5_t     <= a4_t;
+        a6_t     <= a5_t;
         a2_first <= a1_first;
         a2_last  <= a1_last;
         a3_first <= a2_first;
@@ -236,10 +265,13 @@ module rf_attention #(
     // ------------------------------------------------------------------ memories
     reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];
     reg  [8*KV_DIM-1:0]       v_mem [0:DEPTH-1];
-    reg  [SC_BITS*N_HEADS-1:0] s_mem [0:SEQ_LEN-1];
+    reg  [SC_BITS*GROUP-1:0]  s_mem [0:SEQ_LEN-1];
 
     wire [ADDR_BITS-1:0] w_addr = ADDR_BITS'(32'(kv_layer) * SEQ_LEN + 32'(kv_pos));
-    wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));
+    wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));     // K, score
+    wire [ADDR_BITS-1:0] v_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(a6_t));      // V, 6 cycles later
+    localparam integer   OFF_BITS = $clog2(8 * KV_DIM);
+    wire [OFF_BITS-1:0]  g_off  = OFF_BITS'(32'(g_cnt) * HV_BITS);                    // the group's slice
 
     always @(posedge clk) begin
         if (kv_we) begin
@@ -248,26 +280,20 @@ module rf_attention #(
         end
     end
 
-    reg  [8*KV_DIM-1:0]        k_q, k_qq;                       // K row (pass 1), registered again
-    reg  [8*KV_DIM-1:0]        v_q, v_1, v_2, v_3, v_4, v_5, v_6, v_7;   // V row (pass 2) and its delays
-    reg  [SC_BITS*N_HEADS-1:0] sc_q;                            // score row (pass 2)
-    wire [SC_BITS*N_HEADS-1:0] score_flat;
+    reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
+    reg  [HV_BITS-1:0]         k_qq;                            // the group's K head, registered again
+    reg  [8*KV_DIM-1:0]        v_q;                             // V row (pass 2, read at stage 6)
+    reg  [HV_BITS-1:0]         v_g;                             // the group's V head
+    reg  [SC_BITS*GROUP-1:0]   sc_q;                            // score row (pass 2)
+    wire [SC_BITS*GROUP-1:0]   score_flat;
 
     always @(posedge clk) begin
         if (state == S_P1) k_q <= k_mem[r_addr];
-        if (state == S_P2) begin
-            v_q  <= v_mem[r_addr];
-            sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
-        end
-        k_qq <= k_q;
+        if (state == S_P2) sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
+        if (a6_vld) v_q <= v_mem[v_addr];
+        k_qq <= k_q[g_off +: HV_BITS];
+        v_g  <= v_q[g_off +: HV_BITS];
         if (s4_vld) s_mem[s4_t] <= score_flat;
-        v_1 <= v_q;
-        v_2 <= v_1;
-        v_3 <= v_2;
-        v_4 <= v_3;
-        v_5 <= v_4;
-        v_6 <= v_5;
-        v_7 <= v_6;
     end
 
     // ------------------------------------------------------------------ per head
@@ -284,14 +310,13 @@ module rf_attention #(
     endfunction
 
     localparam integer NGRP = (HEAD_SIZE + 3) / 4;                 // groups of four products
-    wire [16*N_HEADS-1:0] p_flat;                               // p_t per head, 16 bits
-    wire [17*N_HEADS-1:0] inv_flat;
-    wire [8*N_HEADS-1:0]  e_flat;
+    wire [16*GROUP-1:0]   p_flat;                               // p_t per slot, 16 bits
+    wire [17*GROUP-1:0]   inv_flat;
+    wire [8*GROUP-1:0]    e_flat;
 
     genvar h;
     generate
-        for (h = 0; h < N_HEADS; h = h + 1) begin : g_head
-            localparam integer KVH = h / GROUP;
+        for (h = 0; h < GROUP; h = h + 1) begin : g_head
 
             // pass 1: products, group sums, score (adder tree) and running max
             reg  [16*HEAD_SIZE-1:0]    qk_r;
@@ -316,7 +341,7 @@ module rf_attention #(
                     node[SC_BITS*n +: SC_BITS] = node[SC_BITS*2*n +: SC_BITS] + node[SC_BITS*(2*n + 1) +: SC_BITS];
             end
             always @(posedge clk) begin
-                qk_r  <= products(q_r[HV_BITS*h +: HV_BITS], k_qq[HV_BITS*KVH +: HV_BITS]);
+                qk_r  <= products(q_r[HV_BITS*h +: HV_BITS], k_qq);
                 grp_r <= grp;
             end
             wire signed [SC_BITS-1:0] score = node[SC_BITS +: SC_BITS];
@@ -376,15 +401,17 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ per output element
-    // acc[x] = sum_t p_t * V[t, x]; in S_NORM each head's HEAD_SIZE accumulators shift down one
-    // element per cycle through that head's one normalize unit (below).
-    wire [ACC_BITS*DIM-1:0] acc_flat;
+    // acc[x] = sum_t p_t * V[t, x] for the GROUP slots' HEAD_SIZE elements; in S_NORM each slot's
+    // HEAD_SIZE accumulators shift down one element per cycle through that slot's one normalize
+    // unit (below).
+    localparam integer SLOT_ELEMS = GROUP * HEAD_SIZE;
+    wire [ACC_BITS*SLOT_ELEMS-1:0] acc_flat;
 
     genvar x;
     generate
-        for (x = 0; x < DIM; x = x + 1) begin : g_elem
+        for (x = 0; x < SLOT_ELEMS; x = x + 1) begin : g_elem
             localparam integer H  = x / HEAD_SIZE;
-            localparam integer KV = (H / GROUP) * HEAD_SIZE + (x % HEAD_SIZE);
+            localparam integer KV = x % HEAD_SIZE;
 
             reg  signed [24:0]         pv;           // p * V, registered before the accumulate
             wire signed [ACC_BITS-1:0] acc_next;     // the element above in the head (0 for the top)
@@ -397,7 +424,7 @@ module rf_attention #(
             end
 
             always @(posedge clk) begin
-                pv <= $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_7[8*KV +: 8]);
+                pv <= $signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_g[8*KV +: 8]);
                 if (a9_vld)       acc <= (a9_first ? {ACC_BITS{1'b0}} : acc) + {{(ACC_BITS - 25){pv[24]}}, pv};
                 else if (norm_en) acc <= acc_next;
             end
@@ -414,8 +441,9 @@ module rf_attention #(
     // applied as 2^15 with one shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
     localparam integer NPROD_BITS = ACC_BITS + 16;                   // |acc| < 2^39, mult < 2^16
     localparam integer HI_BITS    = ACC_BITS - 34;
+    genvar gi;
     generate
-        for (h = 0; h < N_HEADS; h = h + 1) begin : g_norm
+        for (h = 0; h < GROUP; h = h + 1) begin : g_norm
             wire [16:0] inv  = inv_flat[17*h +: 17];
             wire        pow2 = inv[16];
             wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
@@ -423,7 +451,7 @@ module rf_attention #(
             wire signed [ACC_BITS-1:0] a = acc_flat[ACC_BITS*HEAD_SIZE*h +: ACC_BITS];
             wire signed [7:0] y;
             wire signed [NPROD_BITS:0] nrnd_r;      // rsr(nprod_r, nsh_r), two cycles after nprod_r
-            reg  [8*HEAD_SIZE-1:0] out_h;
+            reg  [8*HEAD_SIZE*N_KV_HEADS-1:0] out_h;      // byte g*HEAD_SIZE + e: head g*GROUP + h, element e
             reg  [15:0]            mult_q;      // mult registered: INV holds from the divider's done,
                                                 // a cycle before S_NORM (timing: divider -> product)
             reg  [32:0]            plo_r, pmid_r;            // acc[16:0] * m, acc[33:17] * m
@@ -448,9 +476,11 @@ module rf_attention #(
             rf_sat #(.IN_BITS(NPROD_BITS + 1), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
 
             always @(posedge clk) begin
-                if (norm_q4) out_h <= {y, out_h[8*HEAD_SIZE-1:8]};
+                if (norm_q4) out_h <= {y, out_h[8*HEAD_SIZE*N_KV_HEADS-1:8]};
             end
-            assign out_flat[8*HEAD_SIZE*h +: 8*HEAD_SIZE] = out_h;
+            for (gi = 0; gi < N_KV_HEADS; gi = gi + 1) begin : g_out
+                assign out_flat[8*HEAD_SIZE*(gi*GROUP + h) +: 8*HEAD_SIZE] = out_h[8*HEAD_SIZE*gi +: 8*HEAD_SIZE];
+            end
             wire unused_sh = &{1'b0, sh8[7:6], phi_r[HI_BITS+16:NPROD_BITS-34]};
         end
     endgenerate

@@ -28,7 +28,7 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 35,   # rf_attention: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
+    "attention": 35,   # rf_attention, per KV group: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_core row glue after every matvec: rf_swiglu's four register stages (the
@@ -44,10 +44,11 @@ DONE = 1               # the cycle that ends a forward pass (position update, co
 IO_NEXT = 1
 
 
-def attention_latency(head_size: int, pos: int) -> int:
-    """rf_attention from start to done: two passes over pos + 1 rows, the pipeline and divider,
-    then one normalize cycle per element of a head (the heads normalize in parallel)."""
-    return 2 * (pos + 1) + PIPELINE["attention"] + head_size
+def attention_latency(head_size: int, pos: int, n_kv_heads: int) -> int:
+    """rf_attention from start to done: the KV groups one after another, each two passes over
+    pos + 1 rows, the pipeline and divider, then one normalize cycle per element of a head (the
+    group's heads normalize in parallel)."""
+    return n_kv_heads * (2 * (pos + 1) + PIPELINE["attention"] + head_size)
 
 
 def rope_gen_cycles(head_size: int) -> int:
@@ -98,7 +99,7 @@ class Schedule:
             "rmsnorm": 2 * self._norm(),
             "matvec": mv(c.dim + 2 * c.kv_dim, c.dim) + mv(c.dim, c.dim) + mv(2 * c.hidden_dim, c.dim)
             + mv(c.dim, c.hidden_dim),
-            "attention": attention_latency(c.head_size, pos) + PHASE_OVERHEAD + KV_WRITE,
+            "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD + KV_WRITE,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) * self.lanes + EMBED_OVERHEAD   # one element per cycle
@@ -137,5 +138,5 @@ class Schedule:
 
     def formula(self) -> dict[str, int]:
         """cycles(pos) = base + per_position * (pos + 1) for a greedy decode step."""
-        per_position = 2 * self.cfg.n_layers
+        per_position = 2 * self.cfg.n_layers * self.cfg.n_kv_heads
         return {"base": self.cycles(0) - per_position, "per_position": per_position}

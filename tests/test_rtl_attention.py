@@ -7,9 +7,10 @@ from sim_models.compiler import hex_lines
 from sim_models.tables import exp2_table
 from tb.runner import BUILD, SIMULATORS, check_results, run
 
-# name -> rf_attention parameters (GQA and MHA)
+# name -> rf_attention parameters (GQA, MHA and multi-query: 2, 3 and 1 KV groups in sequence)
 ATTENTION = {
     "gqa": {"DIM": 32, "N_HEADS": 4, "N_KV_HEADS": 2, "HEAD_SIZE": 8, "SEQ_LEN": 16, "N_LAYERS": 2},
+    "mqa": {"DIM": 32, "N_HEADS": 4, "N_KV_HEADS": 1, "HEAD_SIZE": 8, "SEQ_LEN": 8, "N_LAYERS": 1},
     "mha": {"DIM": 24, "N_HEADS": 3, "N_KV_HEADS": 3, "HEAD_SIZE": 8, "SEQ_LEN": 12, "N_LAYERS": 1},
 }
 DATA = BUILD / "unit_data" / "attention"

@@ -85,7 +85,7 @@ def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -
 async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np.ndarray, mult: int,
                    shift: int, lo: int, hi: int) -> None:
     d = t.dut
-    latency = attention_latency(t.hs, pos)                   # docs/rtl.md, hdl/rf_attention.v
+    latency = attention_latency(t.hs, pos, t.kv_heads)   # docs/rtl.md, hdl/rf_attention.v
     d.start.value = 1
     d.layer.value = layer
     d.pos.value = pos
