@@ -121,8 +121,10 @@ module rf_core #(
     // enable per element), never a variable part-select, which synthesizes to a full-width shifter.
     integer                      wi;
     reg  signed [16*DIM_PAD-1:0] x_res;      // residual stream (int16)
-    reg  [8*DIM_PAD-1:0]         nrm_buf;    // RMSNorm output (int8)
-    reg  [8*DIM_PAD-1:0]         att_buf;    // attention output (int8)
+    // The matvec reads the RMSNorm and attention outputs straight from the units' output
+    // registers (valid from done until their next start, which follows the matvecs that read them).
+    wire [8*DIM_PAD-1:0]         nrm_buf;    // RMSNorm output (int8): rf_rmsnorm's y_flat
+    wire [8*DIM_PAD-1:0]         att_buf;    // attention output (int8): rf_attention's out_flat, padded
     reg  [8*DIM-1:0]             q_buf;      // rotated query (int8)
     reg  [8*KV_DIM-1:0]          k_row;      // rotated key of this position
     reg  [8*KV_DIM-1:0]          v_row;
@@ -382,6 +384,7 @@ module rf_core #(
     endgenerate
     wire                    nrm_done;
     wire                    nrm_busy;
+    assign nrm_buf = nrm_y;
     rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1),
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
         .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift), .eps(48'(rms_eps)),
@@ -393,6 +396,13 @@ module rf_core #(
     wire [8*DIM-1:0]     att_out;
     wire                 att_done;
     wire                 att_busy;
+    generate
+        if (DIM_PAD > DIM) begin : g_att_pad
+            assign att_buf = {{(8 * (DIM_PAD - DIM)){1'b0}}, att_out};
+        end else begin : g_att_full
+            assign att_buf = att_out;
+        end
+    endgenerate
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),
                    .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_attention (
         .clk(clk), .rst_n(rst_n),
@@ -510,8 +520,6 @@ module rf_core #(
             cnt_tokens_out <= 32'd0;
             cnt_last_cycles <= 32'd0;
             x_res <= {16*DIM_PAD{1'b0}};
-            nrm_buf <= {8*DIM_PAD{1'b0}};
-            att_buf <= {8*DIM_PAD{1'b0}};
             q_buf <= {8*DIM{1'b0}};
             k_row <= {8*KV_DIM{1'b0}};
             v_row <= {8*KV_DIM{1'b0}};
@@ -639,7 +647,6 @@ module rf_core #(
                         nrm_shift <= att_nshift;
                     end
                     if (nrm_done) begin
-                        nrm_buf <= nrm_y;
                         state <= S_QKV;
                         entry <= 1'b1;
                     end
@@ -680,7 +687,6 @@ module rf_core #(
                 S_ATT: begin
                     if (entry) att_start <= 1'b1;
                     if (att_done) begin
-                        att_buf[8*DIM-1:0] <= att_out;
                         state <= S_WO;
                         entry <= 1'b1;
                     end
@@ -704,7 +710,6 @@ module rf_core #(
                         nrm_shift <= ffn_nshift;
                     end
                     if (nrm_done) begin
-                        nrm_buf <= nrm_y;
                         state <= S_W13;
                         entry <= 1'b1;
                     end
@@ -746,7 +751,6 @@ module rf_core #(
                         nrm_shift <= fin_nshift;
                     end
                     if (nrm_done) begin
-                        nrm_buf <= nrm_y;
                         state <= S_CLS;
                         entry <= 1'b1;
                     end
