@@ -17,8 +17,9 @@
 // score buffer (SEQ_LEN rows of GROUP int32, written in pass 1 and read in pass 2) and the
 // EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per slot.
 //
-// Schedule of one group (edge 0 samples start, or ends the previous group; "cycle k" follows
-// edge k):
+// Schedule of the first group (edge 0 samples start; "cycle k" follows edge k). Two state
+// machines: the front runs the passes, the back the divide and normalize of the group whose
+// pass 2 has ended.
 //   pass 1 : cycles 0..pos        present K row t;  edge t+1 reads it, edge t+2 registers it
 //                                 again (the block RAM's clock-to-out stays out of the
 //                                 multipliers), edge t+3 registers the HEAD_SIZE products of
@@ -33,22 +34,27 @@
 //                                 cache), p (edge +7; the group's V slice registered), P
 //                                 accumulate and p * V (edge +8), acc accumulate (edge +9): P
 //                                 final at edge 2pos+14.
-//   divide : start in cycle 2pos+14, rf_divider done in cycle 2pos+32 (DIV_CYCLES = 17; acc is
-//            final long before).
-//   norm   : cycles 2pos+33 .. 2pos+36+HEAD_SIZE: each head's accumulators shift through its
-//            one normalize unit, one element per cycle: the three partial products of acc * INV
-//            registered, their sum registered, then rounded and shifted (rf_rsr, two register
-//            stages), then saturated into out_flat (four cycles behind).
-//   next   : in cycle 2pos+37+HEAD_SIZE the next group's pass 1 begins (its cycle 0), or, after
-//            the last group, done is high.
-//   Latency = N_KV_HEADS * (2*(pos+1) + ATT_PIPE), ATT_PIPE = 35 + HEAD_SIZE (14 pipeline + 17
-//   divider cycles + HEAD_SIZE + 4 normalize cycles). Every stage holds at most one multiplier, one adder level
-//   pair, one add, one shift or one saturation (timing: sim_models/schedule.py
-//   PIPELINE["attention"]).
+//   divide : (back) start in cycle 2pos+14, rf_divider done in cycle 2pos+32 (DIV_CYCLES = 17;
+//            acc is final long before).
+//   norm   : (back) cycles 2pos+33 .. 2pos+36+HEAD_SIZE: each slot's accumulators shift through
+//            its one normalize unit, one element per cycle: the three partial products of
+//            acc * INV registered, their sum registered, then rounded and shifted (rf_rsr, two
+//            register stages), then saturated into out_flat (four cycles behind).
+//   output : after the last group, done is high in the cycle after its norm (2pos+37+HEAD_SIZE
+//            for one group).
+// The next group's pass 1 starts in the cycle after this group's pass 2 (cycle 2pos+6): pass 1
+// and the max use only the q.K array, the score buffer and max registers, which this group's
+// pass 2 pipeline has finished reading. Its pass 2 starts after its own gap and once the back
+// is free (from the cycle after the previous group's norm): the accumulators, P sum, divider
+// and normalize units are shared. Each stage holds at most one multiplier, one adder level pair,
+// one add, one shift or one saturation (timing). Latency: sim_models.schedule.attention_latency,
+// 2*(pos+1) + 35 + HEAD_SIZE for one group (PIPELINE["attention"] = 35: 14 pipeline + 17 divider
+// + 4 normalize cycles), each further group max(2*(pos+1) + 4, pos + 32 + HEAD_SIZE) more.
 //
 // Each slot's normalized outputs shift into its own N_KV_HEADS * HEAD_SIZE byte register, and
 // the query is rotated by one group after each group, so nothing is indexed by the group
-// counter but the K and V slices. out_flat is valid from done until the next start. start while busy is ignored. The KV write
+// counter but the K and V slices. out_flat is valid from done until the next start. start while
+// busy (front or back) is ignored, its arguments too. The KV write
 // port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
 // layer/kv_layer are 8 bits and pos/kv_pos 16 bits (the core's counters); values must be below
 // N_LAYERS / SEQ_LEN. DIM must equal N_HEADS * HEAD_SIZE and N_HEADS a multiple of N_KV_HEADS.
@@ -94,11 +100,17 @@ module rf_attention #(
     localparam integer G_BITS    = (N_KV_HEADS > 1) ? $clog2(N_KV_HEADS) : 1;
     localparam integer QG_BITS   = 8 * GROUP * HEAD_SIZE;       // one group's query slice
 
-    localparam [2:0] S_IDLE = 3'd0, S_P1 = 3'd1, S_GAP = 3'd2, S_P2 = 3'd3, S_WAIT = 3'd4, S_NORM = 3'd5;
+    // front: the two passes of one group after another; back: divide and normalize of the group
+    // whose pass 2 has ended, while the front runs the next group's pass 1
+    localparam [1:0] S_IDLE = 2'd0, S_P1 = 2'd1, S_GAP = 2'd2, S_P2 = 2'd3;
+    localparam [1:0] B_IDLE = 2'd0, B_WAIT = 2'd1, B_NORM = 2'd2;
 
     // ------------------------------------------------------------------ control
-    reg  [2:0]            state;
+    reg  [1:0]            state;                                // front
     reg  [15:0]           t_cnt;
+    reg  [1:0]            bstate;                               // back
+    localparam integer B_BITS = $clog2(HEAD_SIZE + 4);
+    reg  [B_BITS-1:0]     b_cnt;                                // normalize cycle, 0 .. HEAD_SIZE + 3
     reg  [7:0]            layer_r;
     reg  [15:0]           pos_r;
     reg  [8*DIM-1:0]      q_r;
@@ -109,7 +121,8 @@ module rf_attention #(
     reg                   s1_first, s2_first, s3_first, s4_first, s5_first;
     reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t, s4_t;
     reg  [POS_BITS-1:0]   a1_t, a2_t, a3_t, a4_t, a5_t, a6_t;   // pass-2 row tags (V read)
-    reg  [G_BITS-1:0]     g_cnt;                                // KV group of this pass
+    reg  [G_BITS-1:0]     g_cnt;                                // KV group of the front
+    reg  [G_BITS-1:0]     g_v;                                  // KV group of pass 2 (its V reads trail it)
     reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
     reg                   a5_vld, a6_vld, a7_vld, a8_vld, a9_vld;
     reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
@@ -119,16 +132,21 @@ module rf_attention #(
     wire [GROUP-1:0]      div_done;
 
     wire                  t_last = (t_cnt == pos_r);
-    wire                  norm_en = (state == S_NORM) && (t_cnt < 16'(HEAD_SIZE));   // shift acc
-    wire                  g_end   = (state == S_NORM) && (t_cnt == 16'(HEAD_SIZE + 3));  // group finished
+    wire                  norm_en = (bstate == B_NORM) && (b_cnt < B_BITS'(HEAD_SIZE));     // shift acc
+    wire                  b_end   = (bstate == B_NORM) && (b_cnt == B_BITS'(HEAD_SIZE + 3));  // group normalized
+    wire                  b_free  = (bstate == B_IDLE) || b_end;      // back idle from the next cycle
     wire                  g_last  = (32'(g_cnt) == N_KV_HEADS - 1);
+    wire                  g_next  = (state == S_P2) && t_last && !g_last;                 // front: next group
     reg                   norm_q, norm_qq, norm_qqq, norm_q4;   // out_h shift, four cycles behind
-    assign busy = (state != S_IDLE);
+    assign busy = (state != S_IDLE) || (bstate != B_IDLE);
+    wire                  go      = start && !busy;             // a run starts
 
     always @(posedge clk) begin
         if (!rst_n) begin
             state  <= S_IDLE;
             t_cnt  <= 16'd0;
+            bstate <= B_IDLE;
+            b_cnt  <= {B_BITS{1'b0}};
             g_cnt  <= {G_BITS{1'b0}};
             s1_vld <= 1'b0;
             s2_vld <= 1'b0;
@@ -172,7 +190,7 @@ module rf_attention #(
             norm_q4 <= norm_qqq;
             div_go <= a8_vld && a8_last;
             case (state)
-                S_IDLE: if (start) begin
+                S_IDLE: if (go) begin
                     state <= S_P1;
                     t_cnt <= 16'd0;
                     g_cnt <= {G_BITS{1'b0}};
@@ -181,33 +199,38 @@ module rf_attention #(
                     t_cnt <= t_cnt + 16'd1;
                     if (t_last) state <= S_GAP;
                 end
-                S_GAP: begin                                    // four cycles: t_cnt pos+1 .. pos+4
-                    t_cnt <= t_cnt + 16'd1;
-                    if (t_cnt == pos_r + 16'd4) begin
+                S_GAP: begin                                    // four cycles: t_cnt pos+1 .. pos+4,
+                    if (t_cnt != pos_r + 16'd4) begin           // then until the back is free
+                        t_cnt <= t_cnt + 16'd1;                 // (its accumulators, divider and
+                    end else if (b_free) begin                  // normalize units are shared)
                         state <= S_P2;
                         t_cnt <= 16'd0;
                     end
                 end
                 S_P2: begin
                     t_cnt <= t_cnt + 16'd1;
-                    if (t_last) state <= S_WAIT;
-                end
-                S_WAIT: if (&div_done) begin
-                    state <= S_NORM;
-                    t_cnt <= 16'd0;
-                end
-                S_NORM: begin
-                    t_cnt <= t_cnt + 16'd1;
-                    if (g_end && g_last) begin
-                        state <= S_IDLE;
-                        done  <= 1'b1;
-                    end else if (g_end) begin                   // the next group's pass 1
-                        state <= S_P1;
+                    if (t_last) begin
+                        state <= g_last ? S_IDLE : S_P1;        // the next group's pass 1 at once
                         t_cnt <= 16'd0;
-                        g_cnt <= g_cnt + 1'b1;
+                        if (!g_last) g_cnt <= g_cnt + 1'b1;
                     end
                 end
                 default: state <= S_IDLE;
+            endcase
+            case (bstate)
+                B_IDLE: if (state == S_P2 && t_last) bstate <= B_WAIT;
+                B_WAIT: if (&div_done) begin
+                    bstate <= B_NORM;
+                    b_cnt  <= {B_BITS{1'b0}};
+                end
+                B_NORM: begin
+                    b_cnt <= b_cnt + 1'b1;
+                    if (b_end) begin
+                        bstate <= B_IDLE;
+                        done   <= (state == S_IDLE);            // the front has no group left
+                    end
+                end
+                default: bstate <= B_IDLE;
             endcase
         end
     end
@@ -215,13 +238,13 @@ module rf_attention #(
     // run arguments, latched at start (datapath: no reset); after each group the query moves down
     // by one group, so slot j always reads q_r's head j
     always @(posedge clk) begin
-        if (state == S_IDLE && start) begin
+        if (go) begin
             layer_r <= layer;
             pos_r   <= pos;
             q_r     <= q_flat;
             mult_r  <= att_mult;
             shift_r <= att_shift;
-        end else if (g_end) begin
+        end else if (g_next) begin
             q_r     <= q_r >> QG_BITS;
         end
     end
@@ -271,7 +294,8 @@ module rf_attention #(
     wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));     // K, score
     wire [ADDR_BITS-1:0] v_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(a6_t));      // V, 6 cycles later
     localparam integer   OFF_BITS = $clog2(8 * KV_DIM);
-    wire [OFF_BITS-1:0]  g_off  = OFF_BITS'(32'(g_cnt) * HV_BITS);                    // the group's slice
+    wire [OFF_BITS-1:0]  g_off  = OFF_BITS'(32'(g_cnt) * HV_BITS);                    // the group's K slice
+    wire [OFF_BITS-1:0]  v_off  = OFF_BITS'(32'(g_v) * HV_BITS);                      // ... and V slice
 
     always @(posedge clk) begin
         if (kv_we) begin
@@ -289,10 +313,13 @@ module rf_attention #(
 
     always @(posedge clk) begin
         if (state == S_P1) k_q <= k_mem[r_addr];
-        if (state == S_P2) sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
+        if (state == S_P2) begin
+            sc_q <= s_mem[t_cnt[POS_BITS-1:0]];
+            g_v  <= g_cnt;
+        end
         if (a6_vld) v_q <= v_mem[v_addr];
         k_qq <= k_q[g_off +: HV_BITS];
-        v_g  <= v_q[g_off +: HV_BITS];
+        v_g  <= v_q[v_off +: HV_BITS];
         if (s4_vld) s_mem[s4_t] <= score_flat;
     end
 

@@ -37,10 +37,11 @@ def prompt_tokens(args: argparse.Namespace, byte_model: bool) -> list[int]:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     man = compile_checkpoint(args.checkpoint, args.lanes, args.out, args.format, args.group)
+    f = man["cycles"]["formula"]
     print(f"{args.out}: {man['config']['params']} params, format {man['format']['name']}, lanes {man['lanes']}, "
           f"ROM {man['rom_bits']} bits (weights {man['weight_rom_bits']}), "
-          f"SRAM {man['sram_bits']} bits, cycles/token {man['cycles']['formula']['base']} + "
-          f"{man['cycles']['formula']['per_position']} * (pos+1)")
+          f"SRAM {man['sram_bits']} bits, cycles/token {f['base']} + {f['per_position']} * (pos+1)"
+          + (f" + {f['below']} * max(0, {f['overlap_pos']} - pos)" if f["below"] else ""))
     return 0
 
 

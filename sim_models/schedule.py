@@ -28,7 +28,7 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 35,   # rf_attention, per KV group: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
+    "attention": 35,   # rf_attention, one KV group alone: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_core row glue after every matvec: rf_swiglu's four register stages (the
@@ -45,10 +45,16 @@ IO_NEXT = 1
 
 
 def attention_latency(head_size: int, pos: int, n_kv_heads: int) -> int:
-    """rf_attention from start to done: the KV groups one after another, each two passes over
-    pos + 1 rows, the pipeline and divider, then one normalize cycle per element of a head (the
-    group's heads normalize in parallel)."""
-    return n_kv_heads * (2 * (pos + 1) + PIPELINE["attention"] + head_size)
+    """rf_attention from start to done. The KV groups share one set of head units: each group
+    makes two passes over pos + 1 rows (4 gap cycles between them), then its divide and
+    normalize (the back, pos + 32 + head_size cycles from its pass 2's start until it is free
+    again) run while the next group's pass 1 does. A group's pass 2 starts after its own gap
+    and once the previous group's back is free."""
+    back = pos + 1 + PIPELINE["attention"] - 4 + head_size      # pass 2 start -> back free
+    p2 = pos + 5                                                # first group's pass 2 start
+    for _ in range(1, n_kv_heads):
+        p2 = max(p2 + 2 * (pos + 1) + 4, p2 + back)             # next pass 1 follows this pass 2
+    return p2 + back
 
 
 def rope_gen_cycles(head_size: int) -> int:
@@ -137,6 +143,18 @@ class Schedule:
         return self.ideal_cycles() / self.cycles(pos)
 
     def formula(self) -> dict[str, int]:
-        """cycles(pos) = base + per_position * (pos + 1) for a greedy decode step."""
-        per_position = 2 * self.cfg.n_layers * self.cfg.n_kv_heads
-        return {"base": self.cycles(0) - per_position, "per_position": per_position}
+        """cycles(pos) = base + per_position * (pos + 1) + below * max(0, overlap_pos - pos) for a
+        greedy decode step. From overlap_pos on, each extra KV group's divide and normalize hide
+        entirely behind the next group's pass 1 (attention_latency); below it, every extra group
+        of every layer waits one cycle more per position less."""
+        c = self.cfg
+        per_position = 2 * c.n_layers * c.n_kv_heads
+        overlap_pos = (PIPELINE["attention"] - 4 + c.head_size + 1 - 6) if c.n_kv_heads > 1 else 0
+        below = c.n_layers * (c.n_kv_heads - 1)
+        base = self.cycles(0) - per_position - below * overlap_pos
+        return {"base": base, "per_position": per_position, "overlap_pos": overlap_pos, "below": below}
+
+
+def formula_cycles(f: dict[str, int], pos: int) -> int:
+    """Schedule.formula() evaluated at `pos`."""
+    return f["base"] + f["per_position"] * (pos + 1) + f["below"] * max(0, f["overlap_pos"] - pos)
