@@ -192,7 +192,7 @@ module rf_core #(
     wire [RQ_AB-1:0] rq_addr;
     wire [23:0]      rq_data;
     rf_rom #(.WIDTH(24), .DEPTH(REQUANT_DEPTH), .ADDR_BITS(RQ_AB),
-             .FILE({`ROM_DIR, "/", REQUANT_FILE})) u_requant (
+             .FILE({`ROM_DIR, "/", REQUANT_FILE}), .OUT_REG(1)) u_requant (   // 2-cycle read (rf_matvec)
         .clk(clk), .en(1'b1), .addr(rq_addr), .rdata(rq_data));
 
     wire [23:0] emb_rq;

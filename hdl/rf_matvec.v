@@ -25,8 +25,10 @@
 //   edge k+4  T1   adder tree, first half: sums of groups of TG lanes
 //   edge k+5  T2   adder tree, second half: word sum
 //   edge k+6  ACC  32-bit accumulator (loads the word sum on a row's first word);
-//                  rq_addr was presented for the row's last word at edge k+5,
-//                  so rq_data (M, S) arrives in this cycle
+//                  rq_addr was presented for the row's last word at edge k+4 (the ROM reads
+//                  at k+5 and registers its output at k+6: rf_rom OUT_REG, so the block RAM's
+//                  clock-to-out and output mux stay out of the M multiplier), so rq_data
+//                  (M, S) arrives in this cycle
 //   edge k+7  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
 //   edge k+8  RH   rf_rsr (PIPE 1), its first stage: product + rounding term, registered
 //   edge k+9  RS   rf_rsr, its second stage: shifted by S, registered (49 bits)
@@ -57,7 +59,7 @@ module rf_matvec #(
     // weight ROM (data two cycles after the address: rf_rom with OUT_REG = 1)
     output reg  [ADDR_BITS-1:0]    w_addr,
     input  wire [WBITS*LANES-1:0]  w_data,
-    // requant ROM (data one cycle after the address): [15:0] M, [21:16] S
+    // requant ROM (data two cycles after the address: rf_rom with OUT_REG = 1): [15:0] M, [21:16] S
     output reg  [RQ_ADDR_BITS-1:0] rq_addr,
     input  wire [23:0]             rq_data,
     // activation vector (word act_idx, combinational response)
@@ -181,11 +183,11 @@ module rf_matvec #(
         if (t2_valid) acc <= (t2_first ? {ABITS{1'b0}} : acc) + ABITS'(wsum);
     end
 
-    // requant entry of the row whose last word is in T2 (rq_data then arrives
-    // while that row's sum sits in acc); advance once it has been read
+    // requant entry of the row whose last word is in T1 (rq_data then arrives, two cycles
+    // later, while that row's sum sits in acc); advance once it has been read
     always @(posedge clk) begin
         if (accept)                   rq_addr <= cfg_rq_base;
-        else if (t2_valid && t2_last) rq_addr <= rq_addr + {{(RQ_ADDR_BITS - 1){1'b0}}, 1'b1};
+        else if (t1_valid && t1_last) rq_addr <= rq_addr + {{(RQ_ADDR_BITS - 1){1'b0}}, 1'b1};
     end
 
     // ------------------------------------------------------------- requant RQ1, Y

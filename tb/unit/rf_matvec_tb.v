@@ -61,7 +61,8 @@ module rf_matvec_tb #(
         .WIDTH     (24),
         .DEPTH     (RQ_DEPTH),
         .ADDR_BITS (RQ_ADDR_BITS),
-        .FILE      (RQ_FILE)
+        .FILE      (RQ_FILE),
+        .OUT_REG   (1)                 // rq_data 2 cycles after rq_addr
     ) u_rqrom (
         .clk   (clk),
         .en    (1'b1),
