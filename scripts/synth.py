@@ -1,7 +1,7 @@
 """`make synth`: synthesize romformer_top for one build and report area and speed.
 
     python scripts/synth.py [--model M] [--lanes L] [--part LFE5U-85F] [--freq MHz]
-                            [--stages generic,ecp5,pnr] [--same-logic OTHER.bin] [--pnr-args ARGS]
+                            [--stages generic,ecp5,pnr] [--same-logic OTHER.bin] [--seed N] [--pnr-args ARGS]
 
 Stages (each one writes build/synth/<build>/<stage>.{log,...}); the default is generic,ecp5
 (bounded: under 10 minutes on 2 cores); pnr is opt-in (tens of minutes with the WebAssembly
@@ -39,6 +39,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -255,28 +256,36 @@ def report_utilization(report: Path) -> dict[str, dict[str, int]]:
             if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_RAMW")}
 
 
-# extra nextpnr-ecp5 arguments of every place / route run (--pnr-args, e.g. "--placer-heap-beta 0.7")
-PNR_ARGS: list[str] = []
+class Nextpnr(NamedTuple):
+    """The settings every nextpnr-ecp5 run of one make synth shares (timing failures are allowed: the
+    achieved fmax is the result). seed: --seed (placement is seed-dependent; PNR_SEED=); args: extra
+    arguments (--pnr-args, e.g. "--placer-heap-beta 0.7")."""
+    tool: str
+    part: str
+    freq: float
+    seed: int = 1
+    args: tuple[str, ...] = ()
 
 
-def nextpnr_run(out: Path, stage: str, part: str, freq: float, tool: str, extra: list[str]) -> dict:
-    """One nextpnr-ecp5 run (seed 1, timing failures allowed): its log, report, fmax, utilization."""
-    flags, _ = PARTS[part]
+def nextpnr_run(out: Path, stage: str, pnr_cfg: Nextpnr, extra: list[str]) -> dict:
+    """One nextpnr-ecp5 run: its log, report, fmax, utilization."""
+    flags, _ = PARTS[pnr_cfg.part]
     report = out / f"{stage}_report.json"
     log = out / f"{stage}.log"
-    seconds = run_tool(tool, flags + ["--freq", str(freq), "--report", rel(report), "--timing-allow-fail",
-                                      "--seed", "1"] + extra + PNR_ARGS, log)
+    seconds = run_tool(pnr_cfg.tool, flags + ["--freq", str(pnr_cfg.freq), "--report", rel(report),
+                                              "--timing-allow-fail", "--seed", str(pnr_cfg.seed)]
+                       + extra + list(pnr_cfg.args), log)
     fmax = {clk: round(v, 2) for clk, v in log_fmax(log.read_text()).items()}
     return {"seconds": round(seconds, 1), "fmax_mhz": fmax, "utilization": report_utilization(report)}
 
 
-def pnr(out: Path, part: str, freq: float, tool: str) -> dict:
-    return nextpnr_run(out, "pnr", part, freq, tool, ["--json", rel(out / "top.json"), "--router", "router2"])
+def pnr(out: Path, pnr_cfg: Nextpnr) -> dict:
+    return nextpnr_run(out, "pnr", pnr_cfg, ["--json", rel(out / "top.json"), "--router", "router2"])
 
 
-def place(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
-    return nextpnr_run(out, "place", part, freq, tool, ["--json", rel(out / "top.json"), "--no-route",
-                                                        "--router", router, "--write", rel(out / "placed.json")])
+def place(out: Path, pnr_cfg: Nextpnr, router: str) -> dict:
+    return nextpnr_run(out, "place", pnr_cfg, ["--json", rel(out / "top.json"), "--no-route",
+                                               "--router", router, "--write", rel(out / "placed.json")])
 
 
 STORED_ROUTER = re.compile(r'"router": "(router\d)"')
@@ -291,13 +300,13 @@ def set_stored_router(placed: Path, router: str) -> None:
         placed.write_text(text[:m.start(1)] + router + text[m.end(1):])
 
 
-def route(out: Path, part: str, freq: float, tool: str, router: str) -> dict:
+def route(out: Path, pnr_cfg: Nextpnr, router: str) -> dict:
     placed = out / "placed.json"
     if not placed.exists() or placed.stat().st_mtime < (out / "top.json").stat().st_mtime:
         raise SystemExit(f"make synth: stage route needs {rel(placed)} placed from the current top.json: "
                          "run the place stage first (STAGES=place, then STAGES=route)")
     set_stored_router(placed, router)
-    return nextpnr_run(out, "route", part, freq, tool, ["--json", rel(placed), "--no-place", "--router", router])
+    return nextpnr_run(out, "route", pnr_cfg, ["--json", rel(placed), "--no-place", "--router", router])
 
 
 def results_section(summary: dict) -> str:
@@ -358,8 +367,8 @@ def main() -> int:
     p.add_argument("--same-logic", type=Path, help="a second checkpoint of the same shape")
     p.add_argument("--pnr-args", default="", help="extra nextpnr-ecp5 arguments for pnr / place / route, e.g. "
                                                   "'--placer-heap-beta 0.7' (placement density)")
+    p.add_argument("--seed", type=int, default=1, help="nextpnr-ecp5 --seed of pnr / place / route")
     args = p.parse_args()
-    PNR_ARGS[:] = args.pnr_args.split()
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
     unknown = sorted(set(stages) - {"generic", "ecp5", "pnr", "place", "route"})
@@ -382,7 +391,8 @@ def main() -> int:
         versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
     summary: dict = {"model": args.model.name, "format": args.format, "lanes": args.lanes, "part": args.part,
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
-                     "pnr_args": args.pnr_args}
+                     "pnr_args": args.pnr_args, "seed": args.seed}
+    pnr_cfg = Nextpnr(nextpnr, args.part, args.freq, args.seed, tuple(args.pnr_args.split())) if nextpnr else None
     print(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
     t0 = time.perf_counter()
     # generic and synth_ecp5 are independent: run them side by side (2 cores)
@@ -403,14 +413,13 @@ def main() -> int:
     for stage in ("place", "route"):
         if stage not in stages:
             continue
-        summary[stage] = (place(out, args.part, args.freq, nextpnr, args.router) if stage == "place"
-                          else route(out, args.part, args.freq, nextpnr, args.router))
+        summary[stage] = (place(out, pnr_cfg, args.router) if stage == "place" else route(out, pnr_cfg, args.router))
         fmax = min(summary[stage]["fmax_mhz"].values()) if summary[stage]["fmax_mhz"] else 0.0
         summary[f"tokens_per_s_{stage}"] = round(fmax * 1e6 / sched.cycles(0), 1)
         print(f"  nextpnr-ecp5 {stage} {args.part} ({summary[stage]['seconds']} s): fmax {summary[stage]['fmax_mhz']} MHz, "
               f"{summary[f'tokens_per_s_{stage}']} tokens/s; {summary[stage]['utilization']}")
     if "pnr" in stages:
-        summary["pnr"] = pnr(out, args.part, args.freq, nextpnr)
+        summary["pnr"] = pnr(out, pnr_cfg)
         fmax = min(summary["pnr"]["fmax_mhz"].values()) if summary["pnr"]["fmax_mhz"] else 0.0
         summary["tokens_per_s_at_fmax"] = round(fmax * 1e6 / sched.cycles(0), 1)
         print(f"  nextpnr-ecp5 {args.part} ({summary['pnr']['seconds']} s): fmax {summary['pnr']['fmax_mhz']} MHz, "

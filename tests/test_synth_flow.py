@@ -112,8 +112,9 @@ def test_route_stage_rewrites_the_placements_stored_router(tmp_path):
     assert placed.read_text().count("router2") == 1
 
 
-def test_pnr_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch):
-    # --pnr-args (make synth PNR_ARGS=...) is appended to nextpnr_run's command line (place, route, pnr)
+def test_pnr_seed_and_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch):
+    # make synth SEED=... PNR_ARGS=...: the seed replaces the default 1 and the extra arguments are
+    # appended to every nextpnr run's command line (place, route, pnr)
     calls = []
 
     def fake_run_tool(tool, args, log):
@@ -124,8 +125,11 @@ def test_pnr_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(synth, "run_tool", fake_run_tool)
     monkeypatch.setattr(synth, "rel", str)   # paths outside the project (YoWASP sees only the project)
-    monkeypatch.setattr(synth, "PNR_ARGS", ["--placer-heap-beta", "0.7"])
     (tmp_path / "top.json").write_text("{}")
-    res = synth.place(tmp_path, "LFE5U-85F", 50.0, "nextpnr-ecp5", "router2")
+    res = synth.place(tmp_path, synth.Nextpnr("nextpnr-ecp5", "LFE5U-85F", 50.0, 3, ("--placer-heap-beta", "0.7")),
+                      "router2")
     assert calls[0][-2:] == ["--placer-heap-beta", "0.7"] and "--no-route" in calls[0]
+    assert calls[0][calls[0].index("--seed") + 1] == "3" and calls[0].count("--seed") == 1
     assert res["fmax_mhz"] == {"clk": 51.0}
+    synth.place(tmp_path, synth.Nextpnr("nextpnr-ecp5", "LFE5U-85F", 50.0), "router2")
+    assert calls[1][calls[1].index("--seed") + 1] == "1"
