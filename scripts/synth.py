@@ -16,6 +16,8 @@ nextpnr) and reuses the ecp5 netlist when its inputs are unchanged (top.json.sta
            the whole chip places in about 30-40 minutes where routing does not finish in a session
   route    route the placement of `place` (placed.json, --no-place; --router router1|router2):
            the achieved fmax, like pnr, from a placement that can be reused across runs
+  --seed N: nextpnr's seed; seeds other than 1 name their files place-seedN.log, placed-seedN.json,
+           route-seedN.log, so several seeds of one build run side by side in its directory
   --same-logic OTHER.bin: compile OTHER at the same LANES and show that the elaborated netlist
            equals this build's except ROM initialisation contents (sim_models.netlist).
 
@@ -266,12 +268,17 @@ class Nextpnr(NamedTuple):
     seed: int = 1
     args: tuple[str, ...] = ()
 
+    def name(self, stage: str) -> str:
+        """File stem of one stage's artefacts (log, report, placement): seeds other than 1 get their
+        own files, so several seeds of one build can be placed and routed side by side."""
+        return stage if self.seed == 1 else f"{stage}-seed{self.seed}"
+
 
 def nextpnr_run(out: Path, stage: str, pnr_cfg: Nextpnr, extra: list[str]) -> dict:
     """One nextpnr-ecp5 run: its log, report, fmax, utilization."""
     flags, _ = PARTS[pnr_cfg.part]
-    report = out / f"{stage}_report.json"
-    log = out / f"{stage}.log"
+    report = out / f"{pnr_cfg.name(stage)}_report.json"
+    log = out / f"{pnr_cfg.name(stage)}.log"
     seconds = run_tool(pnr_cfg.tool, flags + ["--freq", str(pnr_cfg.freq), "--report", rel(report),
                                               "--timing-allow-fail", "--seed", str(pnr_cfg.seed)]
                        + extra + list(pnr_cfg.args), log)
@@ -285,7 +292,7 @@ def pnr(out: Path, pnr_cfg: Nextpnr) -> dict:
 
 def place(out: Path, pnr_cfg: Nextpnr, router: str) -> dict:
     return nextpnr_run(out, "place", pnr_cfg, ["--json", rel(out / "top.json"), "--no-route",
-                                               "--router", router, "--write", rel(out / "placed.json")])
+                                               "--router", router, "--write", rel(out / f"{pnr_cfg.name('placed')}.json")])
 
 
 STORED_ROUTER = re.compile(r'"router": "(router\d)"')
@@ -301,7 +308,7 @@ def set_stored_router(placed: Path, router: str) -> None:
 
 
 def route(out: Path, pnr_cfg: Nextpnr, router: str) -> dict:
-    placed = out / "placed.json"
+    placed = out / f"{pnr_cfg.name('placed')}.json"
     if not placed.exists() or placed.stat().st_mtime < (out / "top.json").stat().st_mtime:
         raise SystemExit(f"make synth: stage route needs {rel(placed)} placed from the current top.json: "
                          "run the place stage first (STAGES=place, then STAGES=route)")

@@ -120,7 +120,8 @@ def test_pnr_seed_and_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch)
     def fake_run_tool(tool, args, log):
         calls.append(args)
         log.write_text("Info: Max frequency for clock 'clk': 51.00 MHz (PASS at 50.00 MHz)\n")
-        (tmp_path / "place_report.json").write_text('{"utilization": {}}')
+        report = Path(args[args.index("--report") + 1])
+        report.write_text('{"utilization": {}}')
         return 1.0
 
     monkeypatch.setattr(synth, "run_tool", fake_run_tool)
@@ -133,3 +134,8 @@ def test_pnr_seed_and_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch)
     assert res["fmax_mhz"] == {"clk": 51.0}
     synth.place(tmp_path, synth.Nextpnr("nextpnr-ecp5", "LFE5U-85F", 50.0), "router2")
     assert calls[1][calls[1].index("--seed") + 1] == "1"
+    # seeds other than 1 write their own placement, log and report: two seeds can run side by side
+    written = [a for a in calls[0] if a.endswith(".json") or a.endswith(".log")]
+    assert [Path(a).name for a in written] == ["place-seed3_report.json", "top.json", "placed-seed3.json"]
+    assert [Path(a).name for a in calls[1] if a.endswith(".json")] == ["place_report.json", "top.json", "placed.json"]
+    assert (tmp_path / "place-seed3.log").exists() and (tmp_path / "place.log").exists()
