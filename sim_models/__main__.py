@@ -12,7 +12,7 @@ import numpy as np
 from .checkpoint import CheckpointError, read_checkpoint
 from .compiler import LANE_CHOICES, compile_checkpoint, quantize_checkpoint
 from .corpus import decode_bytes, encode_bytes, is_byte_model, sampled_windows, text_windows
-from .evaluate import evaluate
+from .evaluate import evaluate_many, float_agreement
 from .formats import FORMAT_NAMES
 from .generate import float_generate, int_generate
 from .sampler import inv_temp_from_temperature
@@ -72,15 +72,27 @@ def eval_windows(args: argparse.Namespace, ckpt) -> tuple[list[np.ndarray], str]
 def cmd_eval(args: argparse.Namespace) -> int:
     ckpt, qm, calib = quantize_checkpoint(args.checkpoint, args.format, args.group)
     windows, source = eval_windows(args, ckpt)
-    res = evaluate(ckpt, qm, windows)
+    ref = read_checkpoint(args.reference) if args.reference else None
+    if ref is not None and (ref.config.vocab_size, ref.config.seq_len) != (ckpt.config.vocab_size, ckpt.config.seq_len):
+        raise SystemExit(f"--reference {args.reference}: vocab_size/seq_len {ref.config.vocab_size}/{ref.config.seq_len} "
+                         f"differ from {args.checkpoint}'s {ckpt.config.vocab_size}/{ckpt.config.seq_len}")
+    res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
     report = {"checkpoint": str(args.checkpoint), "format": qm.fmt.describe(), "eval": source, "calibration": calib,
               **res.as_dict()}
+    if ref is not None:
+        report["reference"] = {"checkpoint": str(args.reference), **vs[0].as_dict(),
+                               "float_agreement": round(float_agreement(ckpt, ref, windows), 4)}
     if args.json:
         print(json.dumps(report))
-    else:
-        print(f"{args.checkpoint} ({qm.fmt.name}) on {source}: {res.tokens} tokens")
-        print(f"  float loss {res.float_loss:.4f} nats/token, integer loss {res.int_loss:.4f} "
-              f"(gap {res.gap:+.4f}), top-1 agreement {100 * res.agreement:.2f}%")
+        return 0
+    print(f"{args.checkpoint} ({qm.fmt.name}) on {source}: {res.tokens} tokens")
+    print(f"  float loss {res.float_loss:.4f} nats/token, integer loss {res.int_loss:.4f} "
+          f"(gap {res.gap:+.4f}), top-1 agreement {100 * res.agreement:.2f}%")
+    if ref is not None:
+        r = report["reference"]
+        print(f"  against {args.reference}'s float: its float loss {r['float_loss']:.4f}, gap {r['gap']:+.4f}, "
+              f"integer top-1 agreement {100 * r['agreement']:.2f}% (the two float models agree on "
+              f"{100 * r['float_agreement']:.2f}%)")
     return 0
 
 
@@ -143,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--max-tokens", type=int, default=None)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true")
+    e.add_argument("--reference", type=Path, metavar="REF.bin",
+                   help="also judge the integer model against REF's float model (e.g. the float baseline a "
+                        "quantization-aware trained model came from), and report the two float models' agreement")
     add_format(e)
     e.set_defaults(func=cmd_eval)
 

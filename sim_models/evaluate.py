@@ -63,3 +63,17 @@ def evaluate(ckpt: Checkpoint, qm: QuantModel, windows: list[np.ndarray], refere
     `ckpt`'s float model, or `reference`'s (e.g. the float baseline a quantization-aware
     trained model is judged against: float loss and top-1 agreement are then the reference's)."""
     return evaluate_many(qm, windows, [reference if reference is not None else ckpt])[0]
+
+
+def float_agreement(a: Checkpoint, b: Checkpoint, windows: list[np.ndarray]) -> float:
+    """Top-1 agreement of two float models, teacher-forced on the same windows: the ceiling of any
+    quantized form of `a` judged against `b`'s float (e.g. a quantization-aware trained model
+    against the float baseline it was fine-tuned from). Same vocabulary and seq_len assumed."""
+    fa, fb = FloatModel(a), FloatModel(b)
+    agree = []
+    for w in windows:
+        inputs = np.asarray(w)[: a.config.seq_len]
+        fa.reset()
+        fb.reset()
+        agree.append(np.argmax(fa.forward(inputs), axis=-1) == np.argmax(fb.forward(inputs), axis=-1))
+    return float(np.concatenate(agree).mean())

@@ -1,6 +1,7 @@
 """The command line: help, every subcommand on a small model, and clear errors."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -43,6 +44,27 @@ def test_compile_generate_eval(tiny, tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert 0 <= report["agreement"] <= 1 and report["tokens"] > 0
+
+
+def test_eval_against_a_reference_float_model(tiny, tmp_path):
+    # eval --reference: the integer model judged against another float model of the same vocabulary,
+    # with the two float models' own agreement (the ceiling); the model against itself agrees fully
+    res = run("eval", str(tiny), "--json", "--reference", str(tiny))
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    ref = report["reference"]
+    assert ref["float_agreement"] == 1.0
+    assert {k: ref[k] for k in ("float_loss", "int_loss", "agreement")} == \
+        {k: report[k] for k in ("float_loss", "int_loss", "agreement")}
+    other = tmp_path / "other.bin"
+    # random shared-classifier models predict their input token; a separate classifier does not
+    write_checkpoint(random_checkpoint(dataclasses.replace(SHAPES["gqa"], shared_classifier=False), seed=2), other)
+    ref = json.loads(run("eval", str(tiny), "--json", "--reference", str(other)).stdout)["reference"]
+    assert ref["float_agreement"] < 1.0 and ref["float_loss"] != report["float_loss"]
+    wide = tmp_path / "wide.bin"
+    write_checkpoint(random_checkpoint(SHAPES["mha"], seed=2), wide)
+    res = run("eval", str(tiny), "--reference", str(wide))   # vocabulary 48 against 64: a clear error
+    assert res.returncode != 0 and str(wide) in res.stderr and "vocab_size" in res.stderr
 
 
 def test_bad_checkpoint_exit_code(tmp_path):
