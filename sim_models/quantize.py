@@ -26,6 +26,13 @@ RMS_EPS = 1e-5
 GRAM_INPUTS = ("att_in", "v", "ffn_in", "g", "fin_in")   # matmul inputs (v: stand-in for wo's input)
 
 
+def canonical(stat: float) -> float:
+    """A calibration statistic rounded to float32 precision before any scale is derived from it:
+    the float64 calibration differs between BLAS kernels in the last bits, the rounded value (and
+    every scale, multiplier and table computed from it in plain float64 scalar arithmetic) does not."""
+    return float(np.float32(stat))
+
+
 @dataclass
 class Calibration:
     """|activation| samples per (name, layer) seen over the calibration windows."""
@@ -57,17 +64,21 @@ class Calibration:
             err = float(np.mean((q - mag) ** 2))
             if err < best_err:
                 best, best_err = peak * frac, err
-        return best
+        return canonical(best)
 
     def peak(self, name: str, layer: int = -1) -> float:
         if name == "x":
-            return max(v for (n, _), v in self.maxima.items() if n == "x")
+            return canonical(max(v for (n, _), v in self.maxima.items() if n == "x"))
         value = self.maxima[(name, layer)]
-        return value if value > 0 else 1.0
+        return canonical(value) if value > 0 else 1.0
 
 
 def calibrate(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> Calibration:
-    model = FloatModel(ckpt)
+    """Activation statistics of the float model over `windows`. In float64: float32 products
+    round differently under different BLAS kernels (FMA or not), which moved requant multipliers
+    and norm gains by one LSB between CPUs; in float64 the differences stay far below the
+    rounding steps of every scale, so one checkpoint gives the same ROM images on any machine."""
+    model = FloatModel(ckpt, dtype=np.float64)
     cal = Calibration()
     for window in windows:
         model.reset()

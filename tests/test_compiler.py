@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import SHAPES, quantized
+from conftest import EMBEDDED, ROOT, SHAPES, quantized
 from sim_models.compiler import compile_model, load_build
 from sim_models.golden import GoldenModel
 from sim_models.schedule import Schedule, formula_cycles, words
@@ -107,3 +112,39 @@ def test_chip_limits_rejected(tmp_path, field):
     limit = dataclasses.replace(qm.cfg, **{k: v - 1 if k != "hidden_dim" else v // 2 - 1
                                          for k, v in OVER_LIMITS[field].items()})
     check_chip_limits(limit)
+
+
+def openblas_kernels() -> tuple[str, str] | None:
+    """Two OpenBLAS kernels this CPU runs whose float rounding differs (FMA vs SSE), when numpy
+    uses a DYNAMIC_ARCH OpenBLAS (OPENBLAS_CORETYPE then picks the kernel), else None."""
+    cfg = np.show_config(mode="dicts")
+    blas = cfg.get("Build Dependencies", {}).get("blas", {})
+    if "openblas" not in str(blas.get("name", "")).lower() or "DYNAMIC_ARCH" not in str(blas):
+        return None
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    return ("Haswell", "Prescott") if " avx2 " in flags and " fma " in flags else None
+
+
+@pytest.mark.parametrize("fmt", ["int8", "int4"])
+def test_rom_images_do_not_depend_on_the_blas_kernel(tmp_path, fmt):
+    """The same checkpoint gives the same ROM masks on any machine: the embedded model compiled
+    under two OpenBLAS kernels (different float rounding in the calibration's products) gives
+    byte-identical build files. (Found: float32 calibration moved requant multipliers and norm
+    gains by one LSB between CPUs.)"""
+    kernels = openblas_kernels()
+    if kernels is None:
+        pytest.skip("needs numpy on a DYNAMIC_ARCH OpenBLAS and an x86-64 CPU with AVX2/FMA "
+                    "(OPENBLAS_CORETYPE selects the kernel)")
+    procs = [subprocess.Popen([sys.executable, "-m", "sim_models", "compile", str(EMBEDDED), "--lanes", "8",
+                               "--format", fmt, "--out", str(tmp_path / kernel)], cwd=ROOT, text=True,
+                              env={**os.environ, "OPENBLAS_CORETYPE": kernel, "OPENBLAS_NUM_THREADS": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for kernel in kernels]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+    a, b = (tmp_path / k for k in kernels)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    assert [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()] == []
