@@ -32,6 +32,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config
 from .intops import quantize_multipliers, requant, rsr, sat
+from .quantize import canonical
 from .schedule import words
 
 # PEFT module name -> core matrix; CORE_ORDER gives each matrix its bit in the build's TARGETS mask.
@@ -369,7 +370,7 @@ def quantize_adapter(qm, ad: PeftAdapter, u_peak: dict[tuple[int, str], float], 
                 A[:ad.r], B[:, :ad.r] = ad.a[l][m], ad.b[l][m]
             a8, sa = quantize_rows(A)
             b8, sb = quantize_rows(B)
-            s_u = max(u_peak.get((l, m), 0.0), 1e-6) / 127.0
+            s_u = max(canonical(u_peak.get((l, m), 0.0)), 1e-6) / 127.0   # machine-independent (quantize.canonical)
             s_u_all.setdefault(m, []).append(s_u)
             what = f"adapter layer {l} {CORE_TO_PEFT[m]}"
             am, ash = quantize_multipliers(sa * s_in / s_u, f"{what} lora_A")

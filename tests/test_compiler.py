@@ -127,18 +127,24 @@ def openblas_kernels() -> tuple[str, str] | None:
     return ("Haswell", "Prescott") if " avx2 " in flags and " fma " in flags else None
 
 
-@pytest.mark.parametrize("fmt", ["int8", "int4"])
-def test_rom_images_do_not_depend_on_the_blas_kernel(tmp_path, fmt):
-    """The same checkpoint gives the same ROM masks on any machine: the embedded model compiled
-    under two OpenBLAS kernels (different float rounding in the calibration's products) gives
-    byte-identical build files. (Found: float32 calibration moved requant multipliers and norm
-    gains by one LSB between CPUs.)"""
+KERNEL_CASES = {"int8": ["compile", str(EMBEDDED), "--format", "int8"],
+                "int4": ["compile", str(EMBEDDED), "--format", "int4"],
+                "adapter": ["adapter", str(EMBEDDED), str(ROOT / "models" / "adapters" / "kjv_qv_r8")]}
+
+
+@pytest.mark.parametrize("case", sorted(KERNEL_CASES))
+def test_rom_images_do_not_depend_on_the_blas_kernel(tmp_path, case):
+    """The same checkpoint gives the same ROM masks on any machine: the embedded model (and the
+    LoRA adapter's SRAM image on it) compiled under two OpenBLAS kernels (different float rounding
+    in the calibration's products) gives byte-identical build files. (Found: float32 calibration
+    moved requant multipliers and norm gains by one LSB between CPUs; the adapter's manifest
+    scales differed in the last bit.)"""
     kernels = openblas_kernels()
     if kernels is None:
         pytest.skip("needs numpy on a DYNAMIC_ARCH OpenBLAS and an x86-64 CPU with AVX2/FMA "
                     "(OPENBLAS_CORETYPE selects the kernel)")
-    procs = [subprocess.Popen([sys.executable, "-m", "sim_models", "compile", str(EMBEDDED), "--lanes", "8",
-                               "--format", fmt, "--out", str(tmp_path / kernel)], cwd=ROOT, text=True,
+    procs = [subprocess.Popen([sys.executable, "-m", "sim_models", *KERNEL_CASES[case], "--lanes", "8",
+                               "--out", str(tmp_path / kernel)], cwd=ROOT, text=True,
                               env={**os.environ, "OPENBLAS_CORETYPE": kernel, "OPENBLAS_NUM_THREADS": "1"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for kernel in kernels]
     for proc in procs:
