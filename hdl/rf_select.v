@@ -213,12 +213,37 @@ module rf_select #(
     // issue (from ic and the address register a_r: ic counts 0..k-1 pass 1, k gap, k+1..2k
     // pass 2; a_r is ic in pass 1 and ic - k - 1 in pass 2)
     reg  [AW-1:0] a_r;
+    reg  [AW-1:0] a_next;        // a_r's next value
     wire          s0_v    = busy && (ic != k_run);
     wire          s0_p2   = busy && (ic > k_run);
     wire          s0_last = busy && (ic == {k_run[CW-2:0], 1'b0});
 
+    // The candidate read c_key[a_r] in two levels (routing: one 64:1 mux pulled every entry's key
+    // to one place, and router2 found most of the chip's remaining congestion on those nets):
+    // each group of RG consecutive entries has a register loaded with its entry a_next mod RG
+    // at the edge where a_r takes a_next, so the group mux sits beside its entries and only
+    // KLIM / RG keys travel to the final mux. The register samples entry a one edge before the
+    // issue cycle reads it: entry a last changes at edge c + 1 + a (c: the last logit's cycle,
+    // header) and is first read in cycle finish + 1 + a >= c + 2 + a, so the sample is final.
+    localparam integer RG  = 8;                           // entries per read group
+    localparam integer RGB = 3;                           // log2(RG)
+    localparam integer NRG = (KLIM + RG - 1) / RG;        // read groups
+    localparam integer GW  = (AW > RGB) ? AW - RGB : 1;   // group address bits
+    reg  [KW-1:0] g_key [0:NRG-1];
+    wire [RGB-1:0] a_next_lo = RGB'({{RGB{1'b0}}, a_next} & {{AW{1'b0}}, {RGB{1'b1}}});
+    wire [GW-1:0]  a_r_grp   = (AW > RGB) ? GW'(a_r >> RGB) : {GW{1'b0}};
+    integer g, j;
+    always @(posedge clk) begin
+        for (g = 0; g < NRG; g = g + 1) begin
+            g_key[g] <= {KW{1'b0}};
+            for (j = 0; j < RG; j = j + 1)
+                if (g * RG + j < KLIM && a_next_lo == RGB'(j)) g_key[g] <= c_key[g * RG + j];
+        end
+    end
+    wire [KW-1:0] c_at = g_key[a_r_grp];                  // = c_key[a_r] in the issue cycle
+
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
-    wire [15:0] s0_diff = key_val(c_key[0]) - key_val(c_key[a_r]);
+    wire [15:0] s0_diff = key_val(c_key[0]) - key_val(c_at);
     reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
     // stage D
     reg         vd, p2_d, last_d;
@@ -268,7 +293,7 @@ module rf_select #(
     // datapath registers (no reset needed: qualified by the valid bits)
     always @(posedge clk) begin
         m_r    <= {16'd0, logit_mult} * {16'd0, inv_temp_r};
-        idx_d  <= key_idx(c_key[a_r][IW-1:0]);
+        idx_d  <= key_idx(c_at[IW-1:0]);
         diff_d <= s0_diff;
         idx_p  <= idx_d;
         prod_p <= {32'd0, diff_d} * {16'd0, m_r};
@@ -280,6 +305,15 @@ module rf_select #(
         idx3   <= idx2;
         pc3    <= p2v;
         thr    <= thr_n;
+    end
+
+    // the candidate address: 0 at a sampled finish; while busy it counts, and pass 2 starts at
+    // address 0 after the gap (ic = k_run)
+    always @(*) begin
+        a_next = a_r;
+        if (finish_acc && mode_r) a_next = {AW{1'b0}};
+        if (busy) a_next = (ic + CW'(1) >= k_run && ic <= k_run) ? {AW{1'b0}} : a_r + AW'(1);
+        if (!rst_n) a_next = {AW{1'b0}};
     end
 
     // clamped top_k
@@ -315,6 +349,7 @@ module rf_select #(
         end else begin
             done <= 1'b0;
             prng <= prng_base;
+            a_r  <= a_next;
             if (start_acc) begin
                 mode_r     <= mode_q && (inv_temp_q != 16'd0);
                 inv_temp_r <= inv_temp_q;
@@ -327,7 +362,6 @@ module rf_select #(
                 end else begin
                     busy    <= 1'b1;
                     ic      <= {CW{1'b0}};
-                    a_r     <= {AW{1'b0}};
                     k_run   <= (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);
                     prng    <= prng_next;
                     r_r     <= prng_next;
@@ -338,8 +372,6 @@ module rf_select #(
             end
             if (busy) begin
                 ic <= ic + CW'(1);
-                // pass 2 starts at address 0 after the gap (ic = k_run)
-                a_r <= (ic + CW'(1) >= k_run && ic <= k_run) ? {AW{1'b0}} : a_r + AW'(1);
                 if (s0_last) busy <= 1'b0;
             end
             // pipeline valid / pass / last flags
