@@ -254,7 +254,7 @@ module rf_core #(
     reg  [RQ_AB-1:0]    mv_rq_base;
     reg                 mv_out16;
     wire [WPR_BITS-1:0] act_idx;
-    reg  [8*LANES-1:0]  act_word;
+    wire [8*LANES-1:0]  act_word;
     wire                mv_done;
 
     // Where each phase's matrix lives (the ROM layout of sim_models/compiler.py): first weight
@@ -302,16 +302,43 @@ module rf_core #(
         endcase
     end
 
-    always @(*) begin
-        act_word = {8*LANES{1'b0}};
-        case (state)
-            S_WO:    if (act_idx < WPR_BITS'(WORDS_DIM))    act_word = att_buf[act_idx*(8*LANES) +: 8*LANES];
-            S_W2:    if (act_idx < WPR_BITS'(WORDS_HIDDEN)) act_word = g_buf[act_idx*(8*LANES) +: 8*LANES];
-            default: if (act_idx < WPR_BITS'(WORDS_DIM))    act_word = nrm_buf[act_idx*(8*LANES) +: 8*LANES];
-        endcase
+    // The matvec's activation word, read in two levels (routing: one word mux over every buffer
+    // word pulled g_buf, nrm_buf and att_buf to one place, and router2 found the most congestion
+    // per cell on those nets once rf_select's read was split): a register per group of AG words
+    // holds the word of its group that act_idx selects, loaded at the edge after act_idx changes
+    // (the matvec's first activation register, moved here: ACT_REG 0, no cycle added), then a
+    // mux of the group registers by act_idx one cycle late. Words past a buffer's end read 0.
+    localparam integer AG  = 4;                              // words per read group
+    localparam integer AGB = 2;                              // log2(AG)
+    localparam integer NAG = (WPR_MAX + AG - 1) / AG;        // read groups
+    localparam integer AGW = (WPR_BITS > AGB) ? WPR_BITS - AGB : 1;
+    reg  [8*LANES-1:0]  act_grp [0:NAG-1];
+    reg  [WPR_BITS-1:0] act_idx_q;
+    wire [AGB-1:0]      act_lo  = AGB'(act_idx);
+    wire [AGW-1:0]      act_grp_q = (WPR_BITS > AGB) ? AGW'(act_idx_q >> AGB) : {AGW{1'b0}};
+    integer ag, aj;
+    always @(posedge clk) begin
+        act_idx_q <= act_idx;
+        for (ag = 0; ag < NAG; ag = ag + 1) begin
+            act_grp[ag] <= {8*LANES{1'b0}};
+            for (aj = 0; aj < AG; aj = aj + 1) begin
+                if (act_lo == AGB'(aj)) begin
+                    case (state)
+                        S_WO: if (ag * AG + aj < WORDS_DIM)
+                            act_grp[ag] <= att_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
+                        S_W2: if (ag * AG + aj < WORDS_HIDDEN)
+                            act_grp[ag] <= g_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
+                        default: if (ag * AG + aj < WORDS_DIM)
+                            act_grp[ag] <= nrm_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
+                    endcase
+                end
+            end
+        end
     end
+    assign act_word = act_grp[act_grp_q];
 
-    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS)) u_matvec (
+    rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS),
+                .ACT_REG(0)) u_matvec (
         .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_base), .cfg_rows(mv_rows),
         .cfg_wpr(mv_wpr), .cfg_rq_base(mv_rq_base), .cfg_out16(mv_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),

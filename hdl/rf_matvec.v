@@ -17,7 +17,8 @@
 //
 // Pipeline, for the weight word w_k issued at edge k (k = 0 .. rows*wpr-1):
 //   edge k    A    w_addr, act_idx registered (issue)
-//   edge k+1  R    the ROM's read (block RAM); act_word registered alongside it
+//   edge k+1  R    the ROM's read (block RAM); act_word registered alongside it (here, or in
+//                  the caller with ACT_REG = 0)
 //   edge k+2  R2   the ROM's output register (rf_rom OUT_REG: w_data is 2 cycles after
 //                  w_addr); the activation word's second register
 //   edge k+3  P    (rf_dot) LANES products w x int8 (w: WBITS-bit lane operand, from rf_wdecode
@@ -45,7 +46,11 @@ module rf_matvec #(
     parameter integer ADDR_BITS    = 16,
     parameter integer RQ_ADDR_BITS = 12,
     parameter integer WPR_BITS     = 8,    // cfg_wpr / act_idx width: holds the longest row in words
-    parameter integer WBITS        = 8     // signed weight lane operand (decoded by rf_wdecode)
+    parameter integer WBITS        = 8,    // signed weight lane operand (decoded by rf_wdecode)
+    // 1: act_word follows act_idx combinationally and is registered here (R). 0: the caller
+    // registers it (act_word = the word at the act_idx of the previous cycle), so the caller's
+    // word mux can hold that register in its middle (rf_core: one register per group of words)
+    parameter integer ACT_REG      = 1
 ) (
     input  wire                    clk,
     input  wire                    rst_n,
@@ -62,7 +67,7 @@ module rf_matvec #(
     // requant ROM (data two cycles after the address: rf_rom with OUT_REG = 1): [15:0] M, [21:16] S
     output reg  [RQ_ADDR_BITS-1:0] rq_addr,
     input  wire [23:0]             rq_data,
-    // activation vector (word act_idx, combinational response)
+    // activation vector (word act_idx: combinational response, or one cycle later if ACT_REG = 0)
     output reg  [WPR_BITS-1:0]     act_idx,
     input  wire [8*LANES-1:0]      act_word,
     // results
@@ -168,10 +173,14 @@ module rf_matvec #(
 
     // ---------------------------------------------------------------- datapath R
     reg [8*LANES-1:0] act_q, act_q2;
-    always @(posedge clk) begin
-        act_q  <= act_word;
-        act_q2 <= act_q;
-    end
+    generate
+        if (ACT_REG != 0) begin : g_act_reg
+            always @(posedge clk) act_q <= act_word;
+        end else begin : g_act_caller
+            always @(*) act_q = act_word;     // registered by the caller
+        end
+    endgenerate
+    always @(posedge clk) act_q2 <= act_q;
 
     // P, T1, T2: the LANES products and their sum (rf_dot, three register stages)
     wire signed [SBITS-1:0] wsum;
