@@ -70,6 +70,12 @@ def read_rdata_lazyload(data_dir: Path) -> dict[str, list[str]]:
     """Read every object of an R lazy-load DB (Rdata.rdx index + Rdata.rdb blobs)."""
     import rdata
 
+    for part in ("Rdata.rdx", "Rdata.rdb"):
+        if not (data_dir / part).is_file():
+            raise SystemExit(f"train_byte_llama: corpus file {data_dir / part} not found: install Debian's "
+                             "r-cran-janeaustenr (apt-get install r-cran-janeaustenr) or pass --data-dir "
+                             "the directory holding its Rdata.rdx and Rdata.rdb")
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         index = rdata.read_rds(data_dir / "Rdata.rdx")
