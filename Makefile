@@ -56,14 +56,14 @@ bench: bootstrap ## benchmarks; results in docs/results.md
 SYNTH_LANES ?= 16
 SYNTH_TOOLS ?= auto
 SYNTH_STAMP := $(VENV)/.requirements-synth.sha256
-synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route, or place then route (ROUTER=router2|router1) to keep the placement), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin, PNR_SEED=1 (nextpnr seed), PNR_ARGS='extra nextpnr arguments')
+synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route, or place then route (ROUTER=router2|router1) to keep the placement), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin, PNR_SEED=1 (nextpnr seed), PNR_ARGS='extra nextpnr arguments', WEIGHT_BRAM=auto|deep (weight ROM in 16Kx1/8Kx2 block RAMs, no output mux))
 	@want=$$(sha256sum requirements-synth.txt | cut -d' ' -f1); \
 	if [[ ! -f $(SYNTH_STAMP) || $$(cat $(SYNTH_STAMP)) != $$want ]]; then \
 	  echo "synth: installing requirements-synth.txt into $(VENV)"; \
 	  $(PY) -m pip install -q --disable-pip-version-check -r requirements-synth.txt && echo $$want > $(SYNTH_STAMP); fi
 	$(PY) scripts/synth.py --model $(MODEL) --lanes $(SYNTH_LANES) --format $(FORMAT) --tools $(SYNTH_TOOLS) $(if $(PART),--part $(PART)) \
 	  $(if $(STAGES),--stages $(STAGES)) $(if $(ROUTER),--router $(ROUTER)) $(if $(SAME_LOGIC),--same-logic $(SAME_LOGIC)) \
-	  $(if $(PNR_ARGS),--pnr-args '$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED))
+	  $(if $(PNR_ARGS),--pnr-args '$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
 
 lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all RTL (embedded model params)
 	@$(PY) -m sim_models compile models/austen_byte.bin --lanes 32 --out $(LINT_BUILD) > /dev/null

@@ -18,6 +18,11 @@ nextpnr) and reuses the ecp5 netlist when its inputs are unchanged (top.json.sta
            the achieved fmax, like pnr, from a placement that can be reused across runs
   --seed N: nextpnr's seed; seeds other than 1 name their files place-seedN.log, placed-seedN.json,
            route-seedN.log, so several seeds of one build run side by side in its directory
+  --weight-bram deep (make synth WEIGHT_BRAM=deep): map the weight ROM to the 16K x 1 / 8K x 2
+           DP16KD configurations (scripts/ecp5_deep_rom.txt), blocks side by side with no output
+           mux, instead of yosys's choice (512 x 36: at LANES 32, 13 blocks deep behind a 13:1 mux per
+           bit); more blocks (128 instead of 93 at LANES 32), fewer LUTs and far less routing into
+           the matvec. Its build directory has the suffix -deeprom.
   --same-logic OTHER.bin: compile OTHER at the same LANES and show that the elaborated netlist
            equals this build's except ROM initialisation contents (sim_models.netlist).
 
@@ -209,15 +214,33 @@ def design_stamp(build: Path, script_text: str, tool: str) -> str:
     return h.hexdigest()
 
 
-def ecp5_script(build: Path, out: Path) -> str:
-    # synth_ecp5 up to its `check` step, whose first pass (autoname: readable names for the
-    # netlist) alone ran longer than the whole synthesis on this design with yosys 0.23
-    return (read_design(build) + dsp_premap() +
-            "synth_ecp5 -top romformer_top -run begin:check\n"
-            "hierarchy -check\n"
+# WEIGHT_BRAM=deep: the weight ROM (the one $mem of rf_rom u_weights) mapped before synth_ecp5's
+# own memory mapping, with a library of only the deep DP16KD configurations (scripts/ecp5_deep_rom.txt)
+WEIGHT_ROM = "t:$mem_v2 */u_core.u_weights.mem %i"
+DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
+WEIGHT_BRAM_MODES = ("auto", "deep")
+
+
+def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
+    """The yosys passes after reading the design: synth_ecp5 up to its `check` step, whose first pass
+    (autoname: readable names for the netlist) alone ran longer than the whole synthesis on this design
+    with yosys 0.23; the statistics to ecp5.stat and the netlist to top.json in `out`."""
+    if weight_bram not in WEIGHT_BRAM_MODES:
+        raise SystemExit(f"make synth: WEIGHT_BRAM={weight_bram} is not one of {', '.join(WEIGHT_BRAM_MODES)}")
+    run = "synth_ecp5 -top romformer_top -run begin:check\n"
+    if weight_bram == "deep":
+        run = ("synth_ecp5 -top romformer_top -run begin:map_ram\n"
+               f"select -assert-count 1 {WEIGHT_ROM}\n"
+               f"memory_libmap -lib {DEEP_ROM_LIB} {WEIGHT_ROM}\n"
+               "synth_ecp5 -top romformer_top -run map_ram:check\n")
+    return (dsp_premap() + run + "hierarchy -check\n"
             f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
             "check -noinit\nblackbox =A:whitebox\n"
             f"write_json {rel(out / 'top.json')}\n")
+
+
+def ecp5_script(build: Path, out: Path, weight_bram: str = "auto") -> str:
+    return read_design(build) + ecp5_passes(out, weight_bram)
 
 
 def ecp5_cells(out: Path) -> dict[str, int]:
@@ -227,10 +250,10 @@ def ecp5_cells(out: Path) -> dict[str, int]:
     return {k: top.get(k, 0) for k in keep}
 
 
-def ecp5(build: Path, out: Path, tool: str, reuse: bool = False) -> dict:
+def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: str = "auto") -> dict:
     """synth_ecp5 -> top.json; with reuse, an existing netlist of the same inputs is kept."""
     script = out / "ecp5.ys"
-    text = ecp5_script(build, out)
+    text = ecp5_script(build, out, weight_bram)
     stamp = design_stamp(build, text, tool)
     stamp_file = out / "top.json.stamp"
     if reuse and stamp_file.exists() and (out / "top.json").exists() and stamp_file.read_text().strip() == stamp:
@@ -375,6 +398,10 @@ def main() -> int:
     p.add_argument("--pnr-args", default="", help="extra nextpnr-ecp5 arguments for pnr / place / route, e.g. "
                                                   "'--placer-heap-beta 0.7' (placement density)")
     p.add_argument("--seed", type=int, default=1, help="nextpnr-ecp5 --seed of pnr / place / route")
+    p.add_argument("--weight-bram", default="auto", choices=WEIGHT_BRAM_MODES,
+                   help="auto (default): yosys maps the weight ROM to block RAM as it chooses; deep: only "
+                        "the 16Kx1 / 8Kx2 DP16KD configurations, side by side with no output mux "
+                        "(build directory suffix -deeprom)")
     args = p.parse_args()
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
@@ -384,7 +411,7 @@ def main() -> int:
                          "(generic, ecp5, pnr, place, route)")
     nextpnr = find_tool("nextpnr-ecp5", args.tools) if {"pnr", "place", "route"} & set(stages) else None
     suffix = "" if args.format == "int8" else f"-{args.format}"
-    name = f"{args.model.stem}{suffix}-L{args.lanes}"
+    name = f"{args.model.stem}{suffix}-L{args.lanes}" + ("-deeprom" if args.weight_bram == "deep" else "")
     build = ROOT / "build" / "synth" / name / "rom"
     out = build.parent
     out.mkdir(parents=True, exist_ok=True)
@@ -398,7 +425,7 @@ def main() -> int:
         versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
     summary: dict = {"model": args.model.name, "format": args.format, "lanes": args.lanes, "part": args.part,
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
-                     "pnr_args": args.pnr_args, "seed": args.seed}
+                     "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram}
     pnr_cfg = Nextpnr(nextpnr, args.part, args.freq, args.seed, tuple(args.pnr_args.split())) if nextpnr else None
     print(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
     t0 = time.perf_counter()
@@ -408,7 +435,7 @@ def main() -> int:
         if "generic" in stages:
             jobs["generic"] = pool.submit(generic, build, out, yosys)
         if "ecp5" in stages or {"pnr", "place"} & set(stages):
-            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages)
+            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages, args.weight_bram)
         for key, job in jobs.items():
             summary[key] = job.result()
     if "generic" in summary:

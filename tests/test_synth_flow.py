@@ -1,11 +1,18 @@
 """scripts/synth.py's parsing and bookkeeping, without running a synthesis tool: `stat` text of
 yosys 0.23 and 0.70 (their layouts differ), the per-block attribution through the module tree,
-and the stamp that lets `make synth STAGES=pnr` reuse an unchanged netlist."""
+and the stamp that lets `make synth STAGES=pnr` reuse an unchanged netlist; and, with yosys on a
+small design, the WEIGHT_BRAM=deep mapping of the weight ROM."""
 from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
+
+import pytest
+
+from sim_models.netlist import yosys_command
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("synth", ROOT / "scripts" / "synth.py")
@@ -139,3 +146,56 @@ def test_pnr_seed_and_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch)
     assert [Path(a).name for a in written] == ["place-seed3_report.json", "top.json", "placed-seed3.json"]
     assert [Path(a).name for a in calls[1] if a.endswith(".json")] == ["place_report.json", "top.json", "placed.json"]
     assert (tmp_path / "place-seed3.log").exists() and (tmp_path / "place.log").exists()
+
+
+# A two-level hierarchy with the weight ROM where romformer_top has it (u_core.u_weights), 4,096 x 8
+# bits: yosys's own choice is the 2K x 9 configuration (two blocks behind a 2:1 mux); WEIGHT_BRAM=deep
+# must give 8K x 2 blocks side by side (four, each two bits of the word, no mux).
+TINY_TOP = """`default_nettype none
+module tiny_core (input wire clk, input wire [11:0] addr, output wire [7:0] q);
+    rf_rom #(.WIDTH(8), .DEPTH(4096), .ADDR_BITS(12), .FILE("{hex}"), .OUT_REG(1))
+        u_weights (.clk(clk), .en(1'b1), .addr(addr), .rdata(q));
+endmodule
+module romformer_top (input wire clk, input wire [11:0] addr, output wire [7:0] q);
+    tiny_core u_core (.clk(clk), .addr(addr), .q(q));
+endmodule
+`default_nettype wire
+"""
+
+
+def dp16kd_widths(top_json: Path) -> list[int]:
+    import json
+    cells = json.loads(top_json.read_text())["modules"]["romformer_top"]["cells"].values()
+    return sorted(int(c["parameters"]["DATA_WIDTH_A"], 2) for c in cells if c["type"] == "DP16KD")
+
+
+@pytest.mark.skipif(yosys_command() is None,
+                    reason="yosys is not installed (make bootstrap installs it as root: apt-get install yosys)")
+def test_deep_weight_bram_maps_the_weight_rom_to_8kx2_blocks():
+    import numpy as np
+    work = Path(tempfile.mkdtemp(dir=ROOT / "build"))   # YoWASP sees only files under the project
+    try:
+        hexfile = work / "weights.hex"
+        words = np.random.default_rng(7).integers(0, 256, 4096)
+        hexfile.write_text("".join(f"{w:02x}\n" for w in words))
+        (work / "tiny.v").write_text(TINY_TOP.format(hex=synth.rel(hexfile)))
+        widths = {}
+        for mode in synth.WEIGHT_BRAM_MODES:
+            out = work / mode
+            out.mkdir()
+            script = out / "ecp5.ys"
+            script.write_text(f"read_verilog -sv -defer hdl/rf_rom.v {synth.rel(work / 'tiny.v')}\n"
+                              "hierarchy -top romformer_top\n" + synth.ecp5_passes(out, mode))
+            run = subprocess.run(yosys_command() + ["-q", synth.rel(script)], cwd=ROOT, capture_output=True,
+                                 text=True)
+            assert run.returncode == 0, f"yosys ({mode}): {run.stdout[-2000:]}{run.stderr[-2000:]}"
+            widths[mode] = dp16kd_widths(out / "top.json")
+        assert widths["deep"] == [2, 2, 2, 2]
+        assert 2 not in widths["auto"] and len(widths["auto"]) < 4
+    finally:
+        shutil.rmtree(work)
+
+
+def test_unknown_weight_bram_mode_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="WEIGHT_BRAM=shallow is not one of auto, deep"):
+        synth.ecp5_passes(tmp_path, "shallow")
