@@ -35,9 +35,14 @@ help: ## this list
 bootstrap: ## install system tools (apt-get as root) and the pinned .venv
 	@scripts/bootstrap.sh
 
+# make test: two xdist workers fed one test at a time (--maxschedchunk 1: the `long` tests, collected
+# first, go to both workers instead of one consecutive chunk); none when PYTEST_ARGS has -p no:xdist
+# (one test in the pytest process, as docs/waves.md does it)
+XDIST_ARGS = $(if $(findstring no:xdist,$(PYTEST_ARGS)),,-n 2 --maxschedchunk 1)
+
 test: bootstrap ## run the test suite (what CI runs)
 	@mkdir -p build/reports
-	$(PY) -m pytest -n 2 --junitxml=build/reports/pytest.xml $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST_ARGS) --junitxml=build/reports/pytest.xml $(PYTEST_ARGS)
 
 sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model; ADAPTER=dir loads a LoRA adapter over the bus
 	$(PY) -m tb.sim --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) \
