@@ -54,3 +54,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     if individual:
         config.hook.pytest_deselected(items=individual)
         items[:] = [it for it in items if it not in individual]
+    # The `long` tests first (stable order otherwise): xdist hands tests out in collection order, so
+    # a two-minute test collected near the end kept one worker busy after the other had finished.
+    items.sort(key=lambda it: it.get_closest_marker("long") is None)

@@ -132,6 +132,7 @@ KERNEL_CASES = {"int8": ["compile", str(EMBEDDED), "--format", "int8"],
                 "adapter": ["adapter", str(EMBEDDED), str(ROOT / "models" / "adapters" / "kjv_qv_r8")]}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("case", sorted(KERNEL_CASES))
 def test_rom_images_do_not_depend_on_the_blas_kernel(tmp_path, case):
     """The same checkpoint gives the same ROM masks on any machine: the embedded model (and the

@@ -65,6 +65,7 @@ CI_SIM = {"embedded-kjv-qv-r8": "verilator", "embedded-int4-kjv-qv-r8": "verilat
           "mha-random-kow3w2-r16": "none"}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_lora_top(sim: str, case: str) -> None:

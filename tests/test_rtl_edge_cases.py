@@ -12,6 +12,7 @@ from tb.runner import BUILD, SIMULATORS, check_results
 from tb.sim import model_build, run_top
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_edge_cases(sim: str) -> None:
     """All three races in one simulator run (one build); each is its own cocotb test in the XML."""

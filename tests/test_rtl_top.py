@@ -31,6 +31,7 @@ def run_case(sim: str, build, name: str, prompt: list[int], n: int, inv_temp: in
     return r
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_embedded_greedy(sim):
     icarus = sim == "icarus"
@@ -75,6 +76,7 @@ def test_external_stories260k(sim):
 LONG_ROWS = Config(dim=16, hidden_dim=2100, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=32, seq_len=8)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_long_rows(sim):
     assert words(LONG_ROWS.hidden_dim, 8) > 255

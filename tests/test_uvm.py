@@ -102,6 +102,7 @@ def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[s
         inspect(xml)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("model", sorted(set(UVM_TESTS.values())))
 def test_uvm_suite(sim: str, model: str) -> None:
