@@ -316,25 +316,6 @@ module rf_core #(
     reg  [WPR_BITS-1:0] act_idx_q;
     wire [AGB-1:0]      act_lo  = AGB'(act_idx);
     wire [AGW-1:0]      act_grp_q = (WPR_BITS > AGB) ? AGW'(act_idx_q >> AGB) : {AGW{1'b0}};
-
-    // The buffer the groups load (att_buf in S_WO, g_buf in S_W2, nrm_buf otherwise) comes from
-    // registers of its own, one cycle behind the state: decoded from the state it fanned out to every
-    // bit of every group register and was LANES 32's critical path (docs/results.md, "LANES 32
-    // routed"). The lag is safe: a matvec phase's first group load is three edges after its state is
-    // entered (entry, mv_start, the matvec's accept) and the state holds until the matvec is done.
-    // One copy per group, each fanning out to that group's 8*LANES bits (keep on the process: yosys
-    // would merge identical registers).
-    reg [NAG-1:0] src_att, src_g;
-    genvar gs;
-    generate
-        for (gs = 0; gs < NAG; gs = gs + 1) begin : g_act_src
-            (* keep *) always @(posedge clk) begin
-                src_att[gs] <= (state == S_WO);
-                src_g[gs]   <= (state == S_W2);
-            end
-        end
-    endgenerate
-
     integer ag, aj;
     always @(posedge clk) begin
         act_idx_q <= act_idx;
@@ -342,15 +323,14 @@ module rf_core #(
             act_grp[ag] <= {8*LANES{1'b0}};
             for (aj = 0; aj < AG; aj = aj + 1) begin
                 if (act_lo == AGB'(aj)) begin
-                    if (src_att[ag]) begin
-                        if (ag * AG + aj < WORDS_DIM)
+                    case (state)
+                        S_WO: if (ag * AG + aj < WORDS_DIM)
                             act_grp[ag] <= att_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
-                    end else if (src_g[ag]) begin
-                        if (ag * AG + aj < WORDS_HIDDEN)
+                        S_W2: if (ag * AG + aj < WORDS_HIDDEN)
                             act_grp[ag] <= g_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
-                    end else if (ag * AG + aj < WORDS_DIM) begin
-                        act_grp[ag] <= nrm_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
-                    end
+                        default: if (ag * AG + aj < WORDS_DIM)
+                            act_grp[ag] <= nrm_buf[(ag * AG + aj) * (8 * LANES) +: 8 * LANES];
+                    endcase
                 end
             end
         end
