@@ -206,9 +206,11 @@ def dsp_premap() -> str:
 
 
 def design_stamp(build: Path, script_text: str, tool: str) -> str:
-    """Hash of everything the ecp5 netlist depends on: the RTL, the ROM build, the script, the tool."""
+    """Hash of everything the ecp5 netlist depends on: the RTL, the ROM build, the script, the files
+    the script reads (the deep-ROM memory library), the tool."""
     h = hashlib.sha256(script_text.encode() + tool.encode())
-    inputs = sorted((ROOT / "hdl").glob("*.v*")) + sorted(build.glob("*.hex")) + [build / "params.vh"]
+    inputs = (sorted((ROOT / "hdl").glob("*.v*")) + sorted(build.glob("*.hex")) + [build / "params.vh"]
+              + [ROOT / DEEP_ROM_LIB])
     for f in inputs:
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()

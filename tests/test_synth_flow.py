@@ -98,6 +98,19 @@ def test_stamp_changes_with_rom_contents_and_script(tmp_path):
     shutil.rmtree(build)
 
 
+def test_stamp_changes_with_the_deep_rom_library(tmp_path, monkeypatch):
+    # WEIGHT_BRAM=deep reads scripts/ecp5_deep_rom.txt in yosys: an edit of it must not reuse top.json
+    build = tmp_path / "rom"
+    build.mkdir()
+    (build / "params.vh").write_text("localparam integer LANES = 16;\n")
+    lib = tmp_path / "deep_rom.txt"
+    lib.write_text("ram block $__DP16KD_DEEP_ { abits 14; }\n")
+    monkeypatch.setattr(synth, "DEEP_ROM_LIB", str(lib))
+    a = synth.design_stamp(build, "script", "yosys")
+    lib.write_text("ram block $__DP16KD_DEEP_ { abits 13; }\n")
+    assert synth.design_stamp(build, "script", "yosys") != a
+
+
 def test_log_fmax_takes_the_last_line_per_clock():
     log = ("Info: Max frequency for clock '$glbnet$clk': 41.02 MHz (FAIL at 50.00 MHz)\n"
            "Info: SA placement time 509.1s\n"
