@@ -1,4 +1,4 @@
-"""romformer model tools: python -m sim_models {compile,generate,eval,bench} --help"""
+"""romformer model tools: python -m sim_models {compile,generate,eval,sensitivity,bench,adapter} --help"""
 from __future__ import annotations
 
 import argparse
@@ -96,6 +96,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .formats import make_format
+    from .sensitivity import default_groups, matrix_sensitivity
+    fmt = make_format(args.format, args.group)
+    ckpt = read_checkpoint(args.checkpoint)
+    windows, source = eval_windows(args, ckpt)
+    groups = [tuple(args.only.split(","))] if args.only else default_groups(ckpt)
+    rows = matrix_sensitivity(ckpt, windows, fmt, groups)
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), "format": fmt.describe(), "eval": source,
+                          "rows": [r.as_dict() for r in rows]}))
+        return 0
+    print(f"{args.checkpoint}: {fmt.name} weights (scale search, no calibration) in the float model, "
+          f"one kind of matrix at a time, on {source}")
+    for r in rows:
+        print(f"  {'+'.join(r.matrices):44s} loss {r.loss:.4f} (gap {r.gap:+.4f})  top-1 agreement {100 * r.agreement:.2f}%")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .golden import GoldenModel
     _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
@@ -160,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "quantization-aware trained model came from), and report the two float models' agreement")
     add_format(e)
     e.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("sensitivity", help="which matrices a format hurts: the float model with one kind of "
+                                           "matrix quantized at a time (loss gap, top-1 agreement)")
+    s.add_argument("checkpoint", type=Path)
+    s.add_argument("--text", type=Path, help="held-out text (byte models); default: float-model samples")
+    s.add_argument("--max-tokens", type=int, default=None)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--only", metavar="M[,M...]", help="one group of matrix kinds instead of the default rows "
+                                                      "(tok_emb, wq, wk, wv, wo, w1, w3, w2, wcls)")
+    s.add_argument("--json", action="store_true")
+    add_format(s)
+    s.set_defaults(func=cmd_sensitivity)
 
     b = sub.add_parser("bench", help="golden-model decode speed (tokens/s, best of --repeat)")
     b.add_argument("checkpoint", type=Path)

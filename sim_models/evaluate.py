@@ -65,15 +65,22 @@ def evaluate(ckpt: Checkpoint, qm: QuantModel, windows: list[np.ndarray], refere
     return evaluate_many(qm, windows, [reference if reference is not None else ckpt])[0]
 
 
+def float_run(ckpt: Checkpoint, windows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The float model teacher-forced on each window from position 0: per position, the loss of the
+    next token and the top-1 prediction (positions of all windows concatenated)."""
+    fm = FloatModel(ckpt)
+    losses, top = [], []
+    for w in windows:
+        w = np.asarray(w)[: ckpt.config.seq_len + 1]
+        fm.reset()
+        logits = fm.forward(w[:-1])
+        losses.append(cross_entropy(logits, w[1:]))
+        top.append(np.argmax(logits, axis=-1))
+    return np.concatenate(losses), np.concatenate(top)
+
+
 def float_agreement(a: Checkpoint, b: Checkpoint, windows: list[np.ndarray]) -> float:
     """Top-1 agreement of two float models, teacher-forced on the same windows: the ceiling of any
     quantized form of `a` judged against `b`'s float (e.g. a quantization-aware trained model
     against the float baseline it was fine-tuned from). Same vocabulary and seq_len assumed."""
-    fa, fb = FloatModel(a), FloatModel(b)
-    agree = []
-    for w in windows:
-        inputs = np.asarray(w)[: a.config.seq_len]
-        fa.reset()
-        fb.reset()
-        agree.append(np.argmax(fa.forward(inputs), axis=-1) == np.argmax(fb.forward(inputs), axis=-1))
-    return float(np.concatenate(agree).mean())
+    return float(np.mean(float_run(a, windows)[1] == float_run(b, windows)[1]))
