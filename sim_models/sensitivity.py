@@ -18,7 +18,7 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .evaluate import float_run
 from .formats import WeightFormat, quantize_weights
-from .quantize import dequantized
+from .quantize import dequantized, quantize_rows
 
 LAYER_MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
 
@@ -47,6 +47,15 @@ def default_groups(ckpt: Checkpoint) -> list[tuple[str, ...]]:
     return [(k,) for k in kinds] + [body, kinds]
 
 
+def dequantized_matrix(w: np.ndarray, fmt: WeightFormat, what: str) -> np.ndarray:
+    """The real matrix `fmt` stores for `w`: int8 per-row absmax as the compiler quantizes it
+    (section 2), the other formats by their scale search."""
+    if fmt.name == "int8":
+        q, scale = quantize_rows(w)
+        return scale[:, None] * q
+    return dequantized(quantize_weights(w, fmt, what))
+
+
 def fake_quantized(ckpt: Checkpoint, fmt: WeightFormat, names: tuple[str, ...]) -> Checkpoint:
     """A copy of `ckpt` whose matrices `names` (every layer's) hold `u * w_eff` of `fmt`."""
     known = matrix_kinds(ckpt)
@@ -56,8 +65,7 @@ def fake_quantized(ckpt: Checkpoint, fmt: WeightFormat, names: tuple[str, ...]) 
             raise ValueError(f"matrix {name!r}: not one of this checkpoint's weight matrices ({', '.join(known)})")
         w = ckpt.weights[name]
         layers = w if w.ndim == 3 else w[None]
-        deq = [dequantized(quantize_weights(m, fmt, name if w.ndim == 2 else f"{name}[layer {i}]"))
-               for i, m in enumerate(layers)]
+        deq = [dequantized_matrix(m, fmt, name if w.ndim == 2 else f"{name}[layer {i}]") for i, m in enumerate(layers)]
         weights[name] = np.stack(deq).reshape(w.shape).astype(np.float32)
     return Checkpoint(ckpt.config, weights)
 

@@ -79,3 +79,15 @@ def test_command_line(tmp_path):
     assert out["format"]["name"] == "nvfp4" and [r["matrices"] for r in out["rows"]] == [["wq", "wk"]]
     res = run("--format", "int4", "--only", "w9")
     assert res.returncode == 2 and "matrix 'w9'" in res.stderr
+
+
+def test_int8_is_the_compilers_per_row_quantization():
+    # int8 has no group search: the rows of quantize_rows, as the compile path quantizes them
+    from sim_models.quantize import quantize_rows
+    cfg = SHAPES["gqa"]
+    ck = random_checkpoint(cfg, 2)
+    fq = fake_quantized(ck, make_format("int8"), ("wo",))
+    q, scale = quantize_rows(ck.weights["wo"][1])
+    assert np.array_equal(fq.weights["wo"][1], (scale[:, None] * q).astype(np.float32))
+    (row,) = matrix_sensitivity(ck, windows(cfg), make_format("int8"), [("wo",)])
+    assert row.agreement > 0.5
