@@ -7,16 +7,26 @@ and writes JUnit XML and waves under build/.
 
 Waves (docs/waves.md): `run(waves=True)`, or the environment variable WAVES=1 (also
 ROMFORMER_WAVES_ON=1) for every run in the process, e.g. `WAVES=1 make test PYTEST_ARGS=-k...`.
-The dump is always an FST at build/waves/<sim>/<name>.fst (`waves_path`), written by
+The dump is always an FST at build/waves/<sim>/<run name>.fst (`waves_path`), written by
 cocotb's own mechanism on both simulators: Icarus gets cocotb's dump module
 (`$dumpvars(0, <toplevel>)`, +dumpfile_path=, -fst); Verilator is built with
 --trace-fst --trace-structs and run with --trace --trace-file. A waves build lives in its
 own build directory (<name>-waves), so switching waves on or off never reuses the other
 build. A `ROMFORMER_WAVES` define (tb.sim.run_top(waves=True)) is taken as the request
 for waves at that path.
+
+Build and run are named apart: `name` is the build (build/sim_build/<sim>/<name>), `run_name`
+(default: `name`) the run -- its JUnit XML build/reports/<sim>/<run name>.xml, its waves, its
+`.node` record, and, when it differs from `name`, its own working directory
+build/sim_run/<sim>/<run name>. Runs of one build may go in parallel (pytest-xdist workers): the
+build step holds an exclusive lock on the build directory, and a build whose sources have not
+changed is a no-op on both simulators (Icarus: sim.vvp newer than every source; Verilator:
+--skip-identical, then make finds nothing to do), so a run never sees its simulator rebuilt
+under it.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 import sysconfig
@@ -97,8 +107,10 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         parameters: Mapping[str, object] | None = None, includes: Sequence[Path] = (),
         defines: Mapping[str, object] | None = None, name: str | None = None, waves: bool = False,
         testcase: str | None = None, extra_env: Mapping[str, str] | None = None,
-        test_dir: Path | None = None, verilator_public: Sequence[tuple[str, str]] | None = None) -> Path:
-    """Build `toplevel` from `sources` and run the cocotb `test_module`; returns the results XML.
+        test_dir: Path | None = None, verilator_public: Sequence[tuple[str, str]] | None = None,
+        run_name: str | None = None) -> Path:
+    """Build `toplevel` from `sources` as build `name` and run the cocotb `test_module` as run
+    `run_name` (default `name`; see the module's docstring); returns the results XML.
 
     verilator_public: None makes every signal VPI-visible (--public-flat-rw, fine for small
     blocks); a list of (module, variable) pairs makes only those visible (the top level).
@@ -110,6 +122,7 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
 
     ensure_simulator(sim)
     name = name or toplevel
+    run_name = run_name or name
     defines = dict(defines or {})
     wave_file: Path | None = None
     if "ROMFORMER_WAVES" in defines:
@@ -118,7 +131,7 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         wave_file = Path(str(defines.pop("ROMFORMER_WAVES")).strip('"'))
     waves = bool(waves or wave_file or waves_requested())
     if waves and wave_file is None:
-        wave_file = waves_path(sim, name)
+        wave_file = waves_path(sim, run_name)
     build_dir = BUILD / "sim_build" / sim / (f"{name}-waves" if waves else name)
     srcs = [Path(s) if isinstance(s, Path) or "/" in str(s) else hdl_sources([str(s)])[0] for s in sources]
     build_args: list[str] = []
@@ -140,7 +153,7 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         wave_file.unlink(missing_ok=True)                    # never leave a stale dump from an older run
     node = os.environ.get("PYTEST_CURRENT_TEST")
     if node:   # which pytest test makes this run: `make waves TEST=<name>` re-runs it with waves
-        record = BUILD / "reports" / sim / f"{name}.node"
+        record = BUILD / "reports" / sim / f"{run_name}.node"
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(node.rsplit(" (", 1)[0] + "\n")
     if sim == "verilator" and verilator_public is not None:
@@ -148,11 +161,14 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         runner = verilator_runner(verilator_public)
     else:
         runner = get_runner(sim)
+    if test_dir is None and run_name != name:
+        test_dir = BUILD / "sim_run" / sim / run_name
     with _waves_env(waves):
-        runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters or {}),
-                     includes=list(includes), defines=defines, build_dir=build_dir, build_args=build_args,
-                     waves=waves, timescale=TIMESCALE, always=False)
-        results = BUILD / "reports" / sim / f"{name}.xml"
+        with build_lock(build_dir):
+            runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters or {}),
+                         includes=list(includes), defines=defines, build_dir=build_dir, build_args=build_args,
+                         waves=waves, timescale=TIMESCALE, always=False)
+        results = BUILD / "reports" / sim / f"{run_name}.xml"
         results.parent.mkdir(parents=True, exist_ok=True)
         env = dict(extra_env or {})
         env.setdefault("PYTHONPATH", os.pathsep.join([str(ROOT), str(ROOT / "tb")] + sys.path))
@@ -164,6 +180,16 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
     if waves:
         print(f"waves: {wave_file}" + ("" if wave_file.exists() else " (not written)"))
     return results
+
+
+@contextmanager
+def build_lock(build_dir: Path):
+    """Exclusive while one process builds `build_dir` (others sharing the build wait, then find it
+    up to date); held for the build step only, never while a run simulates."""
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(build_dir.parent / f".{build_dir.name}.build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager

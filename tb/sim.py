@@ -51,22 +51,23 @@ def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = 
 def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, top_k: int, seed: int,
             result: Path, live: bool = False, waves: bool = False, test_module: str = "tb.top.test_generate",
             testcase: str = "generate", name: str | None = None, extra_env: dict[str, str] | None = None,
-            lora: tuple[int, int] | None = None) -> Path:
-    """lora: (LORA_RANK, LORA_TARGETS mask) of the adapter hardware to build into the chip (None: none)."""
+            lora: tuple[int, int] | None = None, run_name: str | None = None) -> Path:
+    """lora: (LORA_RANK, LORA_TARGETS mask) of the adapter hardware to build into the chip (None: none).
+    name: the simulator build; run_name: this run, when several runs share a build (tb.runner.run)."""
     env = {"ROMFORMER_BUILD": str(build), "ROMFORMER_PROMPT": ",".join(map(str, prompt)), "ROMFORMER_N": str(n),
            "ROMFORMER_INV_TEMP": str(inv_temp), "ROMFORMER_TOP_K": str(top_k), "ROMFORMER_SEED": str(seed),
            "ROMFORMER_RESULT": str(result), "ROMFORMER_LIVE": "1" if live else "0", **(extra_env or {})}
     result.parent.mkdir(parents=True, exist_ok=True)
     defines: dict[str, object] = {"ROM_DIR": f'"{build}"'}
     if waves:
-        wave = BUILD / "waves" / sim / f"{name or 'top'}.fst"
+        wave = BUILD / "waves" / sim / f"{run_name or name or 'top'}.fst"
         wave.parent.mkdir(parents=True, exist_ok=True)
         defines["ROMFORMER_WAVES"] = f'"{wave}"'
     sources = TOP_SOURCES + (["rf_lora"] if lora else []) + [ROOT / "tb" / "top" / "tb_romformer.v"]
     return run(sim=sim, toplevel="tb_romformer", sources=sources, test_module=test_module, includes=[build, HDL],
                defines=defines, parameters={"LORA_RANK": lora[0], "LORA_TARGETS": lora[1]} if lora else None,
                name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env,
-               verilator_public=TOP_PUBLIC)
+               verilator_public=TOP_PUBLIC, run_name=run_name)
 
 
 def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str) -> Path:

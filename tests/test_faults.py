@@ -32,6 +32,6 @@ def expect_failure(report: Path, fault: str):
 def test_fault_fails_its_run(fault: str, sim: str) -> None:
     report = BUILD / "results" / sim / f"fault-{fault}.json"
     report.unlink(missing_ok=True)
-    run_uvm(sim, "gqa", ["FaultInjection"], "uvm-gqa",
+    run_uvm(sim, "gqa", ["FaultInjection"], f"uvm-fault-{fault}",
             extra_env={"ROMFORMER_FAULT": fault, "ROMFORMER_CHECK_REPORT": str(report)},
             inspect=expect_failure(report, fault))

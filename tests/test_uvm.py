@@ -23,7 +23,7 @@ import pytest
 from conftest import EMBEDDED, SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
 from tb.coverage_goals import evaluate, goals, report_files, summary
-from tb.runner import BUILD, SIMULATORS, check_results, waves_requested
+from tb.runner import BUILD, SIMULATORS, check_results
 from sim_models.lora import CORE_ORDER
 from tb.sim import model_build, run_top
 
@@ -75,30 +75,32 @@ def build_for(model: str, sim: str) -> Path:
     return model_build(path, 8)
 
 
-def run_uvm(sim: str, model: str, tests: list[str], name: str, extra_env: dict[str, str] | None = None,
+def run_uvm(sim: str, model: str, tests: list[str], run: str, extra_env: dict[str, str] | None = None,
             inspect: Callable[[Path], None] = check_results) -> None:
-    """One simulator process for `tests` (all on `model`) as run `name`; serialized per run name
-    (parallel workers share the simulator build of a name). `inspect` judges the results XML
-    while the lock is held (default: every cocotb test passed)."""
+    """One simulator process for `tests` (all on `model`) as run `run`. Every run of a model shares
+    one simulator build, uvm-<model> (tb.runner.run locks it while it builds), and has its own
+    results, so pytest-xdist workers run the tests of one model side by side. `inspect` judges the
+    results XML (default: every cocotb test passed); a lock per run name keeps two processes from
+    making the same run at once."""
     build = build_for(model, sim)
     lora = UVM_LORA.get(model)
     env = dict(extra_env or {})
     if lora:
         env["ROMFORMER_LORA"] = f"{lora[0]}:{','.join(lora[1])}"     # tb/uvm/test_romformer.py reads it
-    lock_path = BUILD / "sim_build" / sim / f".{name}.lock"
+    lock_path = BUILD / "sim_run" / sim / f".{run}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        xml = BUILD / "reports" / sim / f"{name}.xml"
+        xml = BUILD / "reports" / sim / f"{run}.xml"
         xml.unlink(missing_ok=True)            # never judge a stale file
         try:
             run_top(sim=sim, build=build, prompt=[1], n=1, inv_temp=0, top_k=0, seed=0,
-                    result=BUILD / "results" / sim / f"{name}.json", test_module=TEST_MODULE,
-                    testcase=tests, name=name, extra_env=env,
+                    result=BUILD / "results" / sim / f"{run}.json", test_module=TEST_MODULE,
+                    testcase=tests, name=f"uvm-{model}", run_name=run, extra_env=env,
                     lora=(lora[0], sum(1 << CORE_ORDER.index(m) for m in lora[1])) if lora else None)
         except SystemExit as e:                # cocotb's runner exits under pytest when a test failed
             if not xml.exists():
-                raise AssertionError(f"{name} on {sim}: no results ({e})") from e
+                raise AssertionError(f"{run} on {sim}: no results ({e})") from e
         inspect(xml)
 
 
@@ -120,10 +122,9 @@ def test_uvm_suite(sim: str, model: str) -> None:
 @pytest.mark.parametrize("name", list(UVM_TESTS))
 def test_uvm(sim: str, name: str) -> None:
     """One test on its own (UVM_FULL=1, or WAVES=1): what the scoreboard prints to reproduce a failure."""
-    waves = waves_requested()
     # `make waves TEST=uvm-<name>` finds the pytest test that makes that run here.
     record = BUILD / "reports" / sim / f"uvm-{name}.node"
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(f"tests/test_uvm.py::test_uvm[{name}-{sim}]\n")
     # Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_suite.
-    run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}" if waves else f"uvm-{UVM_TESTS[name]}")
+    run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}")
