@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,7 +27,7 @@ def start(sim: str, run_name: str) -> subprocess.Popen:
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def simulator_file(sim: str):
+def simulator_file(sim: str) -> Path:
     build = BUILD / "sim_build" / sim / BUILD_NAME
     return build / ("sim.vvp" if sim == "icarus" else "rf_rsr")
 

@@ -127,9 +127,6 @@ LONGEST_FIRST = sorted(UVM_TESTS, key=lambda t: t != "PromptSoak")
 @pytest.mark.parametrize("name", LONGEST_FIRST)
 def test_uvm(sim: str, name: str) -> None:
     """One test on its own (UVM_FULL=1, or WAVES=1): what the scoreboard prints to reproduce a failure."""
-    # `make waves TEST=uvm-<name>` finds the pytest test that makes that run here.
-    record = BUILD / "reports" / sim / f"uvm-{name}.node"
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(f"tests/test_uvm.py::test_uvm[{name}-{sim}]\n")
-    # Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_suite.
+    # Run uvm-<name>: tb.runner.run records this pytest test under it, so `make waves TEST=uvm-<name>`
+    # finds it. Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_suite.
     run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}")
