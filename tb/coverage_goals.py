@@ -58,15 +58,19 @@ class Result:
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.covered / self.kept if self.kept else 100.0
+        """Covered share of the kept bins; 0 when there are none (nothing measured is not covered)."""
+        return 100.0 * self.covered / self.kept if self.kept else 0.0
 
     @property
     def ok(self) -> bool:
-        return self.percent >= self.goal
+        """At or above the goal, with at least one kept bin: a point absent from every report, or
+        whose bins are all excluded, fails (the gate never passes on what it did not see)."""
+        return self.kept > 0 and self.percent >= self.goal
 
 
 def evaluate(files: list[Path], floor: float | None = None) -> list[Result]:
-    """Each planned cover point against its goal (or against `floor` for all of them)."""
+    """Each planned cover point against its goal (or against `floor` for all of them). No files,
+    or a point no file reports, gives that point the hole "<no report>" and fails it."""
     g = goals()
     excluded = {(e["point"], e["bin"]) for e in g.get("exclude", [])}
     merged = merge(files)
@@ -80,14 +84,32 @@ def evaluate(files: list[Path], floor: float | None = None) -> list[Result]:
     return out
 
 
-def report_files(sim: str, tests: list[str] | None = None, root: Path = COVERAGE) -> list[Path]:
-    """The coverage reports of the plan's model (the tests named in tests/test_uvm.py for it) under
-    root/<sim>/ (build/coverage/ by default; make regression keeps one copy per seed)."""
-    if tests is None:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from test_uvm import UVM_TESTS
-        tests = [t for t, m in UVM_TESTS.items() if m == goals()["model"]]
-    return [p for t in tests if (p := root / sim / f"{t}.xml").exists()]
+def plan_tests() -> list[str]:
+    """The pyuvm tests of the plan's model (tests/test_uvm.py's UVM_TESTS)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_uvm import UVM_TESTS
+    return [t for t, m in UVM_TESTS.items() if m == goals()["model"]]
+
+
+def report_files(sim: str, tests: list[str] | None = None, root: Path | None = None) -> list[Path]:
+    """The coverage reports that exist of `tests` (default: the plan's model's) under root/<sim>/
+    (build/coverage/ by default; make regression keeps one copy per seed)."""
+    root = COVERAGE if root is None else root
+    return [p for t in (plan_tests() if tests is None else tests) if (p := root / sim / f"{t}.xml").exists()]
+
+
+def require_reports(sim: str, tests: list[str], root: Path | None = None, since: float | None = None) -> list[Path]:
+    """The report of every one of `tests`; AssertionError naming each one missing, or older than
+    `since` (a time.time(): a report an earlier run left behind). A test that ran but wrote no
+    coverage must not pass the gate on the other tests' bins."""
+    root = COVERAGE if root is None else root
+    files = [root / sim / f"{t}.xml" for t in tests]
+    missing = [str(f) for f in files if not f.exists()]
+    stale = [str(f) for f in files if f.exists() and since is not None and f.stat().st_mtime < since]
+    assert not (missing or stale), (f"coverage on {sim}: {len(missing) + len(stale)} of {len(tests)} reports not written "
+                                    f"by this run" + (f"; missing: {', '.join(missing)}" if missing else "")
+                                    + (f"; stale (older than the run): {', '.join(stale)}" if stale else ""))
+    return files
 
 
 def summary(results: list[Result]) -> str:

@@ -15,6 +15,7 @@ Coverage: build/coverage/<sim>/<test>.{xml,txt}.
 from __future__ import annotations
 
 import fcntl
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -22,7 +23,7 @@ import pytest
 
 from conftest import EMBEDDED, SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
-from tb.coverage_goals import evaluate, goals, report_files, summary
+from tb.coverage_goals import evaluate, goals, require_reports, summary
 from tb.runner import BUILD, SIMULATORS, check_results
 from sim_models.lora import CORE_ORDER
 from tb.sim import model_build, run_top
@@ -112,9 +113,11 @@ def test_uvm_suite(sim: str, model: str) -> None:
     then the merged Verilator coverage of the plan's model must reach the testplan's ci_floor on
     every cover point."""
     tests = [t for t in UVM_TESTS if UVM_TESTS[t] == model and not (sim == "icarus" and t in ICARUS_SKIP)]
+    started = time.time()
     run_uvm(sim, model, tests, f"uvm-{model}")
+    files = require_reports(sim, tests, since=started)      # every test of the run wrote its coverage
     if model == goals()["model"] and sim == "verilator":
-        results = evaluate(report_files(sim, tests), goals()["ci_floor"])
+        results = evaluate(files, goals()["ci_floor"])
         assert all(r.ok for r in results), f"coverage below the CI floor on {sim}:\n{summary(results)}"
 
 
@@ -129,4 +132,6 @@ def test_uvm(sim: str, name: str) -> None:
     """One test on its own (UVM_FULL=1, or WAVES=1): what the scoreboard prints to reproduce a failure."""
     # Run uvm-<name>: tb.runner.run records this pytest test under it, so `make waves TEST=uvm-<name>`
     # finds it. Collected only with UVM_FULL=1 or WAVES=1 (tests/conftest.py); make test runs test_uvm_suite.
+    started = time.time()
     run_uvm(sim, UVM_TESTS[name], [name], f"uvm-{name}")
+    require_reports(sim, [name], since=started)             # make regression judges the goals on it
