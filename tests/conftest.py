@@ -1,6 +1,9 @@
-"""Shared fixtures: small random models of every shape family, and the external checkpoint."""
+"""Shared fixtures: small random models of every shape family, and the external checkpoint; the
+session header lists the environment knobs set (tb/knobs.py); the skip gate (tests/skip_gate.py)
+prints the skips by reason and fails the run on a reason not on tests/skip_allowlist.txt."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +11,8 @@ import pytest
 
 from sim_models.checkpoint import Config, random_checkpoint
 from sim_models.quantize import calibrate, quantize
+from skip_gate import pytest_configure  # noqa: F401  (the skip gate's hooks)
+from tb.knobs import knobs_set
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
@@ -35,17 +40,29 @@ def shape(request) -> tuple[str, Config]:
     return request.param, SHAPES[request.param]
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 def needs_external() -> None:
+    """Skip without ../shared/models (listed loudly by the skip gate); under CI=true, where shared/ is
+    checked out beside the clone, its absence fails the test."""
     if not EXTERNAL.exists():
-        pytest.skip(f"external checkpoint {EXTERNAL} is absent (it lives in ../shared/models)")
+        why = f"external checkpoint {EXTERNAL} is absent (it lives in ../shared/models)"
+        if in_ci():
+            pytest.fail(f"{why}; CI=true expects ../shared beside the clone")
+        pytest.skip(why)
+
+
+def pytest_report_header(config) -> str:
+    knobs = knobs_set()
+    return "knobs: " + (" ".join(f"{k}={v}" for k, v in knobs.items()) if knobs else "(none set)")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Every pyuvm test on its own (tests/test_uvm.py::test_uvm) belongs to `make regression`
     (UVM_FULL=1) and to waves runs (WAVES=1); `make test` runs them grouped (test_uvm_suite), which
     those runs deselect instead (the same tests twice)."""
-    import os
-
     from tb.runner import waves_requested
 
     full = os.environ.get("UVM_FULL") == "1" or waves_requested()
