@@ -19,16 +19,25 @@ coverage. Each pyuvm test overwrites build/coverage/<sim>/<test>.xml, so after e
 that seed wrote are copied to build/reports/regression/coverage/seed-<seed>/<sim>/ (reports older than
 the seed's session, e.g. from an earlier `make test` or tests left out by -k, are not); the coverage
 goals (tb/coverage_goals.py) are judged on the reports of all seeds merged, per simulator.
-Exit status 1 on any failure or error, or below a coverage goal.
+Exit status 1 on any failure or error, or below a coverage goal. Failures are counted by the
+check that fired (`check_of`: scoreboard mismatch, protocol checker, X/Z value, timeout, coverage
+goal, build error, assertion, exception), read from the JUnit failure text and, for a simulator run,
+from the cocotb results it names.
 
-Reproduce any run:  COCOTB_RANDOM_SEED=<seed> make test PYTEST_ARGS="-p no:xdist '<node id>'"
-(add WAVES=1 for waves; docs/waves.md).
+Every failure's reproduce command carries the session's environment (`session_env`: the seed, UVM_FULL,
+ROMFORMER_FULL, LORA_FULL, the soak counts, ROMFORMER_XRAND) and its per-test timeout:
+
+    COCOTB_RANDOM_SEED=2 UVM_FULL=1 ... make test PYTEST_ARGS="-p no:xdist -o timeout=2400 '<node id>'"
+
+(add WAVES=1 for waves; docs/waves.md). Every pytest session prints the knobs it ran with in its
+header (tests/conftest.py), so a log shows what a run saw.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -47,6 +56,27 @@ SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
 # 3 seeds x 340 on each simulator is over 1,000 seeded prompts per simulator, plus every other test's.
 SOAK = {"verilator": 340, "icarus": 340}
 REGRESSION_TIMEOUT_S = 2400
+
+
+def session_env(seed: int) -> dict[str, str]:
+    """What a regression session sets on top of the caller's environment (tb.knobs.KNOBS names every
+    such variable). UVM_FULL=1: every pyuvm test runs on its own (make test runs them grouped);
+    ROMFORMER_FULL=1 and LORA_FULL=1: the top-level and adapter cases make test leaves to one simulator
+    run on both; the soak counts; ROMFORMER_XRAND=1: Verilator starts from seeded random initial values
+    (tb/runner.py)."""
+    return {"COCOTB_RANDOM_SEED": str(seed), "UVM_FULL": "1", "ROMFORMER_FULL": "1", "LORA_FULL": "1",
+            "ROMFORMER_SOAK_VERILATOR": os.environ.get("ROMFORMER_SOAK_VERILATOR", str(SOAK["verilator"])),
+            "ROMFORMER_SOAK_ICARUS": os.environ.get("ROMFORMER_SOAK_ICARUS", str(SOAK["icarus"])),
+            "ROMFORMER_XRAND": "1"}
+
+
+def reproduce(node: str, seed: int) -> str:
+    """The shell command that re-runs one test as the regression ran it: same environment, seed and
+    per-test timeout, in the pytest process (no xdist: waves and debuggers work)."""
+    args = f"-p no:xdist -o timeout={REGRESSION_TIMEOUT_S} {shlex.quote(node)}"
+    make_args = f'PYTEST_ARGS="{args}"' if not re.search(r'["$`\\]', args) else shlex.quote(f"PYTEST_ARGS={args}")
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in session_env(seed).items())
+    return f"{env} make test {make_args}"
 
 
 def sim_of(node: str) -> str | None:
@@ -81,6 +111,103 @@ def outcome(case: ET.Element) -> str:
     return "PASS"
 
 
+# The check that fired, from a failure's text: (bucket, pattern), the first match wins. Timeouts first (a
+# scoreboard reports a silent core as check "timeout"); X/Z before the other protocol checks.
+CHECK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("timeout", re.compile(r"Timeout \(>[\d.]+s\) from pytest-timeout|\btimeout after\b|scoreboard \[timeout\]"
+                           r"|SimTimeoutError", re.I)),
+    ("X/Z value", re.compile(r"PROTOCOL \w+\.\w+_x\b")),
+    ("protocol checker", re.compile(r"PROTOCOL \w+\.\w+|protocol violation")),
+    ("scoreboard mismatch", re.compile(r"scoreboard \[\w+\]|SCOREBOARD MISMATCH")),
+    ("crash", re.compile(r"worker '?\w+'? crashed|Segmentation fault|core dumped|Fatal Python error")),
+    ("RTL assertion", re.compile(r"Assertion failed in|%Error: .*assert", re.I)),
+    ("coverage goal", re.compile(r"coverage below|reports not written by this run|coverage goals? (?:NOT )?met")),
+    ("build error", re.compile(r"(?s)\bBuildError\b|\.build\(.*Command failed with return code|%Error[-:]|syntax error|"
+                               r"iverilog executable not found")),
+    ("assertion", re.compile(r"AssertionError|^E\s+assert\b", re.M)),
+    ("exception", re.compile(r"\b\w*(?:Error|Exception|Exit)\b")),
+)
+COCOTB_RESULTS = re.compile(r"(\S+\.xml): \d+ of \d+ cocotb tests failed")
+
+
+def failure_text(case: ET.Element) -> str:
+    """Message and text of a testcase's <failure> / <error> elements ('' when it passed or skipped)."""
+    return "\n".join(f"{el.get('message', '')}\n{el.text or ''}" for tag in ("failure", "error")
+                     for el in case.findall(tag))
+
+
+def check_of(text: str) -> str:
+    """The bucket of the check that fired (CHECK_PATTERNS), "other" when none matches."""
+    return next((name for name, pat in CHECK_PATTERNS if pat.search(text)), "other")
+
+
+def cocotb_failures(text: str) -> str:
+    """The failure messages of the cocotb tests in every simulator results file `text` names
+    (tb.runner.check_results: "<xml>: N of M cocotb tests failed"); the pytest failure alone only
+    says that some failed. Read right after the session: a later seed rewrites the file."""
+    out = []
+    for path in dict.fromkeys(COCOTB_RESULTS.findall(text)):
+        f = Path(path) if Path(path).is_absolute() else ROOT / path
+        try:
+            cases = ET.parse(f).getroot().iter("testcase")
+        except (OSError, ET.ParseError):
+            continue
+        out += [f"cocotb {c.get('name')}: {failure_text(c).strip()}" for c in cases if failure_text(c)]
+    return "\n".join(out)
+
+
+def annotate_failures(xml: Path) -> None:
+    """Append to each failed testcase of a seed's JUnit XML the cocotb failures it refers to and a
+    property `check` (check_of) naming the check that fired."""
+    if not xml.exists():
+        return
+    tree = ET.parse(xml)
+    for case in tree.getroot().iter("testcase"):
+        text = failure_text(case)
+        if not text:
+            continue
+        extra = cocotb_failures(text)
+        if extra:
+            el = case.find("failure") if case.find("failure") is not None else case.find("error")
+            el.text = f"{el.text or ''}\n--- cocotb results:\n{extra}"
+        props = case.find("properties")
+        if props is None:
+            props = ET.SubElement(case, "properties")
+        ET.SubElement(props, "property", name="check", value=check_of(f"{extra}\n{text}" if extra else text))
+    tree.write(xml, encoding="utf-8", xml_declaration=True)
+
+
+def check_prop(case: ET.Element) -> str:
+    props = case.find("properties")
+    found = [p.get("value", "") for p in (props if props is not None else []) if p.get("name") == "check"]
+    return found[0] if found else check_of(failure_text(case))
+
+
+def failures_by_check(rows: list[dict]) -> dict[str, list[dict]]:
+    """Failed / errored rows grouped by the check that fired, largest group first."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["result"] in ("FAIL", "ERROR"):
+            groups.setdefault(r.get("check") or "other", []).append(r)
+    return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def print_failures(rows: list[dict]) -> None:
+    """The failures by check, then a reproduce command for each."""
+    groups = failures_by_check(rows)
+    if not groups:
+        return
+    print("\nfailures by check: " + ", ".join(f"{name} {len(g)}" for name, g in groups.items()))
+    for name, g in groups.items():
+        print(f"  {name}:")
+        for r in g:
+            print(f"    {r['node']} (seed {r['seed']}, {r['result']})")
+    print("\nreproduce (same environment, seed and timeout; add WAVES=1 for waves, then make waves "
+          "TEST=<run name>; docs/waves.md):")
+    for r in sorted((r for g in groups.values() for r in g), key=lambda r: (r["node"], r["seed"])):
+        print(f"  {reproduce(r['node'], r['seed'])}")
+
+
 def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[Path, int, float]:
     xml = REPORTS / "regression" / f"seed-{seed}.xml"
     xml.parent.mkdir(parents=True, exist_ok=True)
@@ -93,16 +220,13 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", "-o", "junit_family=xunit2",
            "-o", f"timeout={REGRESSION_TIMEOUT_S}",
            *(["-n", str(jobs)] if jobs > 1 else ["-p", "no:xdist"]), *extra, *nodes]
-    # UVM_FULL=1: every pyuvm test runs on its own (make test runs only the fast subset); ROMFORMER_FULL=1
-    # and LORA_FULL=1: the top-level and adapter cases make test leaves to one simulator run on both.
-    env = {**os.environ, "COCOTB_RANDOM_SEED": str(seed), "PYTHONPATH": str(ROOT), "UVM_FULL": "1", "ROMFORMER_FULL": "1", "LORA_FULL": "1",
-           "ROMFORMER_SOAK_VERILATOR": os.environ.get("ROMFORMER_SOAK_VERILATOR", str(SOAK["verilator"])),
-           "ROMFORMER_SOAK_ICARUS": os.environ.get("ROMFORMER_SOAK_ICARUS", str(SOAK["icarus"]))}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **session_env(seed)}
     print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)
     t0 = time.monotonic()
     p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wall = time.monotonic() - t0
     (xml.with_suffix(".log")).write_text(p.stdout)
+    annotate_failures(xml)
     tail = [line for line in p.stdout.splitlines() if line.strip()][-1:] or ["(no output)"]
     print(f"regression: seed {seed}: {tail[0]}  ({wall:.0f} s, log {xml.with_suffix('.log').relative_to(ROOT)})",
           flush=True)
@@ -115,7 +239,7 @@ def merge(results: list[tuple[int, Path]], out: Path) -> list[dict]:
     for seed, xml in results:
         if not xml.exists():
             rows.append({"node": f"<pytest session, seed {seed}>", "sim": "-", "seed": seed, "result": "ERROR",
-                         "time": 0.0})
+                         "time": 0.0, "check": "no JUnit report (session crashed)"})
             continue
         tree = ET.parse(xml).getroot()
         suite = ET.SubElement(suites, "testsuite", name=f"regression seed {seed}")
@@ -137,7 +261,8 @@ def merge(results: list[tuple[int, Path]], out: Path) -> list[dict]:
             counts["failures"] += result == "FAIL"
             counts["errors"] += result == "ERROR"
             counts["skipped"] += result == "SKIP"
-            rows.append({"node": node, "sim": sim, "seed": seed, "result": result, "time": t})
+            rows.append({"node": node, "sim": sim, "seed": seed, "result": result, "time": t,
+                         "check": check_prop(case) if result in ("FAIL", "ERROR") else ""})
         for key, val in counts.items():
             suite.set(key, str(val))
         suite.set("time", f"{total:.3f}")
@@ -278,10 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     n = {k: sum(r["result"] == k for r in rows) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
     print(f"\nregression: {len(rows)} runs: {n['PASS']} passed, {n['FAIL']} failed, {n['ERROR']} errors, "
           f"{n['SKIP']} skipped in {time.monotonic() - t0:.0f} s; JUnit XML {out.relative_to(ROOT)}")
-    if bad_rows:
-        print("\nreproduce (add WAVES=1 for waves, then make waves TEST=<run name>; docs/waves.md):")
-        for r in bad_rows:
-            print(f"  COCOTB_RANDOM_SEED={r['seed']} make test PYTEST_ARGS=\"-p no:xdist '{r['node']}'\"")
+    print_failures(rows)
     scoreboard_summary()
     coverage_summary()
     goals_ok = coverage_goals(sims)
