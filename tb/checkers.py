@@ -28,14 +28,22 @@ Report = Callable[[Violation], None]
 
 
 class HandshakeRules:
-    """valid/ready rules of one channel: valid never X/Z outside reset; once valid is high
-    without ready, valid stays high and the payload stays stable until the handshake."""
+    """valid/ready rules of one channel: valid never X/Z outside reset; while valid is high, ready
+    and every payload signal are 0/1 (X/Z there would make the transfer, or what it carries,
+    undefined: a monitor must not read it as a number); once valid is high without ready, valid
+    stays high and the payload stays stable until the handshake."""
 
-    CHECKS = ("valid_x", "valid_dropped", "payload_changed")
+    CHECKS = ("valid_x", "ready_x", "payload_x", "valid_dropped", "payload_changed")
 
-    def __init__(self, kind: str, channel: str, report: Report) -> None:
+    def __init__(self, kind: str, channel: str, report: Report, names: tuple[str, ...] = ()) -> None:
         self.kind, self.channel, self.report = kind, channel, report
+        self.names = names              # the payload signals' names, in Sample.payload order
         self.stalled: tuple[int | None, ...] | None = None
+
+    def pin(self, i: int) -> str:
+        """The port name of payload signal i: channel "s_axil.r" + "rdata" -> s_axil_rdata."""
+        name = self.names[i] if i < len(self.names) else f"payload{i}"
+        return f"{self.channel.split('.')[0]}_{name}"
 
     def _fail(self, check: str, s: Sample, detail: str) -> None:
         self.report(Violation(f"{self.kind}.{check}", self.channel, s.time_ns, detail))
@@ -46,6 +54,13 @@ class HandshakeRules:
             return
         if s.valid is None:
             self._fail("valid_x", s, "VALID is X/Z")
+        if s.valid == 1:
+            at = "at the handshake" if s.ready == 1 else "while VALID is high"
+            if s.ready is None:
+                self._fail("ready_x", s, "READY is X/Z while VALID is high")
+            unknown = [self.pin(i) for i, v in enumerate(s.payload) if v is None]
+            if unknown:
+                self._fail("payload_x", s, f"{', '.join(unknown)} X/Z {at}")
         if self.stalled is not None:
             if s.valid != 1:
                 self._fail("valid_dropped", s, "VALID fell before READY")
@@ -109,7 +124,7 @@ class ProtocolLog:
 
 
 def attach_stream_checker(tap: HandshakeTap, report: Report) -> HandshakeRules:
-    rules = HandshakeRules("axis", tap.name, report)
+    rules = HandshakeRules("axis", tap.name, report, tuple(tap.payload))
     tap.sample_listeners.append(rules.step)
     return rules
 
@@ -117,7 +132,7 @@ def attach_stream_checker(tap: HandshakeTap, report: Report) -> HandshakeRules:
 def attach_axil_checker(taps: dict[str, HandshakeTap], report: Report) -> AxiLiteResponses:
     resp = AxiLiteResponses(report)
     for ch, tap in taps.items():
-        tap.sample_listeners.append(HandshakeRules("axil", tap.name, report).step)
+        tap.sample_listeners.append(HandshakeRules("axil", tap.name, report, tuple(tap.payload)).step)
         tap.handshake_listeners.append(lambda hs, ch=ch: resp.handshake(ch, hs))
     next(iter(taps.values())).reset_listeners.append(resp.reset)
     return resp

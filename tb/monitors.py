@@ -3,7 +3,9 @@
 They only observe (HandshakeTap samples after ReadOnly) and publish transactions:
 `StreamMonitor` a `StreamBeat` per AXI4-Stream handshake, `AxiLiteMonitor` a `RegTxn` per
 completed AXI4-Lite access (at its B / R handshake). Scoreboards and coverage take their
-transactions from here, never from a driver or a prediction.
+transactions from here, never from a driver or a prediction. A payload signal that is X/Z at a
+handshake has no value to publish: the monitor raises XValueError naming the port and the time
+(the protocol checker reports it as payload_x at the same sample), never reads it as 0.
 """
 from __future__ import annotations
 
@@ -14,6 +16,19 @@ from typing import Callable
 from cocotb.triggers import Event
 
 from tb.handshake import Handshake, HandshakeTap, Signal
+
+
+class XValueError(AssertionError):
+    """A payload signal was X/Z at a handshake: the monitor has no value to publish."""
+
+
+def known(channel: str, hs: Handshake, name: str) -> int:
+    """The value of payload signal `name` at handshake `hs`; XValueError naming the port and the
+    time when it was X/Z (never read as 0: the protocol checker has reported it as payload_x)."""
+    v = hs.payload[name]
+    if v is None:
+        raise XValueError(f"{channel.split('.')[0]}_{name} is X/Z at the {channel} handshake at {hs.time_ns} ns")
+    return v
 
 CLOCK_NS = 10.0
 
@@ -61,7 +76,8 @@ class StreamMonitor:
     def _on_handshake(self, hs: Handshake) -> None:
         c = self.clock_ns
         gap = None if self._prev_ns is None else max(0, round((hs.valid_since_ns - self._prev_ns) / c))
-        beat = StreamBeat(int(hs.payload["tdata"] or 0), bool(hs.payload["tlast"]), hs.time_ns, len(self.beats),
+        name = self.tap.name
+        beat = StreamBeat(known(name, hs, "tdata"), bool(known(name, hs, "tlast")), hs.time_ns, len(self.beats),
                           max(0, round((hs.time_ns - hs.valid_since_ns) / c) - 1), gap)
         self._prev_ns = hs.time_ns
         self.beats.append(beat)
@@ -123,19 +139,20 @@ class AxiLiteMonitor:
         if ch in self.pending:
             self.pending[ch].append(hs)
             return
-        p = hs.payload
         if ch == "b":
             if not (self.pending["aw"] and self.pending["w"]):
                 return                      # the protocol checker reports it
             aw, w = self.pending["aw"].popleft(), self.pending["w"].popleft()
-            txn = RegTxn("write", int(aw.payload["awaddr"] or 0), int(w.payload["wdata"] or 0),
-                         int(w.payload["wstrb"] or 0), int(p["bresp"] or 0), min(aw.time_ns, w.time_ns), hs.time_ns)
+            txn = RegTxn("write", known(self.taps["aw"].name, aw, "awaddr"), known(self.taps["w"].name, w, "wdata"),
+                         known(self.taps["w"].name, w, "wstrb"), known(self.taps["b"].name, hs, "bresp"),
+                         min(aw.time_ns, w.time_ns), hs.time_ns)
         else:
             if not self.pending["ar"]:
                 return
             ar = self.pending["ar"].popleft()
-            txn = RegTxn("read", int(ar.payload["araddr"] or 0), int(p["rdata"] or 0), 0xF, int(p["rresp"] or 0),
-                         ar.time_ns, hs.time_ns)
+            r = self.taps["r"].name
+            txn = RegTxn("read", known(self.taps["ar"].name, ar, "araddr"), known(r, hs, "rdata"), 0xF,
+                         known(r, hs, "rresp"), ar.time_ns, hs.time_ns)
         self.txns.append(txn)
         for f in self.listeners:
             f(txn)

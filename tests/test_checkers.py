@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from collections import deque
+
 from tb.checkers import CHECKS, AxiLiteResponses, HandshakeRules, ProtocolLog
 from tb.handshake import Handshake, Sample
+from tb.monitors import AXIL_CHANNELS, AxiLiteMonitor, StreamMonitor, XValueError
 
 
 def cycles(*rows: tuple[int | None, int, int, int]) -> list[Sample]:
@@ -20,6 +23,9 @@ STREAM_TRACES = {
     "valid_dropped": (cycles((1, 0, 5, 0), (0, 0, 5, 0)), cycles((1, 0, 5, 0), (1, 1, 5, 0), (0, 0, 5, 0))),
     "payload_changed": (cycles((1, 0, 5, 0), (1, 0, 6, 0)), cycles((1, 0, 5, 0), (1, 1, 5, 0), (1, 0, 6, 0))),
     "valid_x": (cycles((None, 0, 5, 0)), cycles((0, 0, 5, 0))),
+    # X/Z payload or READY while VALID is high; the same X with VALID low is legal.
+    "payload_x": (cycles((1, 1, None, 0)), cycles((0, 1, None, None), (1, 1, 5, 0))),
+    "ready_x": (cycles((1, None, 5, 0), (1, 1, 5, 0)), cycles((0, None, 5, 0), (1, 1, 5, 0))),
 }
 
 
@@ -37,6 +43,46 @@ def test_handshake_check_fires(kind: str, check: str) -> None:
     bad, good = STREAM_TRACES[check]
     assert run_stream(kind, bad) == {f"{kind}.{check}"}
     assert run_stream(kind, good) == set()
+
+
+def test_x_payload_names_the_port_and_the_time() -> None:
+    log = ProtocolLog()
+    rules = HandshakeRules("axil", "s_axil.r", log, ("rdata", "rresp"))
+    for s in [Sample(0, 1, (None, None), False, 10.0), Sample(1, 0, (7, None), False, 20.0),
+              Sample(1, 1, (None, 0), False, 30.0)]:
+        rules.step(s)
+    assert [str(v) for v in log.violations] == [
+        "PROTOCOL axil.payload_x on s_axil.r at 20.0 ns: s_axil_rresp X/Z while VALID is high",
+        "PROTOCOL axil.payload_x on s_axil.r at 30.0 ns: s_axil_rdata X/Z at the handshake",
+        "PROTOCOL axil.payload_changed on s_axil.r at 30.0 ns: payload (7, None) -> (None, 0) while stalled"]
+
+
+@pytest.mark.parametrize("tdata,tlast", [(None, 0), (5, None)])
+def test_stream_monitor_never_reads_x_as_zero(tdata: int | None, tlast: int | None) -> None:
+    """A handshake whose TDATA or TLAST is X/Z: the monitor publishes no beat and names the port."""
+    monitor = StreamMonitor.__new__(StreamMonitor)
+    monitor.tap = type("Tap", (), {"name": "m_axis"})()
+    monitor.clock_ns, monitor.beats, monitor.listeners, monitor._prev_ns = 10.0, [], [], None
+    bad = "m_axis_tdata" if tdata is None else "m_axis_tlast"
+    with pytest.raises(XValueError, match=rf"{bad} is X/Z at the m_axis handshake at 120.0 ns"):
+        monitor._on_handshake(Handshake({"tdata": tdata, "tlast": tlast}, 120.0, 100.0))
+    assert monitor.beats == []
+
+
+@pytest.mark.parametrize("channel,payload", [("b", {"bresp": None}), ("r", {"rdata": None, "rresp": 0}),
+                                             ("r", {"rdata": 3, "rresp": None})])
+def test_axil_monitor_never_reads_x_as_zero(channel: str, payload: dict) -> None:
+    monitor = AxiLiteMonitor.__new__(AxiLiteMonitor)
+    monitor.taps = {ch: type("Tap", (), {"name": f"s_axil.{ch}"})() for ch in AXIL_CHANNELS}
+    monitor.pending = {ch: deque() for ch in ("aw", "w", "ar")}
+    monitor.pending["aw"].append(Handshake({"awaddr": 4}, 10.0, 10.0))
+    monitor.pending["w"].append(Handshake({"wdata": 1, "wstrb": 15}, 10.0, 10.0))
+    monitor.pending["ar"].append(Handshake({"araddr": 8}, 10.0, 10.0))
+    monitor.txns, monitor.listeners = [], []
+    bad = next(k for k, v in payload.items() if v is None)
+    with pytest.raises(XValueError, match=rf"s_axil_{bad} is X/Z at the s_axil.{channel} handshake at 50.0 ns"):
+        monitor._on_handshake(channel, Handshake(payload, 50.0, 40.0))
+    assert monitor.txns == []
 
 
 def test_tlast_change_while_stalled_fires() -> None:
