@@ -99,6 +99,24 @@ def public_control_file(build_dir: Path, public: Sequence[tuple[str, str]]) -> P
     return vlt
 
 
+XRAND_ENV = "ROMFORMER_XRAND"
+
+
+def verilator_xrand_plusargs(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Verilator run-time plusargs for seeded random initial values: with ROMFORMER_XRAND=1 (make
+    regression sets it) every variable the build leaves uninitialized (--x-initial unique) starts
+    random, seeded by COCOTB_RANDOM_SEED (1 when unset), so a value that depends on an unreset
+    register differs between seeds and is reproducible within one. Otherwise none: zeros, as before."""
+    env = os.environ if environ is None else environ
+    if env.get(XRAND_ENV, "").strip().lower() not in _TRUE:
+        return []
+    seed = env.get("COCOTB_RANDOM_SEED", "").strip() or "1"
+    if not seed.isdigit():
+        raise ValueError(f"{XRAND_ENV}=1 needs COCOTB_RANDOM_SEED to be a non-negative integer, got {seed!r}")
+    # Verilator's seed is a positive 31-bit int (0 would mean "pick one": not reproducible).
+    return ["+verilator+rand+reset+2", f"+verilator+seed+{int(seed) % 0x7FFFFFFF or 1}"]
+
+
 def hdl_sources(names: Sequence[str]) -> list[Path]:
     return [HDL / (n if n.endswith((".v", ".sv")) else f"{n}.v") for n in names]
 
@@ -144,6 +162,7 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         if waves:
             build_args += ["--trace-fst", "--trace-structs"]
             test_args = ["--trace-file", str(wave_file)]     # cocotb's verilator.cpp adds --trace
+        plusargs = verilator_xrand_plusargs()
     else:
         build_args = ["-g2012"]
         if waves:
