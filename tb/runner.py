@@ -126,14 +126,16 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         defines: Mapping[str, object] | None = None, name: str | None = None, waves: bool = False,
         testcase: str | None = None, extra_env: Mapping[str, str] | None = None,
         test_dir: Path | None = None, verilator_public: Sequence[tuple[str, str]] | None = None,
-        run_name: str | None = None) -> Path:
+        run_name: str | None = None, verbose: bool = False) -> Path:
     """Build `toplevel` from `sources` as build `name` and run the cocotb `test_module` as run
     `run_name` (default `name`; see the module's docstring); returns the results XML.
 
     verilator_public: None makes every signal VPI-visible (--public-flat-rw, fine for small
     blocks); a list of (module, variable) pairs makes only those visible (the top level).
 
-    Raises SystemExit-like errors from cocotb on build failures; a failing test shows up
+    The build's output (Verilator's report and C++ compile, iverilog) goes to
+    <build dir>/build.log; verbose=True (or VERBOSE=1 in the environment) prints it instead.
+    A failed build raises BuildError with the log's last lines; a failing test shows up
     in the returned XML (use `tb.runner.check_results`).
     """
     from cocotb_tools.runner import get_runner
@@ -184,9 +186,10 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         test_dir = BUILD / "sim_run" / sim / run_name
     with _waves_env(waves):
         with build_lock(build_dir):
-            runner.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters or {}),
-                         includes=list(includes), defines=defines, build_dir=build_dir, build_args=build_args,
-                         waves=waves, timescale=TIMESCALE, always=False)
+            build_simulator(runner, sim, build_dir, verbose=verbose or build_output_requested(),
+                            sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters or {}),
+                            includes=list(includes), defines=defines, build_args=build_args,
+                            waves=waves, timescale=TIMESCALE, always=False)
         results = BUILD / "reports" / sim / f"{run_name}.xml"
         results.parent.mkdir(parents=True, exist_ok=True)
         env = dict(extra_env or {})
@@ -199,6 +202,34 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
     if waves:
         print(f"waves: {wave_file}" + ("" if wave_file.exists() else " (not written)"))
     return results
+
+
+class BuildError(RuntimeError):
+    """The simulator build failed; the message ends with the last lines of its build log."""
+
+
+BUILD_LOG_TAIL = 30
+
+
+def build_output_requested() -> bool:
+    """True when the environment asks to see simulator builds (VERBOSE=1, as `make sim VERBOSE=1`)."""
+    return os.environ.get("VERBOSE", "").strip().lower() in _TRUE
+
+
+def build_simulator(runner, sim: str, build_dir: Path, *, verbose: bool, **build_kwargs) -> None:
+    """runner.build into build_dir. Its output goes to build_dir/build.log (verbose: to the
+    terminal); on failure, BuildError names the log and quotes its last BUILD_LOG_TAIL lines."""
+    if verbose:
+        runner.build(build_dir=build_dir, **build_kwargs)
+        return
+    log = build_dir / "build.log"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        runner.build(build_dir=build_dir, log_file=log, **build_kwargs)
+    except RuntimeError as exc:       # cocotb_tools: "Command failed with return code: N"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        tail = "\n".join(lines[-BUILD_LOG_TAIL:]) or "(the build log is empty)"
+        raise BuildError(f"{sim} build of {build_dir.name} failed ({exc}); the end of {log}:\n{tail}") from exc
 
 
 @contextmanager

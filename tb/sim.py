@@ -1,16 +1,21 @@
 """`make sim`: compile a model, build the RTL, generate on it, check every token.
 
     python -m tb.sim [--sim icarus|verilator] [--model PATH] [--prompt TEXT | --tokens IDS]
-                     [--n N] [--temp T] [--top-k K] [--seed S] [--lanes L] [--waves]
+                     [--n N] [--temp T] [--top-k K] [--seed S] [--lanes L] [--waves] [--verbose]
 
 Prints the generated text live, then a summary, and writes build/sim/result.json.
-Exit status 1 on any mismatch with the golden model (tokens or cycles).
+The simulator build goes to its build.log and cocotb logs only warnings and errors;
+--verbose (make sim VERBOSE=1) shows both. Exit status 1 on any mismatch with the golden
+model (tokens or cycles) or a failed build.
 """
 from __future__ import annotations
 
 import argparse
 import fcntl
+import importlib.util
 import json
+import os
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -18,7 +23,7 @@ from sim_models.checkpoint import read_checkpoint
 from sim_models.compiler import MANIFEST_VERSION, compile_checkpoint
 from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
-from tb.runner import BUILD, HDL, ROOT, SIMULATORS, check_results, run
+from tb.runner import BUILD, HDL, ROOT, SIMULATORS, BuildError, check_results, run
 
 TOP_SOURCES = ["rf_rsr", "rf_sat", "rf_requant", "rf_rom", "rf_wdecode", "rf_dot", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_rope_gen", "rf_swiglu", "rf_divider",
                "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
@@ -29,6 +34,28 @@ DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"
 # private so Verilator can optimize it.
 TOP_PUBLIC = [("tb_romformer", "*"), ("rf_core", "out_valid"), ("rf_core", "out_data"), ("rf_core", "state"),
               ("rf_core", "pos"), ("rf_core", "layer")]
+
+
+# Third-party packages whose DeprecationWarnings (their use of APIs cocotb 2 deprecates) are
+# not ours to fix: ignored in the simulator process, by category and module.
+QUIET_DEPRECATIONS = ("cocotbext.axi",)
+# cocotb's log below WARNING (test start, the summary table, GPI start-up) when not verbose.
+QUIET_LOG_ENV = {"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "WARNING"}
+
+
+def simulator_warning_filters(packages: tuple[str, ...] = QUIET_DEPRECATIONS) -> str:
+    """PYTHONWARNINGS for the simulator process: every warning shown once per location (what
+    cocotb sets when PYTHONWARNINGS is empty), except DeprecationWarnings raised from the
+    modules of `packages`. A PYTHONWARNINGS module field is an exact name, so each module of
+    each package is listed (found without importing it)."""
+    entries = ["default"]
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            continue
+        modules = [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules(spec.submodule_search_locations)]
+        entries += [f"ignore::DeprecationWarning:{m}" for m in modules]
+    return ",".join(entries)
 
 
 def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = None) -> Path:
@@ -51,12 +78,16 @@ def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = 
 def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, top_k: int, seed: int,
             result: Path, live: bool = False, waves: bool = False, test_module: str = "tb.top.test_generate",
             testcase: str = "generate", name: str | None = None, extra_env: dict[str, str] | None = None,
-            lora: tuple[int, int] | None = None, run_name: str | None = None) -> Path:
+            lora: tuple[int, int] | None = None, run_name: str | None = None, verbose: bool = False) -> Path:
     """lora: (LORA_RANK, LORA_TARGETS mask) of the adapter hardware to build into the chip (None: none).
-    name: the simulator build; run_name: this run, when several runs share a build (tb.runner.run)."""
+    name: the simulator build; run_name: this run, when several runs share a build (tb.runner.run).
+    Third-party DeprecationWarnings are filtered (simulator_warning_filters) unless the caller's
+    environment sets PYTHONWARNINGS itself."""
     env = {"ROMFORMER_BUILD": str(build), "ROMFORMER_PROMPT": ",".join(map(str, prompt)), "ROMFORMER_N": str(n),
            "ROMFORMER_INV_TEMP": str(inv_temp), "ROMFORMER_TOP_K": str(top_k), "ROMFORMER_SEED": str(seed),
            "ROMFORMER_RESULT": str(result), "ROMFORMER_LIVE": "1" if live else "0", **(extra_env or {})}
+    if "PYTHONWARNINGS" not in os.environ:
+        env.setdefault("PYTHONWARNINGS", simulator_warning_filters())
     result.parent.mkdir(parents=True, exist_ok=True)
     defines: dict[str, object] = {"ROM_DIR": f'"{build}"'}
     if waves:
@@ -67,10 +98,11 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
     return run(sim=sim, toplevel="tb_romformer", sources=sources, test_module=test_module, includes=[build, HDL],
                defines=defines, parameters={"LORA_RANK": lora[0], "LORA_TARGETS": lora[1]} if lora else None,
                name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env,
-               verilator_public=TOP_PUBLIC, run_name=run_name)
+               verilator_public=TOP_PUBLIC, run_name=run_name, verbose=verbose)
 
 
-def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str) -> Path:
+def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str,
+                    extra_env: dict[str, str] | None = None, verbose: bool = False) -> Path:
     """tb_romformer with adapter hardware sized by the adapter build's manifest: the bench
     (tb/unit/test_rf_lora_top.py, on the shared top-level harness) loads the image over AXI4-Lite, checks
     ADAPTER_SUM and readback, then generates with the adapter off and on, every token and cycle count
@@ -78,8 +110,8 @@ def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], 
     man = json.loads((adapter / "manifest.json").read_text())
     return run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=0, top_k=0, seed=0,
                    result=BUILD / "results" / sim / f"{name}.json", test_module="tb.unit.test_rf_lora_top",
-                   testcase="lora_top", name=name, extra_env={"LORA_ADAPTER": str(adapter)},
-                   lora=(man["rank_max"], man["targets_mask"]))
+                   testcase="lora_top", name=name, extra_env={"LORA_ADAPTER": str(adapter), **(extra_env or {})},
+                   lora=(man["rank_max"], man["targets_mask"]), verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", default="int8", help="weight format (docs/arithmetic.md 3a)")
     p.add_argument("--group", type=int, default=None, help="int4 group size")
     p.add_argument("--waves", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="show the simulator build and cocotb's full log")
     p.add_argument("--adapter", type=Path, help="a PEFT LoRA adapter directory: load it over the bus and "
                                                 "generate with it off and on (models/adapters/README.md)")
     args = p.parse_args(argv)
@@ -112,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         prompt = encode_bytes("It is a truth universally acknowledged").tolist() if cfg.vocab_size == 256 else [1]
     build = model_build(args.model, args.lanes, args.format, args.group)
+    log_env = {} if args.verbose else QUIET_LOG_ENV
     if args.adapter:
         from sim_models.lora import compile_adapter
         adapter = BUILD / "adapters" / f"{args.adapter.name}-{build.name}"
@@ -120,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(prompt)} prompt tokens, N {args.n}, greedy, adapter off then on")
         try:
             check_results(run_adapter_top(sim=args.sim, build=build, adapter=adapter, prompt=prompt, n=args.n,
-                                          name=f"sim-adapter-{args.adapter.name}"))
-        except AssertionError as exc:
+                                          name=f"sim-adapter-{args.adapter.name}", extra_env=log_env,
+                                          verbose=args.verbose))
+        except (AssertionError, BuildError) as exc:
             print(f"make sim: {exc}", file=sys.stderr)
             return 1
         print("make sim: every token and cycle count matched the golden model, with the adapter off and on")
@@ -130,8 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     inv_temp = inv_temp_from_temperature(args.temp)
     print(f"make sim: {args.model.name} ({args.format}) on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "
           f"N {args.n}, {'greedy' if not inv_temp else f'T {args.temp} top-k {args.top_k} seed {args.seed}'}")
-    run_top(sim=args.sim, build=build, prompt=prompt, n=args.n, inv_temp=inv_temp, top_k=args.top_k,
-            seed=args.seed, result=result, live=True, waves=args.waves)
+    result.unlink(missing_ok=True)      # never report an older run's result
+    try:
+        run_top(sim=args.sim, build=build, prompt=prompt, n=args.n, inv_temp=inv_temp, top_k=args.top_k,
+                seed=args.seed, result=result, live=True, waves=args.waves, extra_env=log_env, verbose=args.verbose)
+    except BuildError as exc:
+        print(f"make sim: {exc}", file=sys.stderr)
+        return 1
     if not result.exists():
         print("make sim: the simulation did not produce a result", file=sys.stderr)
         return 1
