@@ -8,7 +8,7 @@ Every violation names its check; `CHECKS` lists them all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from tb.handshake import Handshake, HandshakeTap, Sample
 
@@ -104,8 +104,34 @@ class AxiLiteResponses:
                                   f"AW {c['aw']} W {c['w']} B {c['b']} AR {c['ar']} R {c['r']}"))
 
 
+# romformer_top's outputs: each handshake output with the payload outputs that must be 0/1 while it is high.
+TOP_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "s_axis_tready": (),
+    "m_axis_tvalid": ("m_axis_tdata", "m_axis_tlast"),
+    "s_axil_awready": (),
+    "s_axil_wready": (),
+    "s_axil_bvalid": ("s_axil_bresp",),
+    "s_axil_arready": (),
+    "s_axil_rvalid": ("s_axil_rdata", "s_axil_rresp"),
+}
+RESET_CHECKS = ("output_x",)
+
+
+def outputs_known(values: Mapping[str, int | None], time_ns: float, report: Report) -> None:
+    """After reset (the first clock edge with rst_n high): every handshake output of the chip is 0/1,
+    and so are the payload outputs of a VALID that is high. `values` maps each TOP_OUTPUTS name to
+    its value (None: X/Z)."""
+    for ctrl, payload in TOP_OUTPUTS.items():
+        if values[ctrl] is None:
+            report(Violation("reset.output_x", ctrl, time_ns, f"{ctrl} is X/Z after reset"))
+        elif values[ctrl] == 1:
+            for name in payload:
+                if values[name] is None:
+                    report(Violation("reset.output_x", name, time_ns, f"{name} is X/Z after reset while {ctrl} is high"))
+
+
 CHECKS: tuple[str, ...] = tuple(f"{k}.{c}" for k in ("axis", "axil") for c in HandshakeRules.CHECKS) + tuple(
-    f"axil.{c}" for c in AxiLiteResponses.CHECKS)
+    f"axil.{c}" for c in AxiLiteResponses.CHECKS) + tuple(f"reset.{c}" for c in RESET_CHECKS)
 
 
 @dataclass

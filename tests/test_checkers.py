@@ -8,7 +8,7 @@ import pytest
 
 from collections import deque
 
-from tb.checkers import CHECKS, AxiLiteResponses, HandshakeRules, ProtocolLog
+from tb.checkers import CHECKS, TOP_OUTPUTS, AxiLiteResponses, HandshakeRules, ProtocolLog, outputs_known
 from tb.handshake import Handshake, Sample
 from tb.monitors import AXIL_CHANNELS, AxiLiteMonitor, StreamMonitor, XValueError
 
@@ -124,6 +124,32 @@ def test_axil_check_fires(check: str) -> None:
     assert run_axil(good) == set()
 
 
+def quiet_outputs() -> dict[str, int | None]:
+    """romformer_top's outputs just after reset: every handshake output low, payloads X (legal)."""
+    out: dict[str, int | None] = {}
+    for ctrl, payload in TOP_OUTPUTS.items():
+        out[ctrl] = 0
+        out.update(dict.fromkeys(payload))
+    return out
+
+
+@pytest.mark.parametrize("change,fired", [
+    ({}, []),
+    ({"s_axis_tready": 1, "s_axil_awready": 1}, []),
+    ({"s_axil_rvalid": 1, "s_axil_rdata": 5, "s_axil_rresp": 0}, []),
+    ({"s_axis_tready": None}, ["s_axis_tready is X/Z after reset"]),
+    ({"m_axis_tvalid": None, "s_axil_bvalid": None}, ["m_axis_tvalid is X/Z after reset", "s_axil_bvalid is X/Z after reset"]),
+    ({"m_axis_tvalid": 1, "m_axis_tdata": 3}, ["m_axis_tlast is X/Z after reset while m_axis_tvalid is high"]),
+    ({"s_axil_rvalid": 1, "s_axil_rresp": 0}, ["s_axil_rdata is X/Z after reset while s_axil_rvalid is high"]),
+])
+def test_outputs_after_reset(change: dict, fired: list[str]) -> None:
+    log = ProtocolLog()
+    outputs_known({**quiet_outputs(), **change}, 55.0, log)
+    assert [v.detail for v in log.violations] == fired
+    assert {v.check for v in log.violations} <= {"reset.output_x"} and all(v.time_ns == 55.0 for v in log.violations)
+
+
 def test_every_check_is_shown_to_fire() -> None:
     shown = {f"{k}.{c}" for k in ("axis", "axil") for c in STREAM_TRACES} | {f"axil.{c}" for c in AXIL_TRACES}
+    shown.add("reset.output_x")             # test_outputs_after_reset
     assert shown == set(CHECKS)

@@ -1,5 +1,7 @@
 """What every top-level run attaches to the chip: cocotb's Clock, the passive monitors of the
-three interfaces and the protocol checkers on them (tb/checkers.py). Violations fail the test.
+three interfaces and the protocol checkers on them (tb/checkers.py), and after every reset, at the
+first clock edge with rst_n high, a look at every output of the chip: no X/Z (outputs_known; on
+Icarus, a register without reset would show here). Violations fail the test.
 
     h = Harness(dut).start()        # clock running, monitors and checkers attached
     ...
@@ -11,9 +13,12 @@ import logging
 
 import cocotb
 from cocotb.clock import Clock
+from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.checkers import AxiLiteResponses, ProtocolLog, Violation, attach_axil_checker, attach_stream_checker
+from tb.checkers import (TOP_OUTPUTS, AxiLiteResponses, ProtocolLog, Violation, attach_axil_checker,
+                         attach_stream_checker, outputs_known)
+from tb.handshake import value_of
 from tb.monitors import AxiLiteMonitor, StreamMonitor, stream_bus
 
 CLOCK_NS = 10.0
@@ -43,7 +48,19 @@ class Harness:
         Clock(self.dut.clk, self.clock_ns, unit="ns").start()
         for m in (self.inp, self.out, self.regs):
             m.start()
+        self.resets_checked = 0
+        cocotb.start_soon(self._outputs_after_reset())
         return self
+
+    async def _outputs_after_reset(self) -> None:
+        names = [n for ctrl, payload in TOP_OUTPUTS.items() for n in (ctrl, *payload)]
+        while True:
+            await RisingEdge(self.rst_n)
+            await RisingEdge(self.clk)
+            await ReadOnly()
+            if value_of(self.rst_n) == 1:
+                outputs_known({n: value_of(getattr(self.dut, n)) for n in names}, get_sim_time("ns"), self.protocol)
+                self.resets_checked += 1
 
     def wakeups(self) -> int:
         """Python wake-ups of all monitors so far (the testbench cost of observing)."""
@@ -51,5 +68,6 @@ class Harness:
 
     def finish(self) -> None:
         self.axil_rules.final(get_sim_time("ns"))
+        assert self.resets_checked, "the outputs were never checked after a reset (no reset was released)"
         assert not self.protocol.violations, f"{len(self.protocol.violations)} protocol violations, first: " \
                                              f"{self.protocol.violations[0]}"
