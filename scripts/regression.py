@@ -205,7 +205,8 @@ def print_failures(rows: list[dict]) -> None:
     print("\nreproduce (same environment, seed and timeout; add WAVES=1 for waves, then make waves "
           "TEST=<run name>; docs/waves.md):")
     for r in sorted((r for g in groups.values() for r in g), key=lambda r: (r["node"], r["seed"])):
-        print(f"  {reproduce(r['node'], r['seed'])}")
+        if not r["node"].startswith("<"):          # a crashed session has no node id: its log says why
+            print(f"  {reproduce(r['node'], r['seed'])}")
 
 
 def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[Path, int, float]:
