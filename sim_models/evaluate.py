@@ -8,6 +8,7 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .float_model import FloatModel
 from .golden import GoldenModel
+from .progress import track
 from .quantize import QuantModel
 
 
@@ -42,7 +43,7 @@ def evaluate_many(qm: QuantModel, windows: list[np.ndarray], floats: list[Checkp
     s_logit = float(qm.scales["logits"])
     seq_len = qm.cfg.seq_len
     f_losses, i_losses, agree = [[] for _ in fms], [], [[] for _ in fms]
-    for w in windows:
+    for w in track(windows, "evaluating", unit="window"):
         w = np.asarray(w)[: seq_len + 1]
         inputs, targets = w[:-1], w[1:]
         gm.reset()

@@ -16,6 +16,7 @@ from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
 from .formats import INT8, QuantWeights, WeightFormat, check_accumulator, quantize_weights
 from .intops import quantize_multiplier, quantize_multipliers
+from .progress import track
 from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
 
 LOG2E = math.log2(math.e)
@@ -80,7 +81,7 @@ def calibrate(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> Calibration:
     rounding steps of every scale, so one checkpoint gives the same ROM images on any machine."""
     model = FloatModel(ckpt, dtype=np.float64)
     cal = Calibration()
-    for window in windows:
+    for window in track(windows, "calibration", unit="window"):
         model.reset()
         model.forward(np.asarray(window)[: ckpt.config.seq_len], observe=cal.observe)
         cal.tokens += min(len(window), ckpt.config.seq_len)
@@ -190,7 +191,7 @@ def classifier_hessians(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> np.n
     model = FloatModel(ckpt, dtype=np.float64)
     c = ckpt.config
     h = np.zeros((c.vocab_size, c.dim, c.dim))
-    for window in windows:
+    for window in track(windows, "classifier Hessians", unit="window"):
         model.reset()
         seen: dict[str, np.ndarray] = {}
         logits = model.forward(np.asarray(window)[: c.seq_len],
@@ -233,7 +234,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     # sequential GPTQ: the float weights with the layers quantized so far replaced by their formats'
     seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and fmt.name != "int8" else None
     att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
-    for l in range(L):
+    for l in track(range(L), f"quantizing ({fmt.name})", unit="layer"):
         s_att, s_q, s_k, s_v = per["att_in"][l], per["q_pair"][l], per["k_pair"][l], per["v"][l]
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
         io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),

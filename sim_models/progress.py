@@ -1,0 +1,72 @@
+"""Progress bars for long work (calibration, quantization, evaluation, bench and synth stages).
+
+Bars are tqdm's, written to stderr, and shown only when stderr is a terminal and CI is not
+set (CI=true): pipes, logs, tests and CI see nothing, and stdout (what scripts and tests
+parse) never changes. A bar that finishes is erased (leave=False) unless it is asked to stay.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from tqdm import tqdm
+
+T = TypeVar("T")
+_TRUE = ("1", "true", "yes", "on")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in _TRUE
+
+
+def bar(iterable: Iterable[T] | None = None, desc: str = "", *, total: int | None = None, unit: str = "it",
+        leave: bool = False) -> tqdm:
+    """A tqdm bar on stderr: disabled under CI=true, and (tqdm's disable=None) when stderr is not a terminal."""
+    return tqdm(iterable, desc=desc, total=total, unit=unit, leave=leave, file=sys.stderr,
+                disable=True if in_ci() else None, dynamic_ncols=True)
+
+
+def track(iterable: Iterable[T], desc: str, *, total: int | None = None, unit: str = "it") -> Iterator[T]:
+    """Iterate with a bar (the items unchanged)."""
+    return iter(bar(iterable, desc, total=total, unit=unit))
+
+
+@contextmanager
+def ticking(b: tqdm, every_s: float = 1.0):
+    """Refresh `b` every `every_s` seconds while the block runs, so its elapsed time moves during
+    one long step (a subprocess, a simulation) that gives no progress of its own."""
+    if b.disable:
+        yield b
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every_s):
+            b.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield b
+    finally:
+        stop.set()
+        thread.join()
+
+
+def stages(names: Iterable[str], desc: str, *, unit: str = "stage") -> Iterator[str]:
+    """Iterate over named stages of unknown length each: one bar over the stages, the current
+    stage's name beside it, its elapsed time ticking while the stage runs."""
+    names = list(names)
+    b = bar(total=len(names), desc=desc, unit=unit)
+    try:
+        for name in names:
+            b.set_postfix_str(name, refresh=True)
+            with ticking(b):
+                yield name
+            b.update(1)
+    finally:
+        b.close()
