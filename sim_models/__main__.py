@@ -49,6 +49,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     ckpt = read_checkpoint(args.checkpoint)
     byte_model = is_byte_model(ckpt)
     prompt = prompt_tokens(args, byte_model)
+    if args.float and (args.format != "int8" or args.group is not None):
+        raise SystemExit("--format/--group choose the integer model's weights; --float runs the checkpoint's float weights")
     if args.float:
         out = float_generate(ckpt, prompt, args.n, args.temperature, args.top_k, args.seed)
     else:
@@ -62,11 +64,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def eval_windows(args: argparse.Namespace, ckpt) -> tuple[list[np.ndarray], str]:
+    """--text's windows (up to --max-tokens), else float-model samples (--seed); either option
+    without its source is refused rather than ignored."""
     if args.text:
         if not is_byte_model(ckpt):
             raise SystemExit(f"--text needs a byte-level model; {args.checkpoint} has vocab {ckpt.config.vocab_size}")
+        if args.seed is not None:
+            raise SystemExit("--seed picks the float-model sample windows; it has no effect with --text")
         return text_windows(args.text, ckpt.config.seq_len + 1, args.max_tokens), str(args.text)
-    return sampled_windows(ckpt, count=4, length=256, seed=args.seed + 1), f"float-model samples (seed {args.seed + 1})"
+    if args.max_tokens is not None:
+        raise SystemExit("--max-tokens limits --text; without --text the windows are 4 x 256 float-model samples")
+    seed = 1 + (args.seed or 0)
+    return sampled_windows(ckpt, count=4, length=256, seed=seed), f"float-model samples (seed {seed})"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -154,9 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="generate text (byte models) or token ids")
     g.add_argument("checkpoint", type=Path)
-    mode = g.add_mutually_exclusive_group()
-    mode.add_argument("--float", action="store_true", help="float reference model")
-    mode.add_argument("--int", action="store_true", help="integer golden model (default)")
+    g.add_argument("--float", action="store_true",
+                   help="the float reference model (default: the integer golden model, the chip's arithmetic)")
     src = g.add_mutually_exclusive_group()
     src.add_argument("--prompt", help="prompt text (byte-level models)")
     src.add_argument("--tokens", help="prompt token ids, comma separated")
@@ -171,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="float vs integer loss and top-1 agreement, teacher-forced")
     e.add_argument("checkpoint", type=Path)
     e.add_argument("--text", type=Path, help="held-out text (byte models); default: float-model samples")
-    e.add_argument("--max-tokens", type=int, default=None)
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--max-tokens", type=int, default=None, help="with --text: evaluate at most this many tokens")
+    e.add_argument("--seed", type=int, default=None, help="without --text: the float-model samples' seed (default 0)")
     e.add_argument("--json", action="store_true")
     e.add_argument("--reference", type=Path, metavar="REF.bin",
                    help="also judge the integer model against REF's float model (e.g. the float baseline a "
@@ -184,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            "matrix quantized at a time (loss gap, top-1 agreement)")
     s.add_argument("checkpoint", type=Path)
     s.add_argument("--text", type=Path, help="held-out text (byte models); default: float-model samples")
-    s.add_argument("--max-tokens", type=int, default=None)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--max-tokens", type=int, default=None, help="with --text: evaluate at most this many tokens")
+    s.add_argument("--seed", type=int, default=None, help="without --text: the float-model samples' seed (default 0)")
     s.add_argument("--only", metavar="M[,M...]", help="one group of matrix kinds instead of the default rows "
                                                       "(tok_emb, wq, wk, wv, wo, w1, w3, w2, wcls)")
     s.add_argument("--json", action="store_true")
@@ -204,12 +212,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+DEBUG_HELP = "on an error, show the full traceback instead of a one-line message"
+
+
+def add_debug_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--debug before or after the subcommand (every subcommand, whoever added it)."""
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = add_debug_flag(build_parser()).parse_args(argv)
     try:
         return args.func(args)
     except (CheckpointError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if args.debug:
+            raise
+        print(f"error: {exc} (--debug shows the traceback)", file=sys.stderr)
         return 2
 
 

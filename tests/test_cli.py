@@ -82,3 +82,44 @@ def test_bad_tokens_argument(tiny):
 def test_token_out_of_range(tiny):
     res = run("generate", str(tiny), "--tokens", "999", "--n", "2")
     assert res.returncode == 2 and "out of range" in res.stderr
+
+
+def test_removed_int_flag_is_an_error(tiny):
+    # the integer golden model is the default; a --int flag that did nothing is gone
+    res = run("generate", str(tiny), "--int", "--tokens", "1", "--n", "2")
+    assert res.returncode == 2 and "unrecognized arguments: --int" in res.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("generate", "--float", "--format", "int4", "--tokens", "1", "--n", "2"), "--float runs the checkpoint's float"),
+    (("eval", "--max-tokens", "100"), "--max-tokens limits --text"),
+])
+def test_options_without_effect_are_refused(tiny, args, message):
+    res = run(args[0], str(tiny), *args[1:])
+    assert res.returncode != 0 and message in res.stderr and res.stdout == ""
+
+
+def test_seed_with_text_is_refused(tmp_path):
+    text = tmp_path / "text.txt"
+    text.write_text("It is a truth universally acknowledged. " * 20)
+    res = run("eval", str(ROOT / "models" / "austen_byte.bin"), "--text", str(text), "--seed", "3")
+    assert res.returncode != 0 and "--seed" in res.stderr and "no effect with --text" in res.stderr
+
+
+def test_debug_keeps_the_traceback(tmp_path):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x01\x00")
+    res = run("generate", str(bad), "--n", "2")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "--debug" in res.stderr
+    for args in (("--debug", "generate", str(bad)), ("generate", str(bad), "--debug")):
+        res = run(*args, "--n", "2")
+        assert res.returncode == 1 and "Traceback (most recent call last)" in res.stderr
+        assert "CheckpointError" in res.stderr and str(bad) in res.stderr
+
+
+def test_no_progress_output_off_a_terminal(tiny):
+    # progress bars go to stderr on a terminal only: captured, stdout is the JSON and stderr is empty
+    res = run("eval", str(tiny), "--json")
+    assert res.returncode == 0 and res.stderr == ""
+    assert json.loads(res.stdout)["tokens"] > 0
