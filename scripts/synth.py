@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.netlist import compare_builds  # noqa: E402
+from sim_models.progress import Stages, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -259,7 +260,7 @@ def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: st
     stamp = design_stamp(build, text, tool)
     stamp_file = out / "top.json.stamp"
     if reuse and stamp_file.exists() and (out / "top.json").exists() and stamp_file.read_text().strip() == stamp:
-        print(f"  synth_ecp5: reusing {rel(out / 'top.json')} (same RTL, ROM build, script and tool)")
+        write(f"  synth_ecp5: reusing {rel(out / 'top.json')} (same RTL, ROM build, script and tool)")
         return {"seconds": 0.0, "reused": True, "cells": ecp5_cells(out)}
     stamp_file.unlink(missing_ok=True)
     script.write_text(text)
@@ -417,7 +418,11 @@ def main() -> int:
     build = ROOT / "build" / "synth" / name / "rom"
     out = build.parent
     out.mkdir(parents=True, exist_ok=True)
-    compile_checkpoint(args.model, args.lanes, build, args.format)
+    yosys_jobs = [k for k in ("generic", "ecp5") if k in stages or (k == "ecp5" and {"pnr", "place"} & set(stages))]
+    steps = Stages(1 + bool(yosys_jobs) + sum(s in stages for s in ("place", "route", "pnr")) + bool(args.same_logic),
+                   f"make synth {name}")
+    with steps.stage("compile"):
+        compile_checkpoint(args.model, args.lanes, build, args.format)
     cfg = read_checkpoint(args.model).config
     sched = Schedule(cfg, args.lanes)
     versions = {"yosys": subprocess.run([yosys, "-V"], capture_output=True, text=True).stdout.split("(")[0].strip()}
@@ -429,10 +434,10 @@ def main() -> int:
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
                      "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram}
     pnr_cfg = Nextpnr(nextpnr, args.part, args.freq, args.seed, tuple(args.pnr_args.split())) if nextpnr else None
-    print(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
+    write(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
     t0 = time.perf_counter()
     # generic and synth_ecp5 are independent: run them side by side (2 cores)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with steps.stage("yosys " + " + ".join(yosys_jobs)), ThreadPoolExecutor(max_workers=2) as pool:
         jobs = {}
         if "generic" in stages:
             jobs["generic"] = pool.submit(generic, build, out, yosys)
@@ -441,33 +446,37 @@ def main() -> int:
         for key, job in jobs.items():
             summary[key] = job.result()
     if "generic" in summary:
-        print(f"  generic: {summary['generic']['total_cells']:,} cells in {summary['generic']['seconds']} s")
+        write(f"  generic: {summary['generic']['total_cells']:,} cells in {summary['generic']['seconds']} s")
         for block, n in summary["generic"]["blocks"].items():
-            print(f"    {block:45s} {n:>10,}")
+            write(f"    {block:45s} {n:>10,}")
     if "ecp5" in summary:
-        print(f"  synth_ecp5 ({summary['ecp5']['seconds']} s): {summary['ecp5']['cells']}")
+        write(f"  synth_ecp5 ({summary['ecp5']['seconds']} s): {summary['ecp5']['cells']}")
     for stage in ("place", "route"):
         if stage not in stages:
             continue
-        summary[stage] = (place(out, pnr_cfg, args.router) if stage == "place" else route(out, pnr_cfg, args.router))
+        with steps.stage(f"nextpnr {stage}"):
+            summary[stage] = (place(out, pnr_cfg, args.router) if stage == "place" else route(out, pnr_cfg, args.router))
         fmax = min(summary[stage]["fmax_mhz"].values()) if summary[stage]["fmax_mhz"] else 0.0
         summary[f"tokens_per_s_{stage}"] = round(fmax * 1e6 / sched.cycles(0), 1)
-        print(f"  nextpnr-ecp5 {stage} {args.part} ({summary[stage]['seconds']} s): fmax {summary[stage]['fmax_mhz']} MHz, "
+        write(f"  nextpnr-ecp5 {stage} {args.part} ({summary[stage]['seconds']} s): fmax {summary[stage]['fmax_mhz']} MHz, "
               f"{summary[f'tokens_per_s_{stage}']} tokens/s; {summary[stage]['utilization']}")
     if "pnr" in stages:
-        summary["pnr"] = pnr(out, pnr_cfg)
+        with steps.stage("nextpnr place and route"):
+            summary["pnr"] = pnr(out, pnr_cfg)
         fmax = min(summary["pnr"]["fmax_mhz"].values()) if summary["pnr"]["fmax_mhz"] else 0.0
         summary["tokens_per_s_at_fmax"] = round(fmax * 1e6 / sched.cycles(0), 1)
-        print(f"  nextpnr-ecp5 {args.part} ({summary['pnr']['seconds']} s): fmax {summary['pnr']['fmax_mhz']} MHz, "
+        write(f"  nextpnr-ecp5 {args.part} ({summary['pnr']['seconds']} s): fmax {summary['pnr']['fmax_mhz']} MHz, "
               f"{summary['tokens_per_s_at_fmax']} tokens/s; {summary['pnr']['utilization']}")
     if args.same_logic:
         other = out.parent / f"{args.same_logic.stem}{suffix}-L{args.lanes}-other"
-        compile_checkpoint(args.same_logic, args.lanes, other, args.format)
-        c = compare_builds(build, other, out / "netlists")
+        with steps.stage(f"same logic as {args.same_logic.name}"):
+            compile_checkpoint(args.same_logic, args.lanes, other, args.format)
+            c = compare_builds(build, other, out / "netlists")
         summary["same_logic"] = {"other": args.same_logic.name, "same_logic": c.same_logic,
                                  "rom_images_differing": c.rom_lines_differing,
                                  "params_vh_equal": (build / "params.vh").read_text() == (other / "params.vh").read_text()}
-        print(f"  same logic as {args.same_logic.name}: {summary['same_logic']}")
+        write(f"  same logic as {args.same_logic.name}: {summary['same_logic']}")
+    steps.close()
     summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     (out / "summary.md").write_text(results_section(summary))

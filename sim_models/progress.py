@@ -57,16 +57,41 @@ def ticking(b: tqdm, every_s: float = 1.0):
         thread.join()
 
 
+def write(message: str) -> None:
+    """print() to stdout that first clears and then redraws the bars on the terminal (the same
+    text as print: stdout's contents never depend on the bars)."""
+    tqdm.write(message, file=sys.stdout)
+
+
+class Stages:
+    """One bar over a known number of named stages of unknown length each (a synthesis run, a
+    simulation, a measurement): the current stage's name beside it, the elapsed time ticking
+    while it runs. Use `with Stages(n, desc) as s:` and `with s.stage(name): ...`."""
+
+    def __init__(self, total: int, desc: str, unit: str = "stage") -> None:
+        self.bar = bar(total=total, desc=desc, unit=unit)
+
+    @contextmanager
+    def stage(self, name: str):
+        self.bar.set_postfix_str(name, refresh=True)
+        with ticking(self.bar):
+            yield
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> Stages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def stages(names: Iterable[str], desc: str, *, unit: str = "stage") -> Iterator[str]:
-    """Iterate over named stages of unknown length each: one bar over the stages, the current
-    stage's name beside it, its elapsed time ticking while the stage runs."""
+    """Iterate over named stages with a Stages bar (the loop body is the stage)."""
     names = list(names)
-    b = bar(total=len(names), desc=desc, unit=unit)
-    try:
+    with Stages(len(names), desc, unit) as s:
         for name in names:
-            b.set_postfix_str(name, refresh=True)
-            with ticking(b):
+            with s.stage(name):
                 yield name
-            b.update(1)
-    finally:
-        b.close()

@@ -33,3 +33,16 @@ def test_track_and_stages_yield_every_item_and_draw_on_a_terminal(monkeypatch):
     assert "items" in err.getvalue() and "synth" in err.getvalue()
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert list(progress.stages(["a"], "quiet")) == ["a"] and progress.sys.stderr.getvalue() == ""
+
+
+def test_stages_and_write_keep_stdout_as_print_would(monkeypatch, capsys):
+    monkeypatch.delenv("CI", raising=False)
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    with progress.Stages(2, "bench") as s:
+        with s.stage("quality"):
+            progress.write("quality: done")
+        with s.stage("speed"):
+            progress.write("speed: done")
+    assert capsys.readouterr().out == "quality: done\nspeed: done\n"
+    assert "quality" in err.getvalue() and "speed" in err.getvalue()
