@@ -58,14 +58,24 @@ eval: bootstrap ## float vs integer loss and agreement on the held-out text
 bench: bootstrap ## benchmarks; results in docs/results.md
 	$(PY) scripts/bench.py --out docs/results.md $(if $(filter command line environment,$(origin FORMAT)),--formats $(FORMAT)) --formats-rtl
 
+# $(call install_requirements,FILE,STAMP): pip-install FILE into .venv unless STAMP holds its sha256
+define install_requirements
+	@want=$$(sha256sum $(1) | cut -d' ' -f1); \
+	if [[ ! -f $(2) || $$(cat $(2)) != $$want ]]; then \
+	  echo "$@: installing $(1) into $(VENV)"; \
+	  $(PY) -m pip install -q --disable-pip-version-check -r $(1) && echo $$want > $(2); fi
+endef
+
+.PHONY: formal
+formal: bootstrap ## SymbiYosys proofs (k-induction, unbounded) and cover traces of rf_axis_skid and rf_axil_regs: PASS/FAIL per task, build/formal/ (docs/formal.md)
+	$(call install_requirements,requirements-synth.txt,$(SYNTH_STAMP))
+	$(PY) -m formal.run
+
 SYNTH_LANES ?= 16
 SYNTH_TOOLS ?= auto
 SYNTH_STAMP := $(VENV)/.requirements-synth.sha256
 synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route, or place then route (ROUTER=router2|router1) to keep the placement), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin, PNR_SEED=1 (nextpnr seed), PNR_ARGS='extra nextpnr arguments', WEIGHT_BRAM=auto|deep (weight ROM in 16Kx1/8Kx2 block RAMs, no output mux))
-	@want=$$(sha256sum requirements-synth.txt | cut -d' ' -f1); \
-	if [[ ! -f $(SYNTH_STAMP) || $$(cat $(SYNTH_STAMP)) != $$want ]]; then \
-	  echo "synth: installing requirements-synth.txt into $(VENV)"; \
-	  $(PY) -m pip install -q --disable-pip-version-check -r requirements-synth.txt && echo $$want > $(SYNTH_STAMP); fi
+	$(call install_requirements,requirements-synth.txt,$(SYNTH_STAMP))
 	$(PY) scripts/synth.py --model $(MODEL) --lanes $(SYNTH_LANES) --format $(FORMAT) --tools $(SYNTH_TOOLS) $(if $(PART),--part $(PART)) \
 	  $(if $(STAGES),--stages $(STAGES)) $(if $(ROUTER),--router $(ROUTER)) $(if $(SAME_LOGIC),--same-logic $(SAME_LOGIC)) \
 	  $(if $(PNR_ARGS),--pnr-args '$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
