@@ -14,12 +14,12 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .tables import rope_angles, silu
 
-RMS_EPS = 1e-5
 Observer = Callable[[str, int, np.ndarray], None]
 
 
-def rmsnorm(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + RMS_EPS) * g
+def rmsnorm(x: np.ndarray, g: np.ndarray, eps: float) -> np.ndarray:
+    """eps is the model's rms_norm_eps (Config.rms_norm_eps)."""
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * g
 
 
 def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
@@ -44,7 +44,7 @@ class FloatModel:
         self.dtype = dtype
         self.w = {k: v.astype(dtype) for k, v in ckpt.weights.items() if not k.startswith("freq_cis")}
         self.wcls = ckpt.wcls.astype(dtype)
-        ang = rope_angles(self.cfg.seq_len, self.cfg.head_size)
+        ang = rope_angles(self.cfg.seq_len, self.cfg.head_size, self.cfg.rope_theta)
         self.cos, self.sin = np.cos(ang).astype(dtype), np.sin(ang).astype(dtype)
         self.reset()
 
@@ -62,13 +62,13 @@ class FloatModel:
         if end > c.seq_len:
             raise ValueError(f"context overflow: position {end - 1} >= seq_len {c.seq_len}")
         note = observe or (lambda name, layer, value: None)
-        hs, H, KVH = c.head_size, c.n_heads, c.n_kv_heads
+        hs, H, KVH, eps = c.head_size, c.n_heads, c.n_kv_heads, c.rms_norm_eps
         x = w["tok_emb"][tokens]
         note("x", -1, x)
         cos, sin = self.cos[start:end], self.sin[start:end]
         mask = causal_mask(start, n, end)
         for l in range(c.n_layers):
-            a = rmsnorm(x, w["rms_att"][l])
+            a = rmsnorm(x, w["rms_att"][l], eps)
             note("att_in", l, a)
             q = (a @ w["wq"][l].T).reshape(n, H, hs)
             k = (a @ w["wk"][l].T).reshape(n, KVH, hs)
@@ -87,7 +87,7 @@ class FloatModel:
             att = np.einsum("hit,thd->ihd", probs, vals).reshape(n, c.dim)
             x = x + att @ w["wo"][l].T
             note("x", l, x)
-            a = rmsnorm(x, w["rms_ffn"][l])
+            a = rmsnorm(x, w["rms_ffn"][l], eps)
             note("ffn_in", l, a)
             h1, h3 = a @ w["w1"][l].T, a @ w["w3"][l].T
             note("h1", l, h1)
@@ -96,7 +96,7 @@ class FloatModel:
             note("g", l, g)
             x = x + g @ w["w2"][l].T
             note("x", l, x)
-        a = rmsnorm(x, w["rms_final"])
+        a = rmsnorm(x, w["rms_final"], eps)
         note("fin_in", -1, a)
         logits = a @ self.wcls.T
         note("logits", -1, logits)

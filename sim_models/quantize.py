@@ -23,7 +23,6 @@ LOG2E = math.log2(math.e)
 MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
 RESIDUAL_LIMIT = 16383   # max |x| * 2^RF stays below this (2x headroom in int16)
 LOGIT_LIMIT = 16383
-RMS_EPS = 1e-5
 GRAM_INPUTS = ("att_in", "v", "ffn_in", "g", "fin_in")   # matmul inputs (v: stand-in for wo's input)
 
 
@@ -281,11 +280,11 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         emb_w, emb_sw = quantize_rows(w["tok_emb"])
     emb_m, emb_s = quantize_multipliers(emb_sw / s_res, "embedding")
     logit_m, logit_s = quantize_multiplier(s_logit * LOG2E, "logit temperature")
-    cos, sin = rope_tables(cfg.seq_len, cfg.head_size)
+    cos, sin = rope_tables(cfg.seq_len, cfg.head_size, cfg.rope_theta)
     scales: dict[str, list[float] | float] = {k: v for k, v in per.items()}
     scales.update(residual=s_res, fin_in=s_fin, logits=s_logit)
     return QuantModel(
-        cfg=cfg, rf=rf, eps=max(1, round(RMS_EPS * cfg.dim * 4.0 ** rf)),
+        cfg=cfg, rf=rf, eps=max(1, round(cfg.rms_norm_eps * cfg.dim * 4.0 ** rf)),
         layers=layers, att_norm=att_norm, ffn_norm=ffn_norm,
         final_norm=qnorm(w["rms_final"], cfg.dim, s_fin), cls=cls,
         emb_mult=emb_m, emb_shift=emb_s, emb_w=emb_w,

@@ -10,8 +10,8 @@ def _matvec(w, x):
     return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
 
 
-def _rmsnorm(x, g):
-    ss = sum(v * v for v in x) / len(x) + 1e-5
+def _rmsnorm(x, g, eps):
+    ss = sum(v * v for v in x) / len(x) + eps
     return [v / math.sqrt(ss) * gi for v, gi in zip(x, g)]
 
 
@@ -29,10 +29,10 @@ class LoopModel:
         hs = c.head_size
         x = list(w["tok_emb"][token])
         for l in range(c.n_layers):
-            xb = _rmsnorm(x, w["rms_att"][l])
+            xb = _rmsnorm(x, w["rms_att"][l], c.rms_norm_eps)
             q, k, v = _matvec(w["wq"][l], xb), _matvec(w["wk"][l], xb), _matvec(w["wv"][l], xb)
             for i in range(0, c.dim, 2):
-                freq = 1.0 / 10000 ** ((i % hs) / hs)
+                freq = 1.0 / c.rope_theta ** ((i % hs) / hs)
                 cr, ci = math.cos(pos * freq), math.sin(pos * freq)
                 for vec in ((q, k) if i < c.kv_dim else (q,)):
                     a, b = vec[i], vec[i + 1]
@@ -51,8 +51,8 @@ class LoopModel:
                 for d in range(hs):
                     att_out[h * hs + d] = sum(e[t] / tot * self.vals[l][t][kh * hs + d] for t in range(pos + 1))
             x = [a + b for a, b in zip(x, _matvec(w["wo"][l], att_out))]
-            xb = _rmsnorm(x, w["rms_ffn"][l])
+            xb = _rmsnorm(x, w["rms_ffn"][l], c.rms_norm_eps)
             h1, h3 = _matvec(w["w1"][l], xb), _matvec(w["w3"][l], xb)
             g = [a / (1 + math.exp(-a)) * b for a, b in zip(h1, h3)]
             x = [a + b for a, b in zip(x, _matvec(w["w2"][l], g))]
-        return _matvec(self.wcls, _rmsnorm(x, w["rms_final"]))
+        return _matvec(self.wcls, _rmsnorm(x, w["rms_final"], c.rms_norm_eps))
