@@ -15,6 +15,13 @@ RTL formats matrix (tests/test_formats_rtl.py, FORMATS_MATRIX=1) whose results t
 RTL simulation speed and testbench cost: `--speed-only` measures just that section (the same greedy
 run on each simulator, and on Verilator a long generation, `--speed-long` tokens, with the full
 per-token testbench vs `free_run`, best of `--repeat`) and rewrites it in place.
+
+Plots (scripts/bench_plots.py) go to docs/img/ (`--img`): loss gap against bits per weight per
+format, MAC-lane utilization against LANES and position (with the RTL's measured tokens), cycles
+per phase. A full run and `--formats-only` draw them from their own numbers; `--plots-only`
+redraws them from the last measurement (build/bench/format_rows.json, the RTL runs' result JSON
+under build/bench/) and the schedule, measuring nothing. Progress bars (stderr, on a terminal
+only) follow the stages.
 """
 from __future__ import annotations
 
@@ -40,7 +47,11 @@ from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate, evaluate_many  # noqa: E402
 from sim_models.formats import FORMAT_NAMES, make_format  # noqa: E402
 from sim_models.golden import GoldenModel  # noqa: E402
+from sim_models.progress import Stages, track, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_plots import write_plots  # noqa: E402
 
 EMBEDDED = ROOT / "models" / "austen_byte.bin"
 # quantization-aware trained variants of the embedded model: (checkpoint, table name, formats);
@@ -52,6 +63,7 @@ FORMATS_BEGIN, FORMATS_END = "<!-- formats:begin -->", "<!-- formats:end -->"
 EXTERNAL = ROOT.parent / "shared" / "models" / "stories260K.bin"
 LANES = (8, 16, 32, 64)
 EMBED_PROMPT = list(b"It is a truth")
+IMG = ROOT / "docs" / "img"
 
 
 def golden_speed(qm, n: int = 200, repeat: int = 5) -> float:
@@ -72,7 +84,7 @@ def model_rows(path: Path, name: str, eval_text: Path | None) -> dict:
     res = evaluate(ckpt, qm, windows)
     tmp = ROOT / "build" / "bench" / name
     bits = {}
-    for lanes in LANES:
+    for lanes in track(LANES, f"{name}: ROM per LANES", unit="build"):
         man = compile_model(qm, lanes, tmp / f"L{lanes}", {"checkpoint": path.name, "sha256": "-", "calibration": calib})
         bits[lanes] = (man["rom_bits"], man["sram_bits"])
     sched = {lanes: Schedule(ckpt.config, lanes) for lanes in LANES}
@@ -108,7 +120,8 @@ def rtl_run(sim: str, model: Path, lanes: int, n: int, prompt: list[int], testca
 
 def rtl_lanes(model: Path, prompt: list[int], n: int) -> dict[int, dict]:
     """Cycles per token measured on the RTL (Verilator) at every LANES value."""
-    return {lanes: rtl_run("verilator", model, lanes, n, prompt) for lanes in LANES}
+    return {lanes: rtl_run("verilator", model, lanes, n, prompt) for lanes in track(LANES, f"{model.stem}: RTL per LANES",
+                                                                                    unit="run")}
 
 
 def rtl_speed(sims: list[str], n: int) -> tuple[list[dict], dict | None]:
@@ -129,7 +142,7 @@ def testbench_cost(n: int, repeat: int) -> dict:
     `free_run` (the same simulated time with no per-token Python) alternately, `repeat` times
     each; the fastest of each (the machine is shared, load only slows runs down)."""
     gens, frees = [], []
-    for _ in range(repeat):
+    for _ in track(range(repeat), f"testbench cost ({n} tokens)", unit="pair"):
         gens.append(rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT))
         frees.append(rtl_run("verilator", EMBEDDED, 32, n, EMBED_PROMPT, testcase="free_run",
                              extra_env={"ROMFORMER_FREE_RUN_NS": str(gens[-1]["total_cycles"] * 10)}))
@@ -250,7 +263,7 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
     loss and top-1 agreement against that model's float outputs ("vs_reference")."""
     rows = []
     ref = read_checkpoint(reference) if reference is not None else None
-    for fmt in formats:
+    for fmt in track(formats, f"formats: {name}", unit="format"):
         ckpt, qm, calib = quantize_checkpoint(path, fmt)
         windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
         res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
@@ -263,7 +276,7 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
                      "weight_rom_bits": man["weight_rom_bits"], "weights": weights,
                      "nominal_bpw": man["format"]["bits_per_weight"], "cycles0": sched.cycles(0),
                      "util0": sched.utilization(0), "stem": path.stem, "vs_reference": vs_ref})
-        print(f"formats: {name} {fmt} {res.as_dict()} ROM {man['rom_bits']}", flush=True)
+        write(f"formats: {name} {fmt} {res.as_dict()} ROM {man['rom_bits']}")
     return rows
 
 
@@ -351,6 +364,35 @@ def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False
     return render_formats(rows, cells, rtl_matrix_results())
 
 
+def plot_models() -> list[tuple[str, object]]:
+    """(table name, Config) of the models bench measures (the external one where it is present)."""
+    models = [("austen_byte (embedded)", read_checkpoint(EMBEDDED).config)]
+    if EXTERNAL.exists():
+        models.append(("stories260K (external)", read_checkpoint(EXTERNAL).config))
+    return models
+
+
+def measured_lanes_runs(models: list[tuple[str, object]]) -> dict[str, dict[int, dict]]:
+    """The RTL runs at every LANES that the last measurement left (rtl_run's result JSON)."""
+    stems = {"austen_byte (embedded)": EMBEDDED.stem, "stories260K (external)": EXTERNAL.stem}
+    found: dict[str, dict[int, dict]] = {}
+    for name, _ in models:
+        for lanes in LANES:
+            path = ROOT / "build" / "bench" / f"verilator-{stems[name]}-L{lanes}-generate.json"
+            if path.exists():
+                found.setdefault(name, {})[lanes] = json.loads(path.read_text())
+    return found
+
+
+def plots(img: Path, lanes_runs: dict[str, dict[int, dict]] | None = None) -> list[Path]:
+    """Every plot, from the last format rows (ROWS_CACHE), the schedule and the RTL runs."""
+    rows = json.loads(ROWS_CACHE.read_text())["rows"] if ROWS_CACHE.exists() else []
+    models = plot_models()
+    paths = write_plots(img, models, LANES, rows, lanes_runs if lanes_runs is not None else measured_lanes_runs(models))
+    write("plots: " + ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in paths))
+    return paths
+
+
 def splice_formats(text: str, section: str) -> str:
     if FORMATS_BEGIN in text and FORMATS_END in text:
         head, rest = text.split(FORMATS_BEGIN, 1)
@@ -419,7 +461,13 @@ def main() -> int:
     p.add_argument("--formats-rtl", action="store_true", help="run the RTL formats matrix first (long)")
     p.add_argument("--formats-render", action="store_true",
                    help="with --formats-only: re-render the last measured table with the RTL results now present")
+    p.add_argument("--img", type=Path, default=IMG, help="where the plots go (default docs/img)")
+    p.add_argument("--plots-only", action="store_true",
+                   help="redraw the plots from the last measurement and the schedule; measure nothing")
     args = p.parse_args()
+    if args.plots_only:
+        plots(args.img)
+        return 0
     formats = [f for f in args.formats.split(",") if f]
     for f in formats:
         make_format(f)
@@ -439,19 +487,37 @@ def main() -> int:
         old = args.out.read_text() if args.out.exists() else "# Results\n"
         args.out.write_text(splice_formats(old, section))
         print(section)
+        plots(args.img)
         return 0
-    models = [model_rows(EMBEDDED, "austen_byte (embedded)", ROOT / "models" / "heldout_austen.txt")]
+    rtl_lanes_on = not args.no_lanes and bool(args.rtl)
+    speed_on = bool(args.rtl)
+    long_on = bool(args.rtl) and long_n > 0 and "verilator" in args.rtl
+    steps = Stages(1 + rtl_lanes_on + EXTERNAL.exists() * (1 + rtl_lanes_on) + speed_on + long_on + 2, "make bench")
+    with steps.stage("quality, speed, ROM: embedded"):
+        models = [model_rows(EMBEDDED, "austen_byte (embedded)", ROOT / "models" / "heldout_austen.txt")]
     lanes_runs = {}
-    if not args.no_lanes and args.rtl:
-        lanes_runs[models[0]["name"]] = rtl_lanes(EMBEDDED, EMBED_PROMPT, 2)
+    if rtl_lanes_on:
+        with steps.stage("RTL cycles per LANES: embedded"):
+            lanes_runs[models[0]["name"]] = rtl_lanes(EMBEDDED, EMBED_PROMPT, 2)
     if EXTERNAL.exists():
-        models.append(model_rows(EXTERNAL, "stories260K (external)", None))
-        if not args.no_lanes and args.rtl:
-            lanes_runs[models[1]["name"]] = rtl_lanes(EXTERNAL, [1], 2)
-    speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
-    long = testbench_cost(long_n, args.repeat) if args.rtl and long_n > 0 and "verilator" in args.rtl else None
+        with steps.stage("quality, speed, ROM: stories260K"):
+            models.append(model_rows(EXTERNAL, "stories260K (external)", None))
+        if rtl_lanes_on:
+            with steps.stage("RTL cycles per LANES: stories260K"):
+                lanes_runs[models[1]["name"]] = rtl_lanes(EXTERNAL, [1], 2)
+    speed, free, long = [], None, None
+    if speed_on:
+        with steps.stage("RTL simulation speed"):
+            speed, free = rtl_speed(args.rtl, args.n)
+    if long_on:
+        with steps.stage("testbench cost"):
+            long = testbench_cost(long_n, args.repeat)
     text = render(models, lanes_runs, speed, free, args, long)
-    text = splice_formats(text, formats_section(formats, args.formats_rtl))
+    with steps.stage("weight formats"):
+        text = splice_formats(text, formats_section(formats, args.formats_rtl))
+    with steps.stage("plots"):
+        plots(args.img, lanes_runs)
+    steps.close()
     if args.out.exists():
         text = keep_hand_sections(args.out.read_text(), text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
