@@ -47,7 +47,7 @@ test: bootstrap ## run the test suite (what CI runs)
 # VERBOSE=1: make sim shows the simulator build (Verilator, C++ compile, iverilog) and cocotb's full log
 VERBOSE ?=
 sim: bootstrap ## MODEL generates on the RTL (Verilator; SIM=icarus supported), every token checked against the golden model; ADAPTER=dir loads a LoRA adapter over the bus; VERBOSE=1 shows the build
-	$(PY) -m tb.sim $(strip --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --temp $(TEMP) --top-k $(TOPK) --seed $(SEED) --lanes $(LANES) $(FORMAT_ARGS) $(if $(WAVES),--waves) $(if $(ADAPTER),--adapter $(ADAPTER)) $(if $(VERBOSE),--verbose))$(if $(PROMPT), --prompt "$(PROMPT)")$(if $(TOKENS), --tokens "$(TOKENS)")
+	$(PY) -m tb.sim $(strip --sim $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator) --model $(MODEL) --n $(N) --lanes $(LANES) $(FORMAT_ARGS) $(if $(ADAPTER),--adapter $(ADAPTER),--temp $(TEMP) --top-k $(TOPK) --seed $(SEED)) $(if $(WAVES),--waves) $(if $(VERBOSE),--verbose))$(if $(PROMPT), --prompt "$(PROMPT)")$(if $(TOKENS), --tokens "$(TOKENS)")
 
 compile: bootstrap ## compile MODEL into ROM images under build/models/
 	$(PY) -m sim_models compile $(MODEL) --lanes $(LANES) $(FORMAT_ARGS) --out $(BUILD)

@@ -102,7 +102,7 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
 
 
 def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str,
-                    extra_env: dict[str, str] | None = None, verbose: bool = False) -> Path:
+                    extra_env: dict[str, str] | None = None, verbose: bool = False, waves: bool = False) -> Path:
     """tb_romformer with adapter hardware sized by the adapter build's manifest: the bench
     (tb/unit/test_rf_lora_top.py, on the shared top-level harness) loads the image over AXI4-Lite, checks
     ADAPTER_SUM and readback, then generates with the adapter off and on, every token and cycle count
@@ -111,7 +111,7 @@ def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], 
     return run_top(sim=sim, build=build, prompt=prompt, n=n, inv_temp=0, top_k=0, seed=0,
                    result=BUILD / "results" / sim / f"{name}.json", test_module="tb.unit.test_rf_lora_top",
                    testcase="lora_top", name=name, extra_env={"LORA_ADAPTER": str(adapter), **(extra_env or {})},
-                   lora=(man["rank_max"], man["targets_mask"]), verbose=verbose)
+                   lora=(man["rank_max"], man["targets_mask"]), verbose=verbose, waves=waves)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--adapter", type=Path, help="a PEFT LoRA adapter directory: load it over the bus and "
                                                 "generate with it off and on (models/adapters/README.md)")
     args = p.parse_args(argv)
+    if args.adapter and (args.temp or args.top_k or args.seed):
+        p.error("--adapter generates greedily (the adapter off, then on): --temp, --top-k and --seed do not apply")
 
     cfg = read_checkpoint(args.model).config
     if args.tokens:
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check_results(run_adapter_top(sim=args.sim, build=build, adapter=adapter, prompt=prompt, n=args.n,
                                           name=f"sim-adapter-{args.adapter.name}", extra_env=log_env,
-                                          verbose=args.verbose))
+                                          verbose=args.verbose, waves=args.waves))
         except (AssertionError, BuildError) as exc:
             print(f"make sim: {exc}", file=sys.stderr)
             return 1
