@@ -8,6 +8,16 @@ cannot run is rejected with the field named instead of being silently wrapped.
 
 The output stream answers a bad prompt with one ERROR_TOKEN beat (0xFFFF); that value is
 reserved, so token ids are 0 .. 0xFFFE and the vocabulary holds at most 0xFFFF entries.
+
+Within these limits every shape a checkpoint may have works (Config/validate_config: dim a
+multiple of n_heads, n_heads a multiple of n_kv_heads, an even head size for the RoPE pairs):
+GQA, hidden sizes and dims that are not a multiple of LANES, and head sizes that are not a power
+of two (llama2.c's stories15M has 48). The RTL divides by the head size in one place at run time,
+rf_core's RoPE frequency index `y_row % HEAD_SIZE`, a modulo by a constant that is exact for any
+constant (synthesis builds a constant divider instead of a bit slice); rf_attention's `/` and
+`%` by HEAD_SIZE index generate loops and are evaluated at elaboration. Model-dependent numbers
+(RoPE theta, RMSNorm eps, scales) are ROM contents, not limits. tests/test_limits.py compiles
+models of such shapes and checks the golden model on the compiled ROMs.
 """
 from __future__ import annotations
 
