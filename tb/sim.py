@@ -19,7 +19,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from sim_models.checkpoint import read_checkpoint
+from sim_models.checkpoint import checkpoint_mtime, read_checkpoint
 from sim_models.compiler import MANIFEST_VERSION, compile_checkpoint
 from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
@@ -69,7 +69,7 @@ def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = 
     with open(out.parent / f".{out.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = out / "manifest.json"
-        if not manifest.exists() or manifest.stat().st_mtime < model.stat().st_mtime \
+        if not manifest.exists() or manifest.stat().st_mtime < checkpoint_mtime(model) \
                 or json.loads(manifest.read_text()).get("version") != MANIFEST_VERSION:
             compile_checkpoint(model, lanes, out, fmt, group)
     return out
