@@ -23,6 +23,7 @@ refused with an error naming the register, so the proof never silently checks le
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,7 +143,9 @@ def write(directory: Path) -> Path:
     """Write the include as `directory`/FILENAME and return its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILENAME
-    path.write_text(verilog())
+    tmp = path.with_name(f".{FILENAME}.{os.getpid()}")
+    tmp.write_text(verilog())
+    os.replace(tmp, path)        # atomic: a proof running at the same time reads a whole file
     return path
 
 

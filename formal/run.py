@@ -38,6 +38,7 @@ JOBS: dict[str, tuple[str, str]] = {
     "skid_prove": ("rf_axis_skid.sby", "prove"),
     "skid_cover": ("rf_axis_skid.sby", "cover"),
     "axil_prove": ("rf_axil_regs.sby", "prove"),
+    "axil_prove_nolora": ("rf_axil_regs.sby", "prove_nolora"),
     "axil_cover": ("rf_axil_regs.sby", "cover"),
 }
 # executable -> the environment variable through which sby takes it (None: found on PATH)
@@ -70,7 +71,7 @@ class Result:
     def line(self) -> str:
         what = f"k-induction k={self.k}, base case depth {self.depth}" if self.mode == "prove" and self.k is not None \
             else f"depth {self.depth}"
-        return (f"formal: {self.status:<4} {self.job:<11} {self.mode:<5} ({what}; "
+        return (f"formal: {self.status:<4} {self.job:<17} {self.mode:<5} ({what}; "
                 f"{self.cpu_s:.1f} s CPU, {self.wall_s:.1f} s wall) {self.workdir}")
 
 
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"formal: {len(failed)} of {len(results)} tasks FAILED: {', '.join(failed)} ({cpu:.1f} s CPU)")
     else:
-        print(f"formal: all {len(results)} tasks passed ({cpu:.1f} s CPU)")
+        print(f"formal: {len(results)} of {len(results)} tasks passed ({cpu:.1f} s CPU)")
     return 1 if failed else 0
 
 
