@@ -1,4 +1,4 @@
-"""romformer model tools: python -m sim_models {compile,generate,eval,sensitivity,bench,adapter} --help"""
+"""romformer model tools: python -m sim_models {compile,generate,eval,sensitivity,bench,adapter,adapter-eval} --help"""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +13,13 @@ from .checkpoint import CheckpointError, read_checkpoint
 from .compiler import LANE_CHOICES, compile_checkpoint, quantize_checkpoint
 from .corpus import decode_bytes, encode_bytes, is_byte_model, sampled_windows, text_windows
 from .evaluate import evaluate_many, float_agreement
-from .formats import FORMAT_NAMES
+from .formats import FORMAT_NAMES, make_format
 from .generate import float_generate, int_generate
+from .golden import GoldenModel
+from .hardware import RANK_CHOICES
+from .lora import DEFAULT_RANK_MAX, compile_adapter, eval_losses
 from .sampler import inv_temp_from_temperature
+from .sensitivity import default_groups, matrix_sensitivity
 
 
 def parse_tokens(text: str) -> list[int]:
@@ -106,8 +110,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .formats import make_format
-    from .sensitivity import default_groups, matrix_sensitivity
     fmt = make_format(args.format, args.group)
     ckpt = read_checkpoint(args.checkpoint)
     windows, source = eval_windows(args, ckpt)
@@ -125,7 +127,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .golden import GoldenModel
     _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
     gm = GoldenModel(qm)
     n = min(args.n, qm.cfg.seq_len - 1)
@@ -142,12 +143,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_adapter(args: argparse.Namespace) -> int:
+    man = compile_adapter(args.base, args.adapter, args.out, args.lanes, args.rank_max, args.targets, args.calib,
+                          args.format, args.group)
+    print(f"{args.out}: rank {man['rank']} (build max {man['rank_max']}) on {', '.join(man['targets'])}, "
+          f"{man['words']} words, SRAM {man['sram_bits']['total']} bits, checksum {man['checksum']}, "
+          f"cycles/token at pos 0 {man['cycles']['base_pos0']} -> {man['cycles']['with_adapter_pos0']}")
+    return 0
+
+
+def cmd_adapter_eval(args: argparse.Namespace) -> int:
+    print(json.dumps(eval_losses(args.base, args.adapter, args.text, args.full, args.lanes, args.rank_max,
+                                 args.max_tokens), indent=1))
+    return 0
+
+
 def add_format(parser: argparse.ArgumentParser) -> None:
     # Not argparse choices: an unknown format gets the compiler's error (named, exit status 2).
     parser.add_argument("--format", default="int8", metavar="F",
                         help=f"weight format: {', '.join(FORMAT_NAMES)} (default int8; docs/arithmetic.md 3a)")
     parser.add_argument("--group", type=int, default=None,
                         help="int4 group size (inputs per scale; power of two 4..256, default 32)")
+
+
+def add_rank_max(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rank-max", type=int, default=DEFAULT_RANK_MAX,
+                        help=f"the build's maximum adapter rank {RANK_CHOICES} (default {DEFAULT_RANK_MAX})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,8 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_format(b)
     b.set_defaults(func=cmd_bench)
 
-    from .lora import add_adapter_parser   # LoRA adapter image (issue 10)
-    add_adapter_parser(sub)
+    a = sub.add_parser("adapter", help="PEFT LoRA adapter -> integer SRAM image (adapter.hex) + manifest.json")
+    a.add_argument("base", type=Path, help="the base checkpoint")
+    a.add_argument("adapter", type=Path, help="PEFT adapter directory (adapter_config.json, adapter_model.safetensors)")
+    a.add_argument("--out", type=Path, required=True)
+    a.add_argument("--lanes", type=int, default=32)
+    add_rank_max(a)
+    a.add_argument("--targets", default=None, help="the build's adapter targets (default: the adapter's own)")
+    a.add_argument("--calib", type=Path, default=None, help="calibration text (default: ADAPTER_DIR/calib*.txt)")
+    add_format(a)   # the base build's weight format (the adapter's own A and B are int8)
+    a.set_defaults(func=cmd_adapter)
+
+    ae = sub.add_parser("adapter-eval", help="an adapter's held-out loss: base / adapter float / adapter integer "
+                                             "/ full fine-tune")
+    ae.add_argument("base", type=Path)
+    ae.add_argument("adapter", type=Path)
+    ae.add_argument("--text", type=Path, required=True)
+    ae.add_argument("--full", type=Path, default=None, help="fully fine-tuned checkpoint (the ceiling)")
+    ae.add_argument("--lanes", type=int, default=32)
+    add_rank_max(ae)
+    ae.add_argument("--max-tokens", type=int, default=None)
+    ae.set_defaults(func=cmd_adapter_eval)
     return p
 
 

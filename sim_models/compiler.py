@@ -38,17 +38,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import Checkpoint, Config, checkpoint_digest, read_checkpoint
+from .checkpoint import Checkpoint, Config, read_checkpoint
 from .corpus import calibration_windows
 from .formats import INT8, WeightFormat, decode_words, fields_hex, hex_fields, make_format, pack_fields, scale_words, \
     unpack_fields
+from .hardware import CLS_OUT_BITS, OUT_BITS, ROM_REGIONS, mat_shape
 from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
 from .sampler import K_MAX
 from .schedule import Schedule, norm_lanes, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES, rope_at, rope_base
 
-MANIFEST_VERSION = 6   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words; 6: rope_theta, rms_norm_eps in "config", checkpoint format in "source"
+MANIFEST_VERSION = 5   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
@@ -90,25 +91,32 @@ def read_lanes(path: Path, lanes: int, bits: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype).reshape(-1, lanes)[:, ::-1].astype(np.int64)
 
 
-def interleave(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty((a.shape[0] * 2,) + a.shape[1:], dtype=a.dtype)
-    out[0::2], out[1::2] = a, b
+def interleave(*mats: np.ndarray) -> np.ndarray:
+    """Rows of equally shaped arrays alternating: a[0], b[0], a[1], b[1], ..."""
+    n = len(mats)
+    out = np.empty((mats[0].shape[0] * n,) + mats[0].shape[1:], dtype=mats[0].dtype)
+    for k, m in enumerate(mats):
+        out[k::n] = m
     return out
 
 
+def interleave_matrices(mats: list[QMatrix]) -> QMatrix:
+    """One ROM region holding the rows of `mats` alternately (hardware.INTERLEAVED_PHASES)."""
+    codes = scodes = None
+    if all(m.codes is not None and m.scodes is not None for m in mats):
+        codes, scodes = interleave(*(m.codes for m in mats)), interleave(*(m.scodes for m in mats))
+    return QMatrix(interleave(*(m.w for m in mats)), interleave(*(m.mult for m in mats)),
+                   interleave(*(m.shift for m in mats)), mats[0].out_bits, codes, scodes)
+
+
 def rom_matrices(qm: QuantModel) -> list[tuple[str, QMatrix]]:
-    """Every matrix in ROM order, w1/w3 already interleaved into one 'w13'."""
+    """Every matrix in ROM order (hardware.ROM_REGIONS per layer, then the classifier), interleaved
+    regions already interleaved."""
     out: list[tuple[str, QMatrix]] = []
     for l, layer in enumerate(qm.layers):
-        for name in ("wq", "wk", "wv", "wo"):
-            out.append((f"l{l}.{name}", layer[name]))
-        w1, w3 = layer["w1"], layer["w3"]
-        codes = scodes = None
-        if w1.codes is not None and w3.codes is not None and w1.scodes is not None and w3.scodes is not None:
-            codes, scodes = interleave(w1.codes, w3.codes), interleave(w1.scodes, w3.scodes)
-        out.append((f"l{l}.w13", QMatrix(interleave(w1.w, w3.w), interleave(w1.mult, w3.mult),
-                                         interleave(w1.shift, w3.shift), 8, codes, scodes)))
-        out.append((f"l{l}.w2", layer["w2"]))
+        for region, names in ROM_REGIONS:
+            m = layer[names[0]] if len(names) == 1 else interleave_matrices([layer[n] for n in names])
+            out.append((f"l{l}.{region}", m))
     out.append(("cls", qm.cls))
     return out
 
@@ -172,7 +180,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
         if sblocks:
             weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
-    rope_cb, rope_sb = rope_base(c.seq_len, c.head_size, c.rope_theta)
+    rope_cb, rope_sb = rope_base(c.seq_len, c.head_size)
     images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
@@ -246,8 +254,7 @@ def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], tex
         "version": MANIFEST_VERSION,
         "source": source,
         "config": {**{k: getattr(c, k) for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
-                                                  "vocab_size", "seq_len", "shared_classifier",
-                                                  "rope_theta", "rms_norm_eps")},
+                                                  "vocab_size", "seq_len", "shared_classifier")},
                    "head_size": c.head_size, "kv_dim": c.kv_dim, "params": c.n_params()},
         "lanes": lanes,
         "rom": rom,
@@ -297,9 +304,10 @@ def quantize_checkpoint(path: str | Path, fmt: str | WeightFormat = "int8",
 def compile_checkpoint(path: str | Path, lanes: int, out: str | Path, fmt: str | WeightFormat = "int8",
                        group: int | None = None) -> dict:
     """Nothing is written unless the whole model quantizes (bad input raises before any file)."""
-    ckpt, qm, calib_source = quantize_checkpoint(path, fmt, group)
-    return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": checkpoint_digest(path),
-                                          "checkpoint_format": ckpt.source_format, "calibration": calib_source})
+    _, qm, calib_source = quantize_checkpoint(path, fmt, group)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": digest,
+                                          "calibration": calib_source})
 
 
 # ---------------------------------------------------------------- reading a build back
@@ -316,7 +324,7 @@ def load_build(build_dir: str | Path) -> QuantModel:
     man = json.loads((d / "manifest.json").read_text())
     cf = man["config"]
     cfg = Config(**{k: cf[k] for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
-                                       "vocab_size", "seq_len", "shared_classifier", "rope_theta", "rms_norm_eps")})
+                                       "vocab_size", "seq_len", "shared_classifier")})
     lanes = man["lanes"]
     fdesc = man.get("format", {"name": "int8"})
     fmt = make_format(fdesc["name"], fdesc.get("group") if fdesc["name"] == "int4" else None)
@@ -361,17 +369,16 @@ def load_build(build_dir: str | Path) -> QuantModel:
 
     layers = []
     for l in range(cfg.n_layers):
-        m = {n: take(f"l{l}.{n}", cfg.dim, 8) for n in ("wq", "wk", "wv")}
-        m["wo"] = take(f"l{l}.wo", cfg.dim, 16)
-        w13 = take(f"l{l}.w13", cfg.dim, 8)
-        half = [None if x is None else (x[0::2], x[1::2]) for x in (w13.codes, w13.scodes)]
-        m["w1"] = QMatrix(w13.w[0::2], w13.mult[0::2], w13.shift[0::2], 8,
-                          *(None if h is None else h[0] for h in half))
-        m["w3"] = QMatrix(w13.w[1::2], w13.mult[1::2], w13.shift[1::2], 8,
-                          *(None if h is None else h[1] for h in half))
-        m["w2"] = take(f"l{l}.w2", cfg.hidden_dim, 16)
+        m: dict[str, QMatrix] = {}
+        for region, names in ROM_REGIONS:
+            block = take(f"l{l}.{region}", mat_shape(cfg, names[0])[1], OUT_BITS[names[0]])
+            n = len(names)
+            for k, name in enumerate(names):
+                m[name] = block if n == 1 else QMatrix(
+                    block.w[k::n], block.mult[k::n], block.shift[k::n], block.out_bits,
+                    *(None if x is None else x[k::n] for x in (block.codes, block.scodes)))
         layers.append(m)
-    cls = take("cls", cfg.dim, 16)
+    cls = take("cls", cfg.dim, CLS_OUT_BITS)
     emb_r = man["regions"]["emb"]
     emb_w = weights[emb_r["base"]:emb_r["base"] + cfg.vocab_size * emb_r["words_per_row"]]
     emb_w = emb_w.reshape(cfg.vocab_size, -1)[:, :cfg.dim]

@@ -12,17 +12,15 @@ from typing import Protocol
 
 import numpy as np
 
+from .hardware import PHASES
 from .intops import exp2_neg, reciprocal, requant, rsqrt_index, rsr, sat
 from .quantize import QMatrix, QNorm, QuantModel
-
-FUSED = {"qkv": ("wq", "wk", "wv"), "wo": ("wo",), "w13": ("w1", "w3"), "w2": ("w2",)}
-
 
 NEG_INF = np.int64(-(1 << 62))
 
 
 class Adapter(Protocol):
-    """A LoRA adapter (sim_models/lora.py IntAdapter): y of a fused group -> y + its integer LoRA term."""
+    """A LoRA adapter (sim_models.lora IntAdapter): y of a phase (hardware.PHASES) -> y + its integer LoRA term."""
 
     def apply(self, layer: int, group: str, a: np.ndarray, y: np.ndarray) -> np.ndarray: ...
 
@@ -68,10 +66,10 @@ class GoldenModel:
     def __init__(self, qm: QuantModel, adapter: Adapter | None = None) -> None:
         self.qm = qm
         self.cfg = qm.cfg
-        self.adapter = adapter   # LoRA (sim_models/lora.py): applied to a projection's requantized output
-        # Matrices that read the same input are fused (rows concatenated) so each layer
-        # makes four products instead of seven; per-row requantization is unchanged.
-        self._fused = [{group: self._fuse([layer[n] for n in names]) for group, names in FUSED.items()}
+        self.adapter = adapter   # LoRA (sim_models.lora): applied to a projection's requantized output
+        # The matrices of a phase read the same input and are fused (rows concatenated) so each
+        # layer makes four products instead of seven; per-row requantization is unchanged.
+        self._fused = [{group: self._fuse([layer[n] for n in names]) for group, names in PHASES.items()}
                        for layer in qm.layers]
         self._cls_t = qm.cls.w.T.astype(np.float64)
         self.reset()

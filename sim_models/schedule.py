@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checkpoint import Config
+from .hardware import MATRICES, PHASES, mat_shape, phase_shape
 from .sampler import effective_top_k
 
 # Fixed latencies of the RTL units (cycles from the start edge to done), and the core's
@@ -42,6 +43,12 @@ DONE = 1               # the cycle that ends a forward pass (position update, co
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
 # next one's, beyond the forward pass itself (output skid buffer, emit and done states).
 IO_NEXT = 1
+# rf_lora (the LoRA adapter unit), per phase that has adapter targets:
+LORA_PIPE = 8          # pre-pass: start to done is n * R * wpr issue cycles + 8 (SRAM/act register, rf_dot's 3
+                       # stages, accumulate, acc * MA, rf_rsr's 2 stages; u written with done)
+LORA_START = 2         # the core registers lora start from entry, and the matvec start from pre_done
+LORA_STREAM = 9        # y stream delay through the unit (B SRAM read, rf_dot's 3 stages, dot * MB,
+                       # rf_rsr's 2 stages, y + delta, saturation)
 
 
 def attention_latency(head_size: int, pos: int, n_kv_heads: int) -> int:
@@ -65,6 +72,17 @@ def rope_gen_cycles(head_size: int) -> int:
 
 def words(n: int, lanes: int) -> int:
     return -(-n // lanes)
+
+
+def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
+    """Extra cycles per layer of a forward pass with the adapter enabled (hdl/rf_lora.v): per phase with
+    targets, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay."""
+    total = 0
+    for phase, names in PHASES.items():
+        n = sum(m in targets for m in names)
+        if n:
+            total += n * rank_max * words(phase_shape(cfg, phase)[1], lanes) + LORA_PIPE + LORA_START + LORA_STREAM
+    return total
 
 
 NORM_LANES_MAX = 8     # RMSNorm lanes: its 3 multipliers, 50-bit round and shift per lane are the core's
@@ -103,15 +121,13 @@ class Schedule:
         mv = self._matvec
         per_layer = {
             "rmsnorm": 2 * self._norm(),
-            "matvec": mv(c.dim + 2 * c.kv_dim, c.dim) + mv(c.dim, c.dim) + mv(2 * c.hidden_dim, c.dim)
-            + mv(c.dim, c.hidden_dim),
+            "matvec": sum(mv(*phase_shape(c, phase)) for phase in PHASES),
             "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD + KV_WRITE,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) * self.lanes + EMBED_OVERHEAD   # one element per cycle
         phases["done"] = DONE
         if self.adapter is not None:
-            from .lora import adapter_cycles   # sim_models/lora.py: rf_lora's pre-pass and stream delay
             phases["adapter"] = c.n_layers * adapter_cycles(c, self.lanes, *self.adapter)
         if emit:
             phases["rmsnorm"] += self._norm()
@@ -132,7 +148,7 @@ class Schedule:
 
     def weight_macs(self) -> int:
         c = self.cfg
-        per_layer = c.dim * (c.dim + 2 * c.kv_dim) + c.dim * c.dim + 3 * c.dim * c.hidden_dim
+        per_layer = sum(rows * cols for rows, cols in (mat_shape(c, m) for m in MATRICES))
         return c.n_layers * per_layer + c.vocab_size * c.dim
 
     def ideal_cycles(self) -> float:

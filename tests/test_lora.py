@@ -1,4 +1,4 @@
-"""LoRA adapters (sim_models/lora.py): PEFT reading and its errors, the integer arithmetic, the SRAM
+"""LoRA adapters (sim_models/lora/): PEFT reading and its errors, the integer arithmetic, the SRAM
 image round trip, the golden model hook (int8 results unchanged without an adapter) and the CLI."""
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from safetensors.numpy import save_file
+from safetensors.numpy import load_file, save_file
 
+from sim_models.__main__ import main
 from sim_models.checkpoint import Config, write_checkpoint
+from sim_models.chip_model import ChipModel
+from sim_models.float_model import FloatModel
 from sim_models.golden import GoldenModel
+from sim_models.hardware import mat_shape
 from sim_models.intops import rsr, sat
-from sim_models.lora import (CORE_TO_PEFT, PEFT_GROUP, AdapterError, IntAdapter, adapter_cycles, calibrate_adapter,
-                             image_hash, image_layout, load_adapter, lora_add, lora_u, merged_checkpoint, read_peft,
-                             sram_bits)
-from sim_models.schedule import Schedule
+from sim_models.lora import (CORE_TO_PEFT, PEFT_GROUP, PEFT_TO_CORE, AdapterError, IntAdapter, adapter_manifest,
+                             calibrate_adapter, image_hash, image_layout, load_adapter, lora_add, lora_u,
+                             merged_checkpoint, read_peft, sram_bits)
+from sim_models.schedule import Schedule, adapter_cycles
 from tests.conftest import SHAPES, quantized
 
 GQA = SHAPES["gqa"]
@@ -23,7 +27,6 @@ GQA = SHAPES["gqa"]
 
 def write_peft(d: Path, cfg: Config, targets: tuple[str, ...] = ("q_proj", "v_proj"), r: int = 4,
                alpha: float = 8.0, seed: int = 0, scale: float = 0.3, layers: int | None = None) -> Path:
-    from sim_models.lora import PEFT_TO_CORE, mat_shape
     rng = np.random.default_rng(seed)
     tensors = {}
     for l in range(cfg.n_layers if layers is None else layers):
@@ -95,7 +98,6 @@ def test_read_peft_errors(tmp_path: Path, case: str, match: str) -> None:
     elif case == "corrupt":
         tf.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json")
     else:
-        from safetensors.numpy import load_file
         t = load_file(str(tf))
         key = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"
         if case == "bad_shape":
@@ -149,7 +151,6 @@ def gqa_adapter(tmp_path_factory) -> tuple:
 
 def test_golden_with_adapter(gqa_adapter) -> None:
     """The adapter changes outputs, follows the float adapter, and None leaves the golden model as it was."""
-    from sim_models.float_model import FloatModel
     ckpt, qm, ad, ia = gqa_adapter
     toks = np.arange(20) % GQA.vocab_size
     base, plain = GoldenModel(qm).forward(toks), GoldenModel(qm, adapter=None).forward(toks)
@@ -169,7 +170,6 @@ def test_image_round_trip_and_layout(gqa_adapter, tmp_path: Path) -> None:
     lay = image_layout(GQA, 8, 8, ia.targets)
     assert img.size == lay["total"]["words"] and img.min() >= 0 and img.max() < 1 << 32
     (tmp_path / "adapter.hex").write_text("".join(f"{int(w):08x}\n" for w in img))
-    from sim_models.lora import adapter_manifest
     (tmp_path / "manifest.json").write_text(json.dumps(adapter_manifest(ia, img, {}, ad.r, ad.alpha)))
     back = load_adapter(tmp_path)
     toks = np.arange(15) % GQA.vocab_size
@@ -187,7 +187,6 @@ def test_sram_and_cycles_budget_embedded_shape() -> None:
 
 
 def test_cli_adapter(tmp_path: Path, gqa_adapter) -> None:
-    from sim_models.__main__ import main
     ckpt, *_ = gqa_adapter
     write_checkpoint(ckpt, tmp_path / "base.bin")
     d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj"), r=4)
@@ -204,7 +203,6 @@ def test_cli_adapter(tmp_path: Path, gqa_adapter) -> None:
 def test_cli_adapter_base_format(tmp_path: Path, gqa_adapter) -> None:
     """--format: the adapter is calibrated on the base build in that weight format (recorded in the manifest);
     an unknown format is the compiler's named error (exit status 2)."""
-    from sim_models.__main__ import main
     ckpt, *_ = gqa_adapter
     write_checkpoint(ckpt, tmp_path / "base.bin")
     d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj"), r=4)
@@ -220,7 +218,6 @@ def test_cli_adapter_base_format(tmp_path: Path, gqa_adapter) -> None:
 def test_chip_model_with_adapter(gqa_adapter) -> None:
     """ChipModel.adapter (what the pyuvm predictor and the LoRA top bench use) generates exactly what the
     golden model with that adapter generates; None is the base chip."""
-    from sim_models.chip_model import ChipModel
     _, qm, _, ia = gqa_adapter
     prompt = [3, 17, 40]
     for adapter in (None, ia):
