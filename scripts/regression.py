@@ -209,6 +209,40 @@ def print_failures(rows: list[dict]) -> None:
             print(f"  {reproduce(r['node'], r['seed'])}")
 
 
+PYTEST_RESULT_CHARS = frozenset(".FEsxX")
+PYTEST_PROGRESS_LINE = re.compile(r"([.FEsxX]+)\s*(\[\s*\d+%\])?")
+
+
+def run_counting_tests(cmd: list[str], env: dict[str, str], total: int, desc: str) -> tuple[int, str]:
+    """Run a `pytest -q` command, its output captured and returned with its exit status; a progress
+    bar (stderr, on a terminal only) counts the tests by the result characters of pytest's
+    progress lines ("..F.s   [ 12%]") as they arrive, and stops counting where those lines end."""
+    sys.path.insert(0, str(ROOT))
+    from sim_models.progress import bar
+    out: list[str] = []
+    line, counted, started, done = "", 0, False, False
+    with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p, \
+            bar(total=total, desc=desc, unit="test") as b:
+        assert p.stdout is not None
+        while chunk := p.stdout.read(1):
+            out.append(chunk)
+            if chunk != "\n":
+                line += chunk
+                # a line's first character counts once the second shows it is a progress line ("FAILED" is not)
+                if not done and len(line) >= 2 and set(line) <= PYTEST_RESULT_CHARS:
+                    b.update(len(line) - counted)
+                    counted = len(line)
+                continue
+            progress_line = PYTEST_PROGRESS_LINE.fullmatch(line) if not done else None
+            if progress_line:
+                b.update(len(progress_line.group(1)) - counted)
+                started = True
+            elif started:
+                done = True
+            line, counted = "", 0
+    return p.returncode, "".join(out)
+
+
 def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[Path, int, float]:
     xml = REPORTS / "regression" / f"seed-{seed}.xml"
     xml.parent.mkdir(parents=True, exist_ok=True)
@@ -224,14 +258,14 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     env = {**os.environ, "PYTHONPATH": str(ROOT), **session_env(seed)}
     print(f"regression: seed {seed}: {len(nodes)} tests, {jobs} workers", flush=True)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    returncode, output = run_counting_tests(cmd, env, len(nodes), f"regression seed {seed}")
     wall = time.monotonic() - t0
-    (xml.with_suffix(".log")).write_text(p.stdout)
+    (xml.with_suffix(".log")).write_text(output)
     annotate_failures(xml)
-    tail = [line for line in p.stdout.splitlines() if line.strip()][-1:] or ["(no output)"]
+    tail = [line for line in output.splitlines() if line.strip()][-1:] or ["(no output)"]
     print(f"regression: seed {seed}: {tail[0]}  ({wall:.0f} s, log {xml.with_suffix('.log').relative_to(ROOT)})",
           flush=True)
-    return xml, p.returncode, wall
+    return xml, returncode, wall
 
 
 def merge(results: list[tuple[int, Path]], out: Path) -> list[dict]:
