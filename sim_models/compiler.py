@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import Checkpoint, Config, read_checkpoint
+from .checkpoint import Checkpoint, Config, checkpoint_digest, read_checkpoint
 from .corpus import calibration_windows
 from .formats import INT8, WeightFormat, decode_words, fields_hex, hex_fields, make_format, pack_fields, scale_words, \
     unpack_fields
@@ -49,7 +49,7 @@ from .sampler import K_MAX
 from .schedule import Schedule, norm_lanes, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES, rope_at, rope_base
 
-MANIFEST_VERSION = 5   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words
+MANIFEST_VERSION = 6   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words; 6: rope_theta, rms_norm_eps in "config", checkpoint format in "source"
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
@@ -180,7 +180,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
         if sblocks:
             weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
-    rope_cb, rope_sb = rope_base(c.seq_len, c.head_size)
+    rope_cb, rope_sb = rope_base(c.seq_len, c.head_size, c.rope_theta)
     images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
         Image("emb_requant", 24, qm.emb_mult | (qm.emb_shift << 16)),
@@ -254,7 +254,8 @@ def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], tex
         "version": MANIFEST_VERSION,
         "source": source,
         "config": {**{k: getattr(c, k) for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
-                                                  "vocab_size", "seq_len", "shared_classifier")},
+                                                  "vocab_size", "seq_len", "shared_classifier",
+                                                  "rope_theta", "rms_norm_eps")},
                    "head_size": c.head_size, "kv_dim": c.kv_dim, "params": c.n_params()},
         "lanes": lanes,
         "rom": rom,
@@ -304,10 +305,9 @@ def quantize_checkpoint(path: str | Path, fmt: str | WeightFormat = "int8",
 def compile_checkpoint(path: str | Path, lanes: int, out: str | Path, fmt: str | WeightFormat = "int8",
                        group: int | None = None) -> dict:
     """Nothing is written unless the whole model quantizes (bad input raises before any file)."""
-    _, qm, calib_source = quantize_checkpoint(path, fmt, group)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": digest,
-                                          "calibration": calib_source})
+    ckpt, qm, calib_source = quantize_checkpoint(path, fmt, group)
+    return compile_model(qm, lanes, out, {"checkpoint": Path(path).name, "sha256": checkpoint_digest(path),
+                                          "checkpoint_format": ckpt.source_format, "calibration": calib_source})
 
 
 # ---------------------------------------------------------------- reading a build back
@@ -324,7 +324,7 @@ def load_build(build_dir: str | Path) -> QuantModel:
     man = json.loads((d / "manifest.json").read_text())
     cf = man["config"]
     cfg = Config(**{k: cf[k] for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
-                                       "vocab_size", "seq_len", "shared_classifier")})
+                                       "vocab_size", "seq_len", "shared_classifier", "rope_theta", "rms_norm_eps")})
     lanes = man["lanes"]
     fdesc = man.get("format", {"name": "int8"})
     fmt = make_format(fdesc["name"], fdesc.get("group") if fdesc["name"] == "int4" else None)
