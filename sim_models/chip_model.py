@@ -11,7 +11,7 @@ the settings (budget, sampling, 1/T, top-k, stop) are latched when a prompt's la
 accepted, and a SEED write reloads the PRNG at that same point. So `configure` and `seed` made
 while a prompt is generating apply to the next `prompt` call, exactly as here.
 
-LoRA adapters (sim_models/lora.py): `chip.adapter = IntAdapter | None` is what ADAPTER_CTRL.ENABLE and
+LoRA adapters (sim_models/lora/): `chip.adapter = IntAdapter | None` is what ADAPTER_CTRL.ENABLE and
 the adapter SRAM hold. The RTL refuses adapter writes unless the core is idle, so an adapter change
 always applies to the next prompt as a whole, exactly as here.
 """
