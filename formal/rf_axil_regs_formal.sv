@@ -22,14 +22,16 @@
 //   latency             faxil_slave_props with MAX_DELAY 2 and MAX_WAIT 2: a complete write
 //                       or an accepted read is answered within 2 cycles, a VALID waits at most
 //                       1 cycle for its READY, unless the master holds a response back.
+// Builds (the sby tasks): adapter hardware with LORA_WORDS 3 (prove, cover), none (prove_nolora).
 // Covered (mode cover): a write and a read answered OKAY, SLVERR for an unmapped write and
-// read, for an RO write and for an adapter write while busy, back-to-back writes and reads,
-// a write and a read answered in the same cycle, AW before W and W before AW.
+// read, for an RO write, for an adapter write while busy and for ADAPTER_DATA past the SRAM,
+// an ADAPTER_DATA write taken, back-to-back writes and reads at the block's full rate, a write
+// and a read answered in the same cycle, AW before W and W before AW.
 `default_nettype none
 
 module rf_axil_regs_formal #(
     parameter integer ADDR_BITS = 12,     // as instantiated in romformer_top
-    parameter integer LORA_WORDS = 3      // small: ADAPTER_ADDR reaches past the SRAM
+    parameter integer LORA_WORDS = 3      // set by the sby script (with the DUT's)
 ) (
     input wire                 clk,
     input wire                 rst_n,
