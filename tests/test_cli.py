@@ -24,7 +24,7 @@ def tiny(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("sub", ["", "compile", "generate", "eval", "sensitivity", "bench"])
+@pytest.mark.parametrize("sub", ["", "compile", "generate", "eval", "sensitivity", "bench", "adapter", "adapter-eval"])
 def test_help(sub):
     res = run(*([sub] if sub else []), "--help")
     assert res.returncode == 0 and "usage" in res.stdout

@@ -10,8 +10,9 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from sim_models.__main__ import main
-from sim_models.checkpoint import Config, write_checkpoint
+from sim_models.checkpoint import Config, random_checkpoint, write_checkpoint
 from sim_models.chip_model import ChipModel
+from sim_models.corpus import text_windows
 from sim_models.float_model import FloatModel
 from sim_models.golden import GoldenModel
 from sim_models.hardware import mat_shape
@@ -237,3 +238,23 @@ def test_chip_model_with_adapter(gqa_adapter) -> None:
 def test_peft_names() -> None:
     assert {CORE_TO_PEFT[m] for m in ("wq", "wk", "wv", "wo", "w1", "w3", "w2")} == {
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+
+
+def test_cli_adapter_eval(tmp_path: Path, capsys) -> None:
+    """python -m sim_models adapter-eval: the loss table of a byte model + adapter on held-out text; a bad
+    adapter is a named error (exit status 2)."""
+    cfg = Config(dim=32, hidden_dim=52, n_layers=1, n_heads=4, n_kv_heads=2, vocab_size=256, seq_len=32)
+    write_checkpoint(random_checkpoint(cfg, seed=2), tmp_path / "base.bin")
+    d = write_peft(tmp_path / "ad", cfg, ("q_proj", "v_proj"), r=4, scale=2.0)
+    (tmp_path / "held.txt").write_text("It is a truth universally acknowledged, that a single man " * 3)
+    (d / "calib.txt").write_text("in possession of a good fortune, must be in want of a wife. " * 3)
+    args = ["adapter-eval", str(tmp_path / "base.bin"), str(d), "--text", str(tmp_path / "held.txt"), "--lanes", "8"]
+    assert main(args) == 0
+    res = json.loads(capsys.readouterr().out)
+    held = tmp_path / "held.txt"
+    assert res["chars"] == len(held.read_bytes()) - len(text_windows(held, cfg.seq_len + 1))
+    assert res["adapter_float"] != res["base_float"] and res["adapter_int"] != res["base_int"]
+    assert res["int_minus_float_adapter"] == round(res["adapter_int"] - res["adapter_float"], 4)
+    edit_config(d, lora_alpha=-1)
+    assert main(args) == 2
+    assert "adapter_config.json: lora_alpha: expected a positive number" in capsys.readouterr().err
