@@ -3,6 +3,7 @@ image round trip, the golden model hook (int8 results unchanged without an adapt
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from sim_models.__main__ import main
-from sim_models.checkpoint import Config, random_checkpoint, write_checkpoint
+from sim_models.checkpoint import Config, random_checkpoint, read_checkpoint, write_checkpoint
+from sim_models.compiler import quantize_checkpoint
 from sim_models.chip_model import ChipModel
 from sim_models.corpus import text_windows
 from sim_models.float_model import FloatModel
@@ -18,10 +20,11 @@ from sim_models.golden import GoldenModel
 from sim_models.hardware import mat_shape
 from sim_models.intops import rsr, sat
 from sim_models.lora import (CORE_TO_PEFT, PEFT_GROUP, PEFT_TO_CORE, AdapterError, IntAdapter, adapter_manifest,
-                             calibrate_adapter, image_hash, image_layout, load_adapter, lora_add, lora_u,
+                             calibrate_adapter, compile_adapter, image_hash, image_layout, load_adapter, lora_add, lora_u,
                              merged_checkpoint, read_peft, sram_bits)
+from sim_models.rope_layout import hf_to_interleaved_rows
 from sim_models.schedule import Schedule, adapter_cycles
-from tests.conftest import SHAPES, quantized
+from tests.conftest import ROOT, SHAPES, quantized
 
 GQA = SHAPES["gqa"]
 
@@ -48,7 +51,7 @@ def write_peft(d: Path, cfg: Config, targets: tuple[str, ...] = ("q_proj", "v_pr
 def test_read_peft_maps_names(tmp_path: Path) -> None:
     d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj", "down_proj"))
     ad = read_peft(d, GQA)
-    assert ad.targets == ("wq", "wv", "w2") and ad.r == 4 and ad.scaling == 2.0
+    assert ad.targets == ("wq", "wv", "w2") and ad.r == 4 and ad.scaling[1] == {"wq": 2.0, "wv": 2.0, "w2": 2.0}
     assert ad.a[1]["wv"].shape == (4, GQA.dim) and ad.b[1]["wv"].shape == (GQA.kv_dim, 4)
     assert ad.b[0]["w2"].shape == (GQA.dim, 4) and ad.a[0]["w2"].shape == (4, GQA.hidden_dim)
 
@@ -258,3 +261,193 @@ def test_cli_adapter_eval(tmp_path: Path, capsys) -> None:
     edit_config(d, lora_alpha=-1)
     assert main(args) == 2
     assert "adapter_config.json: lora_alpha: expected a positive number" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- Hugging Face layout (rotate-half q/k rows)
+
+def hf_space_merge(base_dir: Path, adapter_dir: Path, out: Path) -> Path:
+    """The merged float model as Hugging Face defines it, computed in Hugging Face's own layout: every
+    adapted weight of the base directory's safetensors + scaling * lora_B @ lora_A, written as a new
+    directory (nothing of sim_models' adapter code or RoPE permutation involved)."""
+    shutil.copytree(base_dir, out)
+    conf = json.loads((adapter_dir / "adapter_config.json").read_text())
+    weights = load_file(str(out / "model.safetensors"))
+    lora = load_file(str(adapter_dir / "adapter_model.safetensors"))
+    for name, a in lora.items():
+        if ".lora_A." not in name:
+            continue
+        module = name.split(".")[-3]
+        r, alpha = conf["rank_pattern"].get(module, conf["r"]), conf["alpha_pattern"].get(module, conf["lora_alpha"])
+        scaling = alpha / (np.sqrt(r) if conf.get("use_rslora") else r)
+        key = name.removeprefix("base_model.model.").replace(".lora_A.weight", ".weight")
+        b = lora[name.replace(".lora_A.", ".lora_B.")]
+        weights[key] = (weights[key].astype(np.float64) + scaling * (b.astype(np.float64) @ a)).astype(np.float32)
+    save_file(weights, str(out / "model.safetensors"), metadata={"format": "pt"})
+    return out
+
+
+def write_hf_peft(d: Path, cfg: Config, ranks: dict[str, int], alphas: dict[str, float], seed: int,
+                  scale: float, layers: list[int] | None = None, **config) -> Path:
+    """A PEFT adapter as Hugging Face PEFT saves one for a Llama model (rows in the model's own layout):
+    the first module's rank and alpha as r / lora_alpha, the others in rank_pattern / alpha_pattern."""
+    rng = np.random.default_rng(seed)
+    tensors = {}
+    for l in range(cfg.n_layers) if layers is None else layers:
+        for t, r in ranks.items():
+            rows, cols = mat_shape(cfg, PEFT_TO_CORE[t])
+            pre = f"base_model.model.model.layers.{l}.{PEFT_GROUP[t]}.{t}"
+            tensors[f"{pre}.lora_A.weight"] = (rng.standard_normal((r, cols)) / np.sqrt(cols)).astype(np.float32)
+            tensors[f"{pre}.lora_B.weight"] = (scale * rng.standard_normal((rows, r)) / np.sqrt(r)).astype(np.float32)
+    d.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(d / "adapter_model.safetensors"))
+    first = next(iter(ranks))
+    conf = {"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": ranks[first], "lora_alpha": alphas[first],
+            "target_modules": list(ranks), "lora_dropout": 0.0, "bias": "none", "fan_in_fan_out": False,
+            "use_rslora": False, "use_dora": False, "modules_to_save": None, "layers_to_transform": layers,
+            "layers_pattern": None, "init_lora_weights": True, "inference_mode": True,
+            "rank_pattern": {t: r for t, r in ranks.items() if r != ranks[first]},
+            "alpha_pattern": {t: a for t, a in alphas.items() if a != alphas[first]},
+            "base_model_name_or_path": "hf-base", **config}
+    (d / "adapter_config.json").write_text(json.dumps(conf, indent=1))
+    return d
+
+
+# q and k (the rows Hugging Face orders rotate-half), each with its own rank and alpha
+HF_RANKS = {"q_proj": 4, "k_proj": 8}
+HF_ALPHAS = {"q_proj": 8.0, "k_proj": 4.0}
+
+
+@pytest.fixture(scope="module")
+def hf_base(tmp_path_factory) -> Path:
+    """A Hugging Face Llama directory (q/k rows rotate-half, as transformers stores them)."""
+    d = tmp_path_factory.mktemp("hf") / "base"
+    write_checkpoint(random_checkpoint(GQA, seed=11), d, "hf-llama")
+    return d
+
+
+@pytest.mark.parametrize("ranks, alphas, layers, extra", [
+    (HF_RANKS, HF_ALPHAS, None, {}),
+    ({"q_proj": 8, "v_proj": 2, "down_proj": 4}, {"q_proj": 4.0, "v_proj": 8.0, "down_proj": 2.0}, None,
+     {"use_rslora": True}),
+    ({"k_proj": 4, "o_proj": 4}, {"k_proj": 8.0, "o_proj": 8.0}, [1], {}),
+])
+def test_hf_adapter_merges_like_hugging_face(hf_base: Path, tmp_path: Path, ranks, alphas, layers, extra) -> None:
+    """Base + adapter read here (q/k rows permuted to the core's layout; rank_pattern, alpha_pattern,
+    use_rslora and layers_to_transform honoured) is the model Hugging Face's merge makes, to float32
+    rounding; the layers an adapter leaves out are the base's."""
+    ad_dir = write_hf_peft(tmp_path / "adapter", GQA, ranks, alphas, seed=12, scale=1.0, layers=layers, **extra)
+    ours = merged_checkpoint(read_checkpoint(hf_base), read_peft(ad_dir, GQA))
+    ref = read_checkpoint(hf_space_merge(hf_base, ad_dir, tmp_path / "merged"))
+    base = read_checkpoint(hf_base)
+    for m in ("wq", "wk", "wv", "wo", "w1", "w2", "w3"):
+        np.testing.assert_allclose(ours.weights[m], ref.weights[m], rtol=0, atol=1e-6, err_msg=m)
+        changed = [l for l in range(GQA.n_layers) if not np.array_equal(ours.weights[m][l], base.weights[m][l])]
+        assert changed == ([] if CORE_TO_PEFT[m] not in ranks else layers or list(range(GQA.n_layers))), m
+
+
+def chip_and_float_shift(base_dir: Path, ad_dir: Path, merged_dir: Path, out: Path) -> tuple[float, float]:
+    """(correlation of the logit changes the adapter makes on the chip and in the merged float model,
+    top-1 agreement of the adapted chip with the merged float model) over one window. The chip's
+    adapter is compiled and read back from adapter.hex (the bits the chip holds)."""
+    compile_adapter(base_dir, ad_dir, out, lanes=8, rank_max=8)
+    ia = load_adapter(out)
+    _, qm, _ = quantize_checkpoint(base_dir)
+    toks = (np.arange(GQA.seq_len) * 7) % GQA.vocab_size
+    s = float(qm.scales["logits"])
+    base_int, ad_int = GoldenModel(qm).forward(toks) * s, GoldenModel(qm, adapter=ia).forward(toks) * s
+    base_f, ad_f = FloatModel(read_checkpoint(base_dir)).forward(toks), FloatModel(read_checkpoint(merged_dir)).forward(toks)
+    corr = float(np.corrcoef((ad_int - base_int).ravel(), (ad_f - base_f).ravel())[0, 1])
+    return corr, float(np.mean(np.argmax(ad_int, -1) == np.argmax(ad_f, -1)))
+
+
+def test_hf_adapter_on_the_chip_follows_the_merged_model(hf_base: Path, tmp_path: Path) -> None:
+    """A Hugging Face PEFT adapter on q and k over a Hugging Face base: the chip's top-1 at every position is
+    the merged float model's, and its logits move as the merged model's do. The same file read as if its
+    rows were already interleaved (what happened before the reader permuted them) moves them elsewhere."""
+    ad_dir = write_hf_peft(tmp_path / "adapter", GQA, HF_RANKS, HF_ALPHAS, seed=12, scale=1.0)
+    merged = hf_space_merge(hf_base, ad_dir, tmp_path / "merged")
+    corr, agree = chip_and_float_shift(hf_base, ad_dir, merged, tmp_path / "out")
+    assert corr > 0.8 and agree == 1.0, (corr, agree)
+    edit_config(ad_dir, romformer_rope_layout="interleaved")
+    wrong, _ = chip_and_float_shift(hf_base, ad_dir, merged, tmp_path / "out_wrong")
+    assert wrong < 0.5, wrong
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"use_dora": True}, r"use_dora: True: DoRA .* is not supported"),
+    ({"bias": "lora_only"}, r"bias: 'lora_only': LoRA biases are not supported"),
+    ({"lora_bias": True}, r"lora_bias: True: a bias on lora_B is not supported"),
+    ({"fan_in_fan_out": True}, r"fan_in_fan_out: True: is for Conv1D"),
+    ({"modules_to_save": ["lm_head"]}, r"modules_to_save: \['lm_head'\]: fully replaced modules are not supported"),
+    ({"layer_replication": [[0, 2]]}, r"layer_replication: .* is not supported"),
+    ({"trainable_token_indices": [5]}, r"trainable_token_indices: \[5\]: trained token embeddings"),
+    ({"use_qalora": True}, r"use_qalora: True: QA-LoRA is not supported"),
+    ({"some_future_option": "on"}, r"some_future_option: 'on': not understood"),
+    ({"target_modules": ["q_proj", "lm_head"]}, r"target_modules: 'lm_head' cannot carry an adapter on the chip"),
+    ({"target_modules": r".*(q_proj|lm_head)"}, r"target_modules: .* matches a module that cannot carry an adapter"),
+    ({"target_modules": r".*\.attn\.c_attn"}, r"target_modules: .* selects no module of the base"),
+    ({"target_modules": "q_proj["}, r"target_modules: 'q_proj\[': not a regular expression"),
+    ({"layers_pattern": "h"}, r"layers_pattern: 'h': a Llama model's layers are 'layers'"),
+    ({"layers_to_transform": [0, 5]}, r"layers_to_transform: layer 5 does not exist \(the base has 2\)"),
+    ({"layers_to_transform": [0]}, r"layers\.1\.self_attn\.q_proj\.lora_A\.weight: layer 1 q_proj is not a target"),
+    ({"exclude_modules": ["q_proj"], "target_modules": ["q_proj", "v_proj"]},
+     r"layers\.0\.self_attn\.q_proj\.lora_A\.weight: layer 0 q_proj is not a target"),
+    ({"rank_pattern": {"q_proj": 32}}, r"rank_pattern: 'q_proj': rank 32 is above the build's maximum rank 16"),
+    ({"rank_pattern": {"q_proj": 8}}, r"q_proj\.lora_A\.weight: shape \(4, 32\) does not fit .*r = 8"),
+    ({"alpha_pattern": {"q_proj": "big"}}, r"alpha_pattern: 'q_proj': expected a positive number, got 'big'"),
+    ({"rank_pattern": ["q_proj"]}, r"rank_pattern: expected an object of module patterns"),
+    ({"use_rslora": "yes"}, r"use_rslora: expected true or false"),
+    ({"romformer_rope_layout": "neox"}, r"romformer_rope_layout: 'neox' is not one of rotate_half, interleaved"),
+])
+def test_peft_options_refused_by_name(tmp_path: Path, changes: dict, match: str) -> None:
+    """Every PEFT option that changes the computation and is not honoured is refused, naming
+    adapter_config.json (or the tensor file) and the field."""
+    d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj"))
+    edit_config(d, **changes)
+    with pytest.raises(AdapterError, match=r"(adapter_config\.json|adapter_model\.safetensors): .*" + match):
+        read_peft(d, GQA)
+
+
+@pytest.mark.parametrize("target_modules", [
+    ["q_proj", "v_proj"], ["self_attn.q_proj", "v_proj"], r"model\.layers\.\d+\.self_attn\.(q|v)_proj",
+])
+def test_peft_target_module_spellings(tmp_path: Path, target_modules) -> None:
+    """target_modules as PEFT matches it: module names, dotted suffixes, or one regular expression over
+    the full module name."""
+    d = write_peft(tmp_path / "ad", GQA, ("q_proj", "v_proj"))
+    edit_config(d, target_modules=target_modules)
+    assert read_peft(d, GQA).targets == ("wq", "wv")
+
+
+def test_all_linear_and_exclude_modules(tmp_path: Path) -> None:
+    d = write_peft(tmp_path / "ad", GQA, tuple(PEFT_TO_CORE))
+    edit_config(d, target_modules="all-linear")
+    assert read_peft(d, GQA).targets == ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
+    d2 = write_peft(tmp_path / "ad2", GQA, ("q_proj", "v_proj"))
+    edit_config(d2, target_modules="all-linear", exclude_modules=r".*\.(k_proj|o_proj|mlp\..*)")
+    assert read_peft(d2, GQA).targets == ("wq", "wv")
+
+
+def test_adapter_for_another_base_refused(tmp_path: Path) -> None:
+    """An adapter trained for a base of another shape names the first tensor that does not fit."""
+    d = write_peft(tmp_path / "ad", SHAPES["mha"], ("q_proj",))
+    with pytest.raises(AdapterError, match=r"q_proj\.lora_A\.weight: shape \(4, 24\) does not fit the base checkpoint"):
+        read_peft(d, GQA)
+
+
+def test_rope_layout_default_and_shipped(tmp_path: Path) -> None:
+    """An adapter without romformer_rope_layout is in Hugging Face's layout (its q/k lora_B rows are
+    permuted, its other tensors are not); the shipped adapter, trained here, says its rows are interleaved."""
+    d = write_peft(tmp_path / "ad", GQA, ("q_proj", "k_proj", "v_proj"))
+    raw = load_file(str(d / "adapter_model.safetensors"))
+    ad = read_peft(d, GQA)
+    assert ad.rope_layout == "rotate_half"
+    pre = "base_model.model.model.layers.1.self_attn"
+    assert np.array_equal(ad.b[1]["wq"], hf_to_interleaved_rows(raw[f"{pre}.q_proj.lora_B.weight"], GQA.n_heads))
+    assert np.array_equal(ad.b[1]["wk"], hf_to_interleaved_rows(raw[f"{pre}.k_proj.lora_B.weight"], GQA.n_kv_heads))
+    assert np.array_equal(ad.b[1]["wv"], raw[f"{pre}.v_proj.lora_B.weight"])
+    assert np.array_equal(ad.a[1]["wq"], raw[f"{pre}.q_proj.lora_A.weight"])
+    edit_config(d, romformer_rope_layout="interleaved")
+    assert np.array_equal(read_peft(d, GQA).b[1]["wq"], raw[f"{pre}.q_proj.lora_B.weight"])
+    shipped = json.loads((ROOT / "models" / "adapters" / "kjv_qv_r8" / "adapter_config.json").read_text())
+    assert shipped["romformer_rope_layout"] == "interleaved"

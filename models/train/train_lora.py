@@ -54,7 +54,7 @@ BIBLE_CMD = ["bible", "-l", "100000", "Gen1:1-Rev22:21"]
 BIBLE_PACKAGE = "bible-kjv-text"
 BIBLE_FILE = "/usr/lib/bible.data"
 HELD_EVERY = 20
-# PEFT module names of the Llama matrices and the core's names (sim_models/lora.py has the same map).
+# PEFT module names of the Llama matrices and the core's names (sim_models/lora/peft.py has the same map).
 PEFT_NAMES = {"q_proj": ("self_attn", "wq"), "k_proj": ("self_attn", "wk"), "v_proj": ("self_attn", "wv"),
               "o_proj": ("self_attn", "wo"), "gate_proj": ("mlp", "w1"), "up_proj": ("mlp", "w3"),
               "down_proj": ("mlp", "w2")}
@@ -143,7 +143,10 @@ def save_peft(model: Llama, targets: list[str], r: int, alpha: float, out: Path,
               "target_modules": targets, "lora_dropout": 0.0, "bias": "none", "fan_in_fan_out": False,
               "use_rslora": False, "init_lora_weights": True, "inference_mode": True,
               "base_model_name_or_path": str(base.relative_to(REPO_ROOT) if base.is_absolute() and
-                                             base.is_relative_to(REPO_ROOT) else base)}
+                                             base.is_relative_to(REPO_ROOT) else base),
+              # trained on a llama2.c checkpoint: q/k rows in the core's interleaved RoPE order, not Hugging
+              # Face's rotate-half one (sim_models/lora/peft.py permutes adapters without this field)
+              "romformer_rope_layout": "interleaved"}
     (out / "adapter_config.json").write_text(json.dumps(config, indent=1) + "\n")
     (out / "provenance.json").write_text(json.dumps(provenance, indent=1) + "\n")
 

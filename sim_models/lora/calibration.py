@@ -48,15 +48,18 @@ def quantize_adapter(qm: QuantModel, ad: PeftAdapter, u_peak: dict[tuple[int, st
             s_out = s_res if SCALE_OUT[m] is None else float(qm.scales[SCALE_OUT[m]][l])
             A = np.zeros((rank_max, cols))
             B = np.zeros((rows, rank_max))
-            if m in ad.targets:
-                A[:ad.r], B[:, :ad.r] = ad.a[l][m], ad.b[l][m]
+            if m in ad.a[l]:
+                r = ad.a[l][m].shape[0]
+                A[:r], B[:, :r] = ad.a[l][m], ad.b[l][m]
+            # a matrix without an adapter in this layer has B = 0: its multipliers only need to be valid
+            scaling = ad.scaling[l].get(m, ad.alpha / ad.r)
             a8, sa = quantize_rows(A)
             b8, sb = quantize_rows(B)
             s_u = max(canonical(u_peak.get((l, m), 0.0)), 1e-6) / 127.0   # machine-independent (quantize.canonical)
             s_u_all.setdefault(m, []).append(s_u)
             what = f"adapter layer {l} {CORE_TO_PEFT[m]}"
             am, ash = quantize_multipliers(sa * s_in / s_u, f"{what} lora_A")
-            bm, bsh = quantize_multipliers(ad.scaling * sb * s_u / s_out, f"{what} lora_B")
+            bm, bsh = quantize_multipliers(scaling * sb * s_u / s_out, f"{what} lora_B")
             d[m] = QLora(a8, am, ash, b8, bm, bsh, OUT_BITS[m])
         layers.append(d)
     return IntAdapter(c, lanes, rank_max, targets, layers, ad.r, s_u_all)
@@ -71,7 +74,7 @@ class Recorder:
 
     def apply(self, layer: int, group: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         for m in PHASES[group]:
-            if m in self.ad.targets:
+            if m in self.ad.a[layer]:
                 s_in = float(self.qm.scales[SCALE_IN[m]][layer])
                 u = (a.astype(np.float64) * s_in) @ self.ad.a[layer][m].T
                 key = (layer, m)

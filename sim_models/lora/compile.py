@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checkpoint import Config
+from ..checkpoint import Config, checkpoint_digest
 from ..compiler import quantize_checkpoint
 from ..hardware import MATRICES, RANK_CHOICES
 from ..schedule import Schedule, adapter_cycles
@@ -43,10 +43,11 @@ def compile_adapter(base: str | Path, adapter_dir: str | Path, out: str | Path, 
     out.mkdir(parents=True, exist_ok=True)
     (out / "adapter.hex").write_text(image_hex(img))
     man = adapter_manifest(ia, img, {
-        "base": base.name, "base_sha256": hashlib.sha256(base.read_bytes()).hexdigest(),
+        "base": base.name, "base_sha256": checkpoint_digest(base),
         "adapter": adapter_dir.name,
         "adapter_sha256": hashlib.sha256((adapter_dir / "adapter_model.safetensors").read_bytes()).hexdigest(),
-        "calibration": calib_src, "base_format": qm.fmt.describe()}, ad.r, ad.alpha)
+        "adapter_rope_layout": ad.rope_layout, "calibration": calib_src, "base_format": qm.fmt.describe()},
+        ad.r, ad.alpha)
     (out / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
     return man
 
