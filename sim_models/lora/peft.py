@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from safetensors import SafetensorError
@@ -112,6 +112,13 @@ def pattern_matches(key: str, pattern: str) -> bool:
     return key == pattern or re.match(rf"(.*\.)?(?:{pattern})$", key) is not None
 
 
+def selects(key: str, names: list[str] | None, regex: str | None) -> bool:
+    """Whether a module list (PEFT's suffix rule) or a regular expression (over the full name) picks `key`."""
+    if names is not None:
+        return any(name_matches(key, t) for t in names)
+    return regex is not None and re.fullmatch(regex, key) is not None
+
+
 def is_default(value: Any) -> bool:
     return value is None or value is False or value == "none" or value == {} or value == []
 
@@ -154,7 +161,8 @@ class ConfigReader:
             raise self.fail(key, f"expected a positive number, got {value!r}")
         return float(value)
 
-    def patterns(self, key: str, check) -> dict[str, Any]:
+    def patterns(self, key: str, check: Callable[[str, Any], object]) -> dict[str, Any]:
+        """rank_pattern / alpha_pattern: module pattern -> value, each checked by `check`."""
         value = self.conf.get(key) or {}
         if not isinstance(value, dict):
             raise self.fail(key, f"expected an object of module patterns, got {value!r}")
@@ -223,11 +231,7 @@ class ConfigReader:
         for layer in sorted(layers):
             for module in PEFT_TO_CORE:
                 key = module_key(layer, module)
-                chosen = (any(name_matches(key, t) for t in names) if names is not None
-                          else re.fullmatch(regex, key) is not None if regex is not None else False)
-                excluded = (any(name_matches(key, t) for t in ex_names) if ex_names is not None
-                            else re.fullmatch(ex_regex, key) is not None if ex_regex is not None else False)
-                if not chosen or excluded:
+                if not selects(key, names, regex) or selects(key, ex_names, ex_regex):
                     continue
                 r = next((v for p, v in ranks.items() if pattern_matches(key, p)), r0)
                 alpha = next((v for p, v in alphas.items() if pattern_matches(key, p)), alpha0)
