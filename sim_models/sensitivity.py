@@ -18,9 +18,10 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .evaluate import float_run
 from .formats import WeightFormat, quantize_weights
+from .hardware import MATRICES
 from .quantize import dequantized, quantize_rows
 
-LAYER_MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
+LAYER_MATRICES = MATRICES
 
 
 @dataclass(frozen=True)
