@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim_models.rope_layout import hf_to_interleaved_rows, interleaved_to_hf_rows
+from sim_models.model_config import Config
+from sim_models.rope_layout import hf_to_interleaved_rows, interleaved_to_hf_rows, matrix_to_hf, matrix_to_interleaved
 
 
 def test_hf_rows_pair_with_half_a_head_away() -> None:
@@ -29,3 +30,14 @@ def test_round_trip_any_trailing_shape() -> None:
 def test_odd_head_size_refused() -> None:
     with pytest.raises(ValueError, match="do not split into 2 heads of an even size"):
         hf_to_interleaved_rows(np.zeros((6, 4)), 2)
+
+
+def test_named_matrices() -> None:
+    """wq by n_heads, wk by n_kv_heads, every other matrix unchanged."""
+    cfg = Config(dim=16, hidden_dim=24, n_layers=1, n_heads=4, n_kv_heads=2, vocab_size=8, seq_len=8)
+    rng = np.random.default_rng(1)
+    q, k, v = rng.standard_normal((16, 3)), rng.standard_normal((8, 3)), rng.standard_normal((8, 3))
+    assert np.array_equal(matrix_to_interleaved(cfg, "wq", q), hf_to_interleaved_rows(q, 4))
+    assert np.array_equal(matrix_to_interleaved(cfg, "wk", k), hf_to_interleaved_rows(k, 2))
+    assert matrix_to_interleaved(cfg, "wv", v) is v and matrix_to_hf(cfg, "w2", v) is v
+    assert np.array_equal(matrix_to_hf(cfg, "wk", matrix_to_interleaved(cfg, "wk", k)), k)

@@ -35,7 +35,7 @@ from safetensors.numpy import load_file
 
 from ..checkpoint import Checkpoint, Config
 from ..hardware import MATRICES, RANK_CHOICES, mat_shape
-from ..rope_layout import hf_to_interleaved_rows
+from ..rope_layout import matrix_to_interleaved
 from .errors import AdapterError
 
 # PEFT module name -> core matrix, and the Llama submodule (self_attn / mlp) it lives in.
@@ -299,8 +299,8 @@ def read_peft(path: str | Path, cfg: Config, rank_max: int = max(RANK_CHOICES)) 
         if not np.issubdtype(t.dtype, np.floating) or not np.all(np.isfinite(t)):
             raise AdapterError(f"{tfile}: {name}: expected finite floating-point values (dtype {t.dtype})")
         t = t.astype(np.float64)
-        if which == "B" and core in ("wq", "wk") and layout == "rotate_half":
-            t = hf_to_interleaved_rows(t, cfg.n_heads if core == "wq" else cfg.n_kv_heads)
+        if which == "B" and layout == "rotate_half":
+            t = matrix_to_interleaved(cfg, core, t)
         (a if which == "A" else b)[layer][core] = t
     scaling: list[dict[str, float]] = [{} for _ in range(cfg.n_layers)]
     for (layer, module), mr in chosen.items():
