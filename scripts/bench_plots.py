@@ -44,7 +44,7 @@ def bits_per_weight(row: Mapping) -> float:
 def plot_format_gap(rows: Sequence[Mapping], path: Path) -> Path:
     """rows: scripts/bench.py format_rows (model, format, quality.gap, weight_rom_bits, weights,
     vs_reference for models judged against a float baseline too)."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
     models = list(dict.fromkeys(r["model"] for r in rows))
     gaps = [r["quality"]["gap"] for r in rows] + [r["vs_reference"]["gap"] for r in rows if r.get("vs_reference")]
     for i, model in enumerate(models):
@@ -72,7 +72,7 @@ def plot_format_gap(rows: Sequence[Mapping], path: Path) -> Path:
     ax.set_ylabel("loss gap to float (nats/token)")
     ax.set_title("Weight formats: ROM size against quality")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _save(fig, path)
 
 
