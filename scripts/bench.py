@@ -310,6 +310,7 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
                      f"{100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} ({r['nominal_bpw']:g}) | "
                      f"{r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | {r['cycles0']:,} ({meas}{ok}) | "
                      f"{100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+    lines += ["", "![Loss gap to float against bits per weight, per format and model](img/format_gap.png)"]
     ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"), None)
     trained = [r for r in rows if r.get("vs_reference") and r["format"] != "int8"]
     if trained and ref:
@@ -438,6 +439,8 @@ def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: li
             same = ("yes" if r["cycles_per_token"] == r["predicted_cycles_per_token"] else "NO") if r else "-"
             lines.append(f"| {m['name']} | {lanes} | {ideal:,.0f} | {c0:,} | {100 * u0:.1f}% | {c63:,} | "
                          f"{100 * u63:.1f}% | {rtl} | {same} |")
+    lines += ["", "![MAC-lane utilization against position for every LANES](img/utilization.png)", "",
+              "![Cycles per token by phase for every LANES, first and last position](img/phase_cycles.png)"]
     if speed:
         lines += [""] + render_speed(speed, free, args.n, long)
     return "\n".join(lines) + "\n"

@@ -52,3 +52,15 @@ def test_negative_gaps_and_no_format_rows(tmp_path):
 
 def test_bits_per_weight_is_weight_rom_bits_over_weights():
     assert bench_plots.bits_per_weight(row("m", "int4", 4232, 0.0)) == 4.232
+
+
+def test_results_link_the_plots():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = [dict(row("austen_byte (embedded)", fmt, bits, gap), stem="austen_byte", rom_bits=bits + 100,
+                 nominal_bpw=8, cycles0=7363, util0=0.84, quality={"gap": gap, "float_loss": 1.2, "int_loss": 1.2 + gap,
+                                                                   "agreement": 0.9})
+            for fmt, bits, gap in (("int8", 8200, 0.004), ("int4", 4230, 0.03))]
+    text = bench.render_formats(rows, {"int8": 0, "int4": 2336}, {})
+    assert "](img/format_gap.png)" in text and "| austen_byte (embedded) | int4 |" in text
