@@ -80,6 +80,13 @@ synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LU
 	  $(if $(STAGES),--stages $(STAGES)) $(if $(ROUTER),--router $(ROUTER)) $(if $(SAME_LOGIC),--same-logic $(SAME_LOGIC)) \
 	  $(if $(PNR_ARGS),--pnr-args '$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
 
+GLS_LANES ?= 16
+GLS_N     ?= 8
+.PHONY: gls
+gls: bootstrap ## gate-level simulation: yosys netlist of romformer_top (gates, memories kept) runs the top-level test on Verilator, every token and cycle count against the golden model (MODEL, GLS_LANES=16, GLS_N=8 greedy tokens, PROMPT (default "It is") or TOKENS, SYNTH_TOOLS; docs/gls.md)
+	$(PY) scripts/gls.py --model $(MODEL) --lanes $(GLS_LANES) --n $(GLS_N) --tools $(SYNTH_TOOLS) \
+	  $(if $(PROMPT),--prompt "$(PROMPT)")$(if $(TOKENS),--tokens "$(TOKENS)")
+
 lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all RTL (embedded model params)
 	@$(PY) -m sim_models compile models/austen_byte.bin --lanes 32 --out $(LINT_BUILD) > /dev/null
 	$(VERILATOR) --lint-only -Wall hdl/lint.vlt -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' --top-module romformer_top $(RTL_SOURCES)

@@ -78,9 +78,12 @@ def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = 
 def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, top_k: int, seed: int,
             result: Path, live: bool = False, waves: bool = False, test_module: str = "tb.top.test_generate",
             testcase: str = "generate", name: str | None = None, extra_env: dict[str, str] | None = None,
-            lora: tuple[int, int] | None = None, run_name: str | None = None, verbose: bool = False) -> Path:
+            lora: tuple[int, int] | None = None, run_name: str | None = None, verbose: bool = False,
+            netlist: Path | None = None) -> Path:
     """lora: (LORA_RANK, LORA_TARGETS mask) of the adapter hardware to build into the chip (None: none).
     name: the simulator build; run_name: this run, when several runs share a build (tb.runner.run).
+    netlist: a synthesized netlist of romformer_top to simulate instead of hdl/ (scripts/gls.py; the
+    testbench then sees only the wrapper's ports).
     Third-party DeprecationWarnings are filtered (simulator_warning_filters) unless the caller's
     environment sets PYTHONWARNINGS itself."""
     env = {"ROMFORMER_BUILD": str(build), "ROMFORMER_PROMPT": ",".join(map(str, prompt)), "ROMFORMER_N": str(n),
@@ -95,10 +98,16 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
         wave.parent.mkdir(parents=True, exist_ok=True)
         defines["ROMFORMER_WAVES"] = f'"{wave}"'
     sources = TOP_SOURCES + (["rf_lora"] if lora else []) + [ROOT / "tb" / "top" / "tb_romformer.v"]
+    public = TOP_PUBLIC
+    if netlist is not None:
+        if lora:
+            raise ValueError(f"{netlist}: a netlist has no LORA_RANK / LORA_TARGETS parameters to set")
+        sources, public = [netlist, ROOT / "tb" / "top" / "tb_romformer.v"], [("tb_romformer", "*")]
+        defines["ROMFORMER_NETLIST"] = 1
     return run(sim=sim, toplevel="tb_romformer", sources=sources, test_module=test_module, includes=[build, HDL],
                defines=defines, parameters={"LORA_RANK": lora[0], "LORA_TARGETS": lora[1]} if lora else None,
                name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env,
-               verilator_public=TOP_PUBLIC, run_name=run_name, verbose=verbose)
+               verilator_public=public, run_name=run_name, verbose=verbose)
 
 
 def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str,

@@ -53,7 +53,13 @@ module tb_romformer #(
     end
 `endif
 
+    // ROMFORMER_NETLIST: the synthesized gate-level netlist (scripts/gls.py, docs/gls.md), whose
+    // top has no parameters: it was synthesized with the defaults (no adapter hardware).
+`ifdef ROMFORMER_NETLIST
+    romformer_top dut (
+`else
     romformer_top #(.LORA_RANK(LORA_RANK), .LORA_TARGETS(LORA_TARGETS[6:0])) dut (
+`endif
         .clk(clk), .rst_n(rst_n),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
         .s_axis_tlast(s_axis_tlast),
