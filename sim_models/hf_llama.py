@@ -24,7 +24,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save_file
 
 from .model_config import Checkpoint, CheckpointError, Config, validate_config
-from .rope_layout import hf_to_interleaved_rows, interleaved_to_hf_rows
+from .rope_layout import matrix_to_hf, matrix_to_interleaved
 
 CONFIG = "config.json"
 SINGLE = "model.safetensors"
@@ -253,8 +253,8 @@ def read_hf(d: Path) -> Checkpoint:
             raise CheckpointError(where[name], name, f"shape {tuple(t.shape)}, expected {want}")
         if not np.all(np.isfinite(t)):
             raise CheckpointError(where[name], name, "contains NaN or Inf")
-        if ours in ("wq", "wk"):
-            t = hf_to_interleaved_rows(t, cfg.n_heads if ours == "wq" else cfg.n_kv_heads)
+        if layer is not None:
+            t = matrix_to_interleaved(cfg, ours, t)
         if layer is None:
             weights[ours] = t
         else:
@@ -284,8 +284,8 @@ def hf_tensors(ckpt: Checkpoint) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for name, (ours, layer) in hf_names(cfg).items():
         t = np.asarray(ckpt.weights[ours] if layer is None else ckpt.weights[ours][layer], np.float32)
-        if ours in ("wq", "wk"):
-            t = interleaved_to_hf_rows(t, cfg.n_heads if ours == "wq" else cfg.n_kv_heads)
+        if layer is not None:
+            t = matrix_to_hf(cfg, ours, t)
         out[name] = np.ascontiguousarray(t)
     return out
 
