@@ -1,4 +1,4 @@
-"""romformer model tools: python -m sim_models {compile,generate,eval,sensitivity,bench,adapter,adapter-eval} --help"""
+"""romformer model tools: python -m sim_models {compile,generate,eval,sensitivity,bench,adapter,adapter-eval,convert} --help"""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import CheckpointError, read_checkpoint
+from .checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from .compiler import LANE_CHOICES, compile_checkpoint, quantize_checkpoint
 from .corpus import decode_bytes, encode_bytes, is_byte_model, sampled_windows, text_windows
 from .evaluate import evaluate_many, float_agreement
@@ -158,6 +158,16 @@ def cmd_adapter_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+CONVERT_TO = {"v0": "llama2c-v0", "v1": "llama2c-v1", "v2": "llama2c-v2", "hf": "hf-llama"}
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    ckpt = read_checkpoint(args.src)
+    write_checkpoint(ckpt, args.dst, CONVERT_TO[args.to])
+    print(f"{args.dst}: {CONVERT_TO[args.to]} from {args.src} ({ckpt.source_format}), {ckpt.config.n_params():,} params")
+    return 0
+
+
 def add_format(parser: argparse.ArgumentParser) -> None:
     # Not argparse choices: an unknown format gets the compiler's error (named, exit status 2).
     parser.add_argument("--format", default="int8", metavar="F",
@@ -249,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_rank_max(ae)
     ae.add_argument("--max-tokens", type=int, default=None)
     ae.set_defaults(func=cmd_adapter_eval)
+
+    cv = sub.add_parser("convert", help="a checkpoint in another format (docs/checkpoints.md): llama2.c v0, v1, "
+                                        "v2 (Q8_0: rounds the weights) or a Hugging Face Llama directory")
+    cv.add_argument("src", type=Path, help="any checkpoint the reader takes")
+    cv.add_argument("dst", type=Path, help="the file to write (a directory for --to hf)")
+    cv.add_argument("--to", required=True, choices=sorted(CONVERT_TO))
+    cv.set_defaults(func=cmd_convert)
     return p
 
 
