@@ -17,6 +17,18 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_rsr_b24_comb": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 24, "PIPE": 0}),
     "rf_rsr_b24_pipe": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 24, "PIPE": 1}),
     "rf_rsr_b56_pipe": ("rf_rsr", ["rf_rsr"], {"IN_BITS": 56, "PIPE": 1}),
+    # the pipelined requant (product, rounding add, shift registered): the widths of its callers
+    # (embedding 8 -> 16, matvec 32 -> 16, swiglu 24 -> 8, attention's exponent 33 -> 14)
+    "rf_requant_a8_o16_pipe": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"],
+                               {"ACC_BITS": 8, "OUT_BITS": 16, "PIPE": 1}),
+    "rf_requant_a32_o16_pipe": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"],
+                                {"ACC_BITS": 32, "OUT_BITS": 16, "PIPE": 1}),
+    "rf_requant_a33_o14_pipe": ("rf_requant", ["rf_requant", "rf_rsr", "rf_sat"],
+                                {"ACC_BITS": 33, "OUT_BITS": 14, "PIPE": 1}),
+    # the delay line: a single valid bit, a row tag without reset, a long control line
+    "rf_delay_w1_d1": ("rf_delay", ["rf_delay"], {"WIDTH": 1, "DEPTH": 1, "RESET": 1}),
+    "rf_delay_w16_d4_noreset": ("rf_delay", ["rf_delay"], {"WIDTH": 16, "DEPTH": 4, "RESET": 0}),
+    "rf_delay_w3_d9": ("rf_delay", ["rf_delay"], {"WIDTH": 3, "DEPTH": 9, "RESET": 1}),
 }
 
 

@@ -1,13 +1,19 @@
-"""rf_requant against sim_models.intops.requant, random and seeded (plus edge cases)."""
+"""rf_requant against sim_models.intops.requant, random and seeded (plus edge cases). PIPE = 0 is
+checked combinationally; PIPE = 1 streams one operand set per clock through its three register
+stages (the product, the rounding add, the shift)."""
 from __future__ import annotations
 
 import random
 
 import cocotb
 import numpy as np
+from cocotb.clock import Clock
 from cocotb.triggers import Timer
 
 from sim_models.intops import requant
+from tb.unit.common import check_pipelined
+
+REQUANT_PIPE_LAT = 3   # hdl/rf_requant.v, PIPE = 1: acc * M, then rf_rsr's rounding add and shift
 
 
 @cocotb.test()
@@ -27,8 +33,20 @@ async def random_vectors(dut) -> None:
     vectors = [(a, m, s) for a, m, s in vectors if abs(a * m) < (1 << 62)]
     acc, mult, shift = (np.array(v, dtype=np.int64) for v in zip(*vectors))
     want = requant(acc, mult, shift, bits)
-    for a, m, s, w in zip(acc, mult, shift, want):
-        dut.acc.value, dut.mult.value, dut.shift.value = int(a), int(m), int(s)
-        await Timer(1, unit="ns")
-        got = dut.y.value.to_signed()
-        assert got == w, f"ACC_BITS={acc_bits} acc={a} mult={m} shift={s}: rtl {got} != golden {w}"
+    describe = lambda i: f"ACC_BITS={acc_bits} acc={acc[i]} mult={mult[i]} shift={shift[i]}"   # noqa: E731
+    if int(dut.PIPE.value) == 0:
+        dut.clk.value = 0
+        for i, w in enumerate(want):
+            dut.acc.value, dut.mult.value, dut.shift.value = int(acc[i]), int(mult[i]), int(shift[i])
+            await Timer(1, unit="ns")
+            got = dut.y.value.to_signed()
+            assert got == w, f"{describe(i)}: rtl {got} != golden {w}"
+        return
+
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+
+    def drive(i: int) -> None:
+        dut.acc.value, dut.mult.value, dut.shift.value = int(acc[i]), int(mult[i]), int(shift[i])
+
+    await check_pipelined(dut, drive, lambda: dut.y.value.to_signed(), lambda i: int(want[i]), len(want),
+                          REQUANT_PIPE_LAT, describe)
