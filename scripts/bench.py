@@ -5,7 +5,7 @@ ROM/SRAM bits, cycles per token and MAC-lane utilization per LANES (from the RTL
 when --rtl is given, which also measures Icarus vs Verilator on the same run).
 Numbers come from this run only; nothing is copied from elsewhere.
 
-Weight formats (issue 9): for each format on the embedded model, the ternary-trained model and
+Weight formats: for each format on the embedded model, the ternary-trained model and
 stories260K: float and integer loss, gap, top-1 agreement, bits per weight, ROM bits, cycles per
 token and MAC-lane utilization (schedule, and the RTL where the formats matrix ran), and the
 decode stage's cell count from yosys (`synth; stat`). `--formats-only` measures just that
@@ -281,7 +281,7 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
 
 
 def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, lanes: int = 32) -> str:
-    lines = [FORMATS_BEGIN, "## Weight formats (issue 9)", "",
+    lines = [FORMATS_BEGIN, "## Weight formats", "",
              f"One format for every matrix (embedding and classifier included; docs/arithmetic.md 3a). ROM bits, "
              f"cycles and utilization at LANES {lanes}, position 0, greedy. Bits per weight = weight ROM bits "
              f"(element codes + scale codes, rows padded to lane words) / weights; in brackets the format's "
