@@ -66,12 +66,15 @@ PARTS = {
                                                         "MULT18X18D": 72}),
 }
 # module name prefix -> block of the breakdown
+# (rf_wmem, the weight ROMs' wrapper, counts as the core: its ROMs and decode keep their own blocks)
 BLOCKS = (("rf_matvec", "matvec lanes (MACs, adder tree, requant)"), ("rf_wdecode", "weight decode"),
-          ("rf_requant", "embedding requant units (rf_core)"), ("rf_rmsnorm", "rmsnorm"), ("rf_attention", "attention"),
-          ("rf_divider", "attention dividers"), ("rf_select", "select (top-k, sampling)"),
+          ("rf_requant", "requant units"), ("rf_embed", "embedding"), ("rf_rmsnorm", "rmsnorm"),
+          ("rf_attention", "attention"), ("rf_divider", "attention dividers"), ("rf_select", "select (top-k, sampling)"),
           ("rf_xorshift32", "select PRNG"), ("rf_rope", "rope"), ("rf_rope_gen", "rope"), ("rf_swiglu", "swiglu"),
+          ("rf_rowglue", "row glue (rope, swiglu, residual)"), ("rf_actbuf", "activation buffers"),
+          ("rf_actread", "activation read port"), ("rf_proto", "token protocol"), ("rf_perf", "counters"),
           ("rf_lora", "LoRA adapter unit"), ("rf_axil_regs", "AXI4-Lite registers"), ("rf_axis_skid", "AXI4-Stream skids"),
-          ("rf_rom", "ROM wrappers"), ("rf_core", "core sequencer + activation buffers"),
+          ("rf_rom", "ROM wrappers"), ("rf_core", "core sequencer"), ("rf_wmem", "core sequencer"),
           ("romformer_top", "top glue"))
 
 
@@ -217,9 +220,9 @@ def design_stamp(build: Path, script_text: str, tool: str) -> str:
     return h.hexdigest()
 
 
-# WEIGHT_BRAM=deep: the weight ROM (the one $mem of rf_rom u_weights) mapped before synth_ecp5's
+# WEIGHT_BRAM=deep: the weight ROM (the one $mem of rf_wmem's rf_rom u_weights) mapped before synth_ecp5's
 # own memory mapping, with a library of only the deep DP16KD configurations (scripts/ecp5_deep_rom.txt)
-WEIGHT_ROM = "t:$mem_v2 */u_core.u_weights.mem %i"
+WEIGHT_ROM = "t:$mem_v2 */u_core.u_wmem.u_weights.mem %i"
 DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
 WEIGHT_BRAM_MODES = ("auto", "deep")
 

@@ -25,9 +25,8 @@ from sim_models.corpus import encode_bytes
 from sim_models.sampler import inv_temp_from_temperature
 from tb.runner import BUILD, HDL, ROOT, SIMULATORS, BuildError, check_results, run
 
-TOP_SOURCES = ["rf_rsr", "rf_sat", "rf_requant", "rf_rom", "rf_wdecode", "rf_dot", "rf_matvec", "rf_rmsnorm", "rf_rope", "rf_rope_gen", "rf_swiglu", "rf_divider",
-               "rf_attention", "rf_xorshift32", "rf_select", "rf_axis_skid", "rf_axil_regs", "rf_core",
-               "romformer_top"]
+# every module of hdl/ but the adapter unit (run_top adds it when the chip has adapter hardware)
+TOP_SOURCES = sorted(p.stem for p in HDL.glob("rf_*.v") if p.stem != "rf_lora") + ["romformer_top"]
 DEFAULT_MODEL = ROOT / "models" / "austen_byte.bin"
 # What the testbenches reach through VPI on Verilator: the wrapper's ports, and the core's
 # output register and sequencer state (fault injection, debugging). Everything else stays

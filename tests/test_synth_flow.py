@@ -161,13 +161,16 @@ def test_pnr_seed_and_args_reach_the_nextpnr_command_line(tmp_path, monkeypatch)
     assert (tmp_path / "place-seed3.log").exists() and (tmp_path / "place.log").exists()
 
 
-# A two-level hierarchy with the weight ROM where romformer_top has it (u_core.u_weights), 4,096 x 8
-# bits: yosys's own choice is the 2K x 9 configuration (two blocks behind a 2:1 mux); WEIGHT_BRAM=deep
-# must give 8K x 2 blocks side by side (four, each two bits of the word, no mux).
+# A three-level hierarchy with the weight ROM where romformer_top has it (u_core.u_wmem.u_weights),
+# 4,096 x 8 bits: yosys's own choice is the 2K x 9 configuration (two blocks behind a 2:1 mux);
+# WEIGHT_BRAM=deep must give 8K x 2 blocks side by side (four, each two bits of the word, no mux).
 TINY_TOP = """`default_nettype none
-module tiny_core (input wire clk, input wire [11:0] addr, output wire [7:0] q);
+module tiny_wmem (input wire clk, input wire [11:0] addr, output wire [7:0] q);
     rf_rom #(.WIDTH(8), .DEPTH(4096), .ADDR_BITS(12), .FILE("{hex}"), .OUT_REG(1))
         u_weights (.clk(clk), .en(1'b1), .addr(addr), .rdata(q));
+endmodule
+module tiny_core (input wire clk, input wire [11:0] addr, output wire [7:0] q);
+    tiny_wmem u_wmem (.clk(clk), .addr(addr), .q(q));
 endmodule
 module romformer_top (input wire clk, input wire [11:0] addr, output wire [7:0] q);
     tiny_core u_core (.clk(clk), .addr(addr), .q(q));

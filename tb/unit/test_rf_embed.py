@@ -1,0 +1,80 @@
+"""rf_embed against sim_models.intops.requant: random tokens of a random embedding table (a
+weight ROM emulated here with rf_wmem's two-cycle latency), each element checked on the write port
+in its exact cycle (sim_models.schedule.EMBED_OVERHEAD after its phase cycle), `first` and `last`
+in theirs, idle gaps of random length between tokens.
+
+The pytest wrapper (tests/test_rtl_core_units.py) writes the EMB_REQUANT ROM image and passes its
+path and the table's seed in RF_EMB_RQ_FILE and RF_EMB_SEED.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+from sim_models.intops import requant
+from sim_models.schedule import EMBED_OVERHEAD
+from tb.unit.common import hold_reset
+
+
+def emb_table(seed: int, rows: int, elems: int, wbits: int) -> np.ndarray:
+    """The random signed WBITS-bit embedding table (also the wrapper's; extremes in row 0)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = -(1 << (wbits - 1)), (1 << (wbits - 1))
+    table = rng.integers(lo, hi, (rows, elems))
+    table[0, :2] = (lo, hi - 1)
+    return table
+
+
+@cocotb.test()
+async def embed_random(dut) -> None:
+    rng = random.Random(cocotb.RANDOM_SEED)
+    lanes, wbits, words = int(dut.LANES.value), int(dut.WBITS.value), int(dut.WORDS.value)
+    base, depth = int(dut.BASE.value), int(dut.RQ_DEPTH.value)
+    elems = lanes * words
+    rq = np.array([int(v, 16) for v in Path(os.environ["RF_EMB_RQ_FILE"]).read_text().split()], np.int64)
+    mult, shift = rq & 0xFFFF, (rq >> 16) & 0x3F
+    table = emb_table(int(os.environ["RF_EMB_SEED"]), depth, elems, wbits)
+    mask = (1 << wbits) - 1
+
+    def rom_word(addr: int) -> int:   # word `addr` of the weight ROM: lanes of an embedding row
+        row, w = divmod(addr - base, words)
+        if not (0 <= row < depth):
+            return rng.getrandbits(wbits * lanes)      # other matrices: anything
+        return sum((int(table[row, w * lanes + j]) & mask) << (wbits * j) for j in range(lanes))
+
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    await hold_reset(dut, ["run", "tok", "w_data"])
+    history: list[int] = []            # w_addr of every cycle since reset
+
+    async def weight_rom() -> None:    # rf_wmem: the word at the address of two cycles ago
+        while True:
+            await FallingEdge(dut.clk)
+            history.append(int(dut.w_addr.value))
+            dut.w_data.value = rom_word(history[-3]) if len(history) >= 3 else 0
+
+    cocotb.start_soon(weight_rom())
+    tokens = [0, depth - 1] + [rng.randrange(depth) for _ in range(6)]
+    for tok in tokens:
+        want = requant(table[tok], mult[tok], shift[tok], 16)
+        for cycle in range(-rng.randrange(1, 4), elems + EMBED_OVERHEAD):   # the phase, after a gap
+            await FallingEdge(dut.clk)
+            dut.run.value, dut.tok.value = int(cycle >= 0), tok
+            await ReadOnly()
+            e = cycle - EMBED_OVERHEAD
+            where = f"token {tok} cycle {cycle}"
+            assert int(dut.first.value) == (cycle == 0), f"{where}: first"
+            assert int(dut.last.value) == (cycle == elems + EMBED_OVERHEAD - 1), f"{where}: last"
+            assert int(dut.wr_en.value) == (e >= 0), f"{where}: wr_en"
+            if e >= 0:
+                assert int(dut.wr_idx.value) == e, f"{where}: index {int(dut.wr_idx.value)} != {e}"
+                got = dut.wr_data.value.to_signed()
+                assert got == want[e], f"token {tok} element {e}: rtl {got} != golden {want[e]}"
+        await FallingEdge(dut.clk)
+        dut.run.value = 0
+    dut._log.info("rf_embed: %d tokens of %d elements match intops.requant", len(tokens), elems)

@@ -1,0 +1,84 @@
+"""Block-level RTL tests of rf_core's units (docs/rtl.md "Structure of the core"): the embedding,
+the row glue, the activation buffers and their read port, the counters and the token protocol,
+each on both simulators against the sim_models functions the golden model uses."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim_models.compiler import hex_lines
+from tb.runner import BUILD, SIMULATORS, check_results, run
+
+DATA = BUILD / "unit_data" / "core"
+
+# name -> (LANES, WBITS, WORDS, tokens): int8 operands, and the 12-bit operands of scaled formats
+EMBED_CONFIGS = {"l4_w8": (4, 8, 3, 16), "l8_w12": (8, 12, 2, 5)}
+
+
+def write_rq_image(name: str, n: int, seed: int) -> str:
+    """Random requant entries ([15:0] M, [21:16] S) as a ROM image; entry 0 saturates."""
+    rng = np.random.default_rng(seed)
+    mult, shift = rng.integers(0, 1 << 16, n), rng.integers(0, 41, n)
+    mult[0], shift[0] = (1 << 16) - 1, 0
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"{name}_rq.hex"
+    path.write_text(hex_lines(mult | shift << 16, 24))
+    return str(path)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("cfg", sorted(EMBED_CONFIGS))
+def test_embed(sim: str, cfg: str) -> None:
+    lanes, wbits, words, tokens = EMBED_CONFIGS[cfg]
+    rq_file = write_rq_image(f"embed_{cfg}", tokens, seed=lanes)
+    params = {"LANES": lanes, "WBITS": wbits, "WORDS": words, "ADDR_BITS": 10, "BASE": 17, "RQ_DEPTH": tokens,
+              "RQ_BITS": max(1, (tokens - 1).bit_length()), "RQ_FILE": f'"{rq_file}"',
+              "CW": (lanes * words + 5).bit_length()}
+    env = {"RF_EMB_RQ_FILE": rq_file, "RF_EMB_SEED": str(lanes * 7)}
+    check_results(run(sim=sim, toplevel="rf_embed", sources=["rf_embed", "rf_rom", "rf_requant", "rf_rsr", "rf_sat"],
+                      test_module="tb.unit.test_rf_embed", parameters=params, name=f"rf_embed_{cfg}",
+                      extra_env=env))
+
+
+# the row glue on a small shape: head size 8, DIM 16, KV_DIM 8, HIDDEN 6, 2 layers, residual padded to 20
+GLUE_SHAPE = {"head": 8, "dim": 16, "kv_dim": 8, "hidden": 6, "layers": 2, "res": 20}
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_rowglue(sim: str) -> None:
+    g = GLUE_SHAPE
+    rng = np.random.default_rng(3)
+    silu = rng.integers(-32768, 32768, 256 * g["layers"])
+    silu[:2] = (-32768, 32767)
+    DATA.mkdir(parents=True, exist_ok=True)
+    silu_file = DATA / "glue_silu.hex"
+    silu_file.write_text(hex_lines(silu & 0xFFFF, 16))
+    params = {"QK_ROWS": g["dim"] + g["kv_dim"], "HEAD_SIZE": g["head"], "RES_ELEMS": g["res"],
+              "PAIR_BITS": (g["head"] // 2 - 1).bit_length(), "SILU_DEPTH": silu.size,
+              "SILU_BITS": (silu.size - 1).bit_length(), "SILU_FILE": f'"{silu_file}"'}
+    env = {"RF_SILU_FILE": str(silu_file), "RF_KV_DIM": str(g["kv_dim"]), "RF_HIDDEN": str(g["hidden"]),
+           "RF_LAYERS": str(g["layers"])}
+    check_results(run(sim=sim, toplevel="rf_rowglue",
+                      sources=["rf_rowglue", "rf_delay", "rf_rope", "rf_swiglu", "rf_requant", "rf_rsr", "rf_sat",
+                               "rf_rom"],
+                      test_module="tb.unit.test_rf_rowglue", parameters=params, extra_env=env))
+
+
+# name -> (toplevel, sources, parameters): the buffers' shapes in the core (the residual's int16
+# elements, the int8 SwiGLU output), the read port with three buffers of different lengths
+UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
+    "rf_actbuf_n20_e16": ("rf_actbuf", ["rf_actbuf"], {"N": 20, "EW": 16}),
+    "rf_actbuf_n6_e8": ("rf_actbuf", ["rf_actbuf"], {"N": 6, "EW": 8}),
+    "rf_actread_l2": ("rf_actread", ["rf_actread"], {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4}),
+    "rf_actread_l8": ("rf_actread", ["rf_actread"], {"LANES": 8, "W0": 2, "W1": 2, "W2": 3, "IDX_BITS": 3}),
+    "rf_perf": ("rf_perf", ["rf_perf"], {}),
+    "rf_proto": ("rf_proto", ["rf_proto"], {"VOCAB": 50, "SEQ_LEN": 12}),
+}
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_unit(sim: str, unit: str) -> None:
+    toplevel, sources, params = UNITS[unit]
+    check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=f"tb.unit.test_{toplevel}",
+                      parameters=params, name=unit))
