@@ -22,6 +22,13 @@ per phase. A full run and `--formats-only` draw them from their own numbers; `--
 redraws them from the last measurement (build/bench/format_rows.json, the RTL runs' result JSON
 under build/bench/) and the schedule, measuring nothing. Progress bars (stderr, on a terminal
 only) follow the stages.
+
+A real-size model: llama2.c's stories15M shape with synthetic weights (sim_models/synthetic.py)
+compiled at LANES 64 (compile time, ROM and SRAM bits), a clean Verilator build (its time), a short
+greedy generation on Verilator (cycles per token against the golden model and the schedule,
+simulated cycles per second), the golden model's decode speed and the integer model's loss gap.
+`--real-size-only` measures just that section and splices it into --out; a full run includes it
+when Verilator is among --rtl.
 """
 from __future__ import annotations
 
@@ -41,14 +48,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim_models.checkpoint import read_checkpoint  # noqa: E402
-from sim_models.compiler import compile_model, quantize_checkpoint  # noqa: E402
+from sim_models.checkpoint import read_checkpoint, write_checkpoint  # noqa: E402
+from sim_models.compiler import compile_checkpoint, compile_model, load_build, quantize_checkpoint  # noqa: E402
 from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate, evaluate_many  # noqa: E402
 from sim_models.formats import FORMAT_NAMES, make_format  # noqa: E402
 from sim_models.golden import GoldenModel  # noqa: E402
 from sim_models.progress import Stages, track, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
+from sim_models.synthetic import SHAPES, synthetic_checkpoint  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_plots import write_plots  # noqa: E402
@@ -224,6 +232,80 @@ def keep_hand_sections(old: str, new: str) -> str:
     if not kept:
         return new
     return new.rstrip("\n") + "\n\n" + "\n\n".join("\n".join(sec).strip("\n") for sec in kept) + "\n"
+
+
+# ----------------------------------------------------------------------------- a real-size model
+
+REAL_SIZE_SHAPE, REAL_SIZE_LANES, REAL_SIZE_SEED = "stories15M", 64, 1
+REAL_SIZE_PROMPT = [1, 450, 2217]
+REAL_SIZE_HEADING = "## A real-size model"
+
+
+def real_size(n: int) -> dict:
+    """The stories15M-shaped synthetic model: compile (timed), a clean Verilator build (timed from
+    the build directory's first and last files), n greedy tokens on Verilator, golden decode speed,
+    and the integer model's loss against the float model on its own samples."""
+    cfg, lanes = SHAPES[REAL_SIZE_SHAPE], REAL_SIZE_LANES
+    path = ROOT / "build" / "bench" / f"{REAL_SIZE_SHAPE}_shape.bin"
+    ckpt = synthetic_checkpoint(cfg, REAL_SIZE_SEED)
+    write_checkpoint(ckpt, path)
+    out = ROOT / "build" / "models" / f"{path.stem}-L{lanes}"      # where tb.sim.model_build looks
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    man = compile_checkpoint(path, lanes, out)
+    compile_wall, compile_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    sim_build = ROOT / "build" / "sim_build" / "verilator" / f"bench-{path.stem}-L{lanes}"
+    shutil.rmtree(sim_build, ignore_errors=True)
+    run = rtl_run("verilator", path, lanes, n, REAL_SIZE_PROMPT)
+    verilator_build_s = (sim_build / "tb_romformer").stat().st_mtime - (sim_build / "public.vlt").stat().st_mtime
+    qm = load_build(out)
+    res = evaluate(ckpt, qm, sampled_windows(ckpt, 4, 256, seed=1))
+    return {"shape": REAL_SIZE_SHAPE, "seed": REAL_SIZE_SEED, "cfg": cfg, "lanes": lanes, "params": cfg.n_params(),
+            "compile_wall_s": compile_wall, "compile_cpu_s": compile_cpu, "rom_bits": man["rom_bits"],
+            "weight_rom_bits": man["weight_rom_bits"], "sram_bits": man["sram_bits"],
+            "verilator_build_s": verilator_build_s, "run": run, "golden_tok_s": golden_speed(qm, n=32, repeat=3),
+            "quality": res.as_dict()}
+
+
+def render_real_size(m: dict) -> list[str]:
+    c, r, q = m["cfg"], m["run"], m["quality"]
+    same = r["match"] and r["cycles_match"] and r["cycles_per_token"] == r["predicted_cycles_per_token"]
+    cyc = r["cycles_per_token"]
+    return [f"{REAL_SIZE_HEADING} ({m['shape']} shape, synthetic weights, LANES {m['lanes']})", "",
+            f"llama2.c's {m['shape']} shape: dim {c.dim}, {c.n_layers} layers, {c.n_heads} heads of head size "
+            f"{c.head_size}, hidden {c.hidden_dim}, vocab {c.vocab_size:,}, seq_len {c.seq_len}; {m['params']:,} "
+            f"parameters. The weights are synthetic with a trained model's activation statistics "
+            f"(`python scripts/make_model.py --shape {m['shape']} --seed {m['seed']}`; sim_models/synthetic.py), "
+            f"not a trained model. Reproduce the RTL run with `make sim MODEL=build/{m['shape']}_shape.bin "
+            f"LANES={m['lanes']} N={len(cyc)}`.", "",
+            "| measurement | value |", "|---|---|",
+            f"| compile (calibration on float-model samples, quantization, ROM images) | {m['compile_wall_s']:.1f} s wall, "
+            f"{m['compile_cpu_s']:.1f} s CPU |",
+            f"| ROM bits (weights) | {m['rom_bits']:,} ({m['weight_rom_bits']:,}) |",
+            f"| SRAM bits | {m['sram_bits']:,} |",
+            f"| Verilator build (verilate and C++ compile, clean) | {m['verilator_build_s']:.1f} s wall |",
+            f"| RTL run | {len(cyc)} greedy tokens after a {len(r['prompt_tokens'])}-token prompt, Verilator |",
+            f"| cycles per token (RTL, positions {len(r['prompt_tokens']) - 1}..{len(r['prompt_tokens']) + len(cyc) - 2}) | "
+            + ", ".join(f"{x:,}" for x in cyc) + f" (MAC-lane utilization {100 * r['utilization'][0]:.1f}%) |",
+            f"| every token and cycle count = golden model and schedule | {'yes' if same else 'NO'} |",
+            f"| simulated cycles/s (Verilator, full testbench) | {r['sim_cycles_per_second']:,.0f} |",
+            f"| tokens/s at 1 GHz (from the cycles) | {1e9 / cyc[0]:,.0f} |",
+            f"| golden model decode (one core, best of 3 x 32 tokens) | {m['golden_tok_s']:,.1f} tokens/s |",
+            f"| float / integer loss on float-model samples (seed 1, {q['tokens']:,} tokens) | {q['float_loss']:.4f} / "
+            f"{q['int_loss']:.4f} (gap {q['gap']:+.4f}), top-1 agreement {100 * q['agreement']:.2f}% |"]
+
+
+def splice_real_size(text: str, section: list[str]) -> str:
+    """Replace the real-size section of docs/results.md in place (up to the next section); a new one goes
+    where a full run puts it, before the weight formats."""
+    body = "\n".join(section).rstrip("\n") + "\n"
+    if REAL_SIZE_HEADING + " " in text:
+        head, rest = text.split(REAL_SIZE_HEADING + " ", 1)
+        ends = [i for i in (rest.find("\n## "), rest.find("\n" + FORMATS_BEGIN)) if i >= 0]
+        return head + body + (rest[min(ends):] if ends else "")
+    if FORMATS_BEGIN in text:
+        head, rest = text.split(FORMATS_BEGIN, 1)
+        return head.rstrip("\n") + "\n\n" + body + "\n" + FORMATS_BEGIN + rest
+    return text.rstrip("\n") + "\n\n" + body
 
 
 # ----------------------------------------------------------------------------- weight formats
@@ -467,6 +549,9 @@ def main() -> int:
     p.add_argument("--img", type=Path, default=IMG, help="where the plots go (default docs/img)")
     p.add_argument("--plots-only", action="store_true",
                    help="redraw the plots from the last measurement and the schedule; measure nothing")
+    p.add_argument("--real-size-only", action="store_true",
+                   help="measure only the real-size model (stories15M shape on Verilator) and splice it into --out")
+    p.add_argument("--real-size-n", type=int, default=4, help="greedy tokens of the real-size RTL run")
     args = p.parse_args()
     if args.plots_only:
         plots(args.img)
@@ -477,6 +562,12 @@ def main() -> int:
     if "int8" not in formats:
         formats.insert(0, "int8")      # the ratios' reference
     long_n = min(args.speed_long, 256 - len(EMBED_PROMPT))     # the embedded model's context is 256
+    if args.real_size_only:
+        section = render_real_size(real_size(args.real_size_n))
+        old = args.out.read_text() if args.out.exists() else "# Results\n"
+        args.out.write_text(splice_real_size(old, section))
+        print("\n".join(section))
+        return 0
     if args.speed_only:
         speed, free = rtl_speed(args.rtl, args.n) if args.rtl else ([], None)
         long = testbench_cost(long_n, args.repeat) if long_n > 0 and "verilator" in args.rtl else None
@@ -495,7 +586,9 @@ def main() -> int:
     rtl_lanes_on = not args.no_lanes and bool(args.rtl)
     speed_on = bool(args.rtl)
     long_on = bool(args.rtl) and long_n > 0 and "verilator" in args.rtl
-    steps = Stages(1 + rtl_lanes_on + EXTERNAL.exists() * (1 + rtl_lanes_on) + speed_on + long_on + 2, "make bench")
+    real_on = "verilator" in args.rtl
+    steps = Stages(1 + rtl_lanes_on + EXTERNAL.exists() * (1 + rtl_lanes_on) + speed_on + long_on + real_on + 2,
+                   "make bench")
     with steps.stage("quality, speed, ROM: embedded"):
         models = [model_rows(EMBEDDED, "austen_byte (embedded)", ROOT / "models" / "heldout_austen.txt")]
     lanes_runs = {}
@@ -516,6 +609,9 @@ def main() -> int:
         with steps.stage("testbench cost"):
             long = testbench_cost(long_n, args.repeat)
     text = render(models, lanes_runs, speed, free, args, long)
+    if real_on:
+        with steps.stage("real-size model: stories15M shape"):
+            text = splice_real_size(text, render_real_size(real_size(args.real_size_n)))
     with steps.stage("weight formats"):
         text = splice_formats(text, formats_section(formats, args.formats_rtl))
     with steps.stage("plots"):

@@ -94,8 +94,8 @@ def test_make_model_writes_the_generator_output(tmp_path, capsys):
 @pytest.mark.parametrize("sim", ["verilator"])
 def test_stories15m_on_the_rtl(sim):
     """Compiled at LANES 64, 4 greedy then 4 sampled tokens after a 3-token prompt: every token and
-    cycle count equal to the golden model's and the schedule's. Verilator only: the 136 Mbit ROM image
-    and about 266,000 cycles per token would take hours on Icarus."""
+    cycle count equal to the golden model's and the schedule's. Verilator only: at about 266,000 cycles per
+    token, Icarus (about 40 times slower, docs/results.md) would take about ten minutes for these runs."""
     if not FULL:
         pytest.skip("ROMFORMER_FULL=1 (make regression) runs the stories15M-shaped model on Verilator "
                     "(compile, Verilator build and 8 tokens: about a minute, too long for make test)")
@@ -111,3 +111,30 @@ def test_stories15m_on_the_rtl(sim):
         assert r["match"] and r["cycles_match"]
         assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) == 4
         assert r["cycles_per_token"] == r["predicted_cycles_per_token"]
+
+
+def test_bench_real_size_section_is_generated():
+    """scripts/bench.py --real-size-only splices its section in place, a new one before the weight formats
+    (where a full run renders it), and a full run treats it as generated (never carried over as hand-written)."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    run = {"match": True, "cycles_match": True, "cycles_per_token": [266229, 266271],
+           "predicted_cycles_per_token": [266229, 266271], "prompt_tokens": [1, 450, 2217], "utilization": [0.891],
+           "sim_cycles_per_second": 380000.0}
+    m = {"shape": "stories15M", "seed": 1, "cfg": STORIES15M, "lanes": 64, "params": STORIES15M.n_params(),
+         "compile_wall_s": 30.0, "compile_cpu_s": 20.0, "rom_bits": 135915264, "weight_rom_bits": 133824512,
+         "sram_bits": 7656704, "verilator_build_s": 13.0, "run": run, "golden_tok_s": 30.0,
+         "quality": {"tokens": 1020, "float_loss": 4.26, "int_loss": 4.36, "gap": 0.1, "agreement": 0.81}}
+    section = bench.render_real_size(m)
+    assert section[0].startswith(bench.REAL_SIZE_HEADING + " (stories15M") and "| yes |" in "\n".join(section)
+    assert "NO" in "\n".join(bench.render_real_size({**m, "run": {**run, "cycles_match": False}}))
+    doc = "\n".join(["# Results", "", "## RTL simulation speed (x)", "speed", "", bench.FORMATS_BEGIN,
+                     "## Weight formats", "f", bench.FORMATS_END, "", "## Synthesis", "hand", ""])
+    once = bench.splice_real_size(doc, section)
+    assert once.index("speed") < once.index(bench.REAL_SIZE_HEADING) < once.index(bench.FORMATS_BEGIN)
+    again = bench.splice_real_size(once, bench.render_real_size({**m, "golden_tok_s": 31.0}))
+    assert again.count(bench.REAL_SIZE_HEADING) == 1 and "31.0 tokens/s" in again and "30.0 tokens/s" not in again
+    assert again.replace("31.0 tokens/s", "30.0 tokens/s") == once
+    full = bench.keep_hand_sections(once, bench.splice_real_size("# Results\n\n## RTL simulation speed (y)\n", section))
+    assert full.count(bench.REAL_SIZE_HEADING) == 1 and "hand" in full
