@@ -239,6 +239,7 @@ def keep_hand_sections(old: str, new: str) -> str:
 REAL_SIZE_SHAPE, REAL_SIZE_LANES, REAL_SIZE_SEED = "stories15M", 64, 1
 REAL_SIZE_PROMPT = [1, 450, 2217]
 REAL_SIZE_HEADING = "## A real-size model"
+REAL_SIZE_CACHE = ROOT / "build" / "bench" / "real_size.json"     # the last measurement, for the record
 
 
 def real_size(n: int) -> dict:
@@ -246,6 +247,7 @@ def real_size(n: int) -> dict:
     the build directory's first and last files), n greedy tokens on Verilator, golden decode speed,
     and the integer model's loss against the float model on its own samples."""
     cfg, lanes = SHAPES[REAL_SIZE_SHAPE], REAL_SIZE_LANES
+    load = os.getloadavg()[0]
     path = ROOT / "build" / "bench" / f"{REAL_SIZE_SHAPE}_shape.bin"
     ckpt = synthetic_checkpoint(cfg, REAL_SIZE_SEED)
     write_checkpoint(ckpt, path)
@@ -259,11 +261,15 @@ def real_size(n: int) -> dict:
     verilator_build_s = (sim_build / "tb_romformer").stat().st_mtime - (sim_build / "public.vlt").stat().st_mtime
     qm = load_build(out)
     res = evaluate(ckpt, qm, sampled_windows(ckpt, 4, 256, seed=1))
-    return {"shape": REAL_SIZE_SHAPE, "seed": REAL_SIZE_SEED, "cfg": cfg, "lanes": lanes, "params": cfg.n_params(),
-            "compile_wall_s": compile_wall, "compile_cpu_s": compile_cpu, "rom_bits": man["rom_bits"],
-            "weight_rom_bits": man["weight_rom_bits"], "sram_bits": man["sram_bits"],
-            "verilator_build_s": verilator_build_s, "run": run, "golden_tok_s": golden_speed(qm, n=32, repeat=3),
-            "quality": res.as_dict()}
+    measured = {"shape": REAL_SIZE_SHAPE, "seed": REAL_SIZE_SEED, "cfg": cfg, "lanes": lanes, "params": cfg.n_params(),
+                "compile_wall_s": compile_wall, "compile_cpu_s": compile_cpu, "rom_bits": man["rom_bits"],
+                "weight_rom_bits": man["weight_rom_bits"], "sram_bits": man["sram_bits"],
+                "verilator_build_s": verilator_build_s, "run": run, "golden_tok_s": golden_speed(qm, n=32, repeat=3),
+                "quality": res.as_dict(), "load": load, "date": time.strftime("%Y-%m-%d"),
+                "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                         text=True).stdout.strip() or "-"}
+    REAL_SIZE_CACHE.write_text(json.dumps({**measured, "cfg": vars(cfg)}, indent=1))
+    return measured
 
 
 def render_real_size(m: dict) -> list[str]:
@@ -274,9 +280,11 @@ def render_real_size(m: dict) -> list[str]:
             f"llama2.c's {m['shape']} shape: dim {c.dim}, {c.n_layers} layers, {c.n_heads} heads of head size "
             f"{c.head_size}, hidden {c.hidden_dim}, vocab {c.vocab_size:,}, seq_len {c.seq_len}; {m['params']:,} "
             f"parameters. The weights are synthetic with a trained model's activation statistics "
-            f"(`python scripts/make_model.py --shape {m['shape']} --seed {m['seed']}`; sim_models/synthetic.py), "
-            f"not a trained model. Reproduce the RTL run with `make sim MODEL=build/{m['shape']}_shape.bin "
-            f"LANES={m['lanes']} N={len(cyc)}`.", "",
+            f"(sim_models/synthetic.py), not a trained model. Measured by `scripts/bench.py --real-size-only` "
+            f"at commit {m['commit']} on {m['date']} (load average {m['load']:.1f} on 2 cores at the start). "
+            f"The same RTL run: `.venv/bin/python scripts/make_model.py --shape {m['shape']} --seed {m['seed']} "
+            f"build/{m['shape']}_shape.bin && make sim MODEL=build/{m['shape']}_shape.bin LANES={m['lanes']} "
+            f"N={len(cyc)} TEMP=0 TOKENS={','.join(map(str, r['prompt_tokens']))}`.", "",
             "| measurement | value |", "|---|---|",
             f"| compile (calibration on float-model samples, quantization, ROM images) | {m['compile_wall_s']:.1f} s wall, "
             f"{m['compile_cpu_s']:.1f} s CPU |",

@@ -125,9 +125,12 @@ def test_bench_real_size_section_is_generated():
     m = {"shape": "stories15M", "seed": 1, "cfg": STORIES15M, "lanes": 64, "params": STORIES15M.n_params(),
          "compile_wall_s": 30.0, "compile_cpu_s": 20.0, "rom_bits": 135915264, "weight_rom_bits": 133824512,
          "sram_bits": 7656704, "verilator_build_s": 13.0, "run": run, "golden_tok_s": 30.0,
-         "quality": {"tokens": 1020, "float_loss": 4.26, "int_loss": 4.36, "gap": 0.1, "agreement": 0.81}}
+         "quality": {"tokens": 1020, "float_loss": 4.26, "int_loss": 4.36, "gap": 0.1, "agreement": 0.81},
+         "load": 2.0, "date": "2026-12-07", "commit": "abc1234"}
     section = bench.render_real_size(m)
-    assert section[0].startswith(bench.REAL_SIZE_HEADING + " (stories15M") and "| yes |" in "\n".join(section)
+    text = "\n".join(section)
+    assert section[0].startswith(bench.REAL_SIZE_HEADING + " (stories15M") and "| yes |" in text
+    assert "commit abc1234 on 2026-12-07" in text and "TOKENS=1,450,2217" in text
     assert "NO" in "\n".join(bench.render_real_size({**m, "run": {**run, "cycles_match": False}}))
     doc = "\n".join(["# Results", "", "## RTL simulation speed (x)", "speed", "", bench.FORMATS_BEGIN,
                      "## Weight formats", "f", bench.FORMATS_END, "", "## Synthesis", "hand", ""])
