@@ -22,6 +22,7 @@ from pathlib import Path
 from sim_models.checkpoint import checkpoint_mtime, read_checkpoint
 from sim_models.compiler import MANIFEST_VERSION, compile_checkpoint
 from sim_models.corpus import encode_bytes
+from sim_models.lora import compile_adapter
 from sim_models.sampler import inv_temp_from_temperature
 from tb.runner import BUILD, HDL, ROOT, SIMULATORS, BuildError, check_results, run
 
@@ -157,7 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     build = model_build(args.model, args.lanes, args.format, args.group)
     log_env = {} if args.verbose else QUIET_LOG_ENV
     if args.adapter:
-        from sim_models.lora import compile_adapter
         adapter = BUILD / "adapters" / f"{args.adapter.name}-{build.name}"
         compile_adapter(args.model, args.adapter, adapter, lanes=args.lanes, fmt=args.format, group=args.group)
         print(f"make sim: {args.model.name} ({args.format}) + adapter {args.adapter} on {args.sim}, LANES {args.lanes}, "
