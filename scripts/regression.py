@@ -46,10 +46,20 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from scripts.regress.engines import RETRIES, close_client, dask_client, run_dask, run_local  # noqa: E402
+from scripts.regress.jobs import Tree  # noqa: E402
+from scripts.regress.merge import check_complete, merge_results, read_artifacts, write_artifact  # noqa: E402
+from scripts.regress.plan import (DURATIONS, load_durations, parse_seeds, parse_shard, plan,  # noqa: E402
+                                  shard)
+from scripts.regress.plan import update_durations as update_durations_file  # noqa: E402
+
 BUILD = ROOT / "build"
 REPORTS = BUILD / "reports"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 COV_RUNS = REPORTS / "regression" / "coverage"     # seed-<seed>/<sim>/<test>.{xml,txt}
+RESULTS_DIR = REPORTS / "regression" / "results"  # <run>.jsonl: one line per job (scripts/regress/merge.py)
 SIMS = ("icarus", "verilator")
 SIM_RE = re.compile(r"[\[-](icarus|verilator)[\]-]")
 # Prompts of the PromptSoak test per seed (cocotbext-axi drivers, random gaps and backpressure):
@@ -400,24 +410,174 @@ def merged_summary(files: list[Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", default=os.environ.get("SEEDS") or "1,2,3",
-                   help="comma-separated seeds, or a count N for seeds 1..N (default 1,2,3; env SEEDS)")
+                   help="seeds: 1,2,3 or 1-200 or 1,5,9-12, or a count N <= 20 for 1..N (default 1,2,3; env SEEDS)")
     p.add_argument("--sims", default=os.environ.get("SIMS") or ",".join(SIMS), help="simulators (default both)")
-    p.add_argument("-n", "--jobs", type=int, default=int(os.environ.get("JOBS") or 2), help="pytest-xdist workers")
+    p.add_argument("-n", "--jobs", type=int, default=int(os.environ.get("JOBS") or 2),
+                   help="workers: local job threads, LocalCluster processes, or pytest-xdist workers")
     p.add_argument("-k", dest="k", default=os.environ.get("K") or None, help="pytest -k filter")
+    p.add_argument("--engine", choices=("local", "dask", "xdist"), default=os.environ.get("ENGINE") or "local",
+                   help="local: jobs on this host's workers; dask: jobs on a Dask cluster; xdist: one pytest-xdist "
+                        "session per seed (env ENGINE)")
+    p.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                   help="dask: a running scheduler's address (tcp://host:8786); without it a LocalCluster of -n workers")
+    p.add_argument("--cluster-config", type=Path, default=os.environ.get("CLUSTER") or None,
+                   help="dask: a dask-jobqueue cluster config (YAML; docs/regression.md)")
+    p.add_argument("--tree", choices=("shared", "packed"), default=os.environ.get("TREE") or "shared",
+                   help="how workers get the tree: this checkout, or a git archive of HEAD unpacked per host")
+    p.add_argument("--retries", type=int, default=RETRIES, help="dask: re-runs of a job whose worker was lost")
+    p.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/N: run the k-th of N duration-balanced shares")
+    p.add_argument("--no-update-durations", dest="update_durations", action="store_false",
+                   help=f"do not record the measured durations in {DURATIONS.relative_to(ROOT)}")
+    p.add_argument("--merge", nargs="*", type=Path, default=None, metavar="RESULTS",
+                   help=f"merge result files (default {RESULTS_DIR.relative_to(ROOT)}/*.jsonl) into the report; run nothing")
     p.add_argument("paths", nargs="*", default=["tests"])
     args = p.parse_args(argv)
 
-    seeds = ([int(s) for s in args.seeds.split(",") if s.strip()] if "," in args.seeds or not args.seeds.isdigit()
-             or int(args.seeds) > 20 else list(range(1, int(args.seeds) + 1)))
+    if args.merge is not None:
+        return merge_main(args.merge or sorted(RESULTS_DIR.glob("*.jsonl")), args.update_durations)
+    try:
+        seeds = parse_seeds(args.seeds)
+        shard_k, shard_n = parse_shard(args.shard) if args.shard else (1, 1)
+    except ValueError as exc:
+        p.error(str(exc))
     sims = {s.strip() for s in args.sims.split(",") if s.strip()}
     if bad := sims - set(SIMS):
         p.error(f"unknown simulator(s) {sorted(bad)}")
+    if args.engine == "xdist" and args.shard:
+        p.error("--shard needs the job engines (local or dask)")
     nodes = collect(args.paths, args.k)
     rtl = [n for n in nodes if sim_of(n) in sims]
     other = [n for n in nodes if sim_of(n) is None]
-    print(f"regression: {len(rtl)} simulator runs ({', '.join(sorted(sims))}) x seeds {seeds}, "
+    print(f"regression: {len(rtl)} simulator runs ({', '.join(sorted(sims))}) x seeds {seed_text(seeds)}, "
           f"{len(other)} other tests once (seed {seeds[0]})")
+    if args.engine == "xdist":
+        return xdist_main(seeds, rtl, other, sims, args.jobs)
 
+    jobs = plan(rtl, other, seeds, session_env, load_durations(), REGRESSION_TIMEOUT_S)
+    every = [j.key for j in jobs]
+    if args.shard:
+        jobs = shard(jobs, shard_k, shard_n)
+        print(f"regression: shard {shard_k}/{shard_n}: {len(jobs)} of {len(every)} jobs, "
+              f"{sum(j.estimate_s for j in jobs) / 60:.0f} min expected")
+    tree = Tree.packed(ROOT) if args.tree == "packed" else Tree.shared(ROOT)
+    t0 = time.monotonic()
+    results = run_engine(jobs, tree, args)
+    wall = time.monotonic() - t0
+    run = f"shard-{shard_k}-of-{shard_n}" if args.shard else "all"
+    header = {"commit": git_commit(), "shard": shard_k, "shards": shard_n, "jobs": [j.key for j in jobs],
+              "seeds": seeds, "sims": sorted(sims), "engine": args.engine, "wall_s": round(wall, 1)}
+    for old in RESULTS_DIR.glob("*.jsonl"):
+        old.unlink()                          # results of an earlier run never merge into this one
+    write_artifact(RESULTS_DIR / f"{run}.jsonl", results, header)
+    print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {(RESULTS_DIR / run).relative_to(ROOT)}.jsonl")
+    return report(results, sims, args.update_durations, wall)
+
+
+def run_engine(jobs: list, tree, args) -> list:
+    if args.engine == "local":
+        return list(run_local(jobs, tree, args.jobs))
+    client = dask_client(args.scheduler, args.jobs, args.cluster_config)
+    try:
+        print(f"regression: Dask scheduler {client.scheduler.address}, dashboard {client.dashboard_link}", flush=True)
+        return list(run_dask(jobs, tree, client, retries=args.retries))
+    finally:
+        close_client(client)
+
+
+def merge_main(files: list[Path], update_durations: bool) -> int:
+    """`make regression-merge`: the report of result files from several shards or machines."""
+    if not files:
+        print(f"regression-merge: no result files in {RESULTS_DIR.relative_to(ROOT)}/", file=sys.stderr)
+        return 1
+    try:
+        headers, results = read_artifacts(files)
+    except (OSError, ValueError) as exc:
+        print(f"regression-merge: {exc}", file=sys.stderr)
+        return 1
+    problems = check_complete(headers, results)
+    for msg in problems:
+        print(f"regression-merge: {msg}", file=sys.stderr)
+    sims = {s for h in headers for s in h.get("sims", SIMS)}
+    print(f"regression-merge: {len(results)} job results from {len(files)} files "
+          f"(commit {', '.join(sorted({str(h.get('commit')) for h in headers}))})")
+    code = report(results, sims, update_durations, None)
+    return 1 if problems else code
+
+
+def report(results: list, sims: set[str], update_durations: bool, wall: float | None) -> int:
+    """The merged report of job results: JUnit XML, the table (or per-test pass rates when large),
+    failures by check with reproduce commands, infrastructure errors, scoreboards, coverage and goals."""
+    for old in (REPORTS / "regression").glob("seed-*.xml"):
+        old.unlink()
+    shutil.rmtree(COV_RUNS, ignore_errors=True)
+    SCOREBOARDS.clear()
+    m = merge_results(results, REPORTS / "regression", COV_RUNS, failure_text, check_of)
+    SCOREBOARDS.extend(m.scoreboards)
+    out = REPORTS / "regression.xml"
+    rows = merge(m.seed_xml, out)
+    seeds = sorted({r["seed"] for r in rows})
+    if len(rows) <= TABLE_ROWS_MAX:
+        table(rows)
+    pass_rates(rows)
+    n = {k: sum(r["result"] == k for r in rows) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
+    took = f" in {wall:.0f} s" if wall is not None else ""
+    print(f"\nregression: {len(rows)} runs over {len(seeds)} seeds: {n['PASS']} passed, {n['FAIL']} failed, "
+          f"{n['ERROR']} errors, {n['SKIP']} skipped{took}; JUnit XML {out.relative_to(ROOT)}")
+    print_failures([r for r in rows if r.get("check") != "infrastructure"])
+    infra = [r for r in rows if r.get("check") == "infrastructure"]
+    if infra:
+        print(f"\ninfrastructure errors (no test answer; not test failures): {len(infra)} runs of "
+              f"{len(m.infra)} jobs")
+        for r in m.infra:
+            print(f"  job {r.key} (seed {r.seed}, {len(r.nodes)} tests): {r.infra}")
+    scoreboard_summary()
+    coverage_summary()
+    goals_ok = coverage_goals(sims)
+    if update_durations and m.durations:
+        update_durations_file(m.durations)
+        print(f"\ndurations: {len(m.durations)} tests measured -> {DURATIONS.relative_to(ROOT)}")
+    bad_rows = [r for r in rows if r["result"] in ("FAIL", "ERROR")]
+    return 0 if (not bad_rows and rows and goals_ok) else 1
+
+
+TABLE_ROWS_MAX = 400
+
+
+def pass_rates(rows: list[dict]) -> None:
+    """Per test: runs, pass rate and the first failing seed -- readable at hundreds of seeds. Lists the
+    tests that failed somewhere (all of them when every test passed would be the plain table)."""
+    per: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        per.setdefault((r["node"], r["sim"]), []).append(r)
+    bad = {k: v for k, v in per.items() if any(r["result"] in ("FAIL", "ERROR") for r in v)}
+    seeds = {r["seed"] for r in rows}
+    print(f"\nper test: {len(per)} tests, {len(per) - len(bad)} passed on every seed they ran "
+          f"({len(seeds)} seeds)")
+    if not bad:
+        return
+    width = max(len(k[0]) for k in bad)
+    print(f"{'test':<{width}}  {'simulator':<9}  {'runs':>5}  {'pass':>6}  first failing seed (check)")
+    for (node, sim), rs in sorted(bad.items(), key=lambda kv: (sum(r["result"] == "PASS" for r in kv[1]) / len(kv[1]), kv[0])):
+        ran = [r for r in rs if r["result"] != "SKIP"]
+        ok = sum(r["result"] == "PASS" for r in ran)
+        first = min((r for r in ran if r["result"] in ("FAIL", "ERROR")), key=lambda r: r["seed"])
+        print(f"{node:<{width}}  {sim:<9}  {len(ran):>5}  {100 * ok / max(1, len(ran)):>5.0f}%  "
+              f"{first['seed']} ({first.get('check') or 'other'})")
+
+
+def seed_text(seeds: list[int]) -> str:
+    return str(seeds) if len(seeds) <= 10 else f"{seeds[0]}..{seeds[-1]} ({len(seeds)} seeds)"
+
+
+def git_commit() -> str:
+    p = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return p.stdout.strip() + ("-dirty" if dirty else "") if p.returncode == 0 else "unknown"
+
+
+def xdist_main(seeds: list[int], rtl: list[str], other: list[str], sims: set[str], jobs: int) -> int:
+    """ENGINE=xdist: one pytest-xdist session per seed (-n jobs) on this host."""
     t0 = time.monotonic()
     shutil.rmtree(COV_RUNS, ignore_errors=True)
     results, codes = [], []
@@ -426,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         if not todo:
             continue
         started = time.time()
-        xml, code, _ = run_seed(seed, todo, args.jobs, [])
+        xml, code, _ = run_seed(seed, todo, jobs, [])
         count_prompts(seed, started)
         snapshot_coverage(seed, started)
         results.append((seed, xml))

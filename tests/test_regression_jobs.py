@@ -1,0 +1,241 @@
+"""The regression's job model and engines (scripts/regress/): the same job list gives the same merged
+results run locally and on a Dask LocalCluster of 2 worker processes; a worker killed mid-job loses no
+job (the job runs again elsewhere) and a job lost for good is an infrastructure error, not a test
+failure; shards are deterministic and balanced; SEEDS ranges; merging shard artifacts.
+
+The jobs run pytest in a small tree made here (tests that pass, fail on one seed, write the files a
+simulator run writes -- tb/runner.py's .node record and results XML, the coverage and scoreboard
+files of tb/uvm -- or kill their worker), so the engines are exercised in seconds."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from scripts.regress.engines import failed, run_local
+from scripts.regress.jobs import Job, JobResult, Tree, run_job
+from scripts.regress.merge import check_complete, merge_results, node_of, read_artifacts, write_artifact
+from scripts.regress.plan import parse_seeds, parse_shard, plan, shard, shards
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAKE_TESTS = '''
+import json, os, signal, time
+from pathlib import Path
+import pytest
+
+SEED = int(os.environ["COCOTB_RANDOM_SEED"])
+BUILD = Path(__file__).resolve().parents[1] / "build"
+
+
+def test_pass():
+    pass
+
+
+def test_fails_on_seed_2():
+    assert SEED != 2, "scoreboard [token]: token 7 != 9"
+
+
+@pytest.mark.parametrize("sim", ["verilator"])
+def test_sim(sim):
+    """What a pyuvm run leaves: tb/runner.py's .node record and results XML, coverage, scoreboard."""
+    node = os.environ["PYTEST_CURRENT_TEST"].rsplit(" (", 1)[0]
+    (BUILD / "reports" / sim).mkdir(parents=True, exist_ok=True)
+    (BUILD / "reports" / sim / "fake.node").write_text(node + "\\n")
+    (BUILD / "reports" / sim / "fake.xml").write_text('<testsuites><testsuite><testcase name="Fake" /></testsuite></testsuites>')
+    (BUILD / "coverage" / sim).mkdir(parents=True, exist_ok=True)
+    (BUILD / "coverage" / sim / "Fake.xml").write_text(f'<top size="4" coverage="{SEED % 4}" />')
+    (BUILD / "results" / sim / "scoreboard").mkdir(parents=True, exist_ok=True)
+    (BUILD / "results" / sim / "scoreboard" / "Fake.json").write_text(
+        json.dumps({"test": "Fake", "prompts": SEED, "beats": 10 * SEED, "mismatches": 0}))
+    time.sleep(0.3)
+
+
+def test_kills_its_worker_once():
+    """The first run kills the process that runs pytest (a Dask worker), the next one passes."""
+    marker = BUILD / "killed-once"
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("1")
+        os.kill(os.getppid(), signal.SIGKILL)
+        os._exit(1)
+
+
+def test_kills_its_worker_always():
+    os.kill(os.getppid(), signal.SIGKILL)
+    os._exit(1)
+
+
+def test_kills_pytest():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_hangs():
+    time.sleep(30)
+'''
+
+NODES = ["tests/test_fake.py::test_pass", "tests/test_fake.py::test_fails_on_seed_2"]
+SIM_NODE = "tests/test_fake.py::test_sim[verilator]"
+
+
+def regression():
+    spec = importlib.util.spec_from_file_location("regression", ROOT / "scripts" / "regression.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_fake.py").write_text(FAKE_TESTS)
+    return Tree.shared(tmp_path, python=sys.executable)
+
+
+def env_of(seed: int) -> dict[str, str]:
+    return {"COCOTB_RANDOM_SEED": str(seed)}
+
+
+def jobs_for(nodes: list[str], sim_nodes: list[str], seeds: list[int]) -> list[Job]:
+    # pack_s 3: the two quick nodes share a job, the simulator node has one per seed
+    return plan(sim_nodes, nodes, seeds, env_of, {SIM_NODE: 5.0}, test_timeout_s=60, pack_s=3.0)
+
+
+def summary(results: list[JobResult], out: Path) -> dict:
+    """What must agree between engines: every (node, seed)'s outcome and check, the coverage files and
+    scoreboards per seed."""
+    reg = regression()
+    m = merge_results(results, out / "junit", out / "cov", reg.failure_text, reg.check_of)
+    outcomes = {}
+    for seed, xml in m.seed_xml:
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            check = next((p.get("value") for p in case.iter("property") if p.get("name") == "check"), "")
+            outcomes[(node_of(case), seed)] = (reg.outcome(case), check)
+    coverage = {str(f.relative_to(out / "cov")): f.read_text() for f in m.coverage_files}
+    scoreboards = sorted((s["test"], s["sim"], s["seed"], s["prompts"], s["beats"]) for s in m.scoreboards)
+    return {"outcomes": outcomes, "coverage": coverage, "scoreboards": scoreboards}
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed", reason="dask distributed is not installed")
+    import dask
+
+    # One worker death is forgiven (the job runs again elsewhere); a second one loses the job.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+        yield client
+        client.close()
+        cluster.close()
+
+
+def test_local_and_dask_give_the_same_merged_results(tree: Tree, tmp_path: Path, dask_cluster) -> None:
+    from scripts.regress.engines import run_dask
+
+    jobs = jobs_for(NODES, [SIM_NODE], [1, 2])
+    assert [len(j.nodes) for j in jobs] == [1, 1, 2], "the simulator node alone per seed, the quick ones packed"
+    local = summary(list(run_local(jobs, tree, 2)), tmp_path / "local")
+    on_dask = summary(list(run_dask(jobs, tree, dask_cluster)), tmp_path / "dask")
+    assert on_dask == local
+    assert local["outcomes"] == {
+        ("tests/test_fake.py::test_pass", 1): ("PASS", ""),
+        ("tests/test_fake.py::test_fails_on_seed_2", 1): ("PASS", ""),
+        (SIM_NODE, 1): ("PASS", ""), (SIM_NODE, 2): ("PASS", "")}
+    assert local["scoreboards"] == [("Fake", "verilator", 1, 1, 10), ("Fake", "verilator", 2, 2, 20)]
+    assert local["coverage"] == {"seed-1/verilator/Fake.xml": '<top size="4" coverage="1" />',
+                                 "seed-2/verilator/Fake.xml": '<top size="4" coverage="2" />'}
+
+
+def test_a_failure_is_bucketed_and_only_on_its_seed(tree: Tree, tmp_path: Path) -> None:
+    jobs = plan(NODES, [], [1, 2], env_of, {}, 60, pack_s=3.0)     # as simulator nodes: once per seed
+    out = summary(list(run_local(jobs, tree, 2)), tmp_path)
+    assert out["outcomes"][("tests/test_fake.py::test_fails_on_seed_2", 2)] == ("FAIL", "scoreboard mismatch")
+    assert out["outcomes"][("tests/test_fake.py::test_fails_on_seed_2", 1)] == ("PASS", "")
+
+
+def test_a_killed_worker_loses_no_job(tree: Tree, tmp_path: Path, dask_cluster) -> None:
+    from scripts.regress.engines import run_dask
+
+    node = "tests/test_fake.py::test_kills_its_worker_once"
+    jobs = plan([node], [], [1], env_of, {}, 60)
+    [r] = list(run_dask(jobs, tree, dask_cluster, retries=1))
+    assert (Path(tree.path) / "build" / "killed-once").exists(), "the first attempt did not run"
+    assert not r.infra and not failed(r), r
+    assert summary([r], tmp_path)["outcomes"] == {(node, 1): ("PASS", "")}
+
+
+def test_a_job_lost_for_good_is_an_infrastructure_error(tree: Tree, tmp_path: Path, dask_cluster) -> None:
+    from scripts.regress.engines import run_dask
+
+    node = "tests/test_fake.py::test_kills_its_worker_always"
+    [r] = list(run_dask(plan([node], [], [3], env_of, {}, 60), tree, dask_cluster, retries=0))
+    assert r.infra.startswith("infrastructure: KilledWorker"), r.infra
+    assert summary([r], tmp_path)["outcomes"] == {(node, 3): ("ERROR", "infrastructure")}
+
+
+def test_a_killed_pytest_is_an_infrastructure_error_and_a_hang_a_timeout(tree: Tree, tmp_path: Path) -> None:
+    killed, hangs = "tests/test_fake.py::test_kills_pytest", "tests/test_fake.py::test_hangs"
+    jobs = plan([killed, hangs], [], [1], env_of, {}, 60, pack_s=0.0)
+    for j in jobs:
+        j.timeout_s = 2.0                   # the job's own bound, below pytest-timeout's 60 s
+    results = list(run_local(jobs, tree, 2))
+    assert summary(results, tmp_path)["outcomes"] == {(killed, 1): ("ERROR", "infrastructure"),
+                                                      (hangs, 1): ("ERROR", "timeout")}
+
+
+def test_results_travel_as_data(tree: Tree) -> None:
+    """A job result holds everything the report needs; it survives its JSON round trip."""
+    [job] = plan([SIM_NODE], [], [4], env_of, {}, 60)
+    r = run_job(job, tree)
+    assert set(r.coverage) == {"verilator/Fake.xml"} and r.scoreboards[0]["beats"] == 40
+    assert 'tests="1"' in r.junit and set(r.cocotb) == {"verilator/fake.xml"}
+    assert JobResult.from_json(r.to_json()) == r
+
+
+def test_shards_are_deterministic_balanced_and_complete() -> None:
+    durations = {f"t.py::s[verilator-{i}]": float(d) for i, d in enumerate([700, 300, 250, 200, 120, 90, 80, 61])}
+    jobs = plan(list(durations), [f"t.py::q{i}" for i in range(40)], [1, 2], env_of, durations, 60)
+    parts = shards(jobs, 3)
+    assert sorted(j.key for p in parts for j in p) == sorted(j.key for j in jobs)
+    assert [j.key for j in shard(jobs, 2, 3)] == [j.key for j in parts[1]]
+    assert [[j.key for j in p] for p in shards(list(reversed(jobs)), 3)] == [[j.key for j in p] for p in parts]
+    loads = [sum(j.estimate_s for j in p) for p in parts]
+    assert max(loads) - min(loads) <= max(j.estimate_s for j in jobs), loads     # LPT bound
+    with pytest.raises(ValueError, match="k/N"):
+        parse_shard("4/3")
+    assert parse_shard("2/3") == (2, 3)
+
+
+def test_seed_ranges() -> None:
+    assert parse_seeds("3") == [1, 2, 3]
+    assert parse_seeds("1-200") == list(range(1, 201))
+    assert parse_seeds("1,5,9-11,5") == [1, 5, 9, 10, 11]
+    assert parse_seeds("123") == [123]
+    for bad in ("1-x", "5-2", ","):
+        with pytest.raises(ValueError, match="SEEDS"):
+            parse_seeds(bad)
+
+
+def test_merging_shard_artifacts_checks_the_set(tmp_path: Path) -> None:
+    a = JobResult(key="a", seed=1, nodes=["t.py::x"], junit="<testsuites/>")
+    b = JobResult(key="b", seed=1, nodes=["t.py::y"], junit="<testsuites/>")
+    write_artifact(tmp_path / "shard-1.jsonl", [a], {"commit": "c1", "shard": 1, "shards": 2, "jobs": ["a"]})
+    write_artifact(tmp_path / "shard-2.jsonl", [b], {"commit": "c1", "shard": 2, "shards": 2, "jobs": ["b"]})
+    headers, results = read_artifacts(sorted(tmp_path.glob("*.jsonl")))
+    assert results == [a, b] and check_complete(headers, results) == []
+    assert check_complete(headers[:1], results[:1]) == ["shards present [1], expected 1..2"]
+    write_artifact(tmp_path / "shard-2.jsonl", [], {"commit": "c2", "shard": 2, "shards": 2, "jobs": ["b"]})
+    headers, results = read_artifacts(sorted(tmp_path.glob("*.jsonl")))
+    problems = check_complete(headers, results)
+    assert any("different commits" in p for p in problems) and any("without a result" in p for p in problems)
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
+        read_artifacts([tmp_path / "bad.jsonl"])
