@@ -93,20 +93,35 @@ lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all 
 	iverilog -g2012 -Wall -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' -s romformer_top -o /dev/null $(RTL_SOURCES)
 	@echo "lint: clean"
 
-.PHONY: waves regression
+.PHONY: waves regression regression-merge
 TEST    ?=
 LAYOUT  ?=
 PNG     ?=
 SEEDS   ?= 1,2,3
 SIMS    ?= icarus,verilator
 JOBS    ?= 2
+# make regression's engine (docs/regression.md): local (JOBS workers here), dask (SCHEDULER=tcp://host:8786,
+# CLUSTER=jobqueue.yaml, or a LocalCluster of JOBS workers), xdist (one pytest-xdist session per seed);
+# SHARD=k/N runs a duration-balanced share; TREE=shared|packed is how workers get the tree
+ENGINE    ?= local
+SCHEDULER ?=
+CLUSTER   ?=
+SHARD     ?=
+TREE      ?= shared
+REGRESSION_STAMP := $(VENV)/.requirements-regression.sha256
 
 waves: bootstrap ## open build/waves/SIM/TEST.fst in GTKWave with its layout (TEST=<run name>; runs the test with waves if missing; PNG=file renders headless)
 	@test -n "$(TEST)" || { echo "make waves: TEST=<run name> is required, e.g. TEST=rf_matvec_L8 or TEST=top-random-gqa (docs/waves.md)"; exit 2; }
 	$(PY) scripts/waves.py "$(TEST)" --sim $(SIM) $(if $(LAYOUT),--layout $(LAYOUT)) $(if $(PNG),--png "$(PNG)")
 
-regression: bootstrap ## every test on both simulators over SEEDS (default 1,2,3), JOBS workers; build/reports/regression.xml
-	$(PY) scripts/regression.py --seeds "$(SEEDS)" --sims "$(SIMS)" -n $(JOBS) $(if $(PYTEST_ARGS),-k "$(PYTEST_ARGS)")
+regression: bootstrap ## every test on both simulators over SEEDS (1,2,3; 1-200), JOBS workers, ENGINE=local|dask (SCHEDULER, CLUSTER), SHARD=k/N; build/reports/regression.xml (docs/regression.md)
+	$(call install_requirements,requirements-regression.txt,$(REGRESSION_STAMP))
+	$(PY) scripts/regression.py --seeds "$(SEEDS)" --sims "$(SIMS)" -n $(JOBS) --engine $(ENGINE) --tree $(TREE) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(CLUSTER),--cluster-config $(CLUSTER)) $(if $(SHARD),--shard $(SHARD)) \
+	  $(if $(PYTEST_ARGS),-k "$(PYTEST_ARGS)")
+
+regression-merge: bootstrap ## merge shard results (build/reports/regression/results/*.jsonl) into the regression report
+	$(PY) scripts/regression.py --merge
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml

@@ -478,7 +478,8 @@ def run_engine(jobs: list, tree, args) -> list:
         return list(run_local(jobs, tree, args.jobs))
     client = dask_client(args.scheduler, args.jobs, args.cluster_config)
     try:
-        print(f"regression: Dask scheduler {client.scheduler.address}, dashboard {client.dashboard_link}", flush=True)
+        n = len(client.scheduler_info().get("workers", {}))
+        print(f"regression: Dask scheduler {client.scheduler.address}, {n} workers now", flush=True)
         return list(run_dask(jobs, tree, client, retries=args.retries))
     finally:
         close_client(client)
