@@ -239,3 +239,18 @@ def test_merging_shard_artifacts_checks_the_set(tmp_path: Path) -> None:
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         read_artifacts([tmp_path / "bad.jsonl"])
+
+
+def test_cluster_config_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    from scripts.regress.engines import jobqueue_config
+
+    kind, jobs, options = jobqueue_config(ROOT / "docs" / "regression-cluster.example.yaml")
+    assert (kind, jobs, options["cores"]) == ("slurm", 32, 1)
+    cases = {"kind: pbsx\n": "kind must be one of", "kind: lsf\njobs: 0\n": "jobs must be a positive integer",
+             "kind: lsf\ncluster: [1]\n": "cluster must be a mapping", "- 1\n": "expected a mapping",
+             "kind: [\n": "cannot read"}
+    for text, message in cases.items():
+        f = tmp_path / "c.yaml"
+        f.write_text(text)
+        with pytest.raises(ValueError, match=f"c.yaml: {message}"):
+            jobqueue_config(f)

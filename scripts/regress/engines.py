@@ -141,10 +141,10 @@ def dask_client(scheduler: str | None, workers: int, cluster_config: Path | None
 JOBQUEUE_KINDS = ("slurm", "lsf", "pbs", "sge", "htcondor")
 
 
-def jobqueue_cluster(path: Path):
-    """A dask-jobqueue cluster from a YAML file: `kind` (slurm, lsf, pbs, sge, htcondor), `jobs` (how
-    many batch jobs to start), `cluster` (keyword arguments of the cluster class: cores, memory,
-    queue, walltime, job_extra_directives, ...). Errors name the file and the field."""
+def jobqueue_config(path: Path) -> tuple[str, int, dict]:
+    """(kind, jobs, cluster options) of a dask-jobqueue cluster YAML file: `kind` (slurm, lsf, pbs, sge,
+    htcondor), `jobs` (how many batch jobs to start), `cluster` (keyword arguments of the cluster class:
+    cores, memory, queue, walltime, python, job_extra_directives, ...). Errors name the file and field."""
     import yaml
 
     try:
@@ -157,11 +157,17 @@ def jobqueue_cluster(path: Path):
     if kind not in JOBQUEUE_KINDS:
         raise ValueError(f"{path}: kind must be one of {', '.join(JOBQUEUE_KINDS)}, got {cfg.get('kind')!r}")
     n = cfg.get("jobs", 1)
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{path}: jobs must be a positive integer, got {n!r}")
     options = cfg.get("cluster") or {}
     if not isinstance(options, dict):
         raise ValueError(f"{path}: cluster must be a mapping of {kind} cluster options, got {options!r}")
+    return kind, n, options
+
+
+def jobqueue_cluster(path: Path):
+    """The dask-jobqueue cluster `path` describes (jobqueue_config), scaled to its `jobs`."""
+    kind, n, options = jobqueue_config(path)
     import dask_jobqueue
 
     cls = {"slurm": dask_jobqueue.SLURMCluster, "lsf": dask_jobqueue.LSFCluster, "pbs": dask_jobqueue.PBSCluster,
