@@ -68,6 +68,11 @@ SOAK = {"verilator": 340, "icarus": 340}
 REGRESSION_TIMEOUT_S = 2400
 
 
+def rel(path: Path) -> Path:
+    """`path` relative to the checkout when it is inside it (for messages)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def session_env(seed: int) -> dict[str, str]:
     """What a regression session sets on top of the caller's environment (tb.knobs.KNOBS names every
     such variable). UVM_FULL=1: every pyuvm test runs on its own (make test runs them grouped);
@@ -273,7 +278,7 @@ def run_seed(seed: int, nodes: list[str], jobs: int, extra: list[str]) -> tuple[
     (xml.with_suffix(".log")).write_text(output)
     annotate_failures(xml)
     tail = [line for line in output.splitlines() if line.strip()][-1:] or ["(no output)"]
-    print(f"regression: seed {seed}: {tail[0]}  ({wall:.0f} s, log {xml.with_suffix('.log').relative_to(ROOT)})",
+    print(f"regression: seed {seed}: {tail[0]}  ({wall:.0f} s, log {rel(xml.with_suffix('.log'))})",
           flush=True)
     return xml, returncode, wall
 
@@ -341,7 +346,8 @@ def snapshot_coverage(seed: int, since: float, src: Path = BUILD / "coverage", d
     return out
 
 
-def seed_dirs(root: Path = COV_RUNS) -> list[Path]:
+def seed_dirs(root: Path | None = None) -> list[Path]:
+    root = COV_RUNS if root is None else root
     return sorted(root.glob("seed-*")) if root.is_dir() else []
 
 
@@ -351,12 +357,12 @@ def coverage_summary() -> None:
     lines); .xml files whose .txt twin was not summarised, with their root attributes."""
     files = sorted(p for d in seed_dirs() for p in d.rglob("*") if p.suffix in (".txt", ".xml"))
     if not files:
-        print(f"\ncoverage: no reports in {COV_RUNS.relative_to(ROOT)}/")
+        print(f"\ncoverage: no reports in {rel(COV_RUNS)}/")
         return
-    print(f"\ncoverage ({COV_RUNS.relative_to(ROOT)}/, {len(files)} files):")
+    print(f"\ncoverage ({rel(COV_RUNS)}/, {len(files)} files):")
     summarised = set()
     for f in files:
-        rel = f.relative_to(ROOT)
+        name = rel(f)
         if f.suffix == ".txt":
             lines = f.read_text(errors="replace").splitlines()
             items = [m for m in map(COV_LINE.match, lines) if m and len(m.group(1)) <= 3]
@@ -364,18 +370,18 @@ def coverage_summary() -> None:
                 summarised.add(f.with_suffix(""))
                 parts = [f"{m.group(2)} {m.group(3)}/{m.group(4)}"
                          f" ({100 * int(m.group(3)) / max(1, int(m.group(4))):.0f}%)" for m in items]
-                print(f"  {rel}: " + "; ".join(parts))
+                print(f"  {name}: " + "; ".join(parts))
             else:
-                print(f"--- {rel}")
+                print(f"--- {name}")
                 print("\n".join(lines[:60]) + (f"\n... ({len(lines) - 60} more lines)" if len(lines) > 60 else ""))
         elif f.with_suffix("") not in summarised:
             try:
                 root = ET.parse(f).getroot()
                 attrs = " ".join(f"{k}={v}" for k, v in root.attrib.items()
                                  if any(s in k for s in ("rate", "cover", "valid", "total", "hits", "size")))
-                print(f"  {rel}: <{root.tag}> {attrs}")
+                print(f"  {name}: <{root.tag}> {attrs}")
             except ET.ParseError as e:
-                print(f"  {rel}: unreadable ({e})")
+                print(f"  {name}: unreadable ({e})")
     merged_summary(files)
 
 
@@ -404,7 +410,7 @@ def merged_summary(files: list[Path]) -> None:
         items = [top] + [child for node in top for child in node]
         parts = [f"{e.tag} {e.get('coverage')}/{e.get('size')} ({float(e.get('cover_percentage', 0)):.0f}%)"
                  for e in items if e.get("size")]
-        print(f"  {sim}, {len(group)} tests, {size} bins -> {out.relative_to(ROOT)}: " + "; ".join(parts))
+        print(f"  {sim}, {len(group)} tests, {size} bins -> {rel(out)}: " + "; ".join(parts))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -427,9 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retries", type=int, default=RETRIES, help="dask: re-runs of a job whose worker was lost")
     p.add_argument("--shard", default=os.environ.get("SHARD") or None, help="k/N: run the k-th of N duration-balanced shares")
     p.add_argument("--no-update-durations", dest="update_durations", action="store_false",
-                   help=f"do not record the measured durations in {DURATIONS.relative_to(ROOT)}")
+                   help=f"do not record the measured durations in {rel(DURATIONS)}")
     p.add_argument("--merge", nargs="*", type=Path, default=None, metavar="RESULTS",
-                   help=f"merge result files (default {RESULTS_DIR.relative_to(ROOT)}/*.jsonl) into the report; run nothing")
+                   help=f"merge result files (default {rel(RESULTS_DIR)}/*.jsonl) into the report; run nothing")
     p.add_argument("paths", nargs="*", default=["tests"])
     args = p.parse_args(argv)
 
@@ -469,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     for old in RESULTS_DIR.glob("*.jsonl"):
         old.unlink()                          # results of an earlier run never merge into this one
     write_artifact(RESULTS_DIR / f"{run}.jsonl", results, header)
-    print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {(RESULTS_DIR / run).relative_to(ROOT)}.jsonl")
+    print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {rel((RESULTS_DIR / run))}.jsonl")
     return report(results, sims, args.update_durations, wall)
 
 
@@ -488,7 +494,7 @@ def run_engine(jobs: list, tree, args) -> list:
 def merge_main(files: list[Path], update_durations: bool) -> int:
     """`make regression-merge`: the report of result files from several shards or machines."""
     if not files:
-        print(f"regression-merge: no result files in {RESULTS_DIR.relative_to(ROOT)}/", file=sys.stderr)
+        print(f"regression-merge: no result files in {rel(RESULTS_DIR)}/", file=sys.stderr)
         return 1
     try:
         headers, results = read_artifacts(files)
@@ -523,7 +529,7 @@ def report(results: list, sims: set[str], update_durations: bool, wall: float | 
     n = {k: sum(r["result"] == k for r in rows) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
     took = f" in {wall:.0f} s" if wall is not None else ""
     print(f"\nregression: {len(rows)} runs over {len(seeds)} seeds: {n['PASS']} passed, {n['FAIL']} failed, "
-          f"{n['ERROR']} errors, {n['SKIP']} skipped{took}; JUnit XML {out.relative_to(ROOT)}")
+          f"{n['ERROR']} errors, {n['SKIP']} skipped{took}; JUnit XML {rel(out)}")
     print_failures([r for r in rows if r.get("check") != "infrastructure"])
     infra = [r for r in rows if r.get("check") == "infrastructure"]
     if infra:
@@ -536,7 +542,7 @@ def report(results: list, sims: set[str], update_durations: bool, wall: float | 
     goals_ok = coverage_goals(sims)
     if update_durations and m.durations:
         update_durations_file(m.durations)
-        print(f"\ndurations: {len(m.durations)} tests measured -> {DURATIONS.relative_to(ROOT)}")
+        print(f"\ndurations: {len(m.durations)} tests measured -> {rel(DURATIONS)}")
     bad_rows = [r for r in rows if r["result"] in ("FAIL", "ERROR")]
     return 0 if (not bad_rows and rows and goals_ok) else 1
 
@@ -598,7 +604,7 @@ def xdist_main(seeds: list[int], rtl: list[str], other: list[str], sims: set[str
     bad_rows = [r for r in rows if r["result"] in ("FAIL", "ERROR")]
     n = {k: sum(r["result"] == k for r in rows) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
     print(f"\nregression: {len(rows)} runs: {n['PASS']} passed, {n['FAIL']} failed, {n['ERROR']} errors, "
-          f"{n['SKIP']} skipped in {time.monotonic() - t0:.0f} s; JUnit XML {out.relative_to(ROOT)}")
+          f"{n['SKIP']} skipped in {time.monotonic() - t0:.0f} s; JUnit XML {rel(out)}")
     print_failures(rows)
     scoreboard_summary()
     coverage_summary()

@@ -9,10 +9,8 @@ files of tb/uvm -- or kill their worker), so the engines are exercised in second
 from __future__ import annotations
 
 import importlib.util
-import os
-import signal
+import re
 import sys
-import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -254,3 +252,59 @@ def test_cluster_config_errors_name_the_file_and_field(tmp_path: Path) -> None:
         f.write_text(text)
         with pytest.raises(ValueError, match=f"c.yaml: {message}"):
             jobqueue_config(f)
+
+
+def junit(cases: str) -> str:
+    return f'<testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>'
+
+
+def test_regression_merge_reports_shards_as_one_run(tmp_path: Path, monkeypatch, capsys) -> None:
+    """make regression-merge: pass rates with the first failing seed, failures by check with a
+    reproduce command, infrastructure errors apart, and a failing exit status."""
+    reg = regression()
+    for name in ("REPORTS", "RESULTS_DIR"):
+        monkeypatch.setattr(reg, name, tmp_path / name.lower())
+    monkeypatch.setattr(reg, "COV_RUNS", tmp_path / "cov")
+    node_a, node_b = "tests/test_x.py::test_a[verilator]", "tests/test_x.py::test_b[icarus]"
+    ok = '<testcase classname="tests.test_x" name="test_a[verilator]" time="2.5" />'
+    bad = ('<testcase classname="tests.test_x" name="test_a[verilator]" time="3.0"><failure message="boom">'
+           'scoreboard [token]: beat 3</failure></testcase>')
+    results = [JobResult(key=f"s{s}", seed=s, nodes=[node_a], junit=junit(bad if s in (4, 7) else ok)) for s in range(1, 9)]
+    lost_job = JobResult(key="b1", seed=1, nodes=[node_b], infra="infrastructure: KilledWorker: lost twice")
+    write_artifact(tmp_path / "s1.jsonl", results[:4], {"commit": "c", "shard": 1, "shards": 2,
+                                                         "jobs": [r.key for r in results[:4]], "sims": ["verilator"]})
+    write_artifact(tmp_path / "s2.jsonl", results[4:] + [lost_job], {"commit": "c", "shard": 2, "shards": 2,
+                   "jobs": [r.key for r in results[4:]] + ["b1"], "sims": ["verilator"]})
+    assert reg.main(["--merge", str(tmp_path / "s1.jsonl"), str(tmp_path / "s2.jsonl"), "--no-update-durations"]) == 1
+    out = capsys.readouterr().out
+    assert "9 runs over 8 seeds: 6 passed, 2 failed, 1 errors" in out
+    assert re.search(rf"{re.escape(node_a)}\s+verilator\s+8\s+75%\s+4 \(scoreboard mismatch\)", out)
+    assert re.search(rf"{re.escape(node_b)}\s+icarus\s+1\s+0%\s+1 \(infrastructure\)", out)
+    assert "failures by check: scoreboard mismatch 2" in out
+    assert "COCOTB_RANDOM_SEED=7" in out and "COCOTB_RANDOM_SEED=1 " not in out.split("infrastructure errors")[0]
+    assert "infrastructure errors (no test answer; not test failures): 1 runs of 1 jobs" in out
+    assert "job b1 (seed 1, 1 tests): infrastructure: KilledWorker: lost twice" in out
+    # a missing shard is refused
+    assert reg.main(["--merge", str(tmp_path / "s1.jsonl"), "--no-update-durations"]) == 1
+    assert "shards present [1], expected 1..2" in capsys.readouterr().err
+
+
+def test_a_packed_commit_is_unpacked_once_per_host_and_runs(tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_fake.py").write_text(FAKE_TESTS)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "fake"], check=True)
+    (repo / "tests" / "test_fake.py").write_text("uncommitted = True\n")      # not in the archive
+    monkeypatch.setenv("ROMFORMER_REGRESS_CACHE", str(tmp_path / "cache"))
+    tree = Tree.packed(repo, python=sys.executable)
+    assert tree.path is None and len(tree.commit) == 40 and tree.archive
+    [job] = plan([SIM_NODE], [], [5], env_of, {}, 60)
+    r = run_job(job, tree)
+    assert not failed(r) and r.scoreboards[0]["beats"] == 50
+    where = tmp_path / "cache" / tree.commit
+    assert (where / ".unpacked").exists() and tree.materialize() == where
