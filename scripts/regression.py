@@ -52,7 +52,7 @@ from scripts.regress.engines import RETRIES, close_client, dask_client, run_dask
 from scripts.regress.jobs import Tree  # noqa: E402
 from scripts.regress.merge import check_complete, merge_results, read_artifacts, write_artifact  # noqa: E402
 from scripts.regress.plan import (DURATIONS, load_durations, parse_seeds, parse_shard, plan,  # noqa: E402
-                                  shard)
+                                  shard, wall_table)
 from scripts.regress.plan import update_durations as update_durations_file  # noqa: E402
 
 BUILD = ROOT / "build"
@@ -436,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"do not record the measured durations in {rel(DURATIONS)}")
     p.add_argument("--merge", nargs="*", type=Path, default=None, metavar="RESULTS",
                    help=f"merge result files (default {rel(RESULTS_DIR)}/*.jsonl) into the report; run nothing")
+    p.add_argument("--plan", action="store_true",
+                   help="print the job plan and the expected wall time for 1..64 workers (durations file); run nothing")
     p.add_argument("paths", nargs="*", default=["tests"])
     args = p.parse_args(argv)
 
@@ -459,8 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine == "xdist":
         return xdist_main(seeds, rtl, other, sims, args.jobs)
 
-    jobs = plan(rtl, other, seeds, session_env, load_durations(), REGRESSION_TIMEOUT_S)
+    jobs = plan(rtl, other, seeds, session_env, load_durations(), REGRESSION_TIMEOUT_S,
+                workers=args.jobs * (shard_n if args.shard else 1))
     every = [j.key for j in jobs]
+    if args.plan:
+        print(wall_table(jobs))
+        return 0
     if args.shard:
         jobs = shard(jobs, shard_k, shard_n)
         print(f"regression: shard {shard_k}/{shard_n}: {len(jobs)} of {len(every)} jobs, "

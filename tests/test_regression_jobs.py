@@ -308,3 +308,20 @@ def test_a_packed_commit_is_unpacked_once_per_host_and_runs(tmp_path: Path, monk
     assert not failed(r) and r.scoreboards[0]["beats"] == 50
     where = tmp_path / "cache" / tree.commit
     assert (where / ".unpacked").exists() and tree.materialize() == where
+
+
+def test_expected_wall_time_is_bounded_by_the_longest_job_and_the_work() -> None:
+    from scripts.regress.plan import makespan, wall_table
+
+    durations = {f"t.py::s[verilator-{i}]": float(d) for i, d in enumerate([900, 300, 300, 200, 100, 100])}
+    jobs = plan(list(durations), [], [1], env_of, durations, 60)
+    assert makespan(jobs, 1) == 1900 and makespan(jobs, 64) == 900
+    assert makespan(jobs, 2) == 1000          # 900 + 100 | 300 + 300 + 200 + 100
+    table = wall_table(jobs, (1, 2, 64))
+    assert "6 jobs" in table and "longest job" in table.splitlines()[-1]
+
+
+def test_a_small_regression_packs_less_to_keep_every_worker_busy() -> None:
+    durations = {f"t.py::q{i}": 4.0 for i in range(30)}
+    assert len(plan([], list(durations), [1], env_of, durations, 60)) == 2               # 120 s in 60 s jobs
+    assert len(plan([], list(durations), [1], env_of, durations, 60, workers=2)) == 8    # >= 4 per worker

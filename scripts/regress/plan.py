@@ -4,7 +4,8 @@
 - Jobs: every simulator node (test x simulator x model, as pytest parametrizes it) once per seed;
   the other tests once, with the first seed. A node expected to take under `pack_s` (the durations
   file) shares a job with others of its seed up to about `pack_s` of work, so pytest's start-up
-  (about a second per process) stays a small part of a job.
+  (about a second per process) stays a small part of a job; a small regression packs less, so every
+  worker still gets several jobs.
 - Order: longest expected job first (the durations file; a node not in it is estimated by kind).
 - Shards: `shard(jobs, k, n)` is a deterministic greedy longest-processing-time assignment: every
   job, longest first (ties by key), goes to the shard with the least expected work so far.
@@ -22,6 +23,8 @@ DURATIONS = Path(__file__).resolve().parent / "durations.json"
 DEFAULT_SIM_S = 60.0
 DEFAULT_OTHER_S = 2.0
 PACK_S = 60.0
+MIN_PACK_S = 5.0
+JOBS_PER_WORKER = 4
 JOB_SLACK_S = 120.0
 
 
@@ -67,8 +70,14 @@ def estimate(node: str, durations: dict[str, float], is_sim: bool) -> float:
 
 
 def plan(sim_nodes: list[str], other_nodes: list[str], seeds: list[int], session_env, durations: dict[str, float],
-         test_timeout_s: int, pack_s: float = PACK_S) -> list[Job]:
-    """The jobs of a regression, longest first. `session_env(seed)` is the environment of a seed."""
+         test_timeout_s: int, pack_s: float = PACK_S, workers: int | None = None) -> list[Job]:
+    """The jobs of a regression, longest first. `session_env(seed)` is the environment of a seed.
+    With `workers` (the engine's, times the shards), a small regression packs less: at least
+    JOBS_PER_WORKER jobs of packed work per worker, so the work still spreads over every worker."""
+    if workers:
+        work = len(seeds) * sum(estimate(n, durations, True) for n in sim_nodes) + \
+            sum(estimate(n, durations, False) for n in other_nodes)
+        pack_s = min(pack_s, max(MIN_PACK_S, work / (JOBS_PER_WORKER * workers)))
     jobs: list[Job] = []
     for i, seed in enumerate(seeds):
         todo = [(n, estimate(n, durations, True)) for n in sim_nodes]
@@ -121,3 +130,30 @@ def shards(jobs: list[Job], n: int) -> list[list[Job]]:
 
 def shard(jobs: list[Job], k: int, n: int) -> list[Job]:
     return shards(jobs, n)[k - 1]
+
+
+def makespan(jobs: list[Job], workers: int) -> float:
+    """Expected wall time of `jobs` on `workers` workers as the engines run them: longest first, each to
+    the first worker free (list scheduling). At least the longest job, at least the total / workers."""
+    import heapq
+
+    free = [0.0] * max(1, workers)
+    for job in longest_first(jobs):
+        heapq.heappush(free, heapq.heappop(free) + job.estimate_s)
+    return max(free)
+
+
+WALL_WORKERS = (1, 2, 4, 8, 16, 32, 64)
+
+
+def wall_table(jobs: list[Job], workers: tuple[int, ...] = WALL_WORKERS) -> str:
+    """Expected wall time per worker count, with the bound the longest job sets."""
+    total = sum(j.estimate_s for j in jobs)
+    longest = max((j.estimate_s for j in jobs), default=0.0)
+    lines = [f"{len(jobs)} jobs, {total / 60:.1f} min of work, longest job {longest / 60:.1f} min",
+             "workers  expected wall  speed-up  bound"]
+    for n in workers:
+        w = makespan(jobs, n)
+        bound = "longest job" if w <= longest + 1e-9 else "work / workers" if w <= total / n * 1.05 else "packing"
+        lines.append(f"{n:>7}  {w / 60:>9.1f} min  {total / max(w, 1e-9):>7.1f}x  {bound}")
+    return "\n".join(lines)
