@@ -40,8 +40,18 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Config, checkpoint_digest, read_checkpoint
 from .corpus import calibration_windows
-from .formats import INT8, WeightFormat, decode_words, fields_hex, hex_fields, make_format, pack_fields, scale_words, \
-    unpack_fields
+from .formats import (
+    INT8,
+    WeightFormat,
+    decode_words,
+    fields_hex,
+    format_from_description,
+    hex_fields,
+    make_format,
+    pack_fields,
+    scale_words,
+    unpack_fields,
+)
 from .hardware import CLS_OUT_BITS, OUT_BITS, ROM_REGIONS, mat_shape
 from .limits import check_chip_limits
 from .quantize import QMatrix, QNorm, QuantModel, calibrate, quantize
@@ -49,7 +59,10 @@ from .sampler import K_MAX
 from .schedule import Schedule, norm_lanes, words
 from .tables import EXP2_ENTRIES, RSQRT_ENTRIES, rope_at, rope_base
 
-MANIFEST_VERSION = 6   # 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM; 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words; 6: rope_theta, rms_norm_eps in "config", checkpoint format in "source"
+# 2: weight formats (params WFMT/WBITS/..., manifest "format"); 3: model constants in the 128-bit layer ROM;
+# 4: calibrated (sequential GPTQ) format codes; 5: norm.hex in NORM_LANES-wide words;
+# 6: rope_theta, rms_norm_eps in "config", checkpoint format in "source"
+MANIFEST_VERSION = 6
 LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
@@ -57,7 +70,7 @@ LANE_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128)
 class Image:
     name: str
     width: int
-    values: np.ndarray  # one integer per word (or a (words, lanes) int8 array for weights)
+    values: np.ndarray  # one integer per word (or a (words, lanes) int16 array for norms)
     field_bits: int = 0  # > 0: values are (words, fields) unsigned fields of this width
 
 
@@ -133,9 +146,9 @@ def norm_shift(norm: QNorm, what: str) -> int:
 
 def format_words(fmt: WeightFormat, codes: np.ndarray, scodes: np.ndarray | None,
                  lanes: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """One matrix's ROM words in a non-int8 format: (words, fields) and (words, scales_per_word)."""
+    """One matrix's ROM words: (words, fields) and (words, scales_per_word) (None without group scales)."""
     fields = pack_fields(fmt, lane_words(codes, lanes), lanes)
-    sw = scale_words(fmt, scodes, codes.shape[1], lanes) if fmt.group and scodes is not None else None
+    sw = scale_words(fmt, scodes, codes.shape[1], lanes) if fmt.has_group_scales and scodes is not None else None
     return fields, sw
 
 
@@ -146,12 +159,9 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
     blocks, sblocks, req_rows, base = [], [], [], 0
 
     def add(codes: np.ndarray, scodes: np.ndarray | None) -> int:
-        if fmt.name == "int8":
-            lw = lane_words(codes, lanes)
-        else:
-            lw, sw = format_words(fmt, codes, scodes, lanes)
-            if sw is not None:
-                sblocks.append(sw)
+        lw, sw = format_words(fmt, codes, scodes, lanes)
+        if sw is not None:
+            sblocks.append(sw)
         blocks.append(lw)
         return lw.shape[0]
 
@@ -174,12 +184,9 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
         int(qm.att_mult[l]) | int(qm.att_shift[l]) << 16 | int(qm.gate_mult[l]) << 24 | int(qm.gate_shift[l]) << 40
         | norm_shift(qm.att_norm[l], f"layer {l} att norm") << 48 | norm_shift(qm.ffn_norm[l], f"layer {l} ffn norm") << 56
         | model_word for l in range(c.n_layers)]
-    if fmt.name == "int8":
-        weight_images = [Image("weights", 8 * lanes, np.concatenate(blocks))]
-    else:
-        weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
-        if sblocks:
-            weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
+    weight_images = [Image("weights", fmt.word_bits(lanes), np.concatenate(blocks), fmt.fields(lanes)[1])]
+    if sblocks:
+        weight_images.append(Image("wscale", fmt.scale_word_bits(lanes), np.concatenate(sblocks), fmt.scale_bits))
     rope_cb, rope_sb = rope_base(c.seq_len, c.head_size, c.rope_theta)
     images = weight_images + [
         Image("requant", 24, np.concatenate(req_rows)),
@@ -197,7 +204,7 @@ def build_images(qm: QuantModel, lanes: int) -> tuple[list[Image], dict[str, dic
 def image_text(img: Image) -> str:
     if img.field_bits:
         return fields_hex(img.values, img.field_bits)
-    if img.name in ("weights", "norm"):
+    if img.name == "norm":
         return lane_hex(img.values, img.width // img.values.shape[1])
     if img.width in (64, 128):
         return "".join(f"{int(v):0{img.width // 4}x}\n" for v in img.values)
@@ -223,7 +230,7 @@ def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]]
     # Weight format (hdl/rf_wdecode.v): ROM word width, scale ROM word (0: none), lane operand width.
     fmt = qm.fmt
     p.update({"WFMT": fmt.fid, "WBITS": fmt.wbits, "WGROUP": fmt.group, "WSCALE_BITS": fmt.scale_bits,
-              "WEIGHTS_WIDTH": 8 * lanes if fmt.name == "int8" else fmt.word_bits(lanes),
+              "WEIGHTS_WIDTH": fmt.word_bits(lanes),
               "WSCALE_WIDTH": fmt.scale_word_bits(lanes) if "wscale" in depth else 0})
     if "wscale" not in depth:
         p["WSCALE_DEPTH"] = 1
@@ -326,17 +333,12 @@ def load_build(build_dir: str | Path) -> QuantModel:
     cfg = Config(**{k: cf[k] for k in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
                                        "vocab_size", "seq_len", "shared_classifier", "rope_theta", "rms_norm_eps")})
     lanes = man["lanes"]
-    fdesc = man.get("format", {"name": "int8"})
-    fmt = make_format(fdesc["name"], fdesc.get("group") if fdesc["name"] == "int4" else None)
-    if fmt.name == "int8":
-        weights = read_lanes(d / "weights.hex", lanes, 8)
-        codes_w = swords = None
-    else:
-        nf, fb = fmt.fields(lanes)
-        codes_w = unpack_fields(fmt, hex_fields((d / "weights.hex").read_text(), nf, fb), lanes)
-        swords = (hex_fields((d / "wscale.hex").read_text(), fmt.scales_per_word(lanes), fmt.scale_bits)
-                  if fmt.group else None)
-        weights = decode_words(fmt, codes_w, swords, lanes)
+    fmt = format_from_description(man.get("format", INT8.describe()))
+    nf, fb = fmt.fields(lanes)
+    codes_w = unpack_fields(fmt, hex_fields((d / "weights.hex").read_text(), nf, fb), lanes)
+    swords = (hex_fields((d / "wscale.hex").read_text(), fmt.scales_per_word(lanes), fmt.scale_bits)
+              if fmt.has_group_scales else None)
+    weights = decode_words(fmt, codes_w, swords, lanes)
     req = np.array([int(x, 16) for x in (d / "requant.hex").read_text().split()], dtype=np.int64)
     row = 0
 
@@ -347,13 +349,10 @@ def load_build(build_dir: str | Path) -> QuantModel:
         w = block.reshape(r["rows"], r["words_per_row"] * lanes)[:, :cols]
         rq = req[row:row + r["rows"]]
         row += r["rows"]
-        if codes_w is None:
-            return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits)
         return QMatrix(w, rq & 0xFFFF, rq >> 16, out_bits, *rom_codes(r, cols))
 
     def rom_codes(r: dict, cols: int) -> tuple[np.ndarray, np.ndarray]:
         """Element and group scale codes of a region, as the quantizer produced them."""
-        assert codes_w is not None
         n, wpr = r["rows"], r["words_per_row"]
         codes = codes_w[r["base"]:r["base"] + n * wpr].reshape(n, wpr * lanes)[:, :cols]
         if swords is None:
@@ -383,7 +382,7 @@ def load_build(build_dir: str | Path) -> QuantModel:
     emb_w = weights[emb_r["base"]:emb_r["base"] + cfg.vocab_size * emb_r["words_per_row"]]
     emb_w = emb_w.reshape(cfg.vocab_size, -1)[:, :cfg.dim]
     emb_codes = emb_scodes = None
-    if codes_w is not None and not cfg.shared_classifier:
+    if not cfg.shared_classifier:
         emb_codes, emb_scodes = rom_codes(emb_r, cfg.dim)
     emb_req = hexfile("emb_requant")
     norm = read_lanes(d / "norm.hex", norm_lanes(lanes), 16).reshape(2 * cfg.n_layers + 1, -1)[:, :cfg.dim]

@@ -7,20 +7,20 @@ scales end here, folded into the integer multipliers of `QuantModel`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
 from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
 from .formats import INT8, QuantWeights, WeightFormat, check_accumulator, quantize_weights
+from .hardware import CLS_OUT_BITS, MATRICES, OUT_BITS
 from .intops import quantize_multiplier, quantize_multipliers
 from .progress import track
 from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
 
 LOG2E = math.log2(math.e)
-MATRICES = ("wq", "wk", "wv", "wo", "w1", "w3", "w2")
 RESIDUAL_LIMIT = 16383   # max |x| * 2^RF stays below this (2x headroom in int16)
 LOGIT_LIMIT = 16383
 GRAM_INPUTS = ("att_in", "v", "ffn_in", "g", "fin_in")   # matmul inputs (v: stand-in for wo's input)
@@ -93,7 +93,7 @@ def calibrate(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> Calibration:
 class QMatrix:
     """An integer matrix with its per-row requantization multipliers. `w` is the decoded lane
     operand w_eff (int8: the int8 weights); `codes`/`scodes` are the format's ROM codes
-    (None for int8, whose codes are `w`)."""
+    (None: a matrix made without them, whose codes are `w`)."""
     w: np.ndarray        # (rows, cols) int64 w_eff
     mult: np.ndarray     # (rows,)
     shift: np.ndarray    # (rows,)
@@ -134,24 +134,12 @@ class QuantModel:
     rope_sin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     scales: dict[str, list[float] | float] = field(default_factory=dict)
     fmt: WeightFormat = INT8
-    emb_codes: np.ndarray | None = None     # unshared embedding's ROM codes (non-int8 formats)
+    emb_codes: np.ndarray | None = None     # unshared embedding's ROM codes (None: emb_w)
     emb_scodes: np.ndarray | None = None
-
-
-def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output-row symmetric int8: (W_int8, row scales)."""
-    peak = np.max(np.abs(w.astype(np.float64)), axis=1)
-    scale = np.where(peak > 0, peak / 127.0, 1.0 / 127.0)
-    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int64)
-    return q, scale
 
 
 def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str,
             fmt: WeightFormat = INT8, hessian: np.ndarray | None = None) -> QMatrix:
-    if fmt.name == "int8":
-        q, sw = quantize_rows(w)
-        mult, shift = quantize_multipliers(sw * s_in / s_out, what)
-        return QMatrix(q, mult, shift, out_bits)
     return format_qmatrix(quantize_weights(w, fmt, what, hessian), s_in, s_out, out_bits, what)
 
 
@@ -194,7 +182,7 @@ def classifier_hessians(ckpt: Checkpoint, windows: Iterable[np.ndarray]) -> np.n
         model.reset()
         seen: dict[str, np.ndarray] = {}
         logits = model.forward(np.asarray(window)[: c.seq_len],
-                               observe=lambda n, l, v: seen.__setitem__(n, v) if n == "fin_in" else None)
+                               observe=lambda n, l, v, seen=seen: seen.__setitem__(n, v) if n == "fin_in" else None)
         z = logits - logits.max(axis=-1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=-1, keepdims=True)
@@ -216,8 +204,8 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
              windows: list[np.ndarray] | None = None) -> QuantModel:
     """`fmt` is the weight format of every matrix (embedding and classifier included).
 
-    Non-int8 formats with the calibration `windows` are quantized sequentially (GPTQ as in
-    Frantar et al.): layer l's input Hessians come from a calibration run in which layers < l
+    A format that `uses_calibration` (all but int8), given the calibration `windows`, is quantized
+    sequentially (GPTQ as in Frantar et al.): layer l's input Hessians come from a calibration run in which layers < l
     already carry their quantized weights, and the classifier's are the loss-weighted per-row
     Hessians of `classifier_hessians` on the fully quantized body. Activation scales always
     come from `cal`, the float model's calibration."""
@@ -231,23 +219,24 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     s_logit = cal.peak("logits") / LOGIT_LIMIT
     layers, att_norm, ffn_norm = [], [], []
     # sequential GPTQ: the float weights with the layers quantized so far replaced by their formats'
-    seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and fmt.name != "int8" else None
+    gptq = fmt.uses_calibration
+    seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and gptq else None
     att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
-    for l in track(range(L), f"quantizing ({fmt.name})", unit="layer"):
+    for l in track(range(L), f"quantizing ({fmt.label})", unit="layer"):
         s_att, s_q, s_k, s_v = per["att_in"][l], per["q_pair"][l], per["k_pair"][l], per["v"][l]
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
-        io = {"wq": (s_att, s_q, 8), "wk": (s_att, s_k, 8), "wv": (s_att, s_v, 8), "wo": (s_v, s_res, 16),
-              "w1": (s_ffn, s_h1, 8), "w3": (s_ffn, s_h3, 8), "w2": (s_g, s_res, 16)}
-        if fmt.name == "int8":
-            layers.append({n: qmatrix(w[n][l], *io[n], what=f"layer {l} {n}") for n in MATRICES})
-        else:
+        io = {"wq": (s_att, s_q), "wk": (s_att, s_k), "wv": (s_att, s_v), "wo": (s_v, s_res),
+              "w1": (s_ffn, s_h1), "w3": (s_ffn, s_h3), "w2": (s_g, s_res)}
+        if gptq:
             hcal = cal if seq_w is None or l == 0 else calibrate(Checkpoint(cfg, seq_w), windows or [])
             hess = input_hessians(cfg, hcal, l)
-            qws = {n: quantize_weights(w[n][l], fmt, f"layer {l} {n}", hess[n]) for n in MATRICES}
-            layers.append({n: format_qmatrix(qws[n], *io[n], what=f"layer {l} {n}") for n in MATRICES})
-            if seq_w is not None:
-                for n in MATRICES:
-                    seq_w[n][l] = dequantized(qws[n])
+        else:
+            hess = {n: None for n in MATRICES}
+        qws = {n: quantize_weights(w[n][l], fmt, f"layer {l} {n}", hess[n]) for n in MATRICES}
+        layers.append({n: format_qmatrix(qws[n], *io[n], OUT_BITS[n], what=f"layer {l} {n}") for n in MATRICES})
+        if seq_w is not None:
+            for n in MATRICES:
+                seq_w[n][l] = dequantized(qws[n])
         att_norm.append(qnorm(w["rms_att"][l], cfg.dim, s_att))
         ffn_norm.append(qnorm(w["rms_ffn"][l], cfg.dim, s_ffn))
         m, s = quantize_multiplier(s_q * s_k * LOG2E * 256.0 / math.sqrt(cfg.head_size), f"layer {l} attention")
@@ -256,28 +245,22 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         gate_m.append(m), gate_s.append(s)
         silus.append(silu_table(s_h1))
     emb_codes = emb_scodes = None
-    if fmt.name != "int8":
-        if seq_w is None:
-            h_cls = cal.grams.get(("fin_in", -1))
-        elif cfg.vocab_size * cfg.dim ** 2 <= PER_ROW_HESSIAN_LIMIT:
-            h_cls = classifier_hessians(Checkpoint(cfg, seq_w), windows or [])
-        else:   # too large to hold one Hessian per row: the shared one, from the quantized body
-            h_cls = calibrate(Checkpoint(cfg, seq_w), windows or []).grams[("fin_in", -1)]
-        qc = quantize_weights(ckpt.wcls, fmt, "classifier", h_cls)
-        cls = format_qmatrix(qc, s_fin, s_logit, 16, "classifier")
+    if not gptq:
+        h_cls = None
+    elif seq_w is None:
+        h_cls = cal.grams.get(("fin_in", -1))
+    elif cfg.vocab_size * cfg.dim ** 2 <= PER_ROW_HESSIAN_LIMIT:
+        h_cls = classifier_hessians(Checkpoint(cfg, seq_w), windows or [])
+    else:   # too large to hold one Hessian per row: the shared one, from the quantized body
+        h_cls = calibrate(Checkpoint(cfg, seq_w), windows or []).grams[("fin_in", -1)]
+    qc = quantize_weights(ckpt.wcls, fmt, "classifier", h_cls)
+    cls = format_qmatrix(qc, s_fin, s_logit, CLS_OUT_BITS, "classifier")
+    if cfg.shared_classifier:
+        qe = qc
     else:
-        cls = qmatrix(ckpt.wcls, s_fin, s_logit, 16, "classifier")
-    if fmt.name != "int8":
-        if cfg.shared_classifier:
-            qe = qc
-        else:
-            qe = quantize_weights(w["tok_emb"], fmt, "embedding")
-            emb_codes, emb_scodes = qe.codes, qe.scodes
-        emb_w, emb_sw = qe.w_eff, qe.u
-    elif cfg.shared_classifier:
-        emb_w, emb_sw = cls.w, quantize_rows(ckpt.wcls)[1]
-    else:
-        emb_w, emb_sw = quantize_rows(w["tok_emb"])
+        qe = quantize_weights(w["tok_emb"], fmt, "embedding")
+        emb_codes, emb_scodes = qe.codes, qe.scodes
+    emb_w, emb_sw = qe.w_eff, qe.u
     emb_m, emb_s = quantize_multipliers(emb_sw / s_res, "embedding")
     logit_m, logit_s = quantize_multiplier(s_logit * LOG2E, "logit temperature")
     cos, sin = rope_tables(cfg.seq_len, cfg.head_size, cfg.rope_theta)

@@ -19,7 +19,7 @@ from .checkpoint import Checkpoint
 from .evaluate import float_run
 from .formats import WeightFormat, quantize_weights
 from .hardware import MATRICES
-from .quantize import dequantized, quantize_rows
+from .quantize import dequantized
 
 LAYER_MATRICES = MATRICES
 
@@ -49,11 +49,8 @@ def default_groups(ckpt: Checkpoint) -> list[tuple[str, ...]]:
 
 
 def dequantized_matrix(w: np.ndarray, fmt: WeightFormat, what: str) -> np.ndarray:
-    """The real matrix `fmt` stores for `w`: int8 per-row absmax as the compiler quantizes it
-    (section 2), the other formats by their scale search."""
-    if fmt.name == "int8":
-        q, scale = quantize_rows(w)
-        return scale[:, None] * q
+    """The real matrix `fmt` stores for `w`, quantized as the compiler quantizes it without
+    calibration: int8 per-row absmax (section 2), the other formats by their scale search."""
     return dequantized(quantize_weights(w, fmt, what))
 
 

@@ -18,7 +18,7 @@ CASES = [("int4", 8, 4), ("mxfp4", 64, 32), ("nvfp4", 8, 16), ("ternary", 32, 0)
 def test_rf_wdecode(sim: str, fmt_name: str, lanes: int, group: int) -> None:
     if sim == "verilator" and fmt_name not in ("int4", "ternary"):
         pytest.skip("one Verilator build per decode family keeps make test short (Icarus runs every case)")
-    fmt = make_format(fmt_name, group if fmt_name == "int4" else None)
+    fmt = make_format(fmt_name, group or None)          # group 0: a format with one scale per row
     params = {"FMT": fmt.fid, "LANES": lanes, "GROUP": fmt.group, "WORD_BITS": fmt.word_bits(lanes),
               "SC_BITS": max(1, fmt.scale_bits), "SC_WIDTH": max(1, fmt.scale_word_bits(lanes)), "WBITS": fmt.wbits}
     env = {"RF_WDECODE_FORMAT": fmt_name, "RF_WDECODE_GROUP": str(group), "RF_WDECODE_LANES": str(lanes)}

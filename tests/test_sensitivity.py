@@ -83,7 +83,7 @@ def test_command_line(tmp_path):
 
 def test_int8_is_the_compilers_per_row_quantization():
     # int8 has no group search: the rows of quantize_rows, as the compile path quantizes them
-    from sim_models.quantize import quantize_rows
+    from sim_models.formats import quantize_rows
     cfg = SHAPES["gqa"]
     ck = random_checkpoint(cfg, 2)
     fq = fake_quantized(ck, make_format("int8"), ("wo",))

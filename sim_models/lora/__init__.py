@@ -18,10 +18,15 @@ The timing of rf_lora (`adapter_cycles`, LORA_PIPE, ...) lives with the rest of 
 """
 from __future__ import annotations
 
-from ..hardware import MATRICES as CORE_ORDER   # a matrix's bit in the build's TARGETS mask
-from ..hardware import PHASES, RANK_CHOICES, mat_shape
+from ..formats import quantize_rows  # A and B rows are int8 like the base weights
+from ..hardware import (
+    MATRICES as CORE_ORDER,  # a matrix's bit in the build's TARGETS mask
+    PHASES,
+    RANK_CHOICES,
+    mat_shape,
+)
 from ..schedule import LORA_PIPE, LORA_START, LORA_STREAM, adapter_cycles
-from .arithmetic import QLora, lora_add, lora_u, quantize_rows
+from .arithmetic import QLora, lora_add, lora_u
 from .calibration import adapter_calibration, calibrate_adapter, parse_targets, quantize_adapter
 from .compile import DEFAULT_RANK_MAX, IMAGE_VERSION, adapter_manifest, compile_adapter, load_adapter
 from .errors import AdapterError

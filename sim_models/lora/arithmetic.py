@@ -42,10 +42,3 @@ class QLora:
         """y' of this matrix's rows for its int8 inputs a."""
         return lora_add(y, lora_u(a, self.a8, self.a_mult, self.a_shift), self.b8, self.b_mult, self.b_shift,
                         self.out_bits)
-
-
-def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row symmetric int8 (as the base weights: docs/arithmetic.md section 2)."""
-    peak = np.max(np.abs(w.astype(np.float64)), axis=1)
-    scale = np.where(peak > 0, peak / 127.0, 1.0 / 127.0)
-    return np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int64), scale

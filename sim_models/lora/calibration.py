@@ -12,11 +12,12 @@ import numpy as np
 
 from ..checkpoint import Checkpoint
 from ..corpus import calibration_windows, text_windows
+from ..formats import quantize_rows
 from ..golden import GoldenModel
 from ..hardware import MATRICES, OUT_BITS, PHASES, mat_shape
 from ..intops import quantize_multipliers
 from ..quantize import QuantModel, canonical
-from .arithmetic import QLora, quantize_rows
+from .arithmetic import QLora
 from .errors import AdapterError
 from .int_adapter import IntAdapter
 from .peft import CORE_TO_PEFT, PEFT_TO_CORE, PeftAdapter

@@ -22,7 +22,7 @@ async def decode_vectors(dut) -> None:
     name = os.environ["RF_WDECODE_FORMAT"]
     group = int(os.environ["RF_WDECODE_GROUP"]) or None
     lanes = int(os.environ["RF_WDECODE_LANES"])
-    fmt = make_format(name, group if name == "int4" else None)
+    fmt = make_format(name, group)
     nf, fb = fmt.fields(lanes)
     nsc, sb = max(1, fmt.scales_per_word(lanes)), max(1, fmt.scale_bits)
     rng = np.random.default_rng(cocotb.RANDOM_SEED)
