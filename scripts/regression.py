@@ -51,9 +51,16 @@ if str(ROOT) not in sys.path:
 from scripts.regress.engines import RETRIES, close_client, dask_client, run_dask, run_local  # noqa: E402
 from scripts.regress.jobs import Tree  # noqa: E402
 from scripts.regress.merge import check_complete, merge_results, read_artifacts, write_artifact  # noqa: E402
-from scripts.regress.plan import (DURATIONS, load_durations, parse_seeds, parse_shard, plan,  # noqa: E402
-                                  shard, wall_table)
-from scripts.regress.plan import update_durations as update_durations_file  # noqa: E402
+from scripts.regress.plan import (  # noqa: E402
+    DURATIONS,
+    load_durations,
+    parse_seeds,
+    parse_shard,
+    plan,
+    shard,
+    update_durations as update_durations_file,
+    wall_table,
+)
 
 BUILD = ROOT / "build"
 REPORTS = BUILD / "reports"
@@ -481,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     for old in RESULTS_DIR.glob("*.jsonl"):
         old.unlink()                          # results of an earlier run never merge into this one
     write_artifact(RESULTS_DIR / f"{run}.jsonl", results, header)
-    print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {rel((RESULTS_DIR / run))}.jsonl")
+    print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {rel(RESULTS_DIR / run)}.jsonl")
     return report(results, sims, args.update_durations, wall)
 
 
