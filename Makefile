@@ -87,10 +87,14 @@ gls: bootstrap ## gate-level simulation: yosys netlist of romformer_top (gates, 
 	$(PY) scripts/gls.py --model $(MODEL) --lanes $(GLS_LANES) --n $(GLS_N) --tools $(SYNTH_TOOLS) \
 	  $(if $(PROMPT),--prompt "$(PROMPT)")$(if $(TOKENS),--tokens "$(TOKENS)")
 
-lint: bootstrap ## verilator --lint-only -Wall and iverilog -g2012 -Wall on all RTL (embedded model params)
+PY_LINT_DIRS := sim_models tb scripts tests formal models/train
+
+lint: bootstrap ## verilator/iverilog -Wall on all RTL; ruff on the Python; lint-imports: the sim_models layering (pyproject.toml)
 	@$(PY) -m sim_models compile models/austen_byte.bin --lanes 32 --out $(LINT_BUILD) > /dev/null
 	$(VERILATOR) --lint-only -Wall hdl/lint.vlt -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' --top-module romformer_top $(RTL_SOURCES)
 	iverilog -g2012 -Wall -I$(LINT_BUILD) -Ihdl '-DROM_DIR="$(LINT_BUILD)"' -s romformer_top -o /dev/null $(RTL_SOURCES)
+	$(VENV)/bin/ruff check $(PY_LINT_DIRS)
+	$(VENV)/bin/lint-imports --no-cache
 	@echo "lint: clean"
 
 .PHONY: waves regression regression-merge

@@ -110,8 +110,9 @@ def rtl_run(sim: str, model: Path, lanes: int, n: int, prompt: list[int], testca
     """One top-level run (tb/top/test_generate.py); returns its result.json plus process wall time and the
     CPU time of the child processes (build check and simulator: robust to the machine's load, unlike wall)."""
     import resource
-    from tb.sim import model_build, run_top
+
     from tb.runner import check_results
+    from tb.sim import model_build, run_top
     build = model_build(model, lanes)
     result = ROOT / "build" / "bench" / f"{sim}-{model.stem}-L{lanes}-{testcase}.json"
     result.unlink(missing_ok=True)
@@ -165,7 +166,8 @@ SPEED_HEADING = "## RTL simulation speed"
 
 def render_speed(speed: list[dict], free: dict | None, n: int, long: dict | None = None) -> list[str]:
     lines = [f"{SPEED_HEADING} (embedded model, LANES 32, greedy, {n} tokens, same run on each simulator)", "",
-             "| simulator | match | simulated cycles | wall s (simulation) | simulated cycles/s | wall s (whole process, incl. build) | CPU s (whole process) |",
+             "| simulator | match | simulated cycles | wall s (simulation) | simulated cycles/s "
+             "| wall s (whole process, incl. build) | CPU s (whole process) |",
              "|---|---|---|---|---|---|---|"]
     for r in speed:
         lines.append(f"| {r['simulator']} | {r['match']} | {r['total_cycles']:,} | {r['wall_seconds']:.2f} | "
@@ -379,7 +381,8 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
              f"Ratios are to int8 of the same model. Cycles/token: the schedule at position 0; in brackets the RTL's "
              f"LAST_CYCLES of the first generated token (position = prompt length - 1: 12 for the embedded model, 0 "
              f"for stories260K) on Verilator in the formats matrix, `=` when every token and every token's cycle "
-             f"count of that run equalled the golden model and the schedule, `-` where it was not run here. Decode cells: `rf_wdecode` at LANES {lanes} after "
+             f"count of that run equalled the golden model and the schedule, `-` where it was not run here. "
+             f"Decode cells: `rf_wdecode` at LANES {lanes} after "
              f"yosys `synth; stat` (generic cells). The 4-bit and ternary codes are calibrated: sequential GPTQ with a "
              f"coordinate-descent refinement and a loss-weighted classifier (docs/arithmetic.md 3a, with every variant "
              f"measured).", "",
@@ -407,7 +410,8 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
         lines += ["", "Quantization-aware trained models on the chip in their own format (integer), against the float "
                   f"int8-baseline model (austen_byte, float loss {ref['quality']['float_loss']:.4f}): the gap is the chip's "
                   "loss minus the baseline's float loss, the agreement is with the baseline's float top-1.", "",
-                  "| model | format | integer loss | gap to float austen_byte | top-1 agr. with float austen_byte | ROM bits (vs int8 austen_byte) |",
+                  "| model | format | integer loss | gap to float austen_byte | top-1 agr. with float austen_byte "
+                  "| ROM bits (vs int8 austen_byte) |",
                   "|---|---|---|---|---|---|"]
         for r in trained:
             v = r["vs_reference"]

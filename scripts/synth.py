@@ -51,8 +51,8 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim_models.compiler import compile_checkpoint  # noqa: E402
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
+from sim_models.compiler import compile_checkpoint  # noqa: E402
 from sim_models.netlist import compare_builds  # noqa: E402
 from sim_models.progress import Stages, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from synth import PARTS, dsp_premap, find_tool, log_fmax, read_design, rel, run_tool  # noqa: E402
+
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 
 XOR_GROUP = 16   # outputs per first-level XOR register: keeps the probe's own output tree shallow

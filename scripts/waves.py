@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tb.runner import BUILD, SIMULATORS, waves_path  # noqa: E402
-from tb.waves.gtkw import (LAYOUTS, committed_gtkw, display_command, dump_widths, expected_traces,  # noqa: E402
-                           find_gtkwave, gtkw_text, gtkwave_headless)
+from tb.waves.gtkw import LAYOUTS, committed_gtkw, display_command, dump_widths, expected_traces, find_gtkwave, gtkw_text, gtkwave_headless  # noqa: E402
 from tb.waves.layouts import Layout  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable

@@ -16,8 +16,16 @@ from pathlib import Path
 
 from . import hf_llama, llama2c
 from .llama2c import V0_HEADER_BYTES, rope_tables, v0_file_bytes
-from .model_config import (DEFAULT_RMS_NORM_EPS, DEFAULT_ROPE_THETA, SHAPE_FIELDS, Checkpoint, CheckpointError,
-                           Config, random_checkpoint, validate_config)
+from .model_config import (
+    DEFAULT_RMS_NORM_EPS,
+    DEFAULT_ROPE_THETA,
+    SHAPE_FIELDS,
+    Checkpoint,
+    CheckpointError,
+    Config,
+    random_checkpoint,
+    validate_config,
+)
 
 __all__ = ["FORMATS", "Checkpoint", "CheckpointError", "Config", "DEFAULT_RMS_NORM_EPS", "DEFAULT_ROPE_THETA",
            "SHAPE_FIELDS", "V0_HEADER_BYTES", "checkpoint_digest", "checkpoint_files", "checkpoint_mtime", "detect_format",

@@ -7,7 +7,7 @@ the quantizer calibrates (name, layer, array).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model_config import (DEFAULT_ROPE_THETA, SHAPE_FIELDS, Checkpoint, CheckpointError, Config, check_weights,
-                           validate_config)
+from .model_config import DEFAULT_ROPE_THETA, SHAPE_FIELDS, Checkpoint, CheckpointError, Config, check_weights, validate_config
 
 V0_HEADER_BYTES = 4 * len(SHAPE_FIELDS)
 MAGIC = 0x616B3432                     # "ak42" read as a little-endian uint32

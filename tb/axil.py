@@ -63,9 +63,18 @@ class AxiLiteChannels:
 
     def __init__(self, dut: object, clk: object, rst_n: object, prefix: str = "s_axil",
                  timeout_ns: float = DEFAULT_TIMEOUT_NS) -> None:
-        from cocotbext.axi.axil_channels import (AxiLiteARBus, AxiLiteARSource, AxiLiteAWBus, AxiLiteAWSource,
-                                                 AxiLiteBBus, AxiLiteBSink, AxiLiteRBus, AxiLiteRSink, AxiLiteWBus,
-                                                 AxiLiteWSource)
+        from cocotbext.axi.axil_channels import (
+            AxiLiteARBus,
+            AxiLiteARSource,
+            AxiLiteAWBus,
+            AxiLiteAWSource,
+            AxiLiteBBus,
+            AxiLiteBSink,
+            AxiLiteRBus,
+            AxiLiteRSink,
+            AxiLiteWBus,
+            AxiLiteWSource,
+        )
         kw = {"reset_active_level": False}
         self.clk, self.timeout_ns = clk, timeout_ns
         self.aw = AxiLiteAWSource(AxiLiteAWBus.from_prefix(dut, prefix), clk, rst_n, **kw)

@@ -7,8 +7,8 @@ Every violation names its check; `CHECKS` lists them all.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 from tb.handshake import Handshake, HandshakeTap, Sample
 

@@ -10,11 +10,11 @@ Listeners get every `Sample` (protocol checkers, tb/checkers.py) and every hands
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import cocotb
-from cocotb.handle import LogicObject, LogicArrayObject
+from cocotb.handle import LogicArrayObject, LogicObject
 from cocotb.triggers import First, ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
@@ -58,7 +58,7 @@ class HandshakeTap:
         self.task: cocotb.task.Task | None = None
         self.wakeups = 0
 
-    def start(self) -> "HandshakeTap":
+    def start(self) -> HandshakeTap:
         if self.task is None:
             self.task = cocotb.start_soon(self._run())
         return self

@@ -10,8 +10,8 @@ handshake has no value to publish: the monitor raises XValueError naming the por
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from cocotb.triggers import Event
 
@@ -66,7 +66,7 @@ class StreamMonitor:
         self.tap.handshake_listeners.append(self._on_handshake)
         self.tap.reset_listeners.append(self._on_reset)
 
-    def start(self) -> "StreamMonitor":
+    def start(self) -> StreamMonitor:
         self.tap.start()
         return self
 
@@ -126,7 +126,7 @@ class AxiLiteMonitor:
             tap.handshake_listeners.append(lambda hs, ch=ch: self._on_handshake(ch, hs))
         self.taps["aw"].reset_listeners.append(self._on_reset)
 
-    def start(self) -> "AxiLiteMonitor":
+    def start(self) -> AxiLiteMonitor:
         for tap in self.taps.values():
             tap.start()
         return self

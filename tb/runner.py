@@ -30,9 +30,9 @@ import fcntl
 import os
 import sys
 import sysconfig
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 HDL = ROOT / "hdl"

@@ -3,13 +3,13 @@ token beats, byte_size=16, active-low reset), plus seeded pacing.
 
 Pacing never runs a per-clock generator (cocotbext-axi's pause generators wake Python every
 cycle): idle gaps before each prompt beat are one timer each (PromptSource); ready-low stretches
-before each accepted token are set on the sink's `pause` flag by `Pacer`, once per beat. What was transferred is observed by the passive monitors (tb/monitors.py),
-never taken from here.
+before each accepted token are set on the sink's `pause` flag by `Pacer`, once per beat. What was
+transferred is observed by the passive monitors (tb/monitors.py), never taken from here.
 """
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 import cocotb
 from cocotb.triggers import First, ReadOnly, RisingEdge, Timer, with_timeout

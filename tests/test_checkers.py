@@ -4,9 +4,9 @@ The checkers (tb/checkers.py) are the same objects that ride on every top-level 
 are fed Samples / Handshakes directly, cycle by cycle."""
 from __future__ import annotations
 
-import pytest
-
 from collections import deque
+
+import pytest
 
 from tb.checkers import CHECKS, TOP_OUTPUTS, AxiLiteResponses, HandshakeRules, ProtocolLog, outputs_known
 from tb.handshake import Handshake, Sample

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from conftest import SHAPES
-from sim_models.checkpoint import (V0_HEADER_BYTES as HEADER_BYTES, CheckpointError, Config, read_checkpoint,
-                                   random_checkpoint, v0_file_bytes, validate_config, write_checkpoint)
+from sim_models.checkpoint import (
+    V0_HEADER_BYTES as HEADER_BYTES,
+    CheckpointError,
+    Config,
+    random_checkpoint,
+    read_checkpoint,
+    v0_file_bytes,
+    validate_config,
+    write_checkpoint,
+)
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))

@@ -15,7 +15,7 @@ POINTS = list(goals()["points"])
 def write_report(path: Path, points: dict[str, dict[str, int]]) -> Path:
     """A cocotb-coverage XML export: point name -> bin label -> hits."""
     body = ""
-    for p, (point, bins) in enumerate(points.items()):
+    for point, bins in points.items():
         leaf = point.rsplit(".", 1)[-1]
         body += f'<{leaf} abs_name="top.{point}" size="{len(bins)}">'
         body += "".join(f'<bin{i} bin="{b}" hits="{h}" abs_name="top.{point}.bin{i}" />'

@@ -12,8 +12,20 @@ from conftest import EMBEDDED, SHAPES, quantized
 from sim_models.__main__ import main as cli
 from sim_models.checkpoint import random_checkpoint, read_checkpoint, write_checkpoint
 from sim_models.compiler import compile_model, load_build
-from sim_models.formats import E2M1_X2, FORMAT_NAMES, FormatError, check_accumulator, decode, fields_hex, \
-    hex_fields, make_format, pack_fields, quantize_weights, trit_digits, unpack_fields
+from sim_models.formats import (
+    E2M1_X2,
+    FORMAT_NAMES,
+    FormatError,
+    check_accumulator,
+    decode,
+    fields_hex,
+    hex_fields,
+    make_format,
+    pack_fields,
+    quantize_weights,
+    trit_digits,
+    unpack_fields,
+)
 from sim_models.golden import GoldenModel
 from sim_models.quantize import calibrate, quantize
 from sim_models.schedule import Schedule

@@ -1,14 +1,19 @@
-"""The RTL is lint-clean under `verilator --lint-only -Wall` and `iverilog -g2012 -Wall`,
-for the embedded model and for shapes the project did not choose (waivers: hdl/lint.vlt)."""
+"""make lint as tests: the RTL is lint-clean under `verilator --lint-only -Wall` and `iverilog -g2012 -Wall`,
+for the embedded model and for shapes the project did not choose (waivers: hdl/lint.vlt); the Python
+passes ruff, and sim_models keeps its layering (lint-imports; both configured in pyproject.toml)."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
-from tb.runner import BUILD, HDL, verilator_bin_dir
+from tb.runner import BUILD, HDL, ROOT, verilator_bin_dir
 from tb.sim import DEFAULT_MODEL, TOP_SOURCES, model_build
 
 CASES = {"embedded-L32": (DEFAULT_MODEL, 32), "odd_hidden-L8": ("odd_hidden", 8), "unshared-L16": ("unshared", 16),
@@ -60,3 +65,42 @@ def test_lora_unit_lint(rank):
     res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", "rf_lora", f"-Prf_lora.RANK={rank}", "-o", "/dev/null",
                           *LORA_SOURCES], capture_output=True, text=True)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
+
+
+# ------------------------------------------------------------------------------ Python
+
+PY_LINT_DIRS = ("sim_models", "tb", "scripts", "tests", "formal", "models/train")   # the Makefile's PY_LINT_DIRS
+VENV_BIN = Path(sys.executable).parent
+
+
+def lint_imports(cwd: Path, pythonpath: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "lint-imports"), "--no-cache"], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": pythonpath})
+
+
+def test_ruff():
+    res = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
+                          *PY_LINT_DIRS], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+
+
+def test_import_contracts():
+    """The layering of sim_models (pyproject.toml [tool.importlinter]): no module imports a layer above
+    its own, and sim_models imports nothing of tb, tests, scripts or formal."""
+    res = lint_imports(ROOT, str(ROOT))
+    assert res.returncode == 0 and "0 broken" in res.stdout, res.stdout[-4000:] + res.stderr[-2000:]
+
+
+def test_import_contracts_catch_violations(tmp_path):
+    """The contracts can fail: a copy of sim_models in which formats imports the compiler (a lower layer
+    importing a higher one) and golden imports a script breaks both, each named with its line."""
+    shutil.copytree(ROOT / "sim_models", tmp_path / "sim_models", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with open(tmp_path / "sim_models" / "formats.py", "a") as f:
+        f.write("\nfrom . import compiler  # noqa: E402, F401\n")
+    with open(tmp_path / "sim_models" / "golden.py", "a") as f:
+        f.write("\nimport scripts.bench  # noqa: E402, F401\n")
+    res = lint_imports(tmp_path, f"{tmp_path}{os.pathsep}{ROOT}")
+    assert res.returncode != 0 and "0 kept, 2 broken" in res.stdout, res.stdout[-4000:]
+    assert "sim_models.formats is not allowed to import sim_models.compiler" in res.stdout
+    assert "sim_models.golden -> scripts" in res.stdout

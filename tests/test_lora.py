@@ -12,16 +12,31 @@ from safetensors.numpy import load_file, save_file
 
 from sim_models.__main__ import main
 from sim_models.checkpoint import Config, random_checkpoint, read_checkpoint, write_checkpoint
-from sim_models.compiler import quantize_checkpoint
 from sim_models.chip_model import ChipModel
+from sim_models.compiler import quantize_checkpoint
 from sim_models.corpus import text_windows
 from sim_models.float_model import FloatModel
 from sim_models.golden import GoldenModel
 from sim_models.hardware import mat_shape
 from sim_models.intops import rsr, sat
-from sim_models.lora import (CORE_TO_PEFT, PEFT_GROUP, PEFT_TO_CORE, AdapterError, IntAdapter, adapter_manifest,
-                             calibrate_adapter, compile_adapter, image_hash, image_layout, load_adapter, lora_add, lora_u,
-                             merged_checkpoint, read_peft, sram_bits)
+from sim_models.lora import (
+    CORE_TO_PEFT,
+    PEFT_GROUP,
+    PEFT_TO_CORE,
+    AdapterError,
+    IntAdapter,
+    adapter_manifest,
+    calibrate_adapter,
+    compile_adapter,
+    image_hash,
+    image_layout,
+    load_adapter,
+    lora_add,
+    lora_u,
+    merged_checkpoint,
+    read_peft,
+    sram_bits,
+)
 from sim_models.rope_layout import hf_to_interleaved_rows
 from sim_models.schedule import Schedule, adapter_cycles
 from tests.conftest import ROOT, SHAPES, quantized

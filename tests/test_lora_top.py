@@ -1,8 +1,9 @@
 """The chip with adapter hardware (tb/unit/test_rf_lora_top.py) on both simulators: the embedded model
 with the shipped KJV adapter (rank 8 on q and v), with int8 weights and with 4-bit weights (int4, group 32:
 the adapter path is independent of the base weight format), a GQA random model with a random integer adapter
-on every matrix (rank 4), and an MHA random model with rank 16 on k, o, up and down (LORA_FULL=1). Load over AXI4-Lite, checksum, readback, every token and cycle count against
-the golden model and the schedule, writes refused while busy."""
+on every matrix (rank 4), and an MHA random model with rank 16 on k, o, up and down (LORA_FULL=1). Load over
+AXI4-Lite, checksum, readback, every token and cycle count against the golden model and the schedule, writes
+refused while busy."""
 from __future__ import annotations
 
 import fcntl

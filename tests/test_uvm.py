@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import fcntl
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from conftest import EMBEDDED, SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from sim_models.lora import CORE_ORDER
 from tb.coverage_goals import evaluate, goals, require_reports, summary
 from tb.runner import BUILD, SIMULATORS, check_results
-from sim_models.lora import CORE_ORDER
 from tb.sim import model_build, run_top
 
 # name -> model ("embedded": models/austen_byte.bin at LANES 32; else a SHAPES entry at LANES 8)

@@ -17,14 +17,22 @@ from pathlib import Path
 
 import pytest
 
+import test_rtl_matvec
 from conftest import SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
 from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run, waves_path
 from tb.sim import model_build, run_top
-from tb.waves.gtkw import (LAYOUTS, committed_gtkw, display_command, dump_widths, expected_traces, find_gtkwave,
-                           gtkw_text, gtkwave_headless, missing_signals)
-
-import test_rtl_matvec
+from tb.waves.gtkw import (
+    LAYOUTS,
+    committed_gtkw,
+    display_command,
+    dump_widths,
+    expected_traces,
+    find_gtkwave,
+    gtkw_text,
+    gtkwave_headless,
+    missing_signals,
+)
 
 
 def make_top_dump(sim: str) -> Path:

@@ -47,8 +47,9 @@ import torch.nn.functional as F
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sim_models.checkpoint import read_checkpoint, write_checkpoint  # noqa: E402
 from train_byte_llama import Llama, _get, eval_loss, generate  # noqa: E402
+
+from sim_models.checkpoint import read_checkpoint, write_checkpoint  # noqa: E402
 
 BIBLE_CMD = ["bible", "-l", "100000", "Gen1:1-Rev22:21"]
 BIBLE_PACKAGE = "bible-kjv-text"

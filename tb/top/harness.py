@@ -16,8 +16,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-from tb.checkers import (TOP_OUTPUTS, AxiLiteResponses, ProtocolLog, Violation, attach_axil_checker,
-                         attach_stream_checker, outputs_known)
+from tb.checkers import TOP_OUTPUTS, AxiLiteResponses, ProtocolLog, Violation, attach_axil_checker, attach_stream_checker, outputs_known
 from tb.handshake import value_of
 from tb.monitors import AxiLiteMonitor, StreamMonitor, stream_bus
 
@@ -41,7 +40,7 @@ class Harness:
     def _log(v: Violation) -> None:
         cocotb.log.error(str(v))
 
-    def start(self) -> "Harness":
+    def start(self) -> Harness:
         for prefix in ("s_axis", "m_axis", "s_axil"):     # cocotbext-axi logs every frame at INFO
             logging.getLogger(f"cocotb.{self.dut._name}.{prefix}").setLevel(logging.WARNING)
         self.dut.clk.value = 0

@@ -1,7 +1,7 @@
 """Shared pieces of the block-level cocotb benches."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 

@@ -13,11 +13,12 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.golden import attention
 from sim_models.schedule import attention_latency
 from sim_models.tables import exp2_table
+from tb.unit.common import hold_reset
+
 
 class Dut:
     def __init__(self, dut) -> None:

@@ -14,10 +14,10 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.axil import AxiLiteChannels
-from tb.unit.common import hold_reset
 
 from sim_models.regmap import BY_NAME, OKAY, REGISTERS, RO, RWA, SLVERR, RegisterModel
+from tb.axil import AxiLiteChannels
+from tb.unit.common import hold_reset
 
 PULSES = {"NEW_SEQ": "ctrl_new_seq", "CLEAR_COUNTERS": "ctrl_clear_counters", "SEED_LOAD": "cfg_seed_load"}
 CFG = [("cfg_budget", "BUDGET", "TOKENS"), ("cfg_sample", "SAMPLING", "SAMPLE"), ("cfg_inv_temp", "INV_TEMP", "VALUE"),

@@ -11,6 +11,7 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
+
 from tb.unit.common import hold_reset
 
 

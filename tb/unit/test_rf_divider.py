@@ -7,9 +7,9 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.intops import reciprocal
+from tb.unit.common import hold_reset
 
 DIV_CYCLES = 17  # start sampled at edge 0 -> done high in cycle 17
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import FallingEdge, ReadOnly
 
 from sim_models.intops import requant
 from sim_models.schedule import EMBED_OVERHEAD

@@ -20,11 +20,11 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.checkpoint import Config
 from sim_models.lora import LORA_PIPE, LORA_STREAM, PHASES, from_image, lora_add, lora_u, mat_shape
 from sim_models.schedule import words
+from tb.unit.common import hold_reset
 
 INPUTS = ("bus_addr", "bus_we", "bus_wdata", "enable", "ph_valid", "ph_kind", "layer", "start", "act_flat",
           "y_valid_i", "y_row_i", "y_data_i", "done_i")

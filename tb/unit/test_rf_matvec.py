@@ -18,11 +18,11 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.golden import matvec
 from sim_models.intops import requant
 from sim_models.schedule import PIPELINE, words
+from tb.unit.common import hold_reset
 
 MV_PIPE = PIPELINE["matvec"]
 

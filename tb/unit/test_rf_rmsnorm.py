@@ -16,7 +16,6 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.compiler import read_lanes
 from sim_models.golden import rmsnorm
@@ -24,6 +23,7 @@ from sim_models.intops import rsqrt_index
 from sim_models.quantize import QNorm
 from sim_models.schedule import PIPELINE
 from sim_models.tables import rsqrt_table
+from tb.unit.common import hold_reset
 
 NORM_PIPE = PIPELINE["rmsnorm"]   # hdl/rf_rmsnorm.v NORM_PIPE
 MAX_TOTAL_SHIFT = 62   # the golden model's rsr is int64: keep nshift + sh/2 <= 62

@@ -14,10 +14,10 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
-from tb.unit.common import hold_reset
 
 from sim_models.schedule import rope_gen_cycles
 from sim_models.tables import rope_at
+from tb.unit.common import hold_reset
 
 
 def rom_tables() -> tuple[np.ndarray, np.ndarray, int, int]:

@@ -52,7 +52,7 @@ class Glue:
             f = int(dut.rope_pair.value)
             dut.cos_sin.value = (self.cos[f] & 0xFFFF) | (self.sin[f] & 0xFFFF) << 16
             await ReadOnly()
-            for port, idx, data, width in (("qk", "qk_row", "qk_data", 16), ("v", "v_idx", "v_data", 8),
+            for port, idx, data, _width in (("qk", "qk_row", "qk_data", 16), ("v", "v_idx", "v_data", 8),
                                            ("g", "g_idx", "g_data", 8), ("res", "res_idx", "res_data", 16)):
                 if int(getattr(dut, f"{port}_we").value):
                     raw = int(getattr(dut, data).value)

@@ -16,11 +16,11 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
-from tb.unit.common import hold_reset
 
 from sim_models.sampler import Sampler, effective_top_k
 from sim_models.schedule import PIPELINE
 from sim_models.tables import exp2_table
+from tb.unit.common import hold_reset
 
 SEL_PIPE = PIPELINE["select"]      # greedy: finish -> done (hdl/rf_select.v)
 SAMPLE_PIPE = PIPELINE["sample"]   # sampled: finish -> done is 2 * k + SAMPLE_PIPE
@@ -179,7 +179,7 @@ INV_TEMPS = [0, 1, 16, 128, 256, 400, 1024, 65535]
 async def random_streams(dut) -> None:
     b = Bench(dut)
     await b.reset()
-    for n in range(250):
+    for _ in range(250):
         sample = 1 if b.rng.random() < 0.75 else 0
         inv_temp = b.rng.choice(INV_TEMPS + [b.rng.randrange(1, 1 << 16)])
         top_k = b.rng.choice(top_k_choices(b))
@@ -245,7 +245,7 @@ async def threshold_on_a_boundary(dut) -> None:
     from sim_models.sampler import xorshift32
     b = Bench(dut)
     await b.reset()
-    for n in range(24):
+    for _ in range(24):
         logits = b.logits(b.rng.choice(["ties", "near", "normal"]))
         inv_temp, top_k = b.rng.choice([64, 256, 1024]), b.rng.choice([0, 5, b.k_max])
         # the candidate order and running sums, from the Sampler's own building blocks

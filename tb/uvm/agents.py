@@ -7,12 +7,11 @@ transactions for the scoreboard and the coverage. The clock is cocotb's Clock (t
 from __future__ import annotations
 
 import random
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
-from pyuvm import (ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer,
-                   uvm_subscriber)
+from pyuvm import ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer, uvm_subscriber
 
 from sim_models.lora import image_layout
 from sim_models.regmap import OKAY, strobe_mask

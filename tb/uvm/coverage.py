@@ -17,8 +17,8 @@ from cocotb_coverage.coverage import CoverPoint, coverage_db
 from pyuvm import ConfigDB, uvm_component, uvm_subscriber
 
 from sim_models.regmap import REGISTERS
-from tb.runner import BUILD
 from tb.monitors import RegTxn, StreamBeat
+from tb.runner import BUILD
 from tb.uvm.agents import cfg_get
 from tb.uvm.items import AdapterTxn, CheckedBeat, PromptItem, reg_name
 

@@ -7,7 +7,7 @@ from pyuvm import uvm_sequence_item
 
 from sim_models.lora import bus_load_writes
 from sim_models.regmap import BY_NAME, BY_OFFSET
-from tb.monitors import RegTxn, StreamBeat
+from tb.monitors import StreamBeat
 
 OutBeat = StreamBeat      # what the output monitor publishes
 
@@ -40,11 +40,11 @@ class RegItem(uvm_sequence_item):
         self.resp: int | None = None
 
     @classmethod
-    def read(cls, reg: str) -> "RegItem":
+    def read(cls, reg: str) -> RegItem:
         return cls(f"rd_{reg}", "read", BY_NAME[reg].offset)
 
     @classmethod
-    def write(cls, reg: str, data: int, strb: int = 0xF) -> "RegItem":
+    def write(cls, reg: str, data: int, strb: int = 0xF) -> RegItem:
         return cls(f"wr_{reg}", "write", BY_NAME[reg].offset, data, strb)
 
     @property

@@ -22,13 +22,12 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
-
-import numpy as np
 
 import cocotb
+import numpy as np
 from cocotb.utils import get_sim_time
 from pyuvm import ConfigDB, uvm_analysis_port, uvm_component, uvm_subscriber
 
@@ -37,8 +36,8 @@ from sim_models.lora import CORE_ORDER, from_image, image_layout
 from sim_models.regmap import BY_NAME, OKAY, RO, RW, RW1C, RegisterModel
 from sim_models.schedule import Schedule
 from tb.monitors import RegTxn, StreamBeat
-from tb.top.harness import CLOCK_NS
 from tb.runner import BUILD
+from tb.top.harness import CLOCK_NS
 from tb.uvm.agents import cfg_get
 from tb.uvm.items import CheckedBeat, Expected, PromptItem, reg_name
 

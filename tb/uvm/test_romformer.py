@@ -26,10 +26,26 @@ from sim_models.schedule import Schedule
 from tb.top.harness import CLOCK_NS, Harness
 from tb.uvm.env import RomformerEnv
 from tb.uvm.items import RegItem
-from tb.uvm.sequences import (ERROR_BITS, AdapterBadAccessSeq, AdapterBusySeq, AdapterEnableSeq, AdapterLoadSeq,
-                              AdapterReadbackSeq, AdapterSeq, BadAccessSeq, ClearErrorsSeq, ConfigSeq, CtrlSeq,
-                              PromptSeq, RandomConfigSeq, RandomPromptSeq, RandomRwSeq, ReadAllSeq, RegSeq,
-                              random_reg_op)
+from tb.uvm.sequences import (
+    ERROR_BITS,
+    AdapterBadAccessSeq,
+    AdapterBusySeq,
+    AdapterEnableSeq,
+    AdapterLoadSeq,
+    AdapterReadbackSeq,
+    AdapterSeq,
+    BadAccessSeq,
+    ClearErrorsSeq,
+    ConfigSeq,
+    CtrlSeq,
+    PromptSeq,
+    RandomConfigSeq,
+    RandomPromptSeq,
+    RandomRwSeq,
+    ReadAllSeq,
+    RegSeq,
+    random_reg_op,
+)
 
 # COCOTB_RANDOM_SEED of this run (at import, i.e. test collection): what reproduces a test. During a
 # test cocotb.RANDOM_SEED is derived from it and the test's name.
@@ -242,7 +258,7 @@ class MultiTurn(BaseTest):
 
     async def body(self) -> None:
         await self.regs(ConfigSeq(budget=3, sample=True, inv_temp=256, top_k=8, seed=self.rng.getrandbits(32)))
-        for turn in range(3):
+        for _ in range(3):
             await self.prompt(self.random_prompt(4))
             await self.expect_reg("POSITION", self.sb.chip.pos)
 
