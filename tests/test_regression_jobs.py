@@ -325,3 +325,16 @@ def test_a_small_regression_packs_less_to_keep_every_worker_busy() -> None:
     durations = {f"t.py::q{i}": 4.0 for i in range(30)}
     assert len(plan([], list(durations), [1], env_of, durations, 60)) == 2               # 120 s in 60 s jobs
     assert len(plan([], list(durations), [1], env_of, durations, 60, workers=2)) == 8    # >= 4 per worker
+
+
+def test_progress_without_a_terminal_prints_failures_and_the_count(capsys) -> None:
+    from scripts.regress.engines import Progress
+
+    jobs = [Job(key=k, nodes=("t.py::x",), seed=1, env={}, test_timeout_s=60, timeout_s=100, estimate_s=e)
+            for k, e in (("a", 600.0), ("b", 20.0))]
+    p = Progress(jobs, workers=2)
+    p.finished(JobResult(key="a", seed=1, nodes=["t.py::x"], infra="infrastructure: KilledWorker", host="h"), running=1)
+    p.close()
+    out = capsys.readouterr().out
+    assert "job a (1 tests, seed 1, h): infrastructure: KilledWorker" in out
+    assert "1/2 done, 1 running, 1 failed, ETA 0:10" in out

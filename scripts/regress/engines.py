@@ -40,6 +40,12 @@ def failed(r: JobResult) -> bool:
     return any(c.find("failure") is not None or c.find("error") is not None for c in cases)
 
 
+def clock(seconds: float) -> str:
+    """h:mm:ss, or m:ss under an hour."""
+    s = max(0, round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 class Progress:
     """done / total jobs, running, failed and an ETA (expected seconds left over the workers)."""
 
@@ -56,9 +62,8 @@ class Progress:
         self.bar = bar(total=self.total, desc=desc, unit="job")
 
     def line(self, running: int) -> str:
-        eta = self.left_s / self.workers
         return (f"{self.done}/{self.total} done, {running} running, {self.failed} failed, "
-                f"ETA {eta / 60:.0f} min (elapsed {(time.monotonic() - self.t0) / 60:.0f} min)")
+                f"ETA {clock(self.left_s / self.workers)} (elapsed {clock(time.monotonic() - self.t0)})")
 
     def finished(self, r: JobResult, running: int) -> None:
         self.done += 1
@@ -66,7 +71,7 @@ class Progress:
         bad = failed(r)
         self.failed += bad
         self.bar.update(1)
-        self.bar.set_postfix_str(f"running {running}, failed {self.failed}, ETA {self.left_s / self.workers / 60:.0f} min")
+        self.bar.set_postfix_str(f"running {running}, failed {self.failed}, ETA {clock(self.left_s / self.workers)}")
         if self.bar.disable and (bad or time.monotonic() - self.last >= SUMMARY_EVERY_S or self.done == self.total):
             if bad:
                 what = r.infra or ("timed out" if r.timed_out else "failed")

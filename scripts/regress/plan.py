@@ -61,7 +61,7 @@ def load_durations(path: Path = DURATIONS) -> dict[str, float]:
 def update_durations(measured: dict[str, float], path: Path = DURATIONS) -> None:
     """Record the measured durations (node -> seconds) in the durations file, keeping other nodes."""
     data = load_durations(path)
-    data.update({k: round(v, 1) for k, v in measured.items()})
+    data.update({k: max(0.1, round(v, 1)) for k, v in measured.items()})
     path.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
 
