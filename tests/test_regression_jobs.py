@@ -338,3 +338,18 @@ def test_progress_without_a_terminal_prints_failures_and_the_count(capsys) -> No
     out = capsys.readouterr().out
     assert "job a (1 tests, seed 1, h): infrastructure: KilledWorker" in out
     assert "1/2 done, 1 running, 1 failed, ETA 0:10" in out
+
+
+def test_a_run_keeps_only_the_other_shards_of_its_commit(tmp_path: Path, monkeypatch) -> None:
+    reg = regression()
+    monkeypatch.setattr(reg, "RESULTS_DIR", tmp_path)
+    for name, header in {"other-shard": {"commit": "c", "shard": 1, "shards": 2},
+                         "own-shard": {"commit": "c", "shard": 2, "shards": 2},
+                         "other-commit": {"commit": "d", "shard": 1, "shards": 2},
+                         "other-count": {"commit": "c", "shard": 1, "shards": 3}}.items():
+        write_artifact(tmp_path / f"{name}.jsonl", [], header)
+    (tmp_path / "broken.jsonl").write_text("x\n")
+    reg.stale_results({"commit": "c", "shard": 2, "shards": 2})
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["other-shard.jsonl"]
+    reg.stale_results({"commit": "c", "shard": 1, "shards": 1})      # a whole run keeps nothing
+    assert list(tmp_path.iterdir()) == []
