@@ -19,6 +19,7 @@ from sim_models.formats import (
     check_accumulator,
     decode,
     fields_hex,
+    format_from_description,
     hex_fields,
     make_format,
     pack_fields,
@@ -263,6 +264,18 @@ def test_int8_unchanged(tmp_path) -> None:
 
 
 # ---------------------------------------------------------------------------------- bad input
+
+def test_format_table() -> None:
+    """One class per format in FORMATS: distinct RTL codes (WFMT of hdl/rf_wdecode.v), group scales exactly
+    where there are scale bits, and a build's manifest entry names its format back (int4's group included)."""
+    fmts = [make_format(n) for n in FORMAT_NAMES]
+    assert sorted(f.fid for f in fmts) == list(range(len(FORMAT_NAMES)))
+    for f in fmts + [make_format("int4", 64)]:
+        assert f.has_group_scales == bool(f.scale_bits) == bool(f.group)
+        assert format_from_description(json.loads(json.dumps(f.describe()))) == f
+    with pytest.raises(FormatError, match="unknown format 'fp3'"):
+        format_from_description({"name": "fp3"})
+
 
 def test_unknown_format_and_group() -> None:
     with pytest.raises(FormatError, match="unknown format 'fp3'"):
