@@ -23,8 +23,8 @@ from scripts.regress.plan import plan
 def scratch_tree(where: Path, jobs: int, seconds: float) -> tuple[Tree, list[str]]:
     (where / "tests").mkdir(parents=True)
     (where / "tests" / "test_sleep.py").write_text(
-        "import time\nimport pytest\n\n\n@pytest.mark.parametrize('i', range(%d))\n"
-        "def test_sleep(i):\n    time.sleep(%r)\n" % (jobs, seconds))
+        f"import time\nimport pytest\n\n\n@pytest.mark.parametrize('i', range({jobs:d}))\n"
+        f"def test_sleep(i):\n    time.sleep({seconds!r})\n")
     return Tree.shared(where, python=sys.executable), [f"tests/test_sleep.py::test_sleep[{i}]" for i in range(jobs)]
 
 
