@@ -93,12 +93,13 @@ def session_env(seed: int) -> dict[str, str]:
             "ROMFORMER_XRAND": "1"}
 
 
-def reproduce(node: str, seed: int) -> str:
+def reproduce(node: str, seed: int, overrides: dict[str, str] | None = None) -> str:
     """The shell command that re-runs one test as the regression ran it: same environment, seed and
-    per-test timeout, in the pytest process (no xdist: waves and debuggers work)."""
+    per-test timeout, in the pytest process (no xdist: waves and debuggers work). `overrides`: what the
+    run's job changed in the seed's environment (a soak slice's prompt count)."""
     args = f"-p no:xdist -o timeout={REGRESSION_TIMEOUT_S} {shlex.quote(node)}"
     make_args = f'PYTEST_ARGS="{args}"' if not re.search(r'["$`\\]', args) else shlex.quote(f"PYTEST_ARGS={args}")
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in session_env(seed).items())
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {**session_env(seed), **(overrides or {})}.items())
     return f"{env} make test {make_args}"
 
 
@@ -229,7 +230,7 @@ def print_failures(rows: list[dict]) -> None:
           "TEST=<run name>; docs/waves.md):")
     for r in sorted((r for g in groups.values() for r in g), key=lambda r: (r["node"], r["seed"])):
         if not r["node"].startswith("<"):          # a crashed session has no node id: its log says why
-            print(f"  {reproduce(r['node'], r['seed'])}")
+            print(f"  {reproduce(r['node'], r['seed'], r.get('env'))}")
 
 
 PYTEST_RESULT_CHARS = frozenset(".FEsxX")
@@ -319,8 +320,10 @@ def merge(results: list[tuple[int, Path]], out: Path) -> list[dict]:
             counts["failures"] += result == "FAIL"
             counts["errors"] += result == "ERROR"
             counts["skipped"] += result == "SKIP"
+            env = [p.get("value", "{}") for p in props if p.get("name") == "env"]
             rows.append({"node": node, "sim": sim, "seed": seed, "result": result, "time": t,
-                         "check": check_prop(case) if result in ("FAIL", "ERROR") else ""})
+                         "check": check_prop(case) if result in ("FAIL", "ERROR") else "",
+                         "env": json.loads(env[0]) if env else {}})
         for key, val in counts.items():
             suite.set(key, str(val))
         suite.set("time", f"{total:.3f}")
@@ -444,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"do not record the measured durations in {rel(DURATIONS)}")
     p.add_argument("--merge", nargs="*", type=Path, default=None, metavar="RESULTS",
                    help=f"merge result files (default {rel(RESULTS_DIR)}/*.jsonl) into the report; run nothing")
+    p.add_argument("--soak-slices", type=int, default=int(os.environ.get("SOAK_SLICES") or 1),
+                   help="split each seed's PromptSoak run into this many jobs of 1/N the prompts, each with its own seed "
+                        "(env SOAK_SLICES)")
     p.add_argument("--plan", action="store_true",
                    help="print the job plan and the expected wall time for 1..64 workers (durations file); run nothing")
     p.add_argument("paths", nargs="*", default=["tests"])
@@ -470,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         return xdist_main(seeds, rtl, other, sims, args.jobs)
 
     jobs = plan(rtl, other, seeds, session_env, load_durations(), REGRESSION_TIMEOUT_S,
-                workers=args.jobs * (shard_n if args.shard else 1))
+                workers=args.jobs * (shard_n if args.shard else 1), soak_slices=args.soak_slices)
     every = [j.key for j in jobs]
     if args.plan:
         print(wall_table(jobs))

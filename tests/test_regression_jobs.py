@@ -353,3 +353,23 @@ def test_a_run_keeps_only_the_other_shards_of_its_commit(tmp_path: Path, monkeyp
     assert sorted(f.name for f in tmp_path.iterdir()) == ["other-shard.jsonl"]
     reg.stale_results({"commit": "c", "shard": 1, "shards": 1})      # a whole run keeps nothing
     assert list(tmp_path.iterdir()) == []
+
+
+def test_soak_slices_split_the_prompts_over_seeds_and_reproduce_as_run(tmp_path: Path, capsys) -> None:
+    reg = regression()
+    soak, other = "tests/test_uvm.py::test_uvm[PromptSoak-icarus]", "tests/test_uvm.py::test_uvm[Smoke-icarus]"
+    jobs = plan([soak, other], [], [2], reg.session_env, {soak: 740.0, other: 100.0}, 2400, soak_slices=4)
+    slices = [j for j in jobs if j.nodes == (soak,)]
+    assert sorted(j.seed for j in slices) == [2, 2001, 2002, 2003]
+    assert {j.env["ROMFORMER_SOAK_ICARUS"] for j in slices} == {"85"}                  # 4 x 85 = 340
+    assert {j.env["COCOTB_RANDOM_SEED"] for j in slices} == {"2", "2001", "2002", "2003"}
+    assert slices[0].estimate_s == 185.0 and [j.seed for j in jobs if j.nodes == (other,)] == [2]
+    # a failing slice's reproduce command carries its seed and its prompt count
+    bad = ('<testcase classname="tests.test_uvm" name="test_uvm[PromptSoak-icarus]" time="9">'
+           '<failure message="x">scoreboard [token]: beat 3</failure></testcase>')
+    r = JobResult(key="k", seed=2003, nodes=[soak], junit=junit(bad), overrides=slices[0].overrides)
+    m = merge_results([r], tmp_path / "j", tmp_path / "c", reg.failure_text, reg.check_of)
+    rows = reg.merge(m.seed_xml, tmp_path / "all.xml")
+    reg.print_failures(rows)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "make test" in x)
+    assert "COCOTB_RANDOM_SEED=2003 " in line and "ROMFORMER_SOAK_ICARUS=85 " in line

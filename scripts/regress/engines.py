@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -112,7 +113,8 @@ def run_dask(jobs: list[Job], tree: Tree, client, retries: int = RETRIES) -> Ite
     workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()))
     progress = Progress(jobs, workers)
     tree_f = client.scatter(tree, broadcast=True, hash=False) if tree.archive else tree
-    futures = {client.submit(run_job, job, tree_f, key=f"romformer-{job.key}", pure=False, retries=retries,
+    run = uuid.uuid4().hex[:8]            # a scheduler shared by several runs never mixes their tasks
+    futures = {client.submit(run_job, job, tree_f, key=f"romformer-{job.key}-{run}", pure=False, retries=retries,
                              priority=int(job.estimate_s)): job for job in jobs}
     try:
         for f in as_completed(futures):

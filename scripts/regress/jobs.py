@@ -93,7 +93,8 @@ class Tree:
 class Job:
     """pytest `nodes` (ids relative to the tree) run in one process with `env` (the seed's session
     environment); `timeout_s` bounds the whole job (pytest-timeout bounds each test at `test_timeout_s`);
-    `estimate_s` is the expected duration (the durations file) that orders and shards the jobs."""
+    `estimate_s` is the expected duration (the durations file) that orders and shards the jobs;
+    `overrides`: what `env` changes in the seed's regression environment (a soak slice's count)."""
     key: str
     nodes: tuple[str, ...]
     seed: int
@@ -101,6 +102,7 @@ class Job:
     test_timeout_s: int
     timeout_s: float
     estimate_s: float = 0.0
+    overrides: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +124,7 @@ class JobResult:
     host: str = ""
     attempts: int = 1
     infra: str = ""
+    overrides: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -218,11 +221,12 @@ def run_job(job: Job, tree: Tree) -> JobResult:
     infra = "" if text or timed_out else f"{INFRA}: pytest wrote no JUnit report (exit {code})"
     return JobResult(key=job.key, seed=job.seed, nodes=list(job.nodes), junit=text, cocotb=cocotb,
                      coverage=coverage, scoreboards=scoreboards, log_tail=tail, returncode=code,
-                     timed_out=timed_out, wall_s=time.monotonic() - t0, host=socket.gethostname(), infra=infra)
+                     timed_out=timed_out, wall_s=time.monotonic() - t0, host=socket.gethostname(), infra=infra,
+                     overrides=dict(job.overrides))
 
 
 def lost(job: Job, reason: str, attempts: int = 1) -> JobResult:
     """The result of a job that never came back (its worker died more often than retries allow, or the
     engine failed): an infrastructure error, not a test failure."""
     return JobResult(key=job.key, seed=job.seed, nodes=list(job.nodes), attempts=attempts,
-                     infra=f"{INFRA}: {reason}")
+                     infra=f"{INFRA}: {reason}", overrides=dict(job.overrides))

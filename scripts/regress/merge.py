@@ -113,6 +113,12 @@ def merge_results(results: Iterable[JobResult], out_dir: Path, cov_dir: Path, fa
         if r.infra:
             merged.infra.append(r)
         cases = cases_of(r, failure_text, check_of)
+        if r.overrides:                        # what the job changed in its seed's environment
+            for c in cases:
+                props = c.find("properties")
+                if props is None:
+                    props = ET.SubElement(c, "properties")
+                ET.SubElement(props, "property", name="env", value=json.dumps(r.overrides, sort_keys=True))
         by_seed.setdefault(r.seed, []).extend(cases)
         for c in cases:
             if c.find("skipped") is None and c.get("time"):

@@ -19,8 +19,9 @@ from pathlib import Path
 from scripts.regress.jobs import Job, job_key
 
 DURATIONS = Path(__file__).resolve().parent / "durations.json"
-# Estimates for nodes the durations file does not list yet (seconds): a simulator run, anything else.
-DEFAULT_SIM_S = 60.0
+# Estimates for nodes the durations file does not list yet (seconds): a simulator run (a seed of 690 tests
+# took 1,492 s on 2 workers, docs/results.md), anything else.
+DEFAULT_SIM_S = 10.0
 DEFAULT_OTHER_S = 2.0
 PACK_S = 60.0
 MIN_PACK_S = 5.0
@@ -70,17 +71,27 @@ def estimate(node: str, durations: dict[str, float], is_sim: bool) -> float:
 
 
 def plan(sim_nodes: list[str], other_nodes: list[str], seeds: list[int], session_env, durations: dict[str, float],
-         test_timeout_s: int, pack_s: float = PACK_S, workers: int | None = None) -> list[Job]:
+         test_timeout_s: int, pack_s: float = PACK_S, workers: int | None = None, soak_slices: int = 1) -> list[Job]:
     """The jobs of a regression, longest first. `session_env(seed)` is the environment of a seed.
     With `workers` (the engine's, times the shards), a small regression packs less: at least
-    JOBS_PER_WORKER jobs of packed work per worker, so the work still spreads over every worker."""
+    JOBS_PER_WORKER jobs of packed work per worker, so the work still spreads over every worker.
+    `soak_slices` > 1 splits every soak run (SOAK_TEST) of a seed into that many jobs (soak_slices)."""
     if workers:
         work = len(seeds) * sum(estimate(n, durations, True) for n in sim_nodes) + \
             sum(estimate(n, durations, False) for n in other_nodes)
         pack_s = min(pack_s, max(MIN_PACK_S, work / (JOBS_PER_WORKER * workers)))
     jobs: list[Job] = []
+    soaks = [n for n in sim_nodes if SOAK_TEST in n] if soak_slices > 1 else []
+    for seed in seeds:
+        for node in soaks:
+            est = estimate(node, durations, True) / soak_slices
+            for slice_seed, overrides in soak_slices_of(seed, soak_slices, session_env(seed)):
+                job = _job((node,), [est], slice_seed, session_env, test_timeout_s)
+                job.env.update(overrides)
+                job.overrides = overrides
+                jobs.append(job)
     for i, seed in enumerate(seeds):
-        todo = [(n, estimate(n, durations, True)) for n in sim_nodes]
+        todo = [(n, estimate(n, durations, True)) for n in sim_nodes if n not in soaks]
         if i == 0:
             todo += [(n, estimate(n, durations, False)) for n in other_nodes]
         batch: list[tuple[str, float]] = []
@@ -95,6 +106,19 @@ def plan(sim_nodes: list[str], other_nodes: list[str], seeds: list[int], session
         if batch:
             jobs.append(_job(tuple(n for n, _ in batch), [e for _, e in batch], seed, session_env, test_timeout_s))
     return longest_first(jobs)
+
+
+SOAK_TEST = "PromptSoak"
+SOAK_ENV = ("ROMFORMER_SOAK_VERILATOR", "ROMFORMER_SOAK_ICARUS")
+SLICE_SEED_BASE = 1000
+
+
+def soak_slices_of(seed: int, k: int, env: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """The k slices of one seed's soak: (cocotb seed, environment overrides). Slice 0 runs with the
+    seed itself, slice i with seed * SLICE_SEED_BASE + i (other prompts), each with 1/k of the
+    prompts (rounded up), so the seed's soak count is met and the slices run side by side."""
+    counts = {name: str(-(-int(env[name]) // k)) for name in SOAK_ENV if name in env}
+    return [(seed if i == 0 else seed * SLICE_SEED_BASE + i, dict(counts)) for i in range(k)]
 
 
 def _job(nodes: tuple[str, ...], ests: list[float], seed: int, session_env, test_timeout_s: int) -> Job:
