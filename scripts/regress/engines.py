@@ -53,7 +53,7 @@ class Progress:
     def __init__(self, jobs: list[Job], workers: int, desc: str = "regression") -> None:
         root = Path(__file__).resolve().parents[2]
         sys.path.insert(0, str(root))
-        from sim_models.progress import bar
+        from sim_models.progress import bar, write
 
         self.total, self.workers = len(jobs), max(1, workers)
         self.left_s = sum(j.estimate_s for j in jobs)
@@ -61,6 +61,7 @@ class Progress:
         self.done = self.failed = 0
         self.t0 = self.last = time.monotonic()
         self.bar = bar(total=self.total, desc=desc, unit="job")
+        self.write = write
 
     def line(self, running: int) -> str:
         return (f"{self.done}/{self.total} done, {running} running, {self.failed} failed, "
@@ -73,10 +74,10 @@ class Progress:
         self.failed += bad
         self.bar.update(1)
         self.bar.set_postfix_str(f"running {running}, failed {self.failed}, ETA {clock(self.left_s / self.workers)}")
+        if bad:                                # above the bar on a terminal
+            what = r.infra or ("timed out" if r.timed_out else "failed")
+            self.write(f"regression: job {r.key} ({len(r.nodes)} tests, seed {r.seed}, {r.host}): {what}")
         if self.bar.disable and (bad or time.monotonic() - self.last >= SUMMARY_EVERY_S or self.done == self.total):
-            if bad:
-                what = r.infra or ("timed out" if r.timed_out else "failed")
-                print(f"regression: job {r.key} ({len(r.nodes)} tests, seed {r.seed}, {r.host}): {what}", flush=True)
             print(f"regression: {self.line(running)}", flush=True)
             self.last = time.monotonic()
 
