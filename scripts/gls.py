@@ -4,14 +4,15 @@
                           [--tools auto|yowasp|system] [--resynth]
 
 1. synthesis: yosys `synth` (technology-neutral, the flow of `make synth`'s generic stage) of
-   romformer_top for one compiled build, written with write_verilog to
-   build/gls/<build>/netlist.v. Every register, adder, multiplier and mux is a yosys internal
-   gate ($_AND_, $_XOR_, $_MUX_, $_DFF_P_, ...); the memories (the ROM images and the KV cache
-   / activation RAMs) stay memories ($mem_v2 -> a Verilog array with its contents as an
-   `initial` block and its read/write ports as clocked processes), as ROM and SRAM macros do
-   in an ASIC flow. The netlist is checked (check_netlist): no RTL module names below the top
-   survive unsynthesized, every memory of the RTL is still an array, no $readmemh is left.
-   An unchanged netlist (same RTL, ROM images, script and yosys) is reused.
+   romformer_top for one compiled build, flattened with every internal net split to single
+   bits (for Verilator) and written with write_verilog to build/gls/<build>/netlist.v. Every
+   register, adder, multiplier and mux is a yosys internal gate ($_AND_, $_XOR_, $_MUX_,
+   $_DFF_P_, ...); the memories (the ROM images and the KV cache / activation RAMs) stay
+   memories ($mem_v2 -> a Verilog array with its contents as an `initial` block and its ports
+   as clocked processes), as ROM and SRAM macros do in an ASIC flow. check_netlist judges it:
+   every cell a gate, a flip-flop or a memory; as many memories as after the word-level steps
+   (none turned into logic); no $readmemh left; memory arrays in the file. An unchanged
+   netlist (same RTL, ROM images, script and yosys) is reused.
 2. simulation: the same top-level cocotb test as `make sim` (tb/top/test_generate.py in
    tb/top/tb_romformer.v) on Verilator, built from the netlist instead of hdl/*.v: every
    token and every token's cycle count must equal the golden model and the static schedule.

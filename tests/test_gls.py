@@ -90,6 +90,23 @@ def test_check_verilog_fails_on_a_file_read_or_no_array():
     assert gls.check_verilog("  reg [11:0] mem [63:0];\n  reg m1 [3:0];\n") == 2
 
 
+def test_missing_model_is_named(capsys):
+    with pytest.raises(SystemExit) as exc:
+        gls.main(["--model", "models/no_such_model.bin"])
+    assert exc.value.code == 2 and "--model models/no_such_model.bin: no such file" in capsys.readouterr().err
+
+
+def test_netlist_with_adapter_hardware_is_refused(tmp_path):
+    """The netlist is synthesized without LoRA hardware: asking run_top for both is an error
+    that names the netlist, raised before anything is built."""
+    from tb.sim import run_top
+
+    netlist = tmp_path / "netlist.v"
+    with pytest.raises(ValueError, match=r"netlist\.v: a netlist has no LORA_RANK / LORA_TARGETS"):
+        run_top(sim="verilator", build=tmp_path, prompt=[1], n=1, inv_temp=0, top_k=0, seed=0,
+                result=tmp_path / "r.json", netlist=netlist, lora=(4, 1))
+
+
 # Two ROMs in one wrapper: registered (g_wide: 7 address bits over a 48-word image, OUT_REG) and
 # asynchronous (a LUT ROM), each image with every bit column toggling.
 ROM_CASE = """
