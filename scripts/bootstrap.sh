@@ -20,11 +20,13 @@ SYSTEM_TOOLS=(
 
 # Optional: installed when root, named when missing, never required. gtkwave and xvfb for
 # waves (make waves, the GTKWave checks of tests/test_waves.py); yosys for the same-logic
-# netlist check (tests/test_same_logic.py). The tests that need them skip without them.
+# netlist check (tests/test_same_logic.py); lcov's genhtml for the code-coverage HTML report
+# (make coverage; without it the report is text and lcov info only). The tests that need them skip without them.
 OPTIONAL_TOOLS=(
   "gtkwave:gtkwave"
   "xvfb-run:xvfb"
   "yosys:yosys"
+  "genhtml:lcov"
 )
 
 missing_packages=()

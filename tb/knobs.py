@@ -13,6 +13,7 @@ KNOBS: tuple[str, ...] = (
     "ROMFORMER_SOAK_VERILATOR",  # PromptSoak prompts per simulator (tb/uvm/test_romformer.py)
     "ROMFORMER_SOAK_ICARUS",
     "ROMFORMER_XRAND",           # Verilator: seeded random initial values (tb/runner.py)
+    "ROMFORMER_CODECOV",         # Verilator: line/expression/toggle coverage per run (tb/runner.py, scripts/codecov.py)
     "FORMATS_MATRIX",            # the weight-format matrix on the RTL (tests/test_formats_rtl.py)
     "WAVES",                     # waves for every run (tb/runner.py)
     "ROMFORMER_WAVES_ON",

@@ -1,0 +1,190 @@
+"""scripts/codecov.py on crafted Verilator coverage files (merge, waivers, goals, lcov info), and the
+runner's ROMFORMER_CODECOV build (its arguments and directory, without building)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tb import runner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import codecov  # noqa: E402
+
+
+def key(file: str, line: int, kind: str, comment: str, hier: str = "TOP.u", span: str = "") -> str:
+    fields = [("f", f"/x/hdl/{file}"), ("l", str(line)), ("n", "3"), ("t", kind), ("page", f"v_{kind}/mod"),
+              ("o", comment)] + ([("S", span)] if span else []) + [("h", hier)]
+    return "".join(f"\x01{k}\x02{v}" for k, v in fields)
+
+
+def write_dat(path: Path, points: list[tuple[str, int]]) -> Path:
+    path.write_text("# SystemC::Coverage-3\n" + "".join(f"C '{k}' {c}\n" for k, c in points))
+    return path
+
+
+@pytest.fixture
+def hdl(tmp_path: Path) -> Path:
+    d = tmp_path / "hdl"
+    d.mkdir()
+    for name in ("a.v", "b.v"):
+        (d / name).write_text("module m; endmodule\n" * 20)
+    return d
+
+
+def plan(tmp_path: Path, body: str) -> Path:
+    p = tmp_path / "testplan.hjson"
+    p.write_text("{\n  code_coverage_goals: {\n" + body + "\n  }\n}\n")
+    return p
+
+
+def runs(tmp_path: Path) -> list[Path]:
+    """Two runs of a.v in different instances (one covers the else arm, the other the if arm) and b.v."""
+    one = write_dat(tmp_path / "one.dat", [
+        (key("a.v", 5, "line", "block", span="5-6"), 3),
+        (key("a.v", 7, "branch", "if", hier="TOP.x"), 0),
+        (key("a.v", 7, "branch", "else", hier="TOP.x"), 2),
+        (key("a.v", 2, "toggle", "d[0]:0->1"), 1),
+        (key("a.v", 2, "toggle", "d[0]:1->0"), 0),
+        (key("b.v", 3, "toggle", "cfg[0]:0->1"), 0),
+        (key("b.v", 3, "toggle", "cfg[0]:1->0"), 0),
+        (key("b.v", 4, "line", "block"), 9),
+    ])
+    two = write_dat(tmp_path / "two.dat", [
+        (key("a.v", 7, "branch", "if", hier="TOP.y"), 4),
+        (key("a.v", 2, "toggle", "d[0]:1->0", hier="TOP.y"), 0),
+        ("\x01f\x02/x/tb/tb_top.v\x01l\x021\x01page\x02v_line/tb\x01o\x02block", 0),   # not RTL: ignored
+    ])
+    return [one, two]
+
+
+def test_merge_sums_over_runs_and_instances(tmp_path: Path) -> None:
+    points = codecov.merge(runs(tmp_path))
+    by = {(p.file, p.line, p.comment): c for p, c in points.items()}
+    assert by[("a.v", 7, "if")] == 4 and by[("a.v", 7, "else")] == 2
+    assert by[("a.v", 2, "d[0]:1->0")] == 0
+    assert {p.file for p in points} == {"a.v", "b.v"}          # the testbench file is not RTL
+
+
+def test_goals_fail_and_pass_per_block(tmp_path: Path, hdl: Path) -> None:
+    points = codecov.merge(runs(tmp_path))
+    goals = codecov.read_goals(plan(tmp_path, "default: { line: 98, toggle: 90 }"), hdl)
+    results = {r.block: r for r in codecov.evaluate(points, goals, ["a.v", "b.v"])}
+    assert results["a.v"].percent("line") == 100.0 and results["a.v"].percent("toggle") == 50.0
+    assert results["a.v"].failures() == ["a.v: toggle 50.0% < 90%"]
+    assert results["b.v"].failures() == ["b.v: toggle 0.0% < 90%"]
+    lowered = codecov.read_goals(plan(tmp_path, 'default: { line: 98, toggle: 90 }\n'
+                                            'blocks: { "a.v": { toggle: 50, reason: "d[0] is a test" } }'), hdl)
+    assert codecov.evaluate(points, lowered, ["a.v"])[0].failures() == []
+
+
+def test_block_no_run_reached_fails(tmp_path: Path, hdl: Path) -> None:
+    goals = codecov.read_goals(plan(tmp_path, "default: { line: 98 }"), hdl)
+    (result,) = codecov.evaluate({}, goals, ["a.v"])
+    assert result.failures() == ["a.v: no coverage points (no run instantiated it)"]
+
+
+def test_goal_override_needs_reason_and_known_block(tmp_path: Path, hdl: Path) -> None:
+    with pytest.raises(codecov.CodecovError, match=r"blocks\.a\.v: an override needs a reason"):
+        codecov.read_goals(plan(tmp_path, 'default: { line: 98 }\nblocks: { "a.v": { toggle: 50 } }'), hdl)
+    with pytest.raises(codecov.CodecovError, match=r"blocks\.zz\.v: no such RTL file"):
+        codecov.read_goals(plan(tmp_path, 'default: { line: 98 }\nblocks: { "zz.v": { toggle: 5, reason: "x" } }'), hdl)
+    with pytest.raises(codecov.CodecovError, match=r"default\.lines: not one of"):
+        codecov.read_goals(plan(tmp_path, "default: { lines: 98 }"), hdl)
+
+
+def waivers(tmp_path: Path, text: str, hdl: Path) -> list[codecov.Waiver]:
+    path = tmp_path / "waivers.txt"
+    path.write_text("# comment\n\n" + text)
+    return codecov.read_waivers(path, hdl)
+
+
+def test_waiver_applied(tmp_path: Path, hdl: Path) -> None:
+    points = codecov.merge(runs(tmp_path))
+    w = waivers(tmp_path, "toggle b.v:3 cfg[* -- cfg is tied to a constant in every instance\n", hdl)
+    kept, waived = codecov.apply_waivers(points, w)
+    assert {p.comment for p in waived} == {"cfg[0]:0->1", "cfg[0]:1->0"}
+    goals = codecov.read_goals(plan(tmp_path, "default: { line: 98, toggle: 90 }"), hdl)
+    b = next(r for r in codecov.evaluate(kept, goals, ["b.v"]) if r.block == "b.v")
+    assert b.percent("toggle") is None and b.failures() == []
+
+
+def test_stale_waiver_fails(tmp_path: Path, hdl: Path) -> None:
+    points = codecov.merge(runs(tmp_path))
+    # a.v:5 is covered: waiving it hides nothing, so the waiver is stale
+    w = waivers(tmp_path, "line a.v:5-6 -- the reset arm is unreachable here\n", hdl)
+    with pytest.raises(codecov.CodecovError, match=r"stale waivers.*waivers\.txt:3 line a\.v"):
+        codecov.apply_waivers(points, w)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("toggle a.v cfg*\n", "a waiver is `<kind>"),
+    ("bits a.v -- a long enough reason\n", "kind 'bits' is not one of"),
+    ("toggle nope.v -- a long enough reason\n", "'nope.v' is not a file in"),
+    ("line a.v:9-3 -- a long enough reason\n", "line range 9-3 is empty"),
+    ("line a.v:3 -- short\n", "the reason 'short' does not explain"),
+])
+def test_malformed_waiver_names_file_and_line(tmp_path: Path, hdl: Path, text: str, message: str) -> None:
+    with pytest.raises(codecov.CodecovError, match=r"waivers\.txt:3: " + message.replace("(", r"\(")
+                       .replace("[", r"\[").replace("`", "`")):
+        waivers(tmp_path, text, hdl)
+
+
+def test_info_and_report(tmp_path: Path, hdl: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dats = tmp_path / "dats"
+    dats.mkdir()
+    for p in runs(tmp_path):
+        p.rename(dats / p.name)
+    goals = plan(tmp_path, "default: { line: 98, toggle: 90 }")
+    args = ["--plan", str(goals), "--hdl", str(hdl), "--waivers", str(tmp_path / "none.txt"),
+            "--out", str(tmp_path / "out"), "--no-html", str(dats)]
+    assert codecov.main(args) == 1
+    out = capsys.readouterr().out
+    assert "hdl/a.v:2 toggle d: 1 transitions never seen: [0]1->0" in out
+    assert "hdl/b.v:3 toggle cfg: 2 transitions never seen: [0]" in out
+    assert "b.v: toggle 0.0% < 90%" in out
+    info = (tmp_path / "out" / "coverage.info").read_text()
+    a = info.split("end_of_record")[0]
+    assert f"SF:{hdl / 'a.v'}" in a and "DA:5,3" in a and "DA:6,3" in a and "DA:7,4" in a
+    assert "BRDA:7,0,0,2" in a or "BRDA:7,0,1,2" in a
+    (tmp_path / "waivers.txt").write_text("toggle b.v:3 cfg[0]* -- cfg is a constant tie-off in every instance\n"
+                                          "toggle a.v:2 d[0]* -- d[0] never falls by construction here\n")
+    assert codecov.main(args[:5] + [str(tmp_path / "waivers.txt")] + args[6:]) == 0, capsys.readouterr().err
+    assert "code coverage goals met" in capsys.readouterr().out
+    assert codecov.main(args[:-1] + [str(tmp_path / "empty")]) == 2
+    assert "no coverage files" in capsys.readouterr().err
+
+
+def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ROMFORMER_CODECOV=1: Verilator built with coverage into <name>-codecov, the run writing
+    build/codecov/verilator/<run>.dat; without it, neither."""
+    seen: dict[str, object] = {}
+
+    def fake_build(_runner, _sim, build_dir, **kwargs):
+        seen["build_dir"], seen["build_args"] = build_dir, kwargs["build_args"]
+
+    class FakeRunner:
+        def test(self, **kwargs):
+            seen["plusargs"] = kwargs["plusargs"]
+
+    monkeypatch.setattr(runner, "build_simulator", fake_build)
+    monkeypatch.setattr(runner, "BUILD", tmp_path)
+    monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path / "codecov")
+    monkeypatch.setattr("cocotb_tools.runner.get_runner", lambda sim: FakeRunner())
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    for flag in ("1", "0"):
+        monkeypatch.setenv("ROMFORMER_CODECOV", flag)
+        runner.run(sim="verilator", toplevel="rf_x", sources=["rf_x"], test_module="m", name="b", run_name="r")
+        if flag == "1":
+            assert seen["build_dir"].name == "b-codecov"
+            args = seen["build_args"]
+            assert {"--coverage-line", "--coverage-toggle", "--coverage-expr"} <= set(args)
+            assert "--coverage-underscore" not in args
+            assert args[args.index("--coverage-max-width") + 1] == "256"
+            assert seen["plusargs"] == [f"+verilator+coverage+file+{tmp_path / 'codecov' / 'verilator' / 'r.dat'}"]
+        else:
+            assert seen["build_dir"].name == "b"
+            assert not any(a.startswith("--coverage") for a in seen["build_args"])
+            assert seen["plusargs"] == []
+    assert "ROMFORMER_CODECOV" in __import__("tb.knobs", fromlist=["KNOBS"]).KNOBS
