@@ -139,6 +139,17 @@ def hdl_sources(names: Sequence[str]) -> list[Path]:
     return [HDL / (n if n.endswith((".v", ".sv")) else f"{n}.v") for n in names]
 
 
+SVA = ROOT / "sva"
+
+
+def sva_sources(sources: Sequence[Path]) -> list[Path]:
+    """The assertion bind files (docs/assertions.md) of the modules among `sources`: sva/<module>_sva.sv
+    for each <module>.v. run() compiles them into every Verilator build, with --assert; a failed
+    assertion ends that simulation and fails its test. Icarus has no `bind`: its runs have none."""
+    stems = {Path(s).stem for s in sources}
+    return [p for p in sorted(SVA.glob("*_sva.sv")) if p.name.removesuffix("_sva.sv") in stems]
+
+
 def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: str,
         parameters: Mapping[str, object] | None = None, includes: Sequence[Path] = (),
         defines: Mapping[str, object] | None = None, name: str | None = None, waves: bool = False,
@@ -179,6 +190,8 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         # --timing runs the HDL clock of the top-level wrapper (needs C++20 coroutines).
         build_args = ["--x-assign", "unique", "--x-initial", "unique", "-Wno-fatal", "-O3", "--timing",
                       "-CFLAGS", "-fcoroutines"]
+        build_args.append("--assert")                          # the bound assertions (sva/)
+        srcs += sva_sources(srcs)
         if waves:
             build_args += ["--trace-fst", "--trace-structs"]
             test_args = ["--trace-file", str(wave_file)]     # cocotb's verilator.cpp adds --trace
