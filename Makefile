@@ -127,5 +127,22 @@ regression: bootstrap ## every test on both simulators over SEEDS (1,2,3; 1-200)
 regression-merge: bootstrap ## merge shard results (build/reports/regression/results/*.jsonl) into the regression report
 	$(PY) scripts/regression.py --merge
 
+# make coverage: RTL code coverage (docs/coverage.md). CODECOV_TESTS run on Verilator with ROMFORMER_CODECOV=1
+# (coverage builds of their own, one build/codecov/verilator/<run>.dat each), then scripts/codecov.py merges
+# them: per-block line/toggle/expression table against the testplan's code_coverage_goals, the uncovered
+# items, lcov info and the HTML index. CODECOV_RUN=0 reports the files already there (e.g. after
+# `make regression CODECOV=1`, which runs every test with coverage and enforces the goals).
+CODECOV_TESTS ?= tests/test_rtl_top.py tests/test_rtl_edge_cases.py tests/test_rtl_io.py tests/test_rtl_units.py \
+  tests/test_rtl_core_units.py tests/test_rtl_attention.py tests/test_rtl_matvec.py tests/test_rtl_norm_rope_swiglu.py \
+  tests/test_rtl_select.py tests/test_rtl_wdecode.py tests/test_lora_rtl.py tests/test_lora_top.py
+CODECOV_RUN   ?= 1
+.PHONY: coverage
+coverage: bootstrap ## RTL code coverage: CODECOV_TESTS on Verilator with coverage, merged; per-block line/toggle vs the testplan goals, uncovered lines, HTML path (CODECOV_RUN=0: report only; docs/coverage.md)
+	@tests=0; if [[ "$(CODECOV_RUN)" != 0 ]]; then rm -rf build/codecov/verilator; \
+	  ROMFORMER_CODECOV=1 $(PY) -m pytest $(XDIST_ARGS) -q -p no:cacheprovider -k verilator $(CODECOV_TESTS) $(PYTEST_ARGS) || tests=$$?; fi; \
+	$(PY) scripts/codecov.py build/codecov/verilator; cov=$$?; \
+	if [[ $$tests != 0 ]]; then echo "make coverage: the tests failed (pytest exit $$tests): the report covers the runs that finished"; fi; \
+	exit $$(( tests ? tests : cov ))
+
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml

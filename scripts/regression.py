@@ -452,8 +452,16 @@ def main(argv: list[str] | None = None) -> int:
                         "(env SOAK_SLICES)")
     p.add_argument("--plan", action="store_true",
                    help="print the job plan and the expected wall time for 1..64 workers (durations file); run nothing")
+    p.add_argument("--codecov", action="store_true", default=os.environ.get("CODECOV", "") in ("1", "yes", "true"),
+                   help="RTL code coverage: Verilator runs built with coverage, merged and judged against the "
+                        "testplan's code_coverage_goals (scripts/codecov.py; shared tree, no shards; env CODECOV=1)")
     p.add_argument("paths", nargs="*", default=["tests"])
     args = p.parse_args(argv)
+    if args.codecov:
+        if args.tree == "packed" or args.shard or args.merge is not None:
+            p.error("--codecov needs TREE=shared and no shards or merge: every run writes its coverage file "
+                    "into this checkout (build/codecov/verilator/)")
+        start_code_coverage()
 
     if args.merge is not None:
         return merge_main(args.merge or sorted(RESULTS_DIR.glob("*.jsonl")), args.update_durations)
@@ -473,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"regression: {len(rtl)} simulator runs ({', '.join(sorted(sims))}) x seeds {seed_text(seeds)}, "
           f"{len(other)} other tests once (seed {seeds[0]})")
     if args.engine == "xdist":
-        return xdist_main(seeds, rtl, other, sims, args.jobs)
+        return with_code_coverage(args.codecov, xdist_main(seeds, rtl, other, sims, args.jobs))
 
     jobs = plan(rtl, other, seeds, session_env, load_durations(), REGRESSION_TIMEOUT_S,
                 workers=args.jobs * (shard_n if args.shard else 1), soak_slices=args.soak_slices)
@@ -495,7 +503,27 @@ def main(argv: list[str] | None = None) -> int:
     stale_results(header)
     write_artifact(RESULTS_DIR / f"{run}.jsonl", results, header)
     print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {rel(RESULTS_DIR / run)}.jsonl")
-    return report(results, sims, args.update_durations, wall, judge_goals=not args.shard)
+    return with_code_coverage(args.codecov, report(results, sims, args.update_durations, wall, judge_goals=not args.shard))
+
+
+def start_code_coverage() -> None:
+    """CODECOV=1: every Verilator run of this regression builds with coverage (tb/runner.py's
+    ROMFORMER_CODECOV, inherited by every job) and writes build/codecov/verilator/<run>-seed<s>.dat;
+    files from earlier runs are removed so the merge sees this regression only."""
+    from tb.runner import CODECOV_DIR, CODECOV_ENV
+
+    shutil.rmtree(CODECOV_DIR / "verilator", ignore_errors=True)
+    os.environ[CODECOV_ENV] = "1"
+
+
+def with_code_coverage(enabled: bool, code: int) -> int:
+    """The regression's exit status, and with CODECOV=1 scripts/codecov.py's: the per-block table, the
+    uncovered items, and a failure below a code_coverage_goals goal (docs/coverage.md)."""
+    if not enabled:
+        return code
+    print("\ncode coverage (scripts/codecov.py):", flush=True)
+    cov = subprocess.run([PY, str(ROOT / "scripts" / "codecov.py")], cwd=ROOT).returncode
+    return code or cov
 
 
 def stale_results(header: dict) -> None:

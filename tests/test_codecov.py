@@ -173,6 +173,7 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path / "codecov")
     monkeypatch.setattr("cocotb_tools.runner.get_runner", lambda sim: FakeRunner())
     monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.delenv("COCOTB_RANDOM_SEED", raising=False)
     for flag in ("1", "0"):
         monkeypatch.setenv("ROMFORMER_CODECOV", flag)
         runner.run(sim="verilator", toplevel="rf_x", sources=["rf_x"], test_module="m", name="b", run_name="r")
@@ -188,3 +189,30 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
             assert not any(a.startswith("--coverage") for a in seen["build_args"])
             assert seen["plusargs"] == []
     assert "ROMFORMER_CODECOV" in __import__("tb.knobs", fromlist=["KNOBS"]).KNOBS
+
+
+def test_codecov_file_per_seed() -> None:
+    """A regression's seeds of one run write different files (merged, not overwritten)."""
+    assert runner.codecov_path("verilator", "top-x", {}).name == "top-x.dat"
+    assert runner.codecov_path("verilator", "top-x", {"COCOTB_RANDOM_SEED": "3"}).name == "top-x-seed3.dat"
+
+
+def test_regression_codecov_hook(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """make regression CODECOV=1: jobs inherit ROMFORMER_CODECOV=1, old coverage files are removed, and the
+    regression fails when scripts/codecov.py does (below goal) even with every test passing."""
+    import subprocess
+
+    from scripts import regression
+
+    monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path)
+    (tmp_path / "verilator").mkdir()
+    (tmp_path / "verilator" / "old.dat").write_text("")
+    monkeypatch.setenv("ROMFORMER_CODECOV", "0")      # restored after the test (start_code_coverage sets it)
+    regression.start_code_coverage()
+    assert not (tmp_path / "verilator").exists()
+    assert __import__("os").environ["ROMFORMER_CODECOV"] == "1"
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1))
+    assert regression.with_code_coverage(True, 0) == 1
+    assert regression.with_code_coverage(False, 0) == 0
+    with pytest.raises(SystemExit):
+        regression.main(["--codecov", "--tree", "packed"])
