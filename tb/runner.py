@@ -130,24 +130,6 @@ def codecov_requested(environ: Mapping[str, str] | None = None) -> bool:
     return env.get(CODECOV_ENV, "").strip().lower() in _TRUE
 
 
-def codecov_path(sim: str, run_name: str) -> Path:
-    """Where a coverage run writes its Verilator coverage.dat (scripts/codecov.py merges them)."""
-    return CODECOV_DIR / sim / f"{run_name}.dat"
-
-
-CODECOV_ENV = "ROMFORMER_CODECOV"
-CODECOV_DIR = BUILD / "codecov"
-# Line (with branch arms), expression and toggle coverage; toggles of vectors up to 256 bits (the
-# widest RTL buses), counted per bit; signals named _* are not toggled-counted (--coverage-underscore off).
-CODECOV_BUILD_ARGS = ("--coverage-line", "--coverage-expr", "--coverage-toggle", "--coverage-max-width", "256")
-
-
-def codecov_requested(environ: Mapping[str, str] | None = None) -> bool:
-    """True when ROMFORMER_CODECOV=1: Verilator builds with code coverage (docs/coverage.md)."""
-    env = os.environ if environ is None else environ
-    return env.get(CODECOV_ENV, "").strip().lower() in _TRUE
-
-
 def codecov_path(sim: str, run_name: str, environ: Mapping[str, str] | None = None) -> Path:
     """Where a coverage run writes its Verilator coverage.dat (scripts/codecov.py merges them):
     <run name>.dat, or <run name>-seed<s>.dat under COCOTB_RANDOM_SEED (a regression's seeds apart)."""
@@ -216,13 +198,6 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
             build_args += ["--trace-fst", "--trace-structs"]
             test_args = ["--trace-file", str(wave_file)]     # cocotb's verilator.cpp adds --trace
         plusargs = verilator_xrand_plusargs()
-        if codecov_requested():   # its own build directory, one coverage file per run
-            build_dir = build_dir.with_name(build_dir.name + "-codecov")
-            build_args += list(CODECOV_BUILD_ARGS)
-            codecov_file = codecov_path(sim, run_name)
-            codecov_file.parent.mkdir(parents=True, exist_ok=True)
-            codecov_file.unlink(missing_ok=True)
-            plusargs += [f"+verilator+coverage+file+{codecov_file}"]
         if codecov_requested():   # its own build directory, one coverage file per run
             build_dir = build_dir.with_name(build_dir.name + "-codecov")
             build_args += list(CODECOV_BUILD_ARGS)
