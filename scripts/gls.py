@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict = {"model": args.model.name, "lanes": args.lanes, "prompt_tokens": prompt, "n": args.n}
     summary["synthesis"] = syn = synthesize(build, out, yosys, reuse=not args.resynth)
     print(f"  netlist {syn['netlist']} ({syn['netlist_mb']} MB): {syn['gates']:,} gates and flip-flops, "
-          f"{syn['memories']} memories, {syn['modules']} modules; "
+          f"{syn['memories']} memories, {syn['modules']} module{'s' if syn['modules'] != 1 else ''}; "
           + ("reused (inputs unchanged)" if syn["reused"] else f"synthesis {syn['seconds']} s"))
     try:
         r = simulate(build, out / "netlist.v", prompt, args.n, f"gls-{build.name}")
