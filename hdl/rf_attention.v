@@ -117,17 +117,13 @@ module rf_attention #(
     reg  [15:0]           mult_r;
     reg  [5:0]            shift_r;
 
-    reg                   s1_vld, s2_vld, s3_vld, s4_vld, s5_vld;   // pass-1 pipeline
-    reg                   s1_first, s2_first, s3_first, s4_first, s5_first;
-    reg  [POS_BITS-1:0]   s1_t, s2_t, s3_t, s4_t;
-    reg  [POS_BITS-1:0]   a1_t, a2_t, a3_t, a4_t, a5_t, a6_t;   // pass-2 row tags (V read)
+    // Pipeline tags (rf_delay lines, tap i = stage i + 1): pass 1 valid, first row and row index
+    // (s1 .. s5), pass 2 valid, first row, last row and row index (a1 .. a9), the normalize shift
+    wire                  s4_vld, s5_vld, s5_first, a6_vld, a8_vld, a8_first, a8_last, a9_vld, a9_first;
+    wire [POS_BITS-1:0]   s4_t, a6_t;
+    wire                  norm_q4;              // out_h shift, four cycles behind norm_en
     reg  [G_BITS-1:0]     g_cnt;                                // KV group of the front
     reg  [G_BITS-1:0]     g_v;                                  // KV group of pass 2 (its V reads trail it)
-    reg                   a1_vld, a2_vld, a3_vld, a4_vld;       // pass-2 pipeline
-    reg                   a5_vld, a6_vld, a7_vld, a8_vld, a9_vld;
-    reg                   a1_first, a2_first, a3_first, a4_first, a5_first, a6_first, a7_first, a8_first;
-    reg                   a9_first;
-    reg                   a1_last, a2_last, a3_last, a4_last, a5_last, a6_last, a7_last, a8_last;
     reg                   div_go;
     wire [GROUP-1:0]      div_done;
 
@@ -137,7 +133,6 @@ module rf_attention #(
     wire                  b_free  = (bstate == B_IDLE) || b_end;      // back idle from the next cycle
     wire                  g_last  = (32'(g_cnt) == N_KV_HEADS - 1);
     wire                  g_next  = (state == S_P2) && t_last && !g_last;                 // front: next group
-    reg                   norm_q, norm_qq, norm_qqq, norm_q4;   // out_h shift, four cycles behind
     assign busy = (state != S_IDLE) || (bstate != B_IDLE);
     wire                  go      = start && !busy;             // a run starts
 
@@ -148,46 +143,10 @@ module rf_attention #(
             bstate <= B_IDLE;
             b_cnt  <= {B_BITS{1'b0}};
             g_cnt  <= {G_BITS{1'b0}};
-            s1_vld <= 1'b0;
-            s2_vld <= 1'b0;
-            s3_vld <= 1'b0;
-            s4_vld <= 1'b0;
-            s5_vld <= 1'b0;
-            a1_vld <= 1'b0;
-            a2_vld <= 1'b0;
-            a3_vld <= 1'b0;
-            a4_vld <= 1'b0;
-            a5_vld <= 1'b0;
-            a6_vld <= 1'b0;
-            a7_vld <= 1'b0;
-            a8_vld <= 1'b0;
-            a9_vld <= 1'b0;
-            norm_q <= 1'b0;
-            norm_qq <= 1'b0;
-            norm_qqq <= 1'b0;
-            norm_q4 <= 1'b0;
             div_go <= 1'b0;
             done   <= 1'b0;
         end else begin
             done   <= 1'b0;
-            s1_vld <= (state == S_P1);
-            s2_vld <= s1_vld;
-            s3_vld <= s2_vld;
-            s4_vld <= s3_vld;
-            s5_vld <= s4_vld;
-            a1_vld <= (state == S_P2);
-            a2_vld <= a1_vld;
-            a3_vld <= a2_vld;
-            a4_vld <= a3_vld;
-            a5_vld <= a4_vld;
-            a6_vld <= a5_vld;
-            a7_vld <= a6_vld;
-            a8_vld <= a7_vld;
-            a9_vld <= a8_vld;
-            norm_q <= norm_en;
-            norm_qq <= norm_q;
-            norm_qqq <= norm_qq;
-            norm_q4 <= norm_qqq;
             div_go <= a8_vld && a8_last;
             case (state)
                 S_IDLE: if (go) begin
@@ -249,41 +208,27 @@ module rf_attention #(
         end
     end
 
-    // pipeline tags (qualified by the *_vld bits above)
-    always @(posedge clk) begin
-        s1_t     <= t_cnt[POS_BITS-1:0];
-        s1_first <= (t_cnt == 16'd0);
-        s2_first <= s1_first;
-        s2_t     <= s1_t;
-        s3_first <= s2_first;
-        s3_t     <= s2_t;
-        s4_first <= s3_first;
-        s4_t     <= s3_t;
-        s5_first <= s4_first;
-        a1_first <= (t_cnt == 16'd0);
-        a1_last  <= t_last;
-        a1_t     <= t_cnt[POS_BITS-1:0];
-        a2_t     <= a1_t;
-        a3_t     <= a2_t;
-        a4_t     <= a3_t;
-        a5_t     <= a4_t;
-        a6_t     <= a5_t;
-        a2_first <= a1_first;
-        a2_last  <= a1_last;
-        a3_first <= a2_first;
-        a3_last  <= a2_last;
-        a4_first <= a3_first;
-        a4_last  <= a3_last;
-        a5_first <= a4_first;
-        a5_last  <= a4_last;
-        a6_first <= a5_first;
-        a6_last  <= a5_last;
-        a7_first <= a6_first;
-        a7_last  <= a6_last;
-        a8_first <= a7_first;
-        a8_last  <= a7_last;
-        a9_first <= a8_first;
-    end
+    // pipeline tags: the valid bits reset, the rest qualified by them
+    wire [5*(POS_BITS+2)-1:0] s_taps;           // {valid, first, t} of s1 .. s5
+    wire [9*(POS_BITS+3)-1:0] a_taps;           // {valid, first, last, t} of a1 .. a9
+    wire [3:0]                norm_taps;
+    wire [POS_BITS+1:0]       s5_tag;
+    wire [POS_BITS+2:0]       a9_tag;
+    rf_delay #(.WIDTH(POS_BITS + 2), .DEPTH(5), .RESET(1)) u_s_tags (
+        .clk(clk), .rst_n(rst_n), .d({state == S_P1, t_cnt == 16'd0, t_cnt[POS_BITS-1:0]}), .taps(s_taps),
+        .q(s5_tag));
+    rf_delay #(.WIDTH(POS_BITS + 3), .DEPTH(9), .RESET(1)) u_a_tags (
+        .clk(clk), .rst_n(rst_n), .d({state == S_P2, t_cnt == 16'd0, t_last, t_cnt[POS_BITS-1:0]}), .taps(a_taps),
+        .q(a9_tag));
+    rf_delay #(.WIDTH(1), .DEPTH(4), .RESET(1)) u_norm_tags (
+        .clk(clk), .rst_n(rst_n), .d(norm_en), .taps(norm_taps), .q(norm_q4));
+    assign {s4_vld, s4_t}           = {s_taps[(POS_BITS+2)*4 - 1], s_taps[(POS_BITS+2)*3 +: POS_BITS]};
+    assign {s5_vld, s5_first}       = s5_tag[POS_BITS+1 -: 2];
+    assign a6_vld                   = a_taps[(POS_BITS+3)*6 - 1];
+    assign a6_t                     = a_taps[(POS_BITS+3)*5 +: POS_BITS];
+    assign {a8_vld, a8_first, a8_last} = a_taps[(POS_BITS+3)*8 - 1 -: 3];
+    assign {a9_vld, a9_first}       = a9_tag[POS_BITS+2 -: 2];
+    wire unused_tags = &{1'b0, s_taps, a_taps, norm_taps, s5_tag, a9_tag};
 
     // ------------------------------------------------------------------ memories
     reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];
@@ -387,12 +332,10 @@ module rf_attention #(
             // |diff| < 2^32 and M < 2^16: the product fits D_BITS + 16 bits (rf_requant's sizing).
             localparam integer D_BITS = SC_BITS + 1;
             reg  signed [D_BITS-1:0]      diff_r;
-            reg  signed [D_BITS+15:0]     dm_r;
             always @(posedge clk) begin
                 diff_r <= {max_r[SC_BITS-1], max_r} - {sc_q[SC_BITS*h + SC_BITS-1], sc_q[SC_BITS*h +: SC_BITS]};
-                dm_r   <= (D_BITS + 16)'(diff_r) * $signed({1'b0, mult_r});
             end
-            wire signed [D_BITS+16:0] u_rnd_r;     // rsr(dm_r, S), two cycles after dm_r
+            wire signed [D_BITS+16:0] u_rnd_r;     // rsr(diff * M, S), three cycles after diff_r
             wire signed [13:0]      u_c;
             reg         [13:0]      u_r;
             wire        [15:0]      e2_r;      // EXP2[u_r[7:0]], one cycle after u_r
@@ -401,8 +344,10 @@ module rf_attention #(
             wire        [15:0]      p_c = (sh_r >= 6'd16) ? 16'd0 : (e2_r >> sh_r[3:0]);
             reg         [P_BITS-1:0] psum;
 
-            rf_rsr #(.IN_BITS(D_BITS + 16), .PIPE(1)) u_u_rsr (.clk(clk), .p(dm_r), .shift(shift_r), .r(u_rnd_r));
-            rf_sat #(.IN_BITS(D_BITS + 17), .OUT_BITS(14)) u_u_sat (.x(u_rnd_r), .y(u_c));
+            // (shift_r is registered once more inside: it is constant during a run)
+            rf_requant #(.ACC_BITS(D_BITS), .OUT_BITS(14), .PIPE(1)) u_u_requant (
+                .clk(clk), .acc(diff_r), .mult(mult_r), .shift(shift_r), .r(u_rnd_r), .y(u_c));
+            wire unused_u = &{1'b0, u_rnd_r};
 
             always @(posedge clk) begin
                 u_r     <= u_c;

@@ -211,31 +211,41 @@ module rf_lora #(
     reg [1:0]         s1_slot;
     reg [RK_BITS-1:0] s1_k;
     // tags through rf_dot's three stages (index 0..2), then ACC, M, R1, R2
-    reg [2:0]         d_v, d_first, d_lastw, d_end;
-    reg [31:0]        d_uaddr [0:2];
-    reg [1:0]         d_slot  [0:2];
-    reg [RK_BITS-1:0] d_k     [0:2];
+    // tags through rf_dot's three stages (rf_delay lines; the last tap is read)
+    wire              d_v, d_end, d_first, d_lastw;
+    wire [31:0]       d_uaddr;
+    wire [1:0]        d_slot;
+    wire [RK_BITS-1:0] d_k;
     wire signed [DSBITS-1:0] dsum;
     reg signed [31:0] acc;
     reg               ac_v, ac_lastw, ac_end;
     reg [31:0]        ac_uword;
     reg [1:0]         ac_slot;
     reg [RK_BITS-1:0] ac_k;
-    reg signed [47:0] m_prod;
-    reg [5:0]         m_shift;
-    reg [2:0]         m_v, m_end;      // [0] M, [1] R1, [2] R2 (u ready)
-    reg [1:0]         m_slot [0:2];
-    reg [RK_BITS-1:0] m_k    [0:2];
+    wire              m_v, m_end;      // tags of M, R1, R2 (u ready): the last tap
+    wire [1:0]        m_slot;
+    wire [RK_BITS-1:0] m_k;
     reg [3*8*RANK-1:0] u_flat;      // u of phase slot s, rank row k at [8*(s*RANK+k) +: 8]
 
     rf_dot #(.N(LANES), .ABITS(8), .BBITS(8)) u_pre_dot (.clk(clk), .a(s1_a), .b(s1_x), .sum(dsum));
 
     wire signed [48:0] u_rnd;
     wire signed [7:0]  u_new;
-    rf_rsr #(.IN_BITS(48), .PIPE(1)) u_pre_rsr (.clk(clk), .p(m_prod), .shift(m_shift), .r(u_rnd));
-    rf_sat #(.IN_BITS(49), .OUT_BITS(8)) u_pre_sat (.x(u_rnd), .y(u_new));
+    rf_requant #(.ACC_BITS(32), .OUT_BITS(8), .PIPE(1)) u_pre_requant (   // M, R1, R2
+        .clk(clk), .acc(acc), .mult(ac_uword[15:0]), .shift(ac_uword[21:16]), .r(u_rnd), .y(u_new));
+    wire [2*3-1:0] d_ctl_taps, m_ctl_taps;
+    wire [(36+RK_BITS)*3-1:0] d_dat_taps;
+    wire [(2+RK_BITS)*3-1:0]  m_dat_taps;
+    rf_delay #(.WIDTH(2), .DEPTH(3), .RESET(1)) u_d_ctl (
+        .clk(clk), .rst_n(rst_n), .d({s1_end, s1_v}), .taps(d_ctl_taps), .q({d_end, d_v}));
+    rf_delay #(.WIDTH(36 + RK_BITS), .DEPTH(3), .RESET(0)) u_d_dat (
+        .clk(clk), .rst_n(rst_n), .d({s1_first, s1_lastw, s1_uaddr, s1_slot, s1_k}), .taps(d_dat_taps),
+        .q({d_first, d_lastw, d_uaddr, d_slot, d_k}));
+    rf_delay #(.WIDTH(2), .DEPTH(3), .RESET(1)) u_m_ctl (
+        .clk(clk), .rst_n(rst_n), .d({ac_end, ac_v && ac_lastw}), .taps(m_ctl_taps), .q({m_end, m_v}));
+    rf_delay #(.WIDTH(2 + RK_BITS), .DEPTH(3), .RESET(0)) u_m_dat (
+        .clk(clk), .rst_n(rst_n), .d({ac_slot, ac_k}), .taps(m_dat_taps), .q({m_slot, m_k}));
 
-    integer di;
     always @(posedge clk) begin
         if (!rst_n) begin
             pre_busy <= 1'b0;
@@ -244,23 +254,15 @@ module rf_lora #(
             p_w <= {WPR_BITS{1'b0}};
             s1_v <= 1'b0;
             s1_end <= 1'b0;
-            d_v <= 3'd0;
-            d_end <= 3'd0;
             ac_v <= 1'b0;
             ac_end <= 1'b0;
-            m_v <= 3'd0;
-            m_end <= 3'd0;
             pre_done <= 1'b0;
         end else begin
             s1_v <= pre_busy;
             s1_end <= pre_busy && p_last;
-            d_v <= {d_v[1:0], s1_v};
-            d_end <= {d_end[1:0], s1_end};
-            ac_v <= d_v[2];
-            ac_end <= d_end[2];
-            m_v <= {m_v[1:0], ac_v && ac_lastw};
-            m_end <= {m_end[1:0], ac_end};
-            pre_done <= m_end[2];
+            ac_v <= d_v;
+            ac_end <= d_end;
+            pre_done <= m_end;
             if (start && !pre_busy) begin
                 pre_busy <= 1'b1;
                 p_slot <= 2'd0;
@@ -287,30 +289,12 @@ module rf_lora #(
         s1_uaddr <= p_blk * 32'(RANK) + 32'(p_k);
         s1_slot  <= p_slot;
         s1_k     <= p_k;
-        d_first  <= {d_first[1:0], s1_first};
-        d_lastw  <= {d_lastw[1:0], s1_lastw};
-        d_uaddr[0] <= s1_uaddr;
-        d_slot[0]  <= s1_slot;
-        d_k[0]     <= s1_k;
-        for (di = 1; di < 3; di = di + 1) begin
-            d_uaddr[di] <= d_uaddr[di-1];
-            d_slot[di]  <= d_slot[di-1];
-            d_k[di]     <= d_k[di-1];
-        end
-        if (d_v[2]) acc <= (d_first[2] ? 32'sd0 : acc) + 32'(dsum);
-        ac_lastw <= d_lastw[2];
-        ac_uword <= mem_u[d_uaddr[2][U_AB-1:0]];
-        ac_slot  <= d_slot[2];
-        ac_k     <= d_k[2];
-        m_prod   <= 48'(acc) * $signed({1'b0, ac_uword[15:0]});
-        m_shift  <= ac_uword[21:16];
-        m_slot[0] <= ac_slot;
-        m_k[0]    <= ac_k;
-        for (di = 1; di < 3; di = di + 1) begin
-            m_slot[di] <= m_slot[di-1];
-            m_k[di]    <= m_k[di-1];
-        end
-        if (m_v[2]) u_flat[8*(32'(m_slot[2])*RANK + 32'(m_k[2])) +: 8] <= u_new;
+        if (d_v) acc <= (d_first ? 32'sd0 : acc) + 32'(dsum);
+        ac_lastw <= d_lastw;
+        ac_uword <= mem_u[d_uaddr[U_AB-1:0]];
+        ac_slot  <= d_slot;
+        ac_k     <= d_k;
+        if (m_v) u_flat[8*(32'(m_slot)*RANK + 32'(m_k)) +: 8] <= u_new;
     end
 
     // ------------------------------------------------------------------ output stream: y + B u
@@ -359,12 +343,12 @@ module rf_lora #(
     reg [1:0]         t1_slot;
     reg [8*RANK-1:0]  t1_b;
     // tags of stages T1 .. Y (index 0 = T1, 7 = Y) and the output O
-    reg [OPIPE-2:0]   q_v, q_done, q_built, q_out16;
-    reg [15:0]        q_row [0:OPIPE-2];
-    reg signed [15:0] q_y   [0:OPIPE-2];
-    reg [5:0]         q_sb  [0:3];                            // SB of stages T1 .. rf_dot's third
-    reg [15:0]        q_mb  [0:3];
-    reg               o_v, o_done;
+    wire              o_v, o_done;                           // valid/done of stage O (rf_delay)
+    wire [34*(OPIPE-1)-1:0] q_taps;                          // {row, y, built, out16} of stages T1 .. Y
+    wire [15:0]       q_row_y, q_y_y;                        // of stage Y
+    wire              q_built_y, q_out16_y;
+    wire signed [15:0] q_y_m;                                // y of the stage before Y
+    wire [21:0]       q_sbmb;                                // {SB, MB} of rf_dot's third stage
     reg [15:0]        o_row;
     reg signed [15:0] o_y;
 
@@ -373,10 +357,22 @@ module rf_lora #(
     wire signed [DBITS-1:0] dot;
     rf_dot #(.N(RANK), .ABITS(8), .BBITS(8)) u_out_dot (.clk(clk), .a(t1_b), .b(u_sel), .sum(dot));
 
-    reg signed [DBITS+15:0] o_prod;                            // dot * MB, MB < 2^16
-    reg [5:0]               o_sb;
+    // M, R1, R2: delta = rsr(dot * MB, SB) (rf_requant's product and round-shift; the saturation
+    // comes after y + delta, below)
     wire signed [DBITS+16:0] delta;
-    rf_rsr #(.IN_BITS(DBITS + 16), .PIPE(1)) u_out_rsr (.clk(clk), .p(o_prod), .shift(o_sb), .r(delta));
+    wire signed [15:0]       delta_sat;
+    rf_requant #(.ACC_BITS(DBITS), .OUT_BITS(16), .PIPE(1)) u_out_requant (
+        .clk(clk), .acc(dot), .mult(q_sbmb[15:0]), .shift(q_sbmb[21:16]), .r(delta), .y(delta_sat));
+    wire [2*OPIPE-1:0] o_ctl_taps;
+    wire [22*4-1:0]    q_sbmb_taps;
+    rf_delay #(.WIDTH(2), .DEPTH(OPIPE), .RESET(1)) u_o_ctl (
+        .clk(clk), .rst_n(rst_n), .d({done_i && active, y_valid_i && active}), .taps(o_ctl_taps), .q({o_done, o_v}));
+    rf_delay #(.WIDTH(34), .DEPTH(OPIPE - 1), .RESET(0)) u_q_dat (
+        .clk(clk), .rst_n(rst_n), .d({y_row_i, y_data_i, TARGETS[r_t], (ph_kind == 2'd1) || (ph_kind == 2'd3)}),
+        .taps(q_taps), .q({q_row_y, q_y_y, q_built_y, q_out16_y}));
+    assign q_y_m = q_taps[34*(YL-1) + 2 +: 16];
+    rf_delay #(.WIDTH(22), .DEPTH(4), .RESET(0)) u_q_sbmb (
+        .clk(clk), .rst_n(rst_n), .d(bq_word[21:0]), .taps(q_sbmb_taps), .q(q_sbmb));
     reg signed [DBITS+17:0]  ysum;
     wire signed [15:0] y16;
     wire signed [7:0]  y8;
@@ -384,45 +380,12 @@ module rf_lora #(
     rf_sat #(.IN_BITS(DBITS + 18), .OUT_BITS(8))  u_out_sat8  (.x(ysum), .y(y8));
     localparam integer YL = OPIPE - 2;                       // index of stage Y
 
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            q_v <= {(OPIPE - 1){1'b0}};
-            q_done <= {(OPIPE - 1){1'b0}};
-            o_v <= 1'b0;
-            o_done <= 1'b0;
-        end else begin
-            q_v <= {q_v[OPIPE-3:0], y_valid_i && active};
-            q_done <= {q_done[OPIPE-3:0], done_i && active};
-            o_v <= q_v[YL];
-            o_done <= q_done[YL];
-        end
-    end
-
-    integer qi;
     always @(posedge clk) begin   // qualified by the valid tags
         t1_b     <= mem_b[r_addr];
         t1_slot  <= r_slot;
-        q_row[0]   <= y_row_i;
-        q_y[0]     <= y_data_i;
-        q_built[0] <= TARGETS[r_t];
-        q_out16[0] <= (ph_kind == 2'd1) || (ph_kind == 2'd3);
-        for (qi = 1; qi < OPIPE - 1; qi = qi + 1) begin
-            q_row[qi]   <= q_row[qi-1];
-            q_y[qi]     <= q_y[qi-1];
-            q_built[qi] <= q_built[qi-1];
-            q_out16[qi] <= q_out16[qi-1];
-        end
-        q_sb[0] <= bq_word[21:16];
-        q_mb[0] <= bq_word[15:0];
-        for (qi = 1; qi < 4; qi = qi + 1) begin
-            q_sb[qi] <= q_sb[qi-1];
-            q_mb[qi] <= q_mb[qi-1];
-        end
-        o_prod <= (DBITS + 16)'(dot) * $signed({1'b0, q_mb[3]});
-        o_sb   <= q_sb[3];
-        ysum   <= (DBITS + 18)'(q_y[YL-1]) + (DBITS + 18)'(delta);
-        o_row  <= q_row[YL];
-        o_y    <= q_built[YL] ? (q_out16[YL] ? y16 : 16'(y8)) : q_y[YL];
+        ysum   <= (DBITS + 18)'(q_y_m) + (DBITS + 18)'(delta);
+        o_row  <= q_row_y;
+        o_y    <= q_built_y ? (q_out16_y ? y16 : 16'(y8)) : q_y_y;
     end
 
     assign y_valid_o = active ? o_v    : y_valid_i;
@@ -431,7 +394,9 @@ module rf_lora #(
     assign done_o    = active ? o_done : done_i;
 
     wire unused_ok = &{1'b0, ba[31:16], a_off[31:A_AB], b_off[31:B_AB], bq_off[31:B_AB], u_off[31:U_AB],
-                       b_rel[31:1], p_addr[31:A_AB], d_uaddr[2][31:U_AB], ac_uword[31:22],
+                       b_rel[31:1], p_addr[31:A_AB], d_uaddr[31:U_AB], ac_uword[31:22],
+                       d_ctl_taps, m_ctl_taps, d_dat_taps, m_dat_taps, o_ctl_taps, q_taps, q_sbmb_taps, delta_sat,
+                       u_rnd,
                        r_entry[31:B_AB], bq_word[31:22], P0_T0[0], P0_T1[0], P0_T2[0], P2_T0[0], P2_T1[0]};
 endmodule
 

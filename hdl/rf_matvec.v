@@ -30,10 +30,11 @@
 //                  at k+5 and registers its output at k+6: rf_rom OUT_REG, so the block RAM's
 //                  clock-to-out and output mux stay out of the M multiplier), so rq_data
 //                  (M, S) arrives in this cycle
-//   edge k+7  RQ1  acc * M -> 48-bit product registered (with S, cfg_out16)
-//   edge k+8  RH   rf_rsr (PIPE 1), its first stage: product + rounding term, registered
-//   edge k+9  RS   rf_rsr, its second stage: shifted by S, registered (49 bits)
-//   edge k+10 Y    rf_sat to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+//   edge k+7  RQ1  rf_requant (PIPE 1): acc * M -> 48-bit product registered (with S)
+//   edge k+8  RH   rf_requant: product + rounding term, registered
+//   edge k+9  RS   rf_requant: shifted by S, registered (49 bits)
+//   edge k+10 Y    its saturation to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+// The control tags (valid/first/last/fin per word, then per row) travel in rf_delay lines.
 // For the last word (k = rows*wpr - 1), edge k+10 = N, hence MV_PIPE = 9.
 // One multiplier, one add, one shift or one saturation per stage: with the round, shift and
 // both saturations in one stage (a 65-bit add, shift and compare, then a 16-bit compare)
@@ -71,10 +72,10 @@ module rf_matvec #(
     output reg  [WPR_BITS-1:0]     act_idx,
     input  wire [8*LANES-1:0]      act_word,
     // results
-    output reg                     y_valid,
+    output wire                    y_valid,
     output reg  [15:0]             y_row,
     output reg  signed [15:0]      y_data,
-    output reg                     done,
+    output wire                    done,
     output reg                     busy
 );
     localparam integer LOG_LANES = (LANES > 1) ? $clog2(LANES) : 0;
@@ -122,53 +123,27 @@ module rf_matvec #(
     end
 
     // ------------------------------------------------------ control tag pipeline
-    // valid/first/last travel with each word; fin marks the end of the run (it
-    // also travels alone, from R, for an empty run).
-    reg r_valid, r_first, r_last, r_fin;
-    reg r2_valid, r2_first, r2_last, r2_fin;
-    reg p_valid, p_first, p_last, p_fin;
-    reg t1_valid, t1_first, t1_last, t1_fin;
-    reg t2_valid, t2_first, t2_last, t2_fin;
-    reg ac_valid, ac_last, ac_fin;
-    reg q_valid, q_fin;
-    reg h_valid, h_fin;
-    reg s_valid, s_fin;
+    // valid/first/last travel with each word through R, R2, P, T1, T2 and ACC; fin marks the end of
+    // the run (it also travels alone, from R, for an empty run). From ACC on one tag per row
+    // (valid: the row's last word) goes through RQ1, RH, RS to the output (y_valid, done).
+    wire [4*6-1:0] tag;                   // {fin, last, first, valid} of R (tap 0) .. ACC (tap 5)
+    wire [3:0]     ac_tag;
+    wire [2*4-1:0] row_tag;               // {fin, valid} of RQ1, RH, RS, Y
+    wire [1:0]     y_tag;
+    rf_delay #(.WIDTH(4), .DEPTH(6)) u_tags (
+        .clk(clk), .rst_n(rst_n), .d({(a_valid && a_final) || (accept && empty), a_last, a_first, a_valid}),
+        .taps(tag), .q(ac_tag));
+    rf_delay #(.WIDTH(2), .DEPTH(4)) u_row_tags (
+        .clk(clk), .rst_n(rst_n), .d({ac_tag[3], ac_tag[0] && ac_tag[2]}), .taps(row_tag), .q(y_tag));
+    wire t1_valid = tag[12], t1_last = tag[14];
+    wire t2_valid = tag[16], t2_first = tag[17];
+    wire s_valid  = row_tag[4], s_fin = row_tag[5];
+    assign {done, y_valid} = y_tag;
 
     always @(posedge clk) begin
-        if (!rst_n) begin
-            {r_valid, r_first, r_last, r_fin}     <= 4'b0;
-            {r2_valid, r2_first, r2_last, r2_fin} <= 4'b0;
-            {p_valid, p_first, p_last, p_fin}     <= 4'b0;
-            {t1_valid, t1_first, t1_last, t1_fin} <= 4'b0;
-            {t2_valid, t2_first, t2_last, t2_fin} <= 4'b0;
-            {ac_valid, ac_last, ac_fin}           <= 3'b0;
-            {q_valid, q_fin}                      <= 2'b0;
-            {h_valid, h_fin}                      <= 2'b0;
-            {s_valid, s_fin}                      <= 2'b0;
-            y_valid <= 1'b0;
-            done    <= 1'b0;
-            busy    <= 1'b0;
-        end else begin
-            r_valid  <= a_valid;
-            r_first  <= a_first;
-            r_last   <= a_last;
-            r_fin    <= (a_valid && a_final) || (accept && empty);
-            r2_valid <= r_valid;   r2_first <= r_first;   r2_last <= r_last;   r2_fin <= r_fin;
-            p_valid  <= r2_valid;  p_first  <= r2_first;  p_last  <= r2_last;  p_fin  <= r2_fin;
-            t1_valid <= p_valid;   t1_first <= p_first;   t1_last <= p_last;   t1_fin <= p_fin;
-            t2_valid <= t1_valid;  t2_first <= t1_first;  t2_last <= t1_last;  t2_fin <= t1_fin;
-            ac_valid <= t2_valid;  ac_last  <= t2_last;   ac_fin  <= t2_fin;
-            q_valid  <= ac_valid && ac_last;
-            q_fin    <= ac_fin;
-            h_valid  <= q_valid;
-            h_fin    <= q_fin;
-            s_valid  <= h_valid;
-            s_fin    <= h_fin;
-            y_valid  <= s_valid;
-            done     <= s_fin;
-            if (accept)     busy <= 1'b1;
-            else if (s_fin) busy <= 1'b0;
-        end
+        if (!rst_n)       busy <= 1'b0;
+        else if (accept)  busy <= 1'b1;
+        else if (s_fin)   busy <= 1'b0;
     end
 
     // ---------------------------------------------------------------- datapath R
@@ -201,23 +176,16 @@ module rf_matvec #(
 
     // ------------------------------------------------------------- requant RQ1, Y
     wire unused_rq_hi = &{1'b0, rq_data[23:22]};  // [23:22] of the entry are spare
+    wire unused_tags  = &{1'b0, tag, ac_tag, row_tag, rounded_q};   // the taps read are named above
 
-    reg signed [MBITS-1:0] mprod;
-    reg        [5:0]       q_shift;
-    always @(posedge clk) begin
-        mprod   <= MBITS'(acc) * MBITS'($signed({1'b0, rq_data[15:0]}));
-        q_shift <= rq_data[21:16];
-    end
-
-    // RH, RS: rounded, then shifted (rf_rsr, two register stages); Y: saturated to 16 and to 8
-    // bits side by side (rf_sat; sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
+    // RQ1: acc * M registered; RH, RS: rounded, then shifted (rf_requant PIPE 1); Y: saturated to
+    // 16 bits, and to 8 from those (sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
     wire signed [MBITS:0] rounded_q;
-    rf_rsr #(.IN_BITS(MBITS), .PIPE(1)) u_rsr (.clk(clk), .p(mprod), .shift(q_shift), .r(rounded_q));
-
-    wire signed [15:0] y16;
-    wire signed [7:0]  y8;
-    rf_sat #(.IN_BITS(MBITS + 1), .OUT_BITS(16)) u_sat16 (.x(rounded_q), .y(y16));
-    rf_sat #(.IN_BITS(MBITS + 1), .OUT_BITS(8))  u_sat8  (.x(rounded_q), .y(y8));
+    wire signed [15:0]    y16;
+    wire signed [7:0]     y8;
+    rf_requant #(.ACC_BITS(ABITS), .OUT_BITS(16), .PIPE(1)) u_requant (
+        .clk(clk), .acc(acc), .mult(rq_data[15:0]), .shift(rq_data[21:16]), .r(rounded_q), .y(y16));
+    rf_sat #(.IN_BITS(16), .OUT_BITS(8)) u_sat8 (.x(y16), .y(y8));
     wire signed [15:0] y_next = out16_q ? y16 : 16'(y8);
 
     reg [15:0] out_row;  // index of the next result row

@@ -144,7 +144,7 @@ module rf_rmsnorm #(
     reg signed [47:0]  pl;
     reg signed [49:0]  rl;
     reg signed [49:0]  sl;
-    integer iw, il, ig, ib;
+    integer iw, il, ig;
 
     // word select (x_flat is stable while busy)
     always @(*) begin
@@ -209,11 +209,12 @@ module rf_rmsnorm #(
         end
     end
 
-    // sh and idx of v (priority encoder on the 48-bit sum)
+    // sh and idx of v: the leading one of the 48-bit sum (rf_lzc; 0 for a zero sum)
+    wire [5:0] acc_lz;
+    wire       acc_zero;
+    rf_lzc #(.WIDTH(48)) u_lzc (.x(acc), .cnt(acc_lz), .zero(acc_zero));
     always @(*) begin
-        msbh = 5'd0;
-        for (ib = 0; ib < 48; ib = ib + 1)
-            if (acc[ib]) msbh = 5'(ib >> 1);
+        msbh = acc_zero ? 5'd0 : 5'((6'd47 - acc_lz) >> 1);
         scaled   = 10'({acc, 8'd0} >> {msbh, 1'b0});    // v * 2^8 / 2^sh, in [256, 1024)
         idx_next = scaled - 10'd256;
         shtot    = {1'b0, nsh_r} + {2'd0, shh_r};

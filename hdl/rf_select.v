@@ -245,31 +245,30 @@ module rf_select #(
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
     wire [15:0] s0_diff = key_val(c_key[0]) - key_val(c_at);
     reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
+    // Stages D, P, R (rf_rsr's rounding-add register), 1 (its shift register), 2, 3: the valid,
+    // pass-2 and last flags and the candidate's index travel beside them in rf_delay lines.
+    wire [3*6-1:0]  flags;                               // {last, p2, v} of D (tap 0) .. 3 (tap 5)
+    wire            v3, p2_3, last3;
+    wire [16*6-1:0] idx_taps;
+    wire [15:0]     idx3;
+    rf_delay #(.WIDTH(3), .DEPTH(6), .RESET(1)) u_flags (
+        .clk(clk), .rst_n(rst_n), .d({s0_last, s0_p2, s0_v}), .taps(flags), .q({last3, p2_3, v3}));
+    rf_delay #(.WIDTH(16), .DEPTH(6), .RESET(0)) u_idx (
+        .clk(clk), .rst_n(rst_n), .d(key_idx(c_at[IW-1:0])), .taps(idx_taps), .q(idx3));
     // stage D
-    reg         vd, p2_d, last_d;
-    reg  [15:0] idx_d;
     reg  [15:0] diff_d;
     // stage P
-    reg         vp, p2_p, last_p;
-    reg  [15:0] idx_p;
     reg  [47:0] prod_p;
-    // stage R (rf_rsr's rounding-add register) and stage 1 (its shift register: u, >= 0)
-    reg         vr, p2_r, last_r;
-    reg  [15:0] idx_r;
+    // stage R and stage 1 (u, >= 0)
     wire signed [49:0] u1;                               // rsr(prod_p, LOGIT_SHIFT), two cycles after P
-    reg         v1, p2_1, last1;
-    reg  [15:0] idx1;
     wire        big1   = (u1[49:12] != 38'd0);           // u >= 4096: p_c = 0
     wire [7:0]  frac1  = u1[7:0];
     wire [3:0]  whole1 = u1[11:8];
     // stage 2
-    reg         v2, p2_2, last2, big2;
-    reg  [15:0] idx2;
+    reg         big2;
     reg  [3:0]  whole2;
     wire [15:0] ex2;                                     // EXP2[frac1], one cycle after stage 1
     // stage 3: p_c registered (timing: the block-RAM clock-to-out and the shifter end here)
-    reg         v3, p2_3, last3;
-    reg  [15:0] idx3;
     reg  [15:0] pc3;
     // stage 4: accumulate / compare
     reg  [PW-1:0] p_sum;      // P
@@ -277,7 +276,8 @@ module rf_select #(
     reg  [PW-1:0] thr;
     reg           found;
     reg  [15:0]   pick;
-    assign draining = vd || vp || vr || v1 || v2 || v3;
+    assign draining = flags[0] || flags[3] || flags[6] || flags[9] || flags[12] || flags[15];
+    wire unused_taps = &{1'b0, flags, idx_taps};
 
     rf_rsr #(.IN_BITS(49), .PIPE(1)) u_rsr (.clk(clk), .p({1'b0, prod_p}), .shift(logit_shift), .r(u1));
 
@@ -293,16 +293,10 @@ module rf_select #(
     // datapath registers (no reset needed: qualified by the valid bits)
     always @(posedge clk) begin
         m_r    <= {16'd0, logit_mult} * {16'd0, inv_temp_r};
-        idx_d  <= key_idx(c_at[IW-1:0]);
         diff_d <= s0_diff;
-        idx_p  <= idx_d;
         prod_p <= {32'd0, diff_d} * {16'd0, m_r};
-        idx_r  <= idx_p;
-        idx1   <= idx_r;
-        idx2   <= idx1;
         big2   <= big1;
         whole2 <= whole1;
-        idx3   <= idx2;
         pc3    <= p2v;
         thr    <= thr_n;
     end
@@ -334,12 +328,6 @@ module rf_select #(
             a_r        <= {AW{1'b0}};
             prng       <= SEED_ZERO;
             r_r        <= 32'd0;
-            vd <= 1'b0; p2_d <= 1'b0; last_d <= 1'b0;
-            vp <= 1'b0; p2_p <= 1'b0; last_p <= 1'b0;
-            vr <= 1'b0; p2_r <= 1'b0; last_r <= 1'b0;
-            v1 <= 1'b0; p2_1 <= 1'b0; last1 <= 1'b0;
-            v2 <= 1'b0; p2_2 <= 1'b0; last2 <= 1'b0;
-            v3 <= 1'b0; p2_3 <= 1'b0; last3 <= 1'b0;
             p_sum      <= {PW{1'b0}};
             run_sum    <= {PW{1'b0}};
             found      <= 1'b0;
@@ -374,13 +362,6 @@ module rf_select #(
                 ic <= ic + CW'(1);
                 if (s0_last) busy <= 1'b0;
             end
-            // pipeline valid / pass / last flags
-            vd <= s0_v;  p2_d <= s0_p2;  last_d <= s0_last;
-            vp <= vd;    p2_p <= p2_d;   last_p <= last_d;
-            vr <= vp;    p2_r <= p2_p;   last_r <= last_p;
-            v1 <= vr;    p2_1 <= p2_r;   last1 <= last_r;
-            v2 <= v1;    p2_2 <= p2_1;   last2 <= last1;
-            v3 <= v2;    p2_3 <= p2_2;   last3 <= last2;
             if (v3 && !p2_3) p_sum <= p_sum + PW'(pc3);
             if (v3 && p2_3) begin
                 run_sum <= run_new;

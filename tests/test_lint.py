@@ -51,7 +51,7 @@ def test_iverilog_lint(case):
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
 
 
-LORA_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_dot", "rf_lora")]
+LORA_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_requant", "rf_delay", "rf_dot", "rf_lora")]
 
 
 @pytest.mark.parametrize("rank", [4, 8, 16])

@@ -14,7 +14,7 @@ from sim_models.schedule import words
 from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 from tests.conftest import SHAPES
 
-SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rsr.v", ROOT / "hdl" / "rf_sat.v", ROOT / "hdl" / "rf_dot.v", ROOT / "hdl" / "rf_lora.v", ROOT / "tb" / "unit" / "rf_lora_tb.v"]
+SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rsr.v", ROOT / "hdl" / "rf_sat.v", ROOT / "hdl" / "rf_dot.v", ROOT / "hdl" / "rf_delay.v", ROOT / "hdl" / "rf_lora.v", ROOT / "tb" / "unit" / "rf_lora_tb.v"]
 EMBEDDED = Config(dim=64, hidden_dim=172, n_layers=4, n_heads=4, n_kv_heads=2, vocab_size=256, seq_len=256)
 CASES = {
     "embedded-qv-r8-L32": (EMBEDDED, 32, 8, ("wq", "wv")),

@@ -30,7 +30,7 @@ def exp2_image() -> str:
 @pytest.mark.parametrize("config", sorted(ATTENTION))
 def test_attention(sim: str, config: str) -> None:
     params = dict(ATTENTION[config], EXP2_FILE=f'"{exp2_image()}"')
-    check_results(run(sim=sim, toplevel="rf_attention", sources=["rf_attention", "rf_divider", "rf_rsr", "rf_sat", "rf_rom"],
+    check_results(run(sim=sim, toplevel="rf_attention", sources=["rf_attention", "rf_divider", "rf_delay", "rf_requant", "rf_rsr", "rf_sat", "rf_rom"],
                       test_module="tb.unit.test_rf_attention", parameters=params, name=f"rf_attention_{config}"))
 
 

@@ -23,7 +23,7 @@ from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 # LANES 32 (27), single-row and single-column matrices, and rows longer than 255 words
 # at LANES 8 (2100 columns: 263 words, which an 8-bit word counter would truncate).
 SHAPES = [(13, 27), (9, 64), (24, 172), (1, 5), (6, 1), (17, 200), (3, 2100)]
-SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rsr.v", ROOT / "hdl" / "rf_sat.v", ROOT / "hdl" / "rf_rom.v", ROOT / "hdl" / "rf_dot.v", ROOT / "hdl" / "rf_matvec.v",
+SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rsr.v", ROOT / "hdl" / "rf_sat.v", ROOT / "hdl" / "rf_rom.v", ROOT / "hdl" / "rf_dot.v", ROOT / "hdl" / "rf_delay.v", ROOT / "hdl" / "rf_matvec.v",
            ROOT / "tb" / "unit" / "rf_matvec_tb.v"]
 
 

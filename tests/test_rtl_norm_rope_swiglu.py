@@ -40,7 +40,7 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
               "NORM_FILE": f'"{norm_file}"', "RSQRT_FILE": f'"{rsqrt_file}"'}
     env = {"RF_LANES": str(lanes), "RF_WORDS": str(words), "RF_NORMS": str(norms), "RF_DIM": str(dim),
            "RF_EPS": str(eps), "RF_NORM_FILE": norm_file, "RF_RSQRT_FILE": rsqrt_file}
-    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm", "rf_rom"], test_module="tb.unit.test_rf_rmsnorm",
+    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm", "rf_lzc", "rf_rom"], test_module="tb.unit.test_rf_rmsnorm",
                       parameters=params, name=f"rf_rmsnorm_{cfg}", extra_env=env))
 
 
@@ -80,5 +80,5 @@ def test_rope_gen(sim: str, cfg: str) -> None:
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_swiglu(sim: str) -> None:
-    check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_rsr", "rf_sat"],
+    check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"],
                       test_module="tb.unit.test_rf_swiglu"))

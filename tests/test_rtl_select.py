@@ -36,5 +36,5 @@ def test_rf_select(sim: str, config: str) -> None:
     mult, shift = quantize_multiplier(s_logit * LOG2E, "logit")
     params = {"VOCAB": vocab, "K_MAX": k_max, "EXP2_FILE": f'"{exp2_file()}"'}
     env = {"RF_LOGIT_MULT": str(mult), "RF_LOGIT_SHIFT": str(shift)}    # the model's, driven on ports
-    check_results(run(sim=sim, toplevel="rf_select", sources=["rf_select", "rf_xorshift32", "rf_rsr", "rf_rom"],
+    check_results(run(sim=sim, toplevel="rf_select", sources=["rf_select", "rf_xorshift32", "rf_delay", "rf_rsr", "rf_rom"],
                       test_module="tb.unit.test_rf_select", parameters=params, name=config, extra_env=env))

@@ -29,6 +29,10 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_delay_w1_d1": ("rf_delay", ["rf_delay"], {"WIDTH": 1, "DEPTH": 1, "RESET": 1}),
     "rf_delay_w16_d4_noreset": ("rf_delay", ["rf_delay"], {"WIDTH": 16, "DEPTH": 4, "RESET": 0}),
     "rf_delay_w3_d9": ("rf_delay", ["rf_delay"], {"WIDTH": 3, "DEPTH": 9, "RESET": 1}),
+    # the leading-zero count: rf_rmsnorm's 48-bit sum, a short and a non-power-of-two width
+    "rf_lzc_w48": ("rf_lzc", ["rf_lzc"], {"WIDTH": 48}),
+    "rf_lzc_w5": ("rf_lzc", ["rf_lzc"], {"WIDTH": 5}),
+    "rf_lzc_w33": ("rf_lzc", ["rf_lzc"], {"WIDTH": 33}),
 }
 
 
