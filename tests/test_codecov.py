@@ -216,3 +216,17 @@ def test_regression_codecov_hook(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert regression.with_code_coverage(False, 0) == 0
     with pytest.raises(SystemExit):
         regression.main(["--codecov", "--tree", "packed"])
+
+
+def test_html_report(tmp_path: Path, hdl: Path) -> None:
+    """genhtml (Debian's lcov) renders the lcov info; without it the report says so instead of failing."""
+    import shutil
+
+    info = tmp_path / "coverage.info"
+    codecov.write_info(codecov.merge(runs(tmp_path)), info, hdl)
+    result = codecov.write_html(info, tmp_path / "html")
+    if shutil.which("genhtml") is None:
+        assert result == "genhtml not installed (make bootstrap installs lcov)"
+    else:
+        assert result == tmp_path / "html" / "index.html" and result.exists()
+        assert "a.v" in (tmp_path / "html" / "hdl" / "index.html").read_text()
