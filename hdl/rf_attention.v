@@ -228,7 +228,14 @@ module rf_attention #(
     assign a6_t                     = a_taps[(POS_BITS+3)*5 +: POS_BITS];
     assign {a8_vld, a8_first, a8_last} = a_taps[(POS_BITS+3)*8 - 1 -: 3];
     assign {a9_vld, a9_first}       = a9_tag[POS_BITS+2 -: 2];
-    wire unused_tags = &{1'b0, s_taps, a_taps, norm_taps, s5_tag, a9_tag};
+    // the first stages' tags, named for the waves (docs/waves.md)
+    wire                s1_vld = s_taps[POS_BITS+1], s1_first = s_taps[POS_BITS];
+    wire [POS_BITS-1:0] s1_t   = s_taps[POS_BITS-1:0];
+    wire a1_vld = a_taps[(POS_BITS+3)*1 - 1], a2_vld = a_taps[(POS_BITS+3)*2 - 1];
+    wire a3_vld = a_taps[(POS_BITS+3)*3 - 1], a4_vld = a_taps[(POS_BITS+3)*4 - 1];
+    wire a4_last = a_taps[(POS_BITS+3)*3 + POS_BITS];
+    wire unused_tags = &{1'b0, s_taps, a_taps, norm_taps, s5_tag, a9_tag, s1_vld, s1_first, s1_t, a1_vld, a2_vld,
+                         a3_vld, a4_vld, a4_last};
 
     // ------------------------------------------------------------------ memories
     reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];

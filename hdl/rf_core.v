@@ -252,7 +252,7 @@ module rf_core #(
     // ------------------------------------------------------------------ activation buffers
     // the residual (int16: the embedding, then WO/W2 rows), the rotated query and key, the value
     // row and the SwiGLU output (int8), each written by rf_embed or rf_rowglue through one port
-    wire                   y_valid, y_done, qk_we, v_we, g_we, res_we;
+    wire                   y_valid, mv_done, qk_we, v_we, g_we, res_we;
     wire [15:0]            y_row, qk_row, qk_data, v_idx, g_idx, res_idx;
     wire signed [15:0]     y_data, res_data;
     wire [7:0]             v_data, g_data;
@@ -306,14 +306,14 @@ module rf_core #(
         .layer(layer), .active(lora_active), .start(lora_start), .pre_done(lora_pre_done),
         .act_idx(lora_act_idx), .act_word(lora_act_word),
         .y_valid_i(mvo_valid), .y_row_i(mvo_row), .y_data_i(mvo_data), .done_i(mvo_done),
-        .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(y_done));
+        .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
 
     // ------------------------------------------------------------------ row glue
     rf_rowglue #(.QK_ROWS(QK_ROWS), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD), .PAIR_BITS(ROPE_PB),
                  .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
                  .SILU_FILE({`ROM_DIR, "/", SILU_FILE})) u_glue (
         .clk(clk), .rst_n(rst_n), .dst(d_dst), .clear(entry), .layer(layer), .gate_mult(lconst[39:24]),
-        .gate_shift(lconst[45:40]), .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .y_done(y_done),
+        .gate_shift(lconst[45:40]), .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .y_done(mv_done),
         .fin(mv_fin), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
         .qk_we(qk_we), .qk_row(qk_row), .qk_data(qk_data), .v_we(v_we), .v_idx(v_idx), .v_data(v_data),
         .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we), .res_idx(res_idx), .res_data(res_data));

@@ -138,6 +138,7 @@ module rf_matvec #(
     wire t1_valid = tag[12], t1_last = tag[14];
     wire t2_valid = tag[16], t2_first = tag[17];
     wire s_valid  = row_tag[4], s_fin = row_tag[5];
+    wire p_valid  = tag[8], ac_valid = ac_tag[0], q_valid = row_tag[0];   // named for the waves (docs/waves.md)
     assign {done, y_valid} = y_tag;
 
     always @(posedge clk) begin
@@ -176,7 +177,7 @@ module rf_matvec #(
 
     // ------------------------------------------------------------- requant RQ1, Y
     wire unused_rq_hi = &{1'b0, rq_data[23:22]};  // [23:22] of the entry are spare
-    wire unused_tags  = &{1'b0, tag, ac_tag, row_tag, rounded_q};   // the taps read are named above
+    wire unused_tags  = &{1'b0, tag, ac_tag, row_tag, rounded_q, p_valid, ac_valid, q_valid};   // the taps read are named above
 
     // RQ1: acc * M registered; RH, RS: rounded, then shifted (rf_requant PIPE 1); Y: saturated to
     // 16 bits, and to 8 from those (sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
