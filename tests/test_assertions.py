@@ -53,13 +53,16 @@ def test_bind_files_lint_clean_on_the_chip() -> None:
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
 
 
-def run_skid(test_module: str, name: str, defines: dict[str, object] | None = None) -> tuple[int, str, Path]:
-    """One rf_axis_skid run on Verilator in a subprocess: (exit status, log, results XML)."""
-    xml = BUILD / "reports" / "verilator" / f"{name}.xml"
+def run_skid(test_module: str, run_name: str, build: str, defines: dict[str, object] | None = None
+             ) -> tuple[int, str, Path]:
+    """One run of an rf_axis_skid build (WIDTH 8) on Verilator in a subprocess: (exit status, log,
+    results XML). build "rf_axis_skid_8" is tests/test_rtl_io.py's: the violation bench shares it."""
+    xml = BUILD / "reports" / "verilator" / f"{run_name}.xml"
     xml.unlink(missing_ok=True)
     code = ("from tb.runner import HDL, run; "
             f"run(sim='verilator', toplevel='rf_axis_skid', sources=['rf_axis_skid'], test_module={test_module!r}, "
-            f"parameters={{'WIDTH': 8}}, includes=[HDL], defines={defines or {}!r}, name={name!r})")
+            f"parameters={{'WIDTH': 8}}, includes=[HDL], defines={defines or {}!r}, name={build!r}, "
+            f"run_name={run_name!r})")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tb")])}
     env.pop("WAVES", None)
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -83,7 +86,7 @@ def assert_failed_by(assertion: str, status: int, log: str, xml: Path) -> None:
 def test_a_stream_violation_on_the_pins_fails_the_run(sim: str) -> None:
     """TDATA changes while s_valid is high and s_ready low: a_s_stable fires, the simulation stops,
     cocotb records the test as failed and the run (a pytest test's call of tb.runner.run) raises."""
-    status, log, xml = run_skid("tb.unit.test_rf_axis_skid_sva", "sva-skid-violation")
+    status, log, xml = run_skid("tb.unit.test_rf_axis_skid_sva", "sva-skid-violation", "rf_axis_skid_8")
     assert_failed_by("a_s_stable", status, log, xml)
     assert "RuntimeError" in log, "tb.runner.run returned instead of raising"
 
@@ -92,5 +95,6 @@ def test_a_stream_violation_on_the_pins_fails_the_run(sim: str) -> None:
 def test_an_inverted_property_fails_a_correct_stream(sim: str) -> None:
     """The skid bench's correct streams under a test-only build whose slave-side stability check is
     inverted (RF_SVA_INVERT_STABLE): the first stalled beat fails it."""
-    status, log, xml = run_skid("tb.unit.test_rf_axis_skid", "sva-skid-inverted", {"RF_SVA_INVERT_STABLE": 1})
+    status, log, xml = run_skid("tb.unit.test_rf_axis_skid", "sva-skid-inverted", "sva-skid-inverted",
+                                {"RF_SVA_INVERT_STABLE": 1})
     assert_failed_by("a_s_stable_inverted", status, log, xml)
