@@ -1,6 +1,6 @@
 // rf_rom_sva -- bound into every rf_rom (docs/assertions.md): every read stays within the image
 // or one word past its end. Two units read the word past the end and do not use it: the weight
-// ROM's en is tied high and its address ends one word past the image after the last matrix, and
+// ROM's en is tied high and its address reaches DEPTH after the image's last words, and
 // RMSNorm keeps its gain ROM enabled one cycle after the final norm's last word to move that word
 // into the output register; rf_rom reads it as unspecified data. Anything further is an address
 // computed wrong. A clocked ROM is checked at every edge with en high; a LUT ROM (ASYNC) has no
