@@ -134,7 +134,7 @@ regression-merge: bootstrap ## merge shard results (build/reports/regression/res
 # `make regression CODECOV=1`, which runs every test with coverage and enforces the goals).
 CODECOV_TESTS ?= tests/test_rtl_top.py tests/test_rtl_edge_cases.py tests/test_rtl_io.py tests/test_rtl_units.py \
   tests/test_rtl_core_units.py tests/test_rtl_attention.py tests/test_rtl_matvec.py tests/test_rtl_norm_rope_swiglu.py \
-  tests/test_rtl_select.py tests/test_rtl_wdecode.py tests/test_lora_rtl.py tests/test_lora_top.py
+  tests/test_rtl_select.py tests/test_rtl_wdecode.py tests/test_lora_rtl.py
 CODECOV_RUN   ?= 1
 .PHONY: coverage
 coverage: bootstrap ## RTL code coverage: CODECOV_TESTS on Verilator with coverage, merged; per-block line/toggle vs the testplan goals, uncovered lines, HTML path (CODECOV_RUN=0: report only; docs/coverage.md)
