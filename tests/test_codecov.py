@@ -118,6 +118,13 @@ def test_stale_waiver_fails(tmp_path: Path, hdl: Path) -> None:
         codecov.apply_waivers(points, w)
 
 
+def test_waiver_of_unmeasured_file_is_not_stale(tmp_path: Path, hdl: Path) -> None:
+    points = {p: c for p, c in codecov.merge(runs(tmp_path)).items() if p.file == "a.v"}
+    w = waivers(tmp_path, "toggle b.v:3 cfg[* -- cfg is tied to a constant in every instance\n", hdl)
+    kept, waived = codecov.apply_waivers(points, w)
+    assert kept == points and not waived
+
+
 @pytest.mark.parametrize("text, message", [
     ("toggle a.v cfg*\n", "a waiver is `<kind>"),
     ("bits a.v -- a long enough reason\n", "kind 'bits' is not one of"),
