@@ -4,7 +4,9 @@
 // RMSNorm keeps its gain ROM enabled one cycle after the final norm's last word to move that word
 // into the output register; rf_rom reads it as unspecified data. Anything further is an address
 // computed wrong. A clocked ROM is checked at every edge with en high; a LUT ROM (ASYNC) has no
-// enable: at every edge.
+// enable: at every edge. rf_rom has no reset: the check starts at the first read within the image
+// (before reset clears the units' address registers they may hold anything, e.g. the random
+// initial values of ROMFORMER_XRAND=1).
 `default_nettype none
 
 module rf_rom_sva #(
@@ -16,8 +18,14 @@ module rf_rom_sva #(
     input wire                 en,
     input wire [ADDR_BITS-1:0] addr
 );
-    a_addr_in_range: assert property (@(posedge clk)
-        (en || ASYNC != 0) |-> 64'(addr) <= 64'(DEPTH))
+    wire read    = en || ASYNC != 0;
+    wire outside = 64'(addr) > 64'(DEPTH);
+    reg  armed;                               // a read within the image has been seen
+    initial armed = 1'b0;
+    always @(posedge clk) if (read && !outside) armed <= 1'b1;
+
+    a_addr_in_range: assert property (@(posedge clk) disable iff (!armed)
+        read |-> !outside)
         else $error("rf_rom_sva.a_addr_in_range: %m read address %0d with DEPTH %0d", addr, DEPTH);
 endmodule
 
