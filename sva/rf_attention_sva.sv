@@ -21,19 +21,25 @@ module rf_attention_sva #(
     input wire              busy,
     input wire              done
 );
-    a_bstate_legal: assert property (@(posedge clk) disable iff (!rst_n)
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
+    a_bstate_legal: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         bstate == B_IDLE || bstate == B_WAIT || bstate == B_NORM)
         else $error("rf_attention_sva.a_bstate_legal: back state %0d", bstate);
-    a_t_cnt_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_t_cnt_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         busy |-> 32'(t_cnt) <= 32'(pos_r) + 32'd4)
         else $error("rf_attention_sva.a_t_cnt_range: row counter %0d at position %0d", t_cnt, pos_r);
-    a_group_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_group_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         32'(g_cnt) < N_KV_HEADS)
         else $error("rf_attention_sva.a_group_range: KV group %0d of %0d", g_cnt, N_KV_HEADS);
-    a_b_cnt_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_b_cnt_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         bstate == B_NORM |-> 32'(b_cnt) <= HEAD_SIZE + 3)
         else $error("rf_attention_sva.a_b_cnt_range: normalize counter %0d", b_cnt);
-    a_done_pulse: assert property (@(posedge clk) disable iff (!rst_n)
+    a_done_pulse: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         done |=> !done)
         else $error("rf_attention_sva.a_done_pulse: done high for two cycles");
 endmodule

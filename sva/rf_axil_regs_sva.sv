@@ -24,6 +24,12 @@ module rf_axil_regs_sva (
     input wire        aw_held,
     input wire        w_held
 );
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
     wire aw_fire = s_axil_awvalid && s_axil_awready;
     wire w_fire  = s_axil_wvalid && s_axil_wready;
     wire b_fire  = s_axil_bvalid && s_axil_bready;
@@ -40,30 +46,30 @@ module rf_axil_regs_sva (
         end
     end
 
-    a_aw_answered: assert property (@(posedge clk) disable iff (!rst_n)
+    a_aw_answered: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         aw_open == 2'(aw_held) + 2'(s_axil_bvalid))
         else $error("rf_axil_regs_sva.a_aw_answered: %0d write addresses open, held %0d, bvalid %0d",
                     aw_open, aw_held, s_axil_bvalid);
-    a_w_answered: assert property (@(posedge clk) disable iff (!rst_n)
+    a_w_answered: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         w_open == 2'(w_held) + 2'(s_axil_bvalid))
         else $error("rf_axil_regs_sva.a_w_answered: %0d write data open, held %0d, bvalid %0d",
                     w_open, w_held, s_axil_bvalid);
-    a_ar_answered: assert property (@(posedge clk) disable iff (!rst_n)
+    a_ar_answered: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         ar_open == 2'(s_axil_rvalid))
         else $error("rf_axil_regs_sva.a_ar_answered: %0d reads open, rvalid %0d", ar_open, s_axil_rvalid);
 
-    a_b_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_b_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_bvalid && !s_axil_bready |=> s_axil_bvalid && $stable(s_axil_bresp))
         else $error("rf_axil_regs_sva.a_b_stable: BVALID dropped or BRESP changed while BREADY was low");
-    a_r_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_r_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_rvalid && !s_axil_rready |=> s_axil_rvalid && $stable({s_axil_rresp, s_axil_rdata}))
         else $error("rf_axil_regs_sva.a_r_stable: RVALID dropped or RDATA/RRESP changed while RREADY was low");
-    a_resp_legal: assert property (@(posedge clk) disable iff (!rst_n)
+    a_resp_legal: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         (!s_axil_bvalid || s_axil_bresp == 2'b00 || s_axil_bresp == 2'b10)
         && (!s_axil_rvalid || s_axil_rresp == 2'b00 || s_axil_rresp == 2'b10))
         else $error("rf_axil_regs_sva.a_resp_legal: BRESP %b / RRESP %b is neither OKAY nor SLVERR",
                     s_axil_bresp, s_axil_rresp);
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({s_axil_awready, s_axil_wready, s_axil_bvalid, s_axil_arready, s_axil_rvalid}))
         else $error("rf_axil_regs_sva.a_no_x: X on a VALID or READY output");
 endmodule

@@ -23,6 +23,12 @@ module rf_axis_skid_sva #(
     input wire             m_ready,
     input wire [WIDTH-1:0] m_data
 );
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
     wire s_fire = s_valid && s_ready;
     wire m_fire = m_valid && m_ready;
 
@@ -45,36 +51,36 @@ module rf_axis_skid_sva #(
     // a stalled beat on the slave side (the driver's duty)
     generate
         if (INVERT_STABLE == 0) begin : g_s_stable
-            a_s_stable: assert property (@(posedge clk) disable iff (!rst_n)
+            a_s_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
                 s_valid && !s_ready |=> s_valid && $stable(s_data))
                 else $error("rf_axis_skid_sva.a_s_stable: s_valid dropped or s_data changed while s_ready was low");
         end else begin : g_s_stable_inverted
-            a_s_stable_inverted: assert property (@(posedge clk) disable iff (!rst_n)
+            a_s_stable_inverted: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
                 s_valid && !s_ready |=> !(s_valid && $stable(s_data)))
                 else $error("rf_axis_skid_sva.a_s_stable_inverted: a stalled beat was held (test-only inverted check)");
         end
     endgenerate
 
     // a stalled beat on the master side (the buffer's duty)
-    a_m_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_m_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         m_valid && !m_ready |=> m_valid && $stable(m_data))
         else $error("rf_axis_skid_sva.a_m_stable: m_valid dropped or m_data changed while m_ready was low");
 
     // never more than two beats held, never a beat delivered that was not taken
-    a_occupancy: assert property (@(posedge clk) disable iff (!rst_n)
+    a_occupancy: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         occ <= 2'd2 && !(m_fire && occ == 2'd0))
         else $error("rf_axis_skid_sva.a_occupancy: %0d beats in flight (a beat duplicated or dropped)", occ);
-    a_valid_iff_held: assert property (@(posedge clk) disable iff (!rst_n)
+    a_valid_iff_held: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         m_valid == (occ != 2'd0))
         else $error("rf_axis_skid_sva.a_valid_iff_held: m_valid=%0d with %0d beats in flight", m_valid, occ);
-    a_in_order: assert property (@(posedge clk) disable iff (!rst_n)
+    a_in_order: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         m_valid |-> m_data == fifo[0])
         else $error("rf_axis_skid_sva.a_in_order: m_data %0h is not the oldest beat taken %0h", m_data, fifo[0]);
-    a_ready_iff_room: assert property (@(posedge clk) disable iff (!rst_n)
+    a_ready_iff_room: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         $past(rst_n) |-> s_ready == (occ != 2'd2))
         else $error("rf_axis_skid_sva.a_ready_iff_room: s_ready=%0d with %0d beats in flight", s_ready, occ);
 
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({s_valid, s_ready, m_valid, m_ready}))
         else $error("rf_axis_skid_sva.a_no_x: X on a valid or ready");
 endmodule

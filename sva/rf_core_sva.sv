@@ -27,28 +27,34 @@ module rf_core_sva #(
     input wire [15:0] out_data,
     input wire        in_ready
 );
-    a_state_legal: assert property (@(posedge clk) disable iff (!rst_n)
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
+    a_state_legal: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         state <= S_DONE)
         else $error("rf_core_sva.a_state_legal: sequencer state %0d is not a phase", state);
-    a_entry_in_phase: assert property (@(posedge clk) disable iff (!rst_n)
+    a_entry_in_phase: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         entry |-> state != S_IDLE && state != S_ERRBEAT && state != S_EMIT)
         else $error("rf_core_sva.a_entry_in_phase: entry cycle in protocol state %0d", state);
-    a_layer_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_layer_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         32'(layer) < N_LAYERS)
         else $error("rf_core_sva.a_layer_range: layer %0d of %0d", layer, N_LAYERS);
-    a_pos_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_pos_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         32'(pos) <= SEQ_LEN && (state != S_DONE || 32'(pos) < SEQ_LEN))
         else $error("rf_core_sva.a_pos_range: position %0d in state %0d with SEQ_LEN %0d", pos, state, SEQ_LEN);
-    a_att_start_idle: assert property (@(posedge clk) disable iff (!rst_n)
+    a_att_start_idle: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         att_start |-> !att_busy)
         else $error("rf_core_sva.a_att_start_idle: attention started while busy");
-    a_nrm_start_idle: assert property (@(posedge clk) disable iff (!rst_n)
+    a_nrm_start_idle: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         nrm_start |-> !nrm_busy)
         else $error("rf_core_sva.a_nrm_start_idle: RMSNorm started while busy");
-    a_out_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_out_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         out_valid && !out_ready |=> out_valid && $stable({out_last, out_data}))
         else $error("rf_core_sva.a_out_stable: the output beat changed or dropped before it was taken");
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({out_valid, in_ready, state}))
         else $error("rf_core_sva.a_no_x: X on out_valid, in_ready or the state");
 endmodule

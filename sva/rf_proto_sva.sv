@@ -17,19 +17,25 @@ module rf_proto_sva #(
     input wire [15:0] gen_count,
     input wire        in_ready
 );
-    a_err_onehot0: assert property (@(posedge clk) disable iff (!rst_n)
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
+    a_err_onehot0: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         $onehot0(err_set))
         else $error("rf_proto_sva.a_err_onehot0: err_set %b has more than one flag", err_set);
-    a_go_xor_err: assert property (@(posedge clk) disable iff (!rst_n)
+    a_go_xor_err: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !(go && err_end))
         else $error("rf_proto_sva.a_go_xor_err: a prompt beat both starts a pass and ends an erroneous prompt");
-    a_go_in_context: assert property (@(posedge clk) disable iff (!rst_n)
+    a_go_in_context: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         go |-> 32'(pos) < SEQ_LEN)
         else $error("rf_proto_sva.a_go_in_context: a forward pass starts at position %0d of %0d", pos, SEQ_LEN);
-    a_gen_count_no_wrap: assert property (@(posedge clk) disable iff (!rst_n)
+    a_gen_count_no_wrap: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         emit_ack |-> gen_count != 16'hFFFF)
         else $error("rf_proto_sva.a_gen_count_no_wrap: the generated-token count wraps");
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({in_ready, go, err_end}))
         else $error("rf_proto_sva.a_no_x: X on in_ready, go or err_end");
 endmodule

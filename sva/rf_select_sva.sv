@@ -16,19 +16,25 @@ module rf_select_sva #(
     input wire [CW-1:0] n_seen,
     input wire          done
 );
-    a_k_range: assert property (@(posedge clk) disable iff (!rst_n)
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
+    a_k_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         k_run >= CW'(1) && 32'(k_run) <= KLIM && k_r >= CW'(1) && 32'(k_r) <= KLIM)
         else $error("rf_select_sva.a_k_range: k_run %0d, k_r %0d with KLIM %0d", k_run, k_r, KLIM);
-    a_ic_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_ic_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         busy |-> 32'(ic) <= 2 * 32'(k_run))
         else $error("rf_select_sva.a_ic_range: issue counter %0d with k %0d", ic, k_run);
-    a_n_seen_range: assert property (@(posedge clk) disable iff (!rst_n)
+    a_n_seen_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         32'(n_seen) <= KLIM)
         else $error("rf_select_sva.a_n_seen_range: %0d logits counted with KLIM %0d", n_seen, KLIM);
-    a_done_pulse: assert property (@(posedge clk) disable iff (!rst_n)
+    a_done_pulse: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         done |=> !done)
         else $error("rf_select_sva.a_done_pulse: done high for two cycles");
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({busy, done}))
         else $error("rf_select_sva.a_no_x: X on busy or done");
 endmodule

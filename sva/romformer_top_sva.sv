@@ -29,27 +29,33 @@ module romformer_top_sva (
     input wire        s_axil_rvalid,
     input wire        s_axil_rready
 );
-    a_s_axis_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    // The checks start at the first reset: before it the registers hold their initial values
+    // (random with ROMFORMER_XRAND=1), and rst_n itself may read high at time 0.
+    reg reset_seen;
+    initial reset_seen = 1'b0;
+    always @(posedge clk) if (!rst_n) reset_seen <= 1'b1;
+
+    a_s_axis_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axis_tvalid && !s_axis_tready |=> s_axis_tvalid && $stable({s_axis_tlast, s_axis_tdata}))
         else $error("romformer_top_sva.a_s_axis_stable: s_axis TVALID dropped or TDATA/TLAST changed while TREADY was low");
-    a_m_axis_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_m_axis_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         m_axis_tvalid && !m_axis_tready |=> m_axis_tvalid && $stable({m_axis_tlast, m_axis_tdata}))
         else $error("romformer_top_sva.a_m_axis_stable: m_axis TVALID dropped or TDATA/TLAST changed while TREADY was low");
 
-    a_b_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_b_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_bvalid && !s_axil_bready |=> s_axil_bvalid && $stable(s_axil_bresp))
         else $error("romformer_top_sva.a_b_stable: BVALID dropped or BRESP changed while BREADY was low");
-    a_r_stable: assert property (@(posedge clk) disable iff (!rst_n)
+    a_r_stable: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_rvalid && !s_axil_rready |=> s_axil_rvalid && $stable({s_axil_rresp, s_axil_rdata}))
         else $error("romformer_top_sva.a_r_stable: RVALID dropped or RDATA/RRESP changed while RREADY was low");
-    a_bresp_legal: assert property (@(posedge clk) disable iff (!rst_n)
+    a_bresp_legal: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_bvalid |-> s_axil_bresp == 2'b00 || s_axil_bresp == 2'b10)
         else $error("romformer_top_sva.a_bresp_legal: BRESP %b is neither OKAY nor SLVERR", s_axil_bresp);
-    a_rresp_legal: assert property (@(posedge clk) disable iff (!rst_n)
+    a_rresp_legal: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         s_axil_rvalid |-> s_axil_rresp == 2'b00 || s_axil_rresp == 2'b10)
         else $error("romformer_top_sva.a_rresp_legal: RRESP %b is neither OKAY nor SLVERR", s_axil_rresp);
 
-    a_no_x: assert property (@(posedge clk) disable iff (!rst_n)
+    a_no_x: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         !$isunknown({s_axis_tready, m_axis_tvalid, s_axil_awready, s_axil_wready, s_axil_bvalid, s_axil_arready,
                      s_axil_rvalid}))
         else $error("romformer_top_sva.a_no_x: X on a VALID or READY output");
