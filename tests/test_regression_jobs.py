@@ -128,7 +128,7 @@ def dask_cluster():
     # One worker death is forgiven (the job runs again elsewhere); a second one loses the job.
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address="127.0.0.1:0")
         client = distributed.Client(cluster)
         yield client
         client.close()

@@ -142,7 +142,8 @@ def dask_client(scheduler: str | None, workers: int, cluster_config: Path | None
         return Client(scheduler)
     if cluster_config:
         return Client(jobqueue_cluster(cluster_config))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address="127.0.0.1:0")  # HTTP server on a free loopback port, not 8787
     return Client(cluster)
 
 
