@@ -44,18 +44,23 @@ from tests.conftest import ROOT, SHAPES, quantized
 GQA = SHAPES["gqa"]
 
 
-def write_peft(d: Path, cfg: Config, targets: tuple[str, ...] = ("q_proj", "v_proj"), r: int = 4,
-               alpha: float = 8.0, seed: int = 0, scale: float = 0.3, layers: int | None = None) -> Path:
+def write_peft_tensors(d: Path, cfg: Config, ranks: dict[str, int], layers, seed: int, scale: float) -> None:
+    """adapter_model.safetensors of random lora_A / lora_B for every layer in `layers` and module in `ranks`."""
     rng = np.random.default_rng(seed)
     tensors = {}
-    for l in range(cfg.n_layers if layers is None else layers):
-        for t in targets:
+    for l in layers:
+        for t, r in ranks.items():
             rows, cols = mat_shape(cfg, PEFT_TO_CORE[t])
             pre = f"base_model.model.model.layers.{l}.{PEFT_GROUP[t]}.{t}"
             tensors[f"{pre}.lora_A.weight"] = (rng.standard_normal((r, cols)) / np.sqrt(cols)).astype(np.float32)
             tensors[f"{pre}.lora_B.weight"] = (scale * rng.standard_normal((rows, r)) / np.sqrt(r)).astype(np.float32)
     d.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(d / "adapter_model.safetensors"))
+
+
+def write_peft(d: Path, cfg: Config, targets: tuple[str, ...] = ("q_proj", "v_proj"), r: int = 4,
+               alpha: float = 8.0, seed: int = 0, scale: float = 0.3, layers: int | None = None) -> Path:
+    write_peft_tensors(d, cfg, dict.fromkeys(targets, r), range(cfg.n_layers if layers is None else layers), seed, scale)
     (d / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": alpha,
                                                        "target_modules": list(targets)}))
     return d
@@ -305,16 +310,7 @@ def write_hf_peft(d: Path, cfg: Config, ranks: dict[str, int], alphas: dict[str,
                   scale: float, layers: list[int] | None = None, **config) -> Path:
     """A PEFT adapter as Hugging Face PEFT saves one for a Llama model (rows in the model's own layout):
     the first module's rank and alpha as r / lora_alpha, the others in rank_pattern / alpha_pattern."""
-    rng = np.random.default_rng(seed)
-    tensors = {}
-    for l in range(cfg.n_layers) if layers is None else layers:
-        for t, r in ranks.items():
-            rows, cols = mat_shape(cfg, PEFT_TO_CORE[t])
-            pre = f"base_model.model.model.layers.{l}.{PEFT_GROUP[t]}.{t}"
-            tensors[f"{pre}.lora_A.weight"] = (rng.standard_normal((r, cols)) / np.sqrt(cols)).astype(np.float32)
-            tensors[f"{pre}.lora_B.weight"] = (scale * rng.standard_normal((rows, r)) / np.sqrt(r)).astype(np.float32)
-    d.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(d / "adapter_model.safetensors"))
+    write_peft_tensors(d, cfg, ranks, range(cfg.n_layers) if layers is None else layers, seed, scale)
     first = next(iter(ranks))
     conf = {"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": ranks[first], "lora_alpha": alphas[first],
             "target_modules": list(ranks), "lora_dropout": 0.0, "bias": "none", "fan_in_fan_out": False,
