@@ -8,7 +8,6 @@ simulator run writes -- tb/runner.py's .node record and results XML, the coverag
 files of tb/uvm -- or kill their worker), so the engines are exercised in seconds."""
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import scripts.regression as regression_cli
 from scripts.regress.engines import failed, run_local
 from scripts.regress.jobs import Job, JobResult, Tree, run_job
 from scripts.regress.merge import check_complete, merge_results, node_of, read_artifacts, write_artifact
@@ -83,10 +83,8 @@ SIM_NODE = "tests/test_fake.py::test_sim[verilator]"
 
 
 def regression():
-    spec = importlib.util.spec_from_file_location("regression", ROOT / "scripts" / "regression.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """scripts/regression.py, the CLI module under test."""
+    return regression_cli
 
 
 @pytest.fixture
