@@ -59,6 +59,7 @@ from sim_models.schedule import Schedule  # noqa: E402
 from sim_models.synthetic import SHAPES, synthetic_checkpoint  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cycles import render_speed_sections, splice as splice_speed_sections  # noqa: E402
 from bench_plots import write_plots  # noqa: E402
 
 EMBEDDED = ROOT / "models" / "austen_byte.bin"
@@ -534,7 +535,8 @@ def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: li
             lines.append(f"| {m['name']} | {lanes} | {ideal:,.0f} | {c0:,} | {100 * u0:.1f}% | {c63:,} | "
                          f"{100 * u63:.1f}% | {rtl} | {same} |")
     lines += ["", "![MAC-lane utilization against position for every LANES](img/utilization.png)", "",
-              "![Cycles per token by phase for every LANES, first and last position](img/phase_cycles.png)"]
+              "![Cycles per token by phase for every LANES, first and last position](img/phase_cycles.png)", "",
+              render_speed_sections(plot_models())]
     if speed:
         lines += [""] + render_speed(speed, free, args.n, long)
     return "\n".join(lines) + "\n"
@@ -563,10 +565,19 @@ def main() -> int:
                    help="redraw the plots from the last measurement and the schedule; measure nothing")
     p.add_argument("--real-size-only", action="store_true",
                    help="measure only the real-size model (stories15M shape on Verilator) and splice it into --out")
+    p.add_argument("--speed-sections-only", action="store_true",
+                   help="rewrite only the cycle breakdown, Clash ratio and routed tokens/s sections (schedule and "
+                        "docs/routes.json; no simulation) in --out")
     p.add_argument("--real-size-n", type=int, default=4, help="greedy tokens of the real-size RTL run")
     args = p.parse_args()
     if args.plots_only:
         plots(args.img)
+        return 0
+    if args.speed_sections_only:
+        section = render_speed_sections(plot_models())
+        old = args.out.read_text() if args.out.exists() else "# Results\n"
+        args.out.write_text(splice_speed_sections(old, section))
+        print(section)
         return 0
     formats = [f for f in args.formats.split(",") if f]
     for f in formats:

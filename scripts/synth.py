@@ -50,6 +50,9 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_cycles import record_route  # noqa: E402
 
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_checkpoint  # noqa: E402
@@ -461,6 +464,8 @@ def main() -> int:
             summary[stage] = (place(out, pnr_cfg, args.router) if stage == "place" else route(out, pnr_cfg, args.router))
         fmax = min(summary[stage]["fmax_mhz"].values()) if summary[stage]["fmax_mhz"] else 0.0
         summary[f"tokens_per_s_{stage}"] = round(fmax * 1e6 / sched.cycles(0), 1)
+        if stage == "route":
+            write(f"  recorded in docs/routes.json: {record_route(summary, stage)}")
         write(f"  nextpnr-ecp5 {stage} {args.part} ({summary[stage]['seconds']} s): fmax {summary[stage]['fmax_mhz']} MHz, "
               f"{summary[f'tokens_per_s_{stage}']} tokens/s; {summary[stage]['utilization']}")
     if "pnr" in stages:
@@ -468,6 +473,7 @@ def main() -> int:
             summary["pnr"] = pnr(out, pnr_cfg)
         fmax = min(summary["pnr"]["fmax_mhz"].values()) if summary["pnr"]["fmax_mhz"] else 0.0
         summary["tokens_per_s_at_fmax"] = round(fmax * 1e6 / sched.cycles(0), 1)
+        write(f"  recorded in docs/routes.json: {record_route(summary, 'pnr')}")
         write(f"  nextpnr-ecp5 {args.part} ({summary['pnr']['seconds']} s): fmax {summary['pnr']['fmax_mhz']} MHz, "
               f"{summary['tokens_per_s_at_fmax']} tokens/s; {summary['pnr']['utilization']}")
     if args.same_logic:
