@@ -49,3 +49,4 @@ class RomformerEnv(uvm_env):
         self.adapter.ap.connect(cov.adapter_export)
         sb.checked_ap.connect(cov.checked_export)
         sb.error_ap.connect(cov.error_export)
+        sb.write_ap.connect(cov.write_export)
