@@ -111,6 +111,12 @@ def make_cross(cross: str) -> Callable[..., None]:
     return f
 
 
+def cross_holes(cross: str, bins: list[tuple]) -> list[tuple]:
+    """Those of `bins` the cross has not hit in this test so far (a directed test checks its targets)."""
+    hits = coverage_db[cross_name(cross)].detailed_coverage
+    return [b for b in bins if not hits.get(b)]
+
+
 def clear_database() -> None:
     """A fresh database (several tests share a process)."""
     for key in [k for k in coverage_db if k == ROOT or k.startswith(ROOT + ".")]:

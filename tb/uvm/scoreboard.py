@@ -45,7 +45,7 @@ from tb.uvm.items import CheckedBeat, ErrorEvent, Expected, PromptItem, RegWrite
 PREDICTED_READS = {r.name for r in BY_NAME.values() if r.access in (RW, RW1C) or r.reset is not None} | {
     "CONFIG", "SEQ_LEN", "ADAPTER_DATA", "ADAPTER_SUM", "ADAPTER_CONFIG", "ADAPTER_WORDS"}
 CHECK_NAMES = ("token", "tlast", "unexpected_beat", "missing_beat", "cycles", "register_resp", "register_read",
-               "counter", "timeout", "adapter", "test")
+               "counter", "timeout", "adapter", "coverage", "test")
 ADAPTER_REFUSABLE = ("ADAPTER_CTRL", "ADAPTER_DATA")    # writes refused while the core is not idle
 # Core-state margins (cycles): from an input pin handshake until the core has surely taken the beat (skid
 # buffer); from the last output beat at the pins until STATUS.IDLE is certain (the core handed it to the

@@ -6,6 +6,7 @@ docstring what they expect. The model comes from ROMFORMER_BUILD (a compiled bui
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -24,6 +25,7 @@ from sim_models.lora import from_image, image_hash, random_adapter
 from sim_models.regmap import BY_NAME, OKAY, SLVERR
 from sim_models.schedule import Schedule
 from tb.top.harness import CLOCK_NS, Harness
+from tb.uvm.coverage import CROSSES, cross_holes
 from tb.uvm.env import RomformerEnv
 from tb.uvm.items import RegItem
 from tb.uvm.sequences import (
@@ -215,6 +217,14 @@ class BaseTest(uvm_test):
         raise AssertionError(f"no prompt of {tries} gives tokens that differ with each adapter: the random adapters "
                              f"are too weak for this model")
 
+    def expect_covered(self, cross: str, **axes: tuple) -> None:
+        """The bins of `cross` whose axes take the given values (the others: every value) were hit by this
+        test: a directed test that stops reaching its coverage targets fails, not only the merged goal."""
+        want = [tuple(b) for b in itertools.product(*(axes.get(a, bins) for a, bins in CROSSES[cross]))]
+        holes = cross_holes(cross, want)
+        self.sb.check(not holes, f"{self.name}: its stimulus did not reach {len(holes)} bins of the {cross} cross: "
+                      f"{holes}", "coverage")
+
     async def load_adapter(self, image: list[int], what: str) -> None:
         """Load over the bus; ADAPTER_SUM (read by the sequence; the scoreboard predicts it too) must equal
         the image's checksum (sim_models.lora.image_hash, the manifest's checksum)."""
@@ -321,6 +331,8 @@ class ContextFull(BaseTest):
                       f"expected {seq} tokens and 0xFFFF, got {len(out)} beats ending {out[-2:]}")
         await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"] | ERROR_BITS["CONTEXT_OVERFLOW"])
         await self.regs(ClearErrorsSeq())
+        self.expect_covered("error_state", case=("CONTEXT_OVERFLOW",), state=("idle", "generating"))
+        self.expect_covered("error_state", case=("CONTEXT_FULL",), state=("generating",))
 
 
 @test()
@@ -338,6 +350,7 @@ class ContextOverflow(BaseTest):
         await self.regs(ClearErrorsSeq())
         await self.regs(CtrlSeq(new_seq=True))
         await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(self.rng.randint(8, 15))])
+        self.expect_covered("error_state", case=("CONTEXT_OVERFLOW",), state=("prompt",))
 
 
 @test()
@@ -365,6 +378,7 @@ class TokenRange(BaseTest):
         await self.regs(ClearErrorsSeq())
         out = await self.prompt([bad])
         await self.regs(ClearErrorsSeq())
+        self.expect_covered("error_state", case=("TOKEN_RANGE",))
 
 
 @test()
@@ -412,14 +426,14 @@ class ResetMidGeneration(BaseTest):
         # pass, most of a 6-token prompt still waits); the chip works after each
         await ClockCycles(self.dut.clk, 20)
         await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=self.rng.randint(1, 50) + 0.5)
-        await self.regs(ConfigSeq(budget=2))
         send = cocotb.start_soon(self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(6)], wait=False))
         await ClockCycles(self.dut.clk, self.schedule.cycles(0))
         self.sb.check(self.sb.open_prompt_ns is not None, "the prompt was no longer being received")
         await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=self.rng.randint(1, 50) + 0.5)
         await send
-        await self.regs(ConfigSeq(budget=2))
-        await self.prompt(self.random_prompt(3))
+        await self.regs(ConfigSeq(budget=1))
+        await self.prompt(self.random_prompt(1))
+        self.expect_covered("error_state", case=("RESET",))
 
 
 @test()
@@ -466,6 +480,10 @@ class ModeLengthStall(BaseTest):
             await self.regs(WriteEveryRegisterSeq(f"{mode}_generating", self.rng, settings))
             await self.drain()
             self.sb.check(self.monitor.beats - first == 3, f"{mode}: {self.monitor.beats - first} tokens, budget 3")
+        self.expect_covered("generation")
+        self.expect_covered("write_state", state=("prompt", "generating"))
+        self.expect_covered("error_state", case=("BAD_ADDRESS", "READ_ONLY_WRITE", "ADAPTER_BUSY"),
+                            state=("prompt", "generating"))
 
 
 @test()
