@@ -1,15 +1,17 @@
 """tb/coverage_goals.py's gate fails on what it cannot judge: no reports, a planned cover point
-missing from the reports, a point whose bins are all excluded or empty. Crafted reports in the
-layout tb/uvm/coverage.py exports."""
+missing from the reports, a point whose bins are all excluded or empty, an exclusion of a bin the
+point does not have; a cross with a hole fails. Crafted reports in the layout tb/uvm/coverage.py
+exports."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from tb.coverage_goals import evaluate, goals, main, require_reports, summary
+from tb.coverage_goals import evaluate, goals, main, planned_goals, report_files, require_reports, summary
 
-POINTS = list(goals()["points"])
+POINTS = list(planned_goals())
+EXCLUDED = {(e["point"], e["bin"]) for e in goals()["exclude"]}
 
 
 def write_report(path: Path, points: dict[str, dict[str, int]]) -> Path:
@@ -26,8 +28,10 @@ def write_report(path: Path, points: dict[str, dict[str, int]]) -> Path:
     return path
 
 
-def full_report(path: Path, skip: str | None = None) -> Path:
-    return write_report(path, {p: {"a": 1, "b": 2} for p in POINTS if p != skip})
+def full_report(path: Path, skip: str | None = None, points: list[str] | None = None) -> Path:
+    """Every bin hit; the plan's excluded bins present and never hit (as the model reports them)."""
+    return write_report(path, {p: {"a": 1, "b": 2, **{b: 0 for q, b in EXCLUDED if q == p}}
+                               for p in (POINTS if points is None else points) if p != skip})
 
 
 def test_every_point_covered_passes(tmp_path: Path) -> None:
@@ -82,3 +86,46 @@ def test_require_reports_rejects_a_stale_report(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match=r"stale .*Smoke\.xml"):
         require_reports("verilator", ["Smoke"], root=tmp_path, since=2000.0)
     assert require_reports("verilator", ["Smoke"], root=tmp_path, since=500.0) == [report]
+
+
+CROSS = "romformer.cross.error_state"
+
+
+def test_a_cross_with_a_hole_fails(tmp_path: Path) -> None:
+    """A cross is a point like the others: one tuple bin never hit fails it; its excluded bins never count."""
+    assert any(p == CROSS for p, _ in EXCLUDED), "the plan excludes unreachable bins of the error x state cross"
+    report = full_report(tmp_path / "Smoke.xml")
+    res = {r.point: r for r in evaluate([report])}
+    assert res[CROSS].ok and all(b not in res[CROSS].holes for _, b in EXCLUDED)
+    hole = write_report(tmp_path / "Hole.xml", {p: ({"('TOKEN_RANGE', 'idle')": 0, "('RESET', 'prompt')": 1}
+                                                    if p == CROSS else {"a": 1}) for p in POINTS})
+    res = {r.point: r for r in evaluate([hole])}
+    assert not res[CROSS].ok and res[CROSS].holes == ["('TOKEN_RANGE', 'idle')"], summary(list(res.values()))
+
+
+def test_a_stale_exclusion_fails_its_point(tmp_path: Path) -> None:
+    """An exclusion naming a bin the reports of its point do not have (renamed, or a typo) fails the point:
+    it would otherwise keep a hole out of sight."""
+    report = write_report(tmp_path / "Smoke.xml", {p: {"a": 1} for p in POINTS})   # no excluded bin reported
+    res = {r.point: r for r in evaluate([report])}
+    stale = {p for p, _ in EXCLUDED}
+    assert stale and all(not res[p].ok and res[p].stale for p in stale), summary(list(res.values()))
+    assert all(r.ok for p, r in res.items() if p not in stale)
+    assert "stale exclusions" in summary([res[next(iter(stale))]])
+
+
+def test_bench_points_merge_bench_reports_and_stay_out_of_the_floor(tmp_path: Path) -> None:
+    """bench_points (closed by other benches, e.g. the LoRA top level per weight format) are judged on the
+    suite's and the benches' reports merged; make test's floor (bench=False) leaves them out."""
+    bench = goals()["bench_points"]
+    assert bench, "the plan has bench points"
+    suite = [p for p in POINTS if p not in bench]
+    uvm = full_report(tmp_path / "verilator" / "Smoke.xml", points=suite)
+    assert all(r.ok for r in evaluate([uvm], floor=75.0, bench=False))
+    assert not all(r.ok for r in evaluate([uvm])), "a bench point without its bench reports must fail"
+    point = next(iter(bench))
+    name = bench[point]["reports"][0].replace("*", "case")
+    other = full_report(tmp_path / "verilator" / f"{name}.xml", points=[point])
+    files = report_files("verilator", root=tmp_path)
+    assert other in files
+    assert all(r.ok for r in evaluate([uvm, other]))

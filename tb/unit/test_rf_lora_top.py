@@ -6,7 +6,9 @@ write past the SRAM is refused; then greedy generation with the adapter disabled
 against sim_models.ChipModel (with / without the adapter) and every token interval and LAST_CYCLES against
 the static schedule (with / without the adapter's cycles). While tokens stream, adapter writes are refused
 (SLVERR, ERROR.ADAPTER_BUSY) and change nothing: the word, ADAPTER_SUM and ENABLE read back unchanged and the
-tokens match.
+tokens match. Coverage: every response whose tokens match samples the cross of the build's weight format and
+the adapter off / on (tb/uvm/coverage.py romformer.cross.adapter_format), exported as
+build/coverage/<sim>/<run>.{xml,txt} (<run>: the name of ROMFORMER_RESULT).
 
 Environment (tb.sim.run_top): ROMFORMER_BUILD (compiled model), ROMFORMER_PROMPT (comma-separated ids),
 ROMFORMER_N (tokens per prompt), LORA_ADAPTER (python -m sim_models adapter output).
@@ -28,6 +30,7 @@ from sim_models.schedule import Schedule
 from tb.axil import SLVERR
 from tb.top.harness import CLOCK_NS
 from tb.top.test_generate import TopTB
+from tb.uvm.coverage import clear_database, export_reports, make_cross
 
 
 @cocotb.test()
@@ -41,6 +44,8 @@ async def lora_top(dut) -> None:
     man = json.loads((adir / "manifest.json").read_text())
     img = [int(x, 16) for x in (adir / "adapter.hex").read_text().split()]
     checksum = int(man["checksum"], 16)
+    clear_database()
+    adapter_format = make_cross("adapter_format")
     await tb.reset()
 
     # ---- build configuration and loading
@@ -92,6 +97,7 @@ async def lora_top(dut) -> None:
                                     f"token {i} (adapter {'on' if enable else 'off'})") for i in range(n)]
         got = [b.data for b in beats]
         assert got == want, f"adapter {'on' if enable else 'off'}: RTL {got} != golden {want}"
+        adapter_format(qm.fmt.name, "on" if enable else "off")
         if cfg.vocab_size == 256:
             dut._log.info(f"adapter {'on ' if enable else 'off'}: {bytes(prompt).decode(errors='replace')!r} -> "
                           f"{bytes(got).decode(errors='replace')!r}")
@@ -110,6 +116,7 @@ async def lora_top(dut) -> None:
             assert await tb.read("ADAPTER_CTRL") == 1
             await tb.write("ERROR", 0x3F)
     tb.h.finish()
+    export_reports(Path(os.environ["ROMFORMER_RESULT"]).stem)
     dut._log.info(f"LoRA top: {len(img)} words loaded, {checked} tokens and intervals match the golden model; "
                   f"cycles/token at pos {pos0}: {scheds[False].cycles(pos0)} base, {scheds[True].cycles(pos0)} "
                   f"with adapter")

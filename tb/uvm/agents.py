@@ -6,23 +6,28 @@ transactions for the scoreboard and the coverage. The clock is cocotb's Clock (t
 """
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 
 import cocotb
-from cocotb.triggers import Event, First, RisingEdge, Timer
+from cocotb.triggers import Event, First, ReadOnly, RisingEdge, Timer
 from pyuvm import ConfigDB, uvm_agent, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequencer, uvm_subscriber
 
 from sim_models.lora import image_layout
 from sim_models.regmap import OKAY, strobe_mask
 from tb.axil import RegisterBus
+from tb.handshake import value_of
 from tb.monitors import RegTxn, StreamBeat
-from tb.streams import PromptSource, TokenSink, idle_long, idle_none, idle_random
+from tb.streams import Pacer, PromptSource, TokenSink, idle_long, idle_none, idle_random
 from tb.top.harness import CLOCK_NS, Harness
 from tb.uvm.items import AdapterTxn, PromptItem, RegItem, reg_name
 
 IDLE_PATTERNS = ("none", "random", "long")
-READY_PATTERNS = ("none", "random", "long")
+# cycle (output only): the stalls of CYCLE_STALLS in turn, exactly (ExactPacer: 0 keeps TREADY high), so
+# every response of len(CYCLE_STALLS) tokens sees a beat with no stall, a short and a long one
+READY_PATTERNS = ("none", "random", "long", "cycle")
+CYCLE_STALLS = (0, 8, 40)
 
 
 def gap_generator(pattern: str, rng: random.Random) -> Iterator[int]:
@@ -33,7 +38,32 @@ def gap_generator(pattern: str, rng: random.Random) -> Iterator[int]:
         return idle_random(rng, p_gap=0.5, max_gap=6)
     if pattern == "long":
         return idle_long(rng, p_stall=0.5, lo=50, hi=400)
-    raise ValueError(f"pattern must be one of {IDLE_PATTERNS}, got {pattern!r}")
+    if pattern == "cycle":
+        return itertools.cycle(CYCLE_STALLS)
+    raise ValueError(f"pattern must be one of {READY_PATTERNS}, got {pattern!r}")
+
+
+class ExactPacer(Pacer):
+    """A Pacer whose stall of 0 is no stall: the stall of the next beat is drawn at each handshake (and at
+    the start); 0 leaves TREADY high, so that beat is taken the cycle its TVALID rises. (Pacer pauses at
+    every handshake, so its 0 still costs the cycle the sink needs to raise TREADY again.)"""
+
+    async def _run(self) -> None:
+        n = next(self.cycles)
+        self.bfm.pause = n > 0
+        while True:
+            await ReadOnly()
+            valid, ready = value_of(self.valid), value_of(self.ready)
+            if valid == 1 and ready == 1:                 # a handshake at the next edge: the next beat's stall
+                n = next(self.cycles)
+                self.bfm.pause = n > 0
+                await RisingEdge(self.clk)
+                continue
+            if valid == 1 and self.bfm.pause:
+                await RisingEdge(self.clk)
+                await self._release_after(n)
+                continue
+            await First(self.valid.value_change, self.ready.value_change)
 
 
 def cfg_get(comp: uvm_component, key: str, default: object = None) -> object:
@@ -155,6 +185,9 @@ class TokenResponder(uvm_component):
         seed = int(cfg_get(self, "SEED", 0))
         stalls = None if self.pattern == "none" else gap_generator(self.pattern, random.Random(seed ^ 0x0BEA7))
         self.sink = TokenSink(d, d.clk, d.rst_n, stalls=stalls)
+        if self.pattern == "cycle":
+            self.sink.pacer.stop()
+            self.sink.pacer = ExactPacer(self.sink.bfm, stalls)
 
 
 class TokenMonitor(uvm_monitor):

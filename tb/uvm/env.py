@@ -6,7 +6,7 @@ taps (tb/top/harness.py); a violation fails the test.
 
 ConfigDB keys (set by the test for "*"): DUT, HARNESS, CHIP (sim_models ChipModel), SCHEDULE,
 LANES, LORA (the build's adapter hardware: (maximum rank, targets) or None), SEED, TEST_NAME, IDLE_PATTERN,
-READY_PATTERN (none / random / long), CORRUPT_BEAT (flip the prediction of that beat), EXPECT_MISMATCH (the
+READY_PATTERN (none / random / long / cycle: tb/uvm/agents.py), CORRUPT_BEAT (flip the prediction of that beat), EXPECT_MISMATCH (the
 test passes only if the scoreboard fails), FAULT (tb/uvm/faults.py: corrupt what the monitors report, to prove a check fires).
 """
 from __future__ import annotations
@@ -49,3 +49,4 @@ class RomformerEnv(uvm_env):
         self.adapter.ap.connect(cov.adapter_export)
         sb.checked_ap.connect(cov.checked_export)
         sb.error_ap.connect(cov.error_export)
+        sb.write_ap.connect(cov.write_export)

@@ -114,6 +114,8 @@ class Expected:
     errors: int = 0       # ERROR bits the core sets with this response (on its last beat)
     top_k: int = 0        # the latched TOP_K (for the schedule)
     adapter: int = 0      # the LoRA adapter image it was generated with: 0 disabled, else the image's id
+    prompt_len: int = 0   # tokens of the prompt it answers
+    error_state: str | None = None   # with `errors`: the core state when the error's cause reached the pins
 
 
 @dataclass
@@ -128,6 +130,21 @@ class AdapterTxn:
     @property
     def in_range(self) -> bool:
         return self.addr < self.words
+
+
+@dataclass
+class ErrorEvent:
+    """An error case the scoreboard saw happen (coverage), and the core state (Scoreboard.phase) when its cause
+    reached the pins: the offending prompt token, the register access, rst_n falling; None when not certain."""
+    case: str
+    state: str | None
+
+
+@dataclass
+class RegWrite:
+    """A register write (accepted or refused) and the core state it happened in (coverage)."""
+    reg: str
+    state: str
 
 
 @dataclass

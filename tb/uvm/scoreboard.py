@@ -39,13 +39,13 @@ from tb.monitors import RegTxn, StreamBeat
 from tb.runner import BUILD
 from tb.top.harness import CLOCK_NS
 from tb.uvm.agents import cfg_get
-from tb.uvm.items import CheckedBeat, Expected, PromptItem, reg_name
+from tb.uvm.items import CheckedBeat, ErrorEvent, Expected, PromptItem, RegWrite, reg_name
 
 # Registers whose readback the scoreboard predicts (the rest are live: counters are bounded below).
 PREDICTED_READS = {r.name for r in BY_NAME.values() if r.access in (RW, RW1C) or r.reset is not None} | {
     "CONFIG", "SEQ_LEN", "ADAPTER_DATA", "ADAPTER_SUM", "ADAPTER_CONFIG", "ADAPTER_WORDS"}
 CHECK_NAMES = ("token", "tlast", "unexpected_beat", "missing_beat", "cycles", "register_resp", "register_read",
-               "counter", "timeout", "adapter", "test")
+               "counter", "timeout", "adapter", "coverage", "test")
 ADAPTER_REFUSABLE = ("ADAPTER_CTRL", "ADAPTER_DATA")    # writes refused while the core is not idle
 # Core-state margins (cycles): from an input pin handshake until the core has surely taken the beat (skid
 # buffer); from the last output beat at the pins until STATUS.IDLE is certain (the core handed it to the
@@ -88,6 +88,8 @@ class Predictor(uvm_component):
         # Supplied by the scoreboard: the core's state at a register access ("idle", "busy", "unknown"),
         # and how a check fails.
         self.core_state: Callable[[RegTxn], str] = lambda txn: "unknown"
+        # Supplied by the scoreboard: the core state (Scoreboard.phase) when beat i of the current prompt arrived.
+        self.input_state: Callable[[int], str | None] = lambda i: None
         self.fail: Callable[[str, str], None] = lambda check, what: None
         self.last_in_ns: float | None = None          # TLAST of the last prompt
         self.busy_until_ns = self.idle_after_ns = 0.0  # the core is busy at least until / idle at the latest after
@@ -110,13 +112,19 @@ class Predictor(uvm_component):
         self._record_passes(pos0, len(item.tokens), beats)
         self._busy_window(item, self.passes[n_passes:], sampled, c.top_k, bool(image), beats)
         first_pos = pos0 + len(item.tokens) - 1
+        # Coverage: the core state when an error's cause reached the pins -- the offending prompt token
+        # (the chip stopped at it: chip.pos - pos0), or generation for a context filled by the tokens.
+        prompt_error = len(beats) == 1 and beats[0][0] == 0xFFFF and chip.errors & 0b011
+        error_state = (self.input_state(chip.pos - pos0) if prompt_error else
+                       "generating" if chip.errors & 0b100 else None)
         for i, (tok, last) in enumerate(beats):
             if self.n_beats == self.corrupt:
                 tok ^= 1                      # fault injection: a wrong prediction on purpose
                 self.logger.warning(f"fault injection: prediction of beat {self.n_beats} flipped to {tok}")
             err = tok == 0xFFFF and last and len(beats) == 1 and chip.errors & 0b011
             self.expected_ap.write(Expected(tok, last, chip.pos if err else first_pos + i, self.n_prompts,
-                                            self.n_beats, sampled, chip.errors if last else 0, c.top_k, image))
+                                            self.n_beats, sampled, chip.errors if last else 0, c.top_k, image,
+                                            len(item.tokens), error_state if last else None))
             self.n_beats += 1
         self.n_prompts += 1
 
@@ -236,7 +244,8 @@ class Scoreboard(uvm_component):
         self.beat_export = uvm_subscriber.uvm_AnalysisImp("beat_export", self, self.write_beat)
         self.in_beat_export = uvm_subscriber.uvm_AnalysisImp("in_beat_export", self, self.write_in_beat)
         self.checked_ap = uvm_analysis_port("checked_ap", self)   # CheckedBeat -> coverage
-        self.error_ap = uvm_analysis_port("error_ap", self)       # error case names -> coverage
+        self.error_ap = uvm_analysis_port("error_ap", self)       # ErrorEvent -> coverage
+        self.write_ap = uvm_analysis_port("write_ap", self)       # RegWrite -> coverage
         self.expect_mismatch = bool(cfg_get(self, "EXPECT_MISMATCH", False))
         self.test_name = str(cfg_get(self, "TEST_NAME", "test"))
         self.repro_seed = int(cfg_get(self, "REPRO_SEED", cocotb.RANDOM_SEED))
@@ -251,12 +260,15 @@ class Scoreboard(uvm_component):
         self.out_times: list[tuple[float, bool]] = []             # (time, error beat)
         self.clear_window = (0.0, 0.0)                            # (issued, responded) of the last clear
         self.open_prompt_ns: float | None = None                  # first input beat of a prompt without TLAST yet
+        self.prompt_states: list[str | None] = []                 # core state at each beat of the current prompt
+        self.reset_state: str | None = None                       # core state when rst_n last fell
 
     def connect_phase(self) -> None:
         ConfigDB().get(self, "", "RESET").subscribe(self.on_reset)
         self.predictor.expected_ap.connect(self.expected_export)
         self.predictor.reg_listeners.append(self.check_reg)
         self.predictor.core_state = self.core_state
+        self.predictor.input_state = lambda i: self.prompt_states[i] if 0 <= i < len(self.prompt_states) else None
         self.predictor.fail = lambda check, what: self._fail(check, what)
 
     @property
@@ -272,6 +284,10 @@ class Scoreboard(uvm_component):
 
     def write_in_beat(self, beat: StreamBeat) -> None:
         self.in_times.append(beat.time_ns)
+        if self.open_prompt_ns is None:          # a prompt's first beat: what was the core doing?
+            self.prompt_states = [self.phase(beat.time_ns)]
+        else:
+            self.prompt_states.append("prompt")
         if self.open_prompt_ns is None and not beat.last:
             self.open_prompt_ns = beat.time_ns
         elif beat.last:
@@ -291,10 +307,29 @@ class Scoreboard(uvm_component):
             return "idle"                  # no prompt since reset
         if txn.start_ns >= p.last_in_ns + ACCEPT_CYCLES * c and txn.time_ns <= p.busy_until_ns:
             return "busy"
+        return "idle" if self._idle_certain(txn.start_ns) else "unknown"
+
+    def _idle_certain(self, t_ns: float) -> bool:
+        """Nothing in flight, every predicted beat seen, past the latest end the schedule allows."""
         last_out = self.out_times[-1][0] if self.out_times else 0.0
-        if not self.expected and txn.start_ns >= max(p.idle_after_ns, last_out + LAST_BEAT_CYCLES * c):
+        return not self.expected and t_ns >= max(self.predictor.idle_after_ns, last_out + LAST_BEAT_CYCLES * CLOCK_NS)
+
+    def phase(self, start_ns: float, end_ns: float | None = None) -> str | None:
+        """The core state over [start_ns, end_ns] for coverage (tb/uvm/coverage.py CORE_STATES): "prompt" (a
+        prompt is being received: its first beat taken, TLAST not yet), "generating" (a prompt's TLAST taken,
+        its response in flight: predicted beats not all delivered, or its forward passes still due), "idle"
+        (certainly idle); None when not certain (in reset, or within the margins of a change)."""
+        p, c = self.predictor, CLOCK_NS
+        end = start_ns if end_ns is None else end_ns
+        if self.in_reset:
+            return None
+        if self.open_prompt_ns is not None:
+            return "prompt" if start_ns >= self.open_prompt_ns + ACCEPT_CYCLES * c else None
+        if p.last_in_ns is None:
             return "idle"
-        return "unknown"
+        if start_ns >= p.last_in_ns + ACCEPT_CYCLES * c and (self.expected or end <= p.busy_until_ns):
+            return "generating"
+        return "idle" if self._idle_certain(start_ns) else None
 
     # ------------------------------------------------------------- output beats
     def write_beat(self, beat: StreamBeat) -> None:
@@ -318,7 +353,7 @@ class Scoreboard(uvm_component):
             self.predictor.regs.set_errors(want.errors)
             for bit, name in ((1, "TOKEN_RANGE"), (2, "CONTEXT_OVERFLOW"), (4, "CONTEXT_FULL")):
                 if want.errors & bit:
-                    self.error_ap.write(name)
+                    self.error_ap.write(ErrorEvent(name, want.error_state))
 
     def _check_interval(self, want: Expected, beat: StreamBeat) -> None:
         """Tokens of one response, ready high when each became valid: the cycles from one
@@ -347,8 +382,11 @@ class Scoreboard(uvm_component):
                        f"{want_data:#x}")
         elif txn.op == "read" and name in ("TOKENS_IN", "TOKENS_OUT"):
             self._check_counter(name, txn)
+        state = self.phase(txn.start_ns, txn.time_ns)
         if txn.resp != 0 and self.predictor.last_error:
-            self.error_ap.write(self.predictor.last_error)
+            self.error_ap.write(ErrorEvent(self.predictor.last_error, state))
+        if txn.op == "write" and state:
+            self.write_ap.write(RegWrite(name, state))
         if txn.op == "write" and name == "CTRL" and txn.data & 2 and txn.resp == 0:
             self.clear_window = (txn.start_ns, txn.time_ns)
 
@@ -389,6 +427,8 @@ class Scoreboard(uvm_component):
     # ------------------------------------------------------------- reset
     def on_reset(self, asserted: bool) -> None:
         """Beats still in flight may complete while rst_n is low; afterwards everything is flushed."""
+        if asserted:
+            self.reset_state = self.phase(get_sim_time("ns"))
         self.in_reset = asserted
         if not asserted:
             dropped = len(self.expected)
@@ -396,10 +436,11 @@ class Scoreboard(uvm_component):
             self.predictor.reset()
             self.prev = None
             self.open_prompt_ns = None
+            self.prompt_states = []
             now = get_sim_time("ns")
             self.clear_window = (now, now)
             if dropped or self.predictor.n_prompts:
-                self.error_ap.write("RESET")      # a reset during operation (not the initial one)
+                self.error_ap.write(ErrorEvent("RESET", self.reset_state))   # not the initial reset
             self.logger.info(f"reset: {dropped} predicted beats dropped, models reset")
 
     # ------------------------------------------------------------- end of test

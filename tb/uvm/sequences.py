@@ -136,6 +136,30 @@ class ClearErrorsSeq(RegSeq):
 ERROR_BITS = {f.name: f.mask for f in BY_NAME["ERROR"].fields}
 
 
+class WriteEveryRegisterSeq(RegSeq):
+    """While the core is busy (a prompt being received, or tokens generated): a write to every writable
+    register that leaves generation as it is, and the bus error cases. The settings are rewritten with the
+    values they hold (`settings`: register -> value; SEED reloads the PRNG with the same seed at the next
+    prompt), CTRL.CLEAR_COUNTERS, ADAPTER_ADDR (allowed), ADAPTER_CTRL and ADAPTER_DATA (refused: SLVERR,
+    ERROR.ADAPTER_BUSY), an unmapped write (BAD_ADDRESS), a write to an RO register (READ_ONLY_WRITE); last,
+    ERROR written to clear those three bits (RW1C)."""
+
+    def __init__(self, name: str, rng: random.Random, settings: dict[str, int], adapter_enable: int = 0) -> None:
+        missing = [r for r in LATCHED if r not in settings]
+        if missing:
+            raise ValueError(f"{name}: settings lack {missing} (every latched register is rewritten)")
+        unmapped = [a for a in range(0x060, 0x1000, 4) if a not in BY_OFFSET]
+        items = [RegItem.write(r, settings[r]) for r in LATCHED]
+        items += [RegItem.write("CTRL", BY_NAME["CTRL"].field("CLEAR_COUNTERS").mask),
+                  RegItem.write("ADAPTER_ADDR", 0), RegItem.write("ADAPTER_CTRL", adapter_enable),
+                  RegItem.write("ADAPTER_DATA", rng.getrandbits(32)),
+                  RegItem("wr_unmapped", "write", rng.choice(unmapped), rng.getrandbits(32)),
+                  RegItem.write(rng.choice([r.name for r in REGISTERS if r.access == RO]), rng.getrandbits(32)),
+                  RegItem.write("ERROR", ERROR_BITS["BAD_ADDRESS"] | ERROR_BITS["READ_ONLY_WRITE"]
+                                | ERROR_BITS["ADAPTER_BUSY"])]
+        super().__init__(name, items)
+
+
 # Registers a random access may touch at any time (issue 7): the generation settings, the control
 # pulses, and reads whose value the scoreboard predicts or bounds (not ERROR / STATUS / POSITION,
 # which change with the core's progress).

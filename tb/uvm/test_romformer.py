@@ -6,6 +6,7 @@ docstring what they expect. The model comes from ROMFORMER_BUILD (a compiled bui
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -24,6 +25,7 @@ from sim_models.lora import from_image, image_hash, random_adapter
 from sim_models.regmap import BY_NAME, OKAY, SLVERR
 from sim_models.schedule import Schedule
 from tb.top.harness import CLOCK_NS, Harness
+from tb.uvm.coverage import CROSSES, cross_holes
 from tb.uvm.env import RomformerEnv
 from tb.uvm.items import RegItem
 from tb.uvm.sequences import (
@@ -44,6 +46,7 @@ from tb.uvm.sequences import (
     RandomRwSeq,
     ReadAllSeq,
     RegSeq,
+    WriteEveryRegisterSeq,
     random_reg_op,
 )
 
@@ -214,6 +217,14 @@ class BaseTest(uvm_test):
         raise AssertionError(f"no prompt of {tries} gives tokens that differ with each adapter: the random adapters "
                              f"are too weak for this model")
 
+    def expect_covered(self, cross: str, **axes: tuple) -> None:
+        """The bins of `cross` whose axes take the given values (the others: every value) were hit by this
+        test: a directed test that stops reaching its coverage targets fails, not only the merged goal."""
+        want = [tuple(b) for b in itertools.product(*(axes.get(a, bins) for a, bins in CROSSES[cross]))]
+        holes = cross_holes(cross, want)
+        self.sb.check(not holes, f"{self.name}: its stimulus did not reach {len(holes)} bins of the {cross} cross: "
+                      f"{holes}", "coverage")
+
     async def load_adapter(self, image: list[int], what: str) -> None:
         """Load over the bus; ADAPTER_SUM (read by the sequence; the scoreboard predicts it too) must equal
         the image's checksum (sim_models.lora.image_hash, the manifest's checksum)."""
@@ -306,11 +317,22 @@ class ContextFull(BaseTest):
         await self.regs(ClearErrorsSeq())
         # One token in, a budget past the end: the output walks every position of the context,
         # sampled at a high temperature (T = 4, every candidate) so the tokens spread over the vocabulary.
+        # A one-token prompt queued while that generation runs finds the context full: CONTEXT_OVERFLOW with
+        # the core generating when its token arrived.
         await self.new_sequence()
         await self.regs(ConfigSeq(budget=seq + 4, sample=True, inv_temp=64, top_k=0, seed=self.rng.getrandbits(32)))
-        out = await self.prompt(self.random_prompt(1))
-        self.sb.check(len(out) == seq, f"generation from position 0: expected {seq} tokens, got {len(out)}")
+        first = self.monitor.beats
+        await self.prompt(self.random_prompt(1), wait=False)
+        await self.wait_beats(first + 1, "the first generated token")
+        await self.prompt(self.random_prompt(1), wait=False)
+        await self.drain()
+        out = [b.data for b in self.monitor.received[first:]]
+        self.sb.check(len(out) == seq + 1 and out[-1] == 0xFFFF, f"generation from position 0 and a queued prompt: "
+                      f"expected {seq} tokens and 0xFFFF, got {len(out)} beats ending {out[-2:]}")
+        await self.expect_reg("ERROR", ERROR_BITS["CONTEXT_FULL"] | ERROR_BITS["CONTEXT_OVERFLOW"])
         await self.regs(ClearErrorsSeq())
+        self.expect_covered("error_state", case=("CONTEXT_OVERFLOW",), state=("idle", "generating"))
+        self.expect_covered("error_state", case=("CONTEXT_FULL",), state=("generating",))
 
 
 @test()
@@ -328,6 +350,7 @@ class ContextOverflow(BaseTest):
         await self.regs(ClearErrorsSeq())
         await self.regs(CtrlSeq(new_seq=True))
         await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(self.rng.randint(8, 15))])
+        self.expect_covered("error_state", case=("CONTEXT_OVERFLOW",), state=("prompt",))
 
 
 @test()
@@ -345,9 +368,17 @@ class TokenRange(BaseTest):
         await self.expect_reg("ERROR", ERROR_BITS["TOKEN_RANGE"])
         await self.expect_reg("POSITION", 2)
         await self.regs(ClearErrorsSeq(bits=ERROR_BITS["TOKEN_RANGE"]))
-        await self.prompt(self.random_prompt(3))
+        # a bad token queued while tokens are generated (answered after them), then one sent while idle
+        first = self.monitor.beats
+        await self.prompt(self.random_prompt(3), wait=False)
+        await self.wait_beats(first + 1, "the first generated token")
+        await self.prompt([bad], wait=False)
+        await self.drain()
+        self.sb.check(self.monitor.received[-1].data == 0xFFFF, "a bad token queued during generation: no 0xFFFF beat")
+        await self.regs(ClearErrorsSeq())
         out = await self.prompt([bad])
         await self.regs(ClearErrorsSeq())
+        self.expect_covered("error_state", case=("TOKEN_RANGE",))
 
 
 @test()
@@ -391,6 +422,18 @@ class ResetMidGeneration(BaseTest):
         await self.expect_reg("POSITION", 0)
         await self.regs(ConfigSeq(budget=3))
         await self.prompt(prompt)
+        # rst_n while idle, then while a prompt is being received (one forward pass per token: after one
+        # pass, most of a 6-token prompt still waits); the chip works after each
+        await ClockCycles(self.dut.clk, 20)
+        await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=self.rng.randint(1, 50) + 0.5)
+        send = cocotb.start_soon(self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(6)], wait=False))
+        await ClockCycles(self.dut.clk, self.schedule.cycles(0))
+        self.sb.check(self.sb.open_prompt_ns is not None, "the prompt was no longer being received")
+        await self.env.reset.pulse(self.rng.randint(2, 6), offset_ns=self.rng.randint(1, 50) + 0.5)
+        await send
+        await self.regs(ConfigSeq(budget=1))
+        await self.prompt(self.random_prompt(1))
+        self.expect_covered("error_state", case=("RESET",))
 
 
 @test()
@@ -404,6 +447,43 @@ class HeavyBackpressure(BaseTest):
     async def body(self) -> None:
         await self.regs(ConfigSeq(budget=10, sample=True, inv_temp=320, top_k=0, seed=self.rng.getrandbits(32)))
         await self.prompt([self.rng.randrange(self.cfg.vocab_size) for _ in range(12)])
+
+
+@test()
+class ModeLengthStall(BaseTest):
+    """Every selection mode (greedy, sampled, top-k) x prompt length (one token, short: 2, long: seq_len/4) x
+    output stall (none, short, long: READY_PATTERN cycle gives each 3-token response one of each), which closes
+    romformer.cross.generation by itself. While each long prompt is received and while its tokens stream out,
+    every writable register is written (WriteEveryRegisterSeq: the same settings, the adapter writes refused)
+    with the bus error cases: the prompt and generating rows of romformer.cross.write_state and error_state."""
+
+    READY_PATTERN = "cycle"
+
+    async def body(self) -> None:
+        vocab = self.cfg.vocab_size
+        lengths = (1, 2, max(3, self.cfg.seq_len // 4))
+        for mode, (sample, inv_temp, top_k) in (("greedy", (0, 0, 0)), ("sampled", (1, 256, 0)),
+                                                 ("top_k", (1, 256, 4))):
+            settings = {"BUDGET": 3, "SAMPLING": sample, "INV_TEMP": inv_temp, "TOP_K": top_k, "STOP": 0,
+                        "SEED": self.rng.getrandbits(32)}
+            await self.new_sequence()
+            await self.regs(RegSeq(f"cfg_{mode}", [RegItem.write(r, v) for r, v in settings.items()]))
+            for n in lengths[:-1]:
+                await self.prompt([self.rng.randrange(vocab) for _ in range(n)])
+            first = self.monitor.beats
+            send = cocotb.start_soon(self.prompt([self.rng.randrange(vocab) for _ in range(lengths[-1])], wait=False))
+            await ClockCycles(self.dut.clk, self.schedule.cycles(0))
+            self.sb.check(self.sb.open_prompt_ns is not None, f"{mode}: the long prompt was no longer being received")
+            await self.regs(WriteEveryRegisterSeq(f"{mode}_prompt", self.rng, settings))
+            await send
+            await self.wait_beats(first + 1, f"{mode}: the first token of the long prompt")
+            await self.regs(WriteEveryRegisterSeq(f"{mode}_generating", self.rng, settings))
+            await self.drain()
+            self.sb.check(self.monitor.beats - first == 3, f"{mode}: {self.monitor.beats - first} tokens, budget 3")
+        self.expect_covered("generation")
+        self.expect_covered("write_state", state=("prompt", "generating"))
+        self.expect_covered("error_state", case=("BAD_ADDRESS", "READ_ONLY_WRITE", "ADAPTER_BUSY"),
+                            state=("prompt", "generating"))
 
 
 @test()
