@@ -74,9 +74,8 @@ module rf_core #(
     wire        last_layer = (layer == N_LAYERS[7:0] - 8'd1);
     wire [7:0]  n_layer = (state == S_W2 && !last_layer) ? layer + 8'd1 : layer;   // the next phase's
 
-    // Layer constants: 128-bit words read combinationally at the next phase's layer (a norm's
-    // shift is sampled with its start; W2 uses none); every word also carries the model-wide ones
-    // (eps, logit multiplier/shift, final norm shift) (docs/rtl.md).
+    // Layer constants, read at the next phase's layer (a norm samples its shift with its start; W2
+    // uses none); every word also carries the model-wide ones (eps, logits, final norm) (docs/rtl.md).
     wire [127:0] lconst;
     rf_rom #(.WIDTH(128), .DEPTH(LAYER_DEPTH), .ADDR_BITS(LAYER_AB), .ASYNC(1), .FILE({`ROM_DIR, "/", LAYER_FILE}))
         u_layer (.clk(clk), .en(1'b1), .addr(n_layer[LAYER_AB-1:0]), .rdata(lconst));
@@ -135,20 +134,21 @@ module rf_core #(
     end
 
     // n_* is valid from a phase's second cycle (every phase but DONE lasts longer); the next unit
-    // starts on the edge where the running unit's done is seen (`advance`). An adapter on the next
-    // phase (rf_lora_port nx_active) starts first, the matvec then with its pre_done, from d_*.
-    // Attention starts with this position's K/V row written (rf_attention reads row pos from the
-    // edge after its start; the last v row is bypassed: rf_rowglue kv_v).
-    wire                emb_last, nrm_done, mv_fin, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
+    // starts on the edge where the running unit's done is seen (`advance`); W2's matvec W2_LEAD
+    // cycles before W13's end (rf_rowglue `early`: W2's row 0 reads the last gate word last). An
+    // adapter on the next phase (rf_lora_port nx_active) starts first, the matvec with its pre_done,
+    // from d_*. Attention starts with this position's K/V row written (rf_attention reads row pos
+    // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v).
+    localparam integer W2_LEAD = (WORDS_HIDDEN - 1 < 4) ? WORDS_HIDDEN - 1 : 4;   // schedule.py w2_lead
+    wire                emb_last, nrm_done, mv_fin, w2_go, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
     reg                 sel_finish;
     wire t_done = (t_unit == U_EMBED) ? emb_last : (t_unit == U_NORM) ? nrm_done : (t_unit == U_MV) ? mv_fin :
                   (t_unit == U_ATT) ? att_done : sel_done;
     wire advance    = busy_fwd && (state != S_DONE) && t_done;
-    wire mv_now     = advance && n_mv && !lora_nx_active;
+    wire mv_now     = !lora_nx_active && (state == S_W13 ? w2_go : advance && n_mv);
     wire mv_start   = mv_now || lora_pre_done;
     wire lora_start = advance && n_mv && lora_nx_active;
-    wire nrm_start  = advance && (n_unit == U_NORM);
-    wire att_start  = advance && (n_unit == U_ATT);
+    wire nrm_start  = advance && (n_unit == U_NORM), att_start = advance && (n_unit == U_ATT);
     wire sel_start  = entry && (state == S_CLS);
     always @(posedge clk) begin   // n_* is not reset: it is used only with `advance`
         {n_unit, n_mv, n_base, n_rows, n_wpr, n_rq, n_out16, n_src, n_dst, n_kind, nrm_idx, nrm_shift} <=
@@ -156,6 +156,7 @@ module rf_core #(
         if (!rst_n)       {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst, d_kind} <= '0;
         else if (advance) {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst, d_kind} <=
                               {n_base, n_rows, n_wpr, n_rq, n_out16, n_src, n_dst, n_kind};
+        else if (mv_now)  d_src <= n_src;     // W2 early: the read port's source goes with the matvec
         sel_finish <= rst_n && advance && (state == S_CLS);
     end
 
@@ -287,9 +288,8 @@ module rf_core #(
     wire signed [15:0]  mvo_data;
     rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS),
                 .ACT_REG(0)) u_matvec (
-        .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_now ? n_base : d_base),
-        .cfg_rows(mv_now ? n_rows : d_rows), .cfg_wpr(mv_now ? n_wpr : d_wpr), .cfg_rq_base(mv_now ? n_rq : d_rq),
-        .cfg_out16(mv_now ? n_out16 : d_out16),
+        .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_now ? n_base : d_base), .cfg_rows(mv_now ? n_rows : d_rows),
+        .cfg_wpr(mv_now ? n_wpr : d_wpr), .cfg_rq_base(mv_now ? n_rq : d_rq), .cfg_out16(mv_now ? n_out16 : d_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
         .act_idx(act_idx), .act_word(act_word),
         .y_valid(mvo_valid), .y_row(mvo_row), .y_data(mvo_data), .done(mvo_done), .busy(mv_busy));
@@ -305,18 +305,18 @@ module rf_core #(
         .nx_valid(n_mv && t_next != S_CLS), .nx_kind(n_kind), .nx_active(lora_nx_active),
         .layer(layer), .active(lora_active), .start(lora_start), .pre_done(lora_pre_done),
         .act_idx(lora_act_idx), .act_word(lora_act_word), .y_valid_i(mvo_valid), .y_row_i(mvo_row),
-        .y_data_i(mvo_data), .done_i(mvo_done),
-        .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
+        .y_data_i(mvo_data), .done_i(mvo_done), .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
 
     // ------------------------------------------------------------------ row glue
-    rf_rowglue #(.QK_ROWS(QK_ROWS), .V_ROWS(KV_DIM), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD), .PAIR_BITS(ROPE_PB),
-                 .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
+    rf_rowglue #(.QK_ROWS(QK_ROWS), .V_ROWS(KV_DIM), .EARLY(W2_LEAD), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD),
+                 .PAIR_BITS(ROPE_PB), .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
                  .SILU_FILE({`ROM_DIR, "/", SILU_FILE})) u_glue (
         .clk(clk), .rst_n(rst_n), .dst(d_dst), .clear(entry), .layer(layer), .gate_mult(lconst[39:24]),
         .gate_shift(lconst[45:40]), .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .y_done(mv_done),
-        .fin(mv_fin), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
+        .fin(mv_fin), .early(w2_go), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
         .qk_we(qk_we), .qk_row(qk_row), .qk_data(qk_data), .v_we(v_we), .v_idx(v_idx), .v_data(v_data),
-        .v_flat(v_row), .kv_v(kv_v), .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we), .res_idx(res_idx), .res_data(res_data));
+        .v_flat(v_row), .kv_v(kv_v), .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we),
+        .res_idx(res_idx), .res_data(res_data));
 
     // ------------------------------------------------------------------ RMSNorm, attention, select
     // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:

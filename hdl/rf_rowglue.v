@@ -13,12 +13,15 @@
 //   DST_LOGITS (CLS): nothing here (rf_select takes the rows).
 // The row tags are delayed to match (rf_delay). `fin` is the matvec's done delayed to the phase's
 // last write (sim_models/schedule.py GLUE_LAT): QKV and CLS 0 (v rows come last), RES 1, GATE
-// LAT = 4: the sequencer's end of the phase. `clear` (every phase entry) points rope_pair at pair 0.
+// LAT = 4: the sequencer's end of the phase. `early` is the done delayed EARLY cycles less than the
+// GATE fin (sim_models/schedule.py w2_lead: W2's matvec starts then). `clear` (every phase entry)
+// points rope_pair at pair 0.
 `default_nettype none
 
 module rf_rowglue #(
     parameter integer QK_ROWS   = 96,        // q and k rows: DIM + KV_DIM
     parameter integer V_ROWS    = 32,        // v rows: KV_DIM
+    parameter integer EARLY     = 0,         // `early` leads the GATE fin by this many cycles (0 .. 4)
     parameter integer HEAD_SIZE = 16,
     parameter integer RES_ELEMS = 64,        // residual elements (lane-padded DIM)
     parameter integer PAIR_BITS = 3,         // rope_pair: log2(HEAD_SIZE / 2)
@@ -39,6 +42,7 @@ module rf_rowglue #(
     input  wire signed [15:0]        y_data,
     input  wire                      y_done,
     output wire                      fin,
+    output wire                      early,
     // RoPE table (rf_rope_gen)
     output reg  [PAIR_BITS-1:0]      rope_pair,
     input  wire [31:0]               cos_sin,
@@ -73,7 +77,8 @@ module rf_rowglue #(
     wire [15:0] g1_row   = tags[15:0];
     wire        g4_valid = tag_q[16];
     wire [15:0] g4_row   = tag_q[15:0];
-    assign fin = (dst == DST_GATE) ? tag_q[17] : (dst == DST_RES) ? tags[17] : y_done;
+    assign fin   = (dst == DST_GATE) ? tag_q[17] : (dst == DST_RES) ? tags[17] : y_done;
+    assign early = (EARLY >= LAT) ? y_done : tags[18 * (LAT - 1 - EARLY) + 17];
 
     // ---------------------------------------------------------------- RoPE (QKV)
     wire        qk_row_in = y_valid && (dst == DST_QKV) && (y_row < QK_ROWS[15:0]);

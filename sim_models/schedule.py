@@ -10,7 +10,8 @@ Phase by phase (hdl/rf_core.v): the next phase's descriptor is registered while 
 and its unit is started on the edge that sees the running unit's done (its start sampled at
 that edge), so a phase whose unit has latency N costs N + PHASE_OVERHEAD (1: the done cycle).
 A matrix phase ends with its own row glue's last write (GLUE_LAT, by destination), and the
-K/V row of the position goes to the cache on the edge that starts attention.
+K/V row of the position goes to the cache on the edge that starts attention. W2's matvec starts
+w2_lead cycles before W13's phase ends.
 
 The weight format (docs/arithmetic.md 3a) does not enter: every format reads one ROM word
 of LANES weights per cycle and decodes it combinationally in rf_matvec's ROM-read stage, so
@@ -42,6 +43,15 @@ PIPELINE = {
 # register stage; W13: SwiGLU; the classifier: none (rf_select takes the rows).
 GLUE_LAT = {"qkv": 0, "wo": 1, "w13": PIPELINE["glue"], "w2": 1, "cls": 0}
 PHASE_OVERHEAD = 1     # the cycle in which the sequencer sees a unit's done (the next unit starts at its end)
+
+
+def w2_lead(cfg: Config, lanes: int) -> int:
+    """Cycles by which W2's matvec starts before W13's phase ends (rf_rowglue `early`). W2's row 0
+    reads the SwiGLU output word w at the edge w + 1 after its start, so the last word, which holds
+    the gate of W13's last row (written as W13 ends), may be read WORDS_HIDDEN - 1 cycles early; at most
+    the SwiGLU glue (the matvec is free from W13's done on). Not with an adapter on W2: its pre-pass
+    runs in the W2 phase (adapter_cycles adds the lead back)."""
+    return min(words(cfg.hidden_dim, lanes) - 1, PIPELINE["glue"])
 EMBED_OVERHEAD = 6     # embedding (one requant unit, an element per cycle): ROM latency (2), product, round, shift, saturate+write
 ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
@@ -81,12 +91,14 @@ def words(n: int, lanes: int) -> int:
 
 def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
     """Extra cycles per layer of a forward pass with the adapter enabled (hdl/rf_lora.v): per phase with
-    targets, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay."""
+    targets, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay
+    (and for W2, its early start, w2_lead, forgone)."""
     total = 0
     for phase, names in PHASES.items():
         n = sum(m in targets for m in names)
         if n:
             total += n * rank_max * words(phase_shape(cfg, phase)[1], lanes) + LORA_PIPE + LORA_START + LORA_STREAM
+            total += w2_lead(cfg, lanes) if phase == "w2" else 0
     return total
 
 
@@ -116,7 +128,8 @@ class Schedule:
 
     def _matvec(self, phase: str) -> int:
         rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
-        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + GLUE_LAT[phase] + PHASE_OVERHEAD
+        lead = w2_lead(self.cfg, self.lanes) if phase == "w2" else 0
+        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:
         return 2 * words(self.cfg.dim, norm_lanes(self.lanes)) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD

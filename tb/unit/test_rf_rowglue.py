@@ -7,7 +7,8 @@ matvec's done pulse after the last one) and every write checked in its exact cyc
   GATE: intops.requant(SILU[layer][h1] * h3, M_g, S_g, 8), written PIPELINE["glue"] cycles after
         the h3 row, at h3_row / 2;
   RES:  intops.sat(x[row] + y, 16), written 1 cycle after the row;
-and `fin` GLUE_LAT[phase] cycles after done (the phase's last write). The wrapper
+and `fin` GLUE_LAT[phase] cycles after done (the phase's last write), `early` EARLY cycles before
+W13's fin. The wrapper
 (tests/test_rtl_core_units.py) writes the SILU ROM image (random int16) and passes its path in RF_SILU_FILE.
 """
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Glue:
         self.writes: list[tuple[int, str, int, int]] = []   # (cycle, port, index, value)
         self.fins: list[int] = []
         self.kv_errors: list[int] = []                      # cycles where kv_v was wrong
+        self.earlies: list[int] = []
+        self.early = int(dut.EARLY.value)
         self.half = int(dut.HEAD_SIZE.value) // 2
         self.cos = [rng.randrange(-11585, 11586) for _ in range(self.half)]
         self.sin = [rng.randrange(-11585, 11586) for _ in range(self.half)]
@@ -61,6 +64,8 @@ class Glue:
                     self.writes.append((self.cycle, port, int(getattr(dut, idx).value), raw))
             if int(dut.fin.value):
                 self.fins.append(self.cycle)
+            if int(dut.early.value):
+                self.earlies.append(self.cycle)
             v_flat, kv_v = int(dut.v_flat.value), int(dut.kv_v.value)
             if int(dut.v_we.value):
                 i = int(dut.v_idx.value)
@@ -155,5 +160,7 @@ def check(glue: Glue, want: list[tuple[int, str, int, int]], done: int, what: st
     assert sorted(got) == sorted(want), f"{what}: writes differ: rtl-only {sorted(set(got) - set(want))[:4]}, " \
                                         f"golden-only {sorted(set(want) - set(got))[:4]}"
     fins, glue.fins = glue.fins, []
+    earlies, glue.earlies = glue.earlies, []
+    assert earlies == [done + SWIGLU_LAT - glue.early], f"{what}: early at {earlies}, done at {done}"
     assert fins == [done + lat], f"{what}: fin at {fins}, done at {done}, want {lat} cycles after"
     assert not glue.kv_errors, f"{what}: kv_v is not v_flat with the arriving v row in cycles {glue.kv_errors[:4]}"
