@@ -1,11 +1,11 @@
 // rf_core -- the statically scheduled transformer core: a sequencer over a table of phases.
-// One forward pass per token (docs/arithmetic.md section 10): EMBED, then per layer NORM_ATT,
-// QKV (+RoPE), KV write, ATTENTION, WO (+residual), NORM_FFN, W13 (+SwiGLU), W2 (+residual);
-// then, when a token must be emitted, NORM_FIN, CLS (+select). The phase table gives each phase
-// the unit it waits for, the phase after it and a descriptor (matrix, rows, source buffer,
-// destination / row glue, norm) registered on the phase's first (entry) cycle. Units get a
-// one-cycle start pulse and report done after a fixed latency, so cycles per token depend only
-// on the model shape, LANES and the position (sim_models/schedule.py predicts them).
+// One forward pass per token (docs/arithmetic.md section 10): EMBED, then per layer NORM_ATT, QKV
+// (+RoPE, K/V row to the cache), ATTENTION, WO (+residual), NORM_FFN, W13 (+SwiGLU), W2 (+residual);
+// then, when a token is emitted, NORM_FIN, CLS (+select). The phase table gives each phase the unit
+// it waits for, the phase after it and a descriptor (matrix, rows, source buffer, destination / row
+// glue, norm), registered while the phase before it runs: the next unit starts on the edge that sees
+// the running unit's done (after its row glue's last write). Units report done after a fixed
+// latency, so cycles per token depend only on the model shape, LANES and the position (schedule.py).
 // Units (docs/rtl.md "Structure of the core"): rf_proto, rf_embed, rf_wmem, rf_matvec (+ rf_lora),
 // rf_rmsnorm, rf_attention, rf_select, rf_rowglue, rf_actbuf, rf_actread, rf_perf. The output
 // beat register, the position and the layer live here. The model comes from the compiler's
@@ -57,120 +57,121 @@ module rf_core #(
     localparam integer NORM_ELEMS = NORM_LANES * WORDS_NORM;         // elements rf_rmsnorm reads
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
-                     S_QKV = 5'd4,   S_KVW = 5'd5,     S_ATT = 5'd6,    S_WO = 5'd7,
+                     S_QKV = 5'd4,   S_ATT = 5'd6,     S_WO = 5'd7,
                      S_NORM_FFN = 5'd8, S_W13 = 5'd9,  S_W2 = 5'd10,    S_NORM_FIN = 5'd11,
                      S_CLS = 5'd12,  S_SELECT = 5'd13, S_EMIT = 5'd14,  S_DONE = 5'd15;
-    localparam [2:0] U_EMBED = 3'd0, U_NORM = 3'd1, U_MV = 3'd2, U_KVW = 3'd3, U_ATT = 3'd4, U_SEL = 3'd5;  // units
+    localparam [2:0] U_EMBED = 3'd0, U_NORM = 3'd1, U_MV = 3'd2, U_ATT = 3'd4, U_SEL = 3'd5;  // units
     // activation source of a matrix phase (rf_actread) and destination of its rows (rf_rowglue)
     localparam [1:0] SRC_NORM = 2'd0, SRC_ATT = 2'd1, SRC_GATE = 2'd2;
     localparam [1:0] DST_LOGITS = 2'd0, DST_QKV = 2'd1, DST_GATE = 2'd2, DST_RES = 2'd3;
 
     // ------------------------------------------------------------------ state
     reg  [4:0]  state;
-    reg         entry;          // first cycle of the current phase: units are started here
-    reg  [7:0]  layer;
-    reg  [15:0] pos;
+    reg         entry;          // first cycle of the current phase
+    reg  [15:0] pos;  reg [7:0] layer;
     wire [15:0] sel_token;
     wire        busy_fwd = (state != S_IDLE) && (state != S_EMIT) && (state != S_ERRBEAT);
     wire        last_layer = (layer == N_LAYERS[7:0] - 8'd1);
+    wire [7:0]  n_layer = (state == S_W2 && !last_layer) ? layer + 8'd1 : layer;   // the next phase's
 
-    // Layer constants: 128-bit words read combinationally at the current layer; every word also
-    // carries the model-wide ones (eps, logit multiplier/shift, final norm shift) (docs/rtl.md).
+    // Layer constants, read at the next phase's layer (a norm samples its shift with its start; W2
+    // uses none); every word also carries the model-wide ones (eps, logits, final norm) (docs/rtl.md).
     wire [127:0] lconst;
     rf_rom #(.WIDTH(128), .DEPTH(LAYER_DEPTH), .ADDR_BITS(LAYER_AB), .ASYNC(1), .FILE({`ROM_DIR, "/", LAYER_FILE}))
-        u_layer (.clk(clk), .en(1'b1), .addr(layer[LAYER_AB-1:0]), .rdata(lconst));
+        u_layer (.clk(clk), .en(1'b1), .addr(n_layer[LAYER_AB-1:0]), .rdata(lconst));
 
     // ------------------------------------------------------------------ phase table
-    // Row `state`: the unit it waits for, the next phase; a matrix phase's first weight word and
-    // requant entry, rows, words per row, output width, activation source and row destination; a
-    // norm's gain vector and shift.
-    reg  [2:0]          t_unit;                     // U_*
-    reg  [4:0]          t_next;                     // S_*
-    reg  [W_AB-1:0]     t_base, d_base;             // t_*: the table's row; d_*: the registered descriptor
-    reg  [15:0]         t_rows, d_rows;
-    reg  [WPR_BITS-1:0] t_wpr, d_wpr;
-    reg  [RQ_AB-1:0]    t_rq, d_rq;
-    reg  [1:0]          t_src, d_src, t_dst, d_dst;
-    reg                 t_mv, t_out16, d_out16;
-    reg  [7:0]          t_nidx, nrm_idx;
-    reg  [5:0]          t_nshift, nrm_shift;
+    // succ(st): {the unit phase st waits for, the phase after it}. t_*: the row of phase t_next: a
+    // matrix phase's first weight word and requant entry, rows, words per row, output width, source,
+    // destination and rf_lora kind (0 QKV .. 3 W2); a norm's gain vector and shift. n_*: that row,
+    // registered while the running phase goes; d_*: the running phase's (n_* at its start).
+    reg  [2:0]          t_unit, t_nunit, n_unit;    // U_*
+    reg  [4:0]          t_next, t_nnext;            // S_*
+    reg                 t_mv, n_mv, t_out16, n_out16, d_out16;
+    reg  [W_AB-1:0]     t_base, n_base, d_base;
+    reg  [15:0]         t_rows, n_rows, d_rows;
+    reg  [WPR_BITS-1:0] t_wpr, n_wpr, d_wpr;
+    reg  [RQ_AB-1:0]    t_rq, n_rq, d_rq;
+    reg  [1:0]          t_src, n_src, d_src, t_dst, n_dst, d_dst, t_kind, n_kind, d_kind;
+    reg  [7:0]          t_nidx, nrm_idx;   reg [5:0] t_nshift, nrm_shift;
     wire                cur_emit_w;
     wire [W_AB-1:0]     layer_word = W_AB'(layer) * W_AB'(LAYER_WORDS);
     wire [RQ_AB-1:0]    layer_row  = RQ_AB'(layer) * RQ_AB'(LAYER_ROWS);
+    function automatic [7:0] succ(input [4:0] st, input last_l, input emit);   // {unit, next phase}
+        case (st)
+            S_EMBED:    succ = {U_EMBED, S_NORM_ATT};
+            S_NORM_ATT: succ = {U_NORM, S_QKV};
+            S_QKV:      succ = {U_MV, S_ATT};
+            S_ATT:      succ = {U_ATT, S_WO};
+            S_WO:       succ = {U_MV, S_NORM_FFN};
+            S_NORM_FFN: succ = {U_NORM, S_W13};
+            S_W13:      succ = {U_MV, S_W2};
+            S_W2:       succ = {U_MV, !last_l ? S_NORM_ATT : (emit ? S_NORM_FIN : S_DONE)};
+            S_NORM_FIN: succ = {U_NORM, S_CLS};
+            S_CLS:      succ = {U_MV, S_SELECT};
+            default:    succ = {U_SEL, S_DONE};
+        endcase
+    endfunction
     always @(*) begin
-        {t_unit, t_next, t_mv, t_out16, t_src, t_dst} = {U_SEL, S_DONE, 1'b0, 1'b0, SRC_NORM, DST_LOGITS};
+        {t_unit, t_next} = succ(state, last_layer, cur_emit_w);
+        {t_nunit, t_nnext} = succ(t_next, last_layer, cur_emit_w);
+        {t_mv, t_out16, t_src, t_dst, t_kind} = {1'b0, 1'b0, SRC_NORM, DST_LOGITS, 2'd0};
         {t_base, t_rq, t_rows, t_wpr} = {layer_word, layer_row, DIM[15:0], WPR_BITS'(WORDS_DIM)};
-        {t_nidx, t_nshift} = {8'd2 * layer, lconst[53:48]};
-        case (state)
-            S_EMBED:    {t_unit, t_next} = {U_EMBED, S_NORM_ATT};
-            S_NORM_ATT: {t_unit, t_next} = {U_NORM, S_QKV};
-            S_QKV:      {t_unit, t_next, t_mv, t_rows, t_dst} = {U_MV, S_KVW, 1'b1, QKV_ROWS[15:0], DST_QKV};
-            S_KVW:      {t_unit, t_next} = {U_KVW, S_ATT};
-            S_ATT:      {t_unit, t_next} = {U_ATT, S_WO};
-            S_WO: begin
-                {t_unit, t_next, t_mv, t_out16, t_src, t_dst} = {U_MV, S_NORM_FFN, 1'b1, 1'b1, SRC_ATT, DST_RES};
-                {t_base, t_rq} = {layer_word + W_AB'(OFF_WO), layer_row + RQ_AB'(ROW_WO)};
-            end
-            S_NORM_FFN: {t_unit, t_next, t_nidx, t_nshift} = {U_NORM, S_W13, 8'd2 * layer + 8'd1, lconst[61:56]};
-            S_W13: begin
-                {t_unit, t_next, t_mv, t_rows, t_dst} = {U_MV, S_W2, 1'b1, 16'd2 * HIDDEN[15:0], DST_GATE};
-                {t_base, t_rq} = {layer_word + W_AB'(OFF_W13), layer_row + RQ_AB'(ROW_W13)};
-            end
-            S_W2: begin
-                {t_unit, t_mv, t_out16, t_src, t_dst} = {U_MV, 1'b1, 1'b1, SRC_GATE, DST_RES};
-                t_next = !last_layer ? S_NORM_ATT : (cur_emit_w ? S_NORM_FIN : S_DONE);
-                {t_base, t_rq, t_wpr} = {layer_word + W_AB'(OFF_W2), layer_row + RQ_AB'(ROW_W2), WPR_BITS'(WORDS_HIDDEN)};
-            end
-            S_NORM_FIN: {t_unit, t_next, t_nidx, t_nshift} = {U_NORM, S_CLS, 8'd2 * N_LAYERS[7:0], lconst[125:120]};
-            S_CLS: begin
-                {t_unit, t_next, t_mv, t_out16} = {U_MV, S_SELECT, 1'b1, 1'b1};
-                {t_base, t_rq, t_rows} = {W_AB'(CLS_BASE), RQ_AB'(CLS_ROW_BASE), VOCAB[15:0]};
-            end
+        {t_nidx, t_nshift} = {8'd2 * n_layer, lconst[53:48]};
+        case (t_next)
+            S_QKV:      {t_mv, t_rows, t_dst} = {1'b1, QKV_ROWS[15:0], DST_QKV};
+            S_WO:       {t_mv, t_out16, t_src, t_dst, t_kind, t_base, t_rq} =
+                            {1'b1, 1'b1, SRC_ATT, DST_RES, 2'd1, layer_word + W_AB'(OFF_WO), layer_row + RQ_AB'(ROW_WO)};
+            S_NORM_FFN: {t_nidx, t_nshift} = {8'd2 * n_layer + 8'd1, lconst[61:56]};
+            S_W13:      {t_mv, t_rows, t_dst, t_kind, t_base, t_rq} =
+                            {1'b1, 16'd2 * HIDDEN[15:0], DST_GATE, 2'd2, layer_word + W_AB'(OFF_W13), layer_row + RQ_AB'(ROW_W13)};
+            S_W2:       {t_mv, t_out16, t_src, t_dst, t_kind, t_base, t_rq, t_wpr} = {1'b1, 1'b1, SRC_GATE, DST_RES, 2'd3,
+                            layer_word + W_AB'(OFF_W2), layer_row + RQ_AB'(ROW_W2), WPR_BITS'(WORDS_HIDDEN)};
+            S_NORM_FIN: {t_nidx, t_nshift} = {8'd2 * N_LAYERS[7:0], lconst[125:120]};
+            S_CLS:      {t_mv, t_out16, t_base, t_rq, t_rows} = {2'b11, W_AB'(CLS_BASE), RQ_AB'(CLS_ROW_BASE), VOCAB[15:0]};
             default: ;
         endcase
     end
 
-    // the descriptor of the running phase, registered on its entry cycle; the start pulses
-    reg                 mv_start, nrm_start, att_start, sel_start, sel_finish, kv_we, lora_start;
-    wire                emb_last, nrm_done, mv_fin, att_done, sel_done, lora_active, lora_pre_done;
+    // n_* is valid from a phase's second cycle (every phase but DONE lasts longer); the next unit
+    // starts on the edge where the running unit's done is seen (`advance`); W2's matvec W2_LEAD
+    // cycles before W13's end (rf_rowglue `early`: W2's row 0 reads the last gate word last). An
+    // adapter on the next phase (rf_lora_port nx_active) starts first, the matvec with its pre_done,
+    // from d_*. Attention starts with this position's K/V row written (rf_attention reads row pos
+    // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v).
+    localparam integer W2_LEAD = (WORDS_HIDDEN - 1 < 4) ? WORDS_HIDDEN - 1 : 4;   // schedule.py w2_lead
+    wire                emb_last, nrm_done, mv_fin, w2_go, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
+    reg                 sel_finish;
     wire t_done = (t_unit == U_EMBED) ? emb_last : (t_unit == U_NORM) ? nrm_done : (t_unit == U_MV) ? mv_fin :
-                  (t_unit == U_KVW) ? 1'b1 : (t_unit == U_ATT) ? att_done : sel_done;
-    wire advance = busy_fwd && (state != S_DONE) && t_done;
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst} <= {(W_AB + 16 + WPR_BITS + RQ_AB + 5){1'b0}};
-            {nrm_idx, nrm_shift} <= 14'd0;
-            {mv_start, nrm_start, att_start, sel_start, sel_finish, kv_we} <= 6'd0;
-        end else begin
-            if (entry) {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst} <=
-                           {t_base, t_rows, t_wpr, t_rq, t_out16, t_src, t_dst};
-            if (entry && t_unit == U_NORM) {nrm_idx, nrm_shift} <= {t_nidx, t_nshift};
-            // with an adapter on this phase's matrix, the matvec starts after the adapter's pre-pass
-            mv_start   <= lora_active ? lora_pre_done : (entry && t_mv);
-            nrm_start  <= entry && (t_unit == U_NORM);
-            att_start  <= entry && (t_unit == U_ATT);
-            sel_start  <= entry && (state == S_CLS);
-            sel_finish <= advance && (state == S_CLS);
-            kv_we      <= advance && (t_next == S_KVW);
-        end
+                  (t_unit == U_ATT) ? att_done : sel_done;
+    wire advance    = busy_fwd && (state != S_DONE) && t_done;
+    wire mv_now     = !lora_nx_active && (state == S_W13 ? w2_go : advance && n_mv);
+    wire mv_start   = mv_now || lora_pre_done;
+    wire lora_start = advance && n_mv && lora_nx_active;
+    wire nrm_start  = advance && (n_unit == U_NORM), att_start = advance && (n_unit == U_ATT);
+    wire sel_start  = entry && (state == S_CLS);
+    always @(posedge clk) begin   // n_* is not reset: it is used only with `advance`
+        {n_unit, n_mv, n_base, n_rows, n_wpr, n_rq, n_out16, n_src, n_dst, n_kind, nrm_idx, nrm_shift} <=
+            {t_nunit, t_mv, t_base, t_rows, t_wpr, t_rq, t_out16, t_src, t_dst, t_kind, t_nidx, t_nshift};
+        if (!rst_n)       {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst, d_kind} <= '0;
+        else if (advance) {d_base, d_rows, d_wpr, d_rq, d_out16, d_src, d_dst, d_kind} <=
+                              {n_base, n_rows, n_wpr, n_rq, n_out16, n_src, n_dst, n_kind};
+        else if (mv_now)  d_src <= n_src;     // W2 early: the read port's source goes with the matvec
+        sel_finish <= rst_n && advance && (state == S_CLS);
     end
-    always @(posedge clk) lora_start <= rst_n && entry && t_mv && lora_active;
 
     // ------------------------------------------------------------------ sequencer
     // The protocol states around a forward pass (IDLE, ERRBEAT, DONE, EMIT) and the phase walk.
     wire        p_go, p_err_end, p_clear_pos, p_emit_last, p_tok_in;
     always @(posedge clk) begin
         if (!rst_n) begin
-            {state, entry, layer, pos} <= {S_IDLE, 1'b0, 8'd0, 16'd0};
-            {out_valid, out_data, out_last} <= 18'd0;
+            {state, entry, layer, pos, out_valid, out_data, out_last} <= {S_IDLE, 43'd0};
         end else begin
             entry <= 1'b0;
             case (state)
                 S_IDLE: begin
-                    if (p_go) begin
-                        {state, entry} <= {S_EMBED, 1'b1};
-                    end else if (p_err_end) begin   // the prompt's error beat
+                    if (p_go) {state, entry} <= {S_EMBED, 1'b1};
+                    else if (p_err_end) begin   // the prompt's error beat
                         state <= S_ERRBEAT;
                         {out_valid, out_data, out_last} <= {1'b1, ERROR_TOKEN, 1'b1};
                     end
@@ -214,9 +215,8 @@ module rf_core #(
 
     rf_perf u_perf (.clk(clk), .rst_n(rst_n), .clear(ctrl_clear_counters), .busy(busy_fwd),
         .fwd_start(p_go || (state == S_EMIT && out_ready && !out_last)), .fwd_end(state == S_DONE),
-        .tok_in(p_tok_in), .tok_out(state == S_EMIT && out_ready),
-        .cnt_cycles(cnt_cycles), .cnt_tokens_in(cnt_tokens_in), .cnt_tokens_out(cnt_tokens_out),
-        .cnt_last_cycles(cnt_last_cycles));
+        .tok_in(p_tok_in), .tok_out(state == S_EMIT && out_ready), .cnt_cycles(cnt_cycles),
+        .cnt_tokens_in(cnt_tokens_in), .cnt_tokens_out(cnt_tokens_out), .cnt_last_cycles(cnt_last_cycles));
 
     // ------------------------------------------------------------------ weight memory (two-cycle reads)
     wire [W_AB-1:0]          mv_w_addr, emb_w_addr;
@@ -258,7 +258,7 @@ module rf_core #(
     wire [7:0]             v_data, g_data;
     wire [16*DIM_PAD-1:0]  x_res;
     wire [8*DIM-1:0]       q_buf;
-    wire [8*KV_DIM-1:0]    k_row, v_row;
+    wire [8*KV_DIM-1:0]    k_row, v_row, kv_v;
     wire [8*HIDDEN-1:0]    g_buf;
     rf_actbuf #(.N(DIM_PAD), .EW(16)) u_x (
         .clk(clk), .rst_n(rst_n), .we(emb_wr || res_we), .widx(emb_wr ? 16'(emb_idx) : res_idx),
@@ -288,8 +288,8 @@ module rf_core #(
     wire signed [15:0]  mvo_data;
     rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS),
                 .ACT_REG(0)) u_matvec (
-        .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(d_base), .cfg_rows(d_rows),
-        .cfg_wpr(d_wpr), .cfg_rq_base(d_rq), .cfg_out16(d_out16),
+        .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_now ? n_base : d_base), .cfg_rows(mv_now ? n_rows : d_rows),
+        .cfg_wpr(mv_now ? n_wpr : d_wpr), .cfg_rq_base(mv_now ? n_rq : d_rq), .cfg_out16(mv_now ? n_out16 : d_out16),
         .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
         .act_idx(act_idx), .act_word(act_word),
         .y_valid(mvo_valid), .y_row(mvo_row), .y_data(mvo_data), .done(mvo_done), .busy(mv_busy));
@@ -301,22 +301,22 @@ module rf_core #(
                    .WORDS_DIM(WORDS_DIM), .WORDS_HIDDEN(WORDS_HIDDEN), .WPR_BITS(WPR_BITS), .RANK(LORA_RANK),
                    .TARGETS(LORA_TARGETS)) u_lora (
         .clk(clk), .rst_n(rst_n), .bus_addr(lora_addr), .bus_we(lora_we), .bus_wdata(lora_wdata),
-        .bus_rdata(lora_rdata), .enable(cfg_lora_en), .ph_valid(t_mv && state != S_CLS),
-        .ph_kind((state == S_WO) ? 2'd1 : (state == S_W13) ? 2'd2 : (state == S_W2) ? 2'd3 : 2'd0),
+        .bus_rdata(lora_rdata), .enable(cfg_lora_en), .ph_valid(t_unit == U_MV && state != S_CLS), .ph_kind(d_kind),
+        .nx_valid(n_mv && t_next != S_CLS), .nx_kind(n_kind), .nx_active(lora_nx_active),
         .layer(layer), .active(lora_active), .start(lora_start), .pre_done(lora_pre_done),
-        .act_idx(lora_act_idx), .act_word(lora_act_word),
-        .y_valid_i(mvo_valid), .y_row_i(mvo_row), .y_data_i(mvo_data), .done_i(mvo_done),
-        .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
+        .act_idx(lora_act_idx), .act_word(lora_act_word), .y_valid_i(mvo_valid), .y_row_i(mvo_row),
+        .y_data_i(mvo_data), .done_i(mvo_done), .y_valid_o(y_valid), .y_row_o(y_row), .y_data_o(y_data), .done_o(mv_done));
 
     // ------------------------------------------------------------------ row glue
-    rf_rowglue #(.QK_ROWS(QK_ROWS), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD), .PAIR_BITS(ROPE_PB),
-                 .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
+    rf_rowglue #(.QK_ROWS(QK_ROWS), .V_ROWS(KV_DIM), .EARLY(W2_LEAD), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD),
+                 .PAIR_BITS(ROPE_PB), .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
                  .SILU_FILE({`ROM_DIR, "/", SILU_FILE})) u_glue (
         .clk(clk), .rst_n(rst_n), .dst(d_dst), .clear(entry), .layer(layer), .gate_mult(lconst[39:24]),
         .gate_shift(lconst[45:40]), .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .y_done(mv_done),
-        .fin(mv_fin), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
+        .fin(mv_fin), .early(w2_go), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
         .qk_we(qk_we), .qk_row(qk_row), .qk_data(qk_data), .v_we(v_we), .v_idx(v_idx), .v_data(v_data),
-        .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we), .res_idx(res_idx), .res_data(res_data));
+        .v_flat(v_row), .kv_v(kv_v), .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we),
+        .res_idx(res_idx), .res_data(res_data));
 
     // ------------------------------------------------------------------ RMSNorm, attention, select
     // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:
@@ -329,7 +329,7 @@ module rf_core #(
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),
                    .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_attention (
         .clk(clk), .rst_n(rst_n),
-        .kv_we(kv_we), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(v_row),
+        .kv_we(advance && state == S_QKV), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(kv_v),
         .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf),
         .att_mult(lconst[15:0]), .att_shift(lconst[21:16]),
         .out_flat(att_out), .done(att_done), .busy(att_busy));
@@ -342,9 +342,9 @@ module rf_core #(
 
     // Bits some model shapes leave unused (the widths depend on the model), and header
     // constants the units derive for themselves.
-    wire unused_ok = &{1'b0, nrm_busy, att_busy, rope_busy, gen_count, prompt_err, SHARED_CLS[0], RSQRT_ENTRIES[0],
-                       EXP2_ENTRIES[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0], SRC_NORM, lconst[63:62],
-                       lconst[55:54], lconst[47:46], lconst[23:22], lconst[119:118], lconst[127:126]};
+    wire unused_ok = &{1'b0, nrm_busy, att_busy, rope_busy, lora_active, t_nnext, gen_count, prompt_err, SHARED_CLS[0],
+                       RSQRT_ENTRIES[0], EXP2_ENTRIES[0], NORM_DEPTH[0], RSQRT_DEPTH[0], EXP2_DEPTH[0], SRC_NORM,
+                       lconst[63:62], lconst[55:54], lconst[47:46], lconst[23:22], lconst[119:118], lconst[127:126]};
 endmodule
 
 `default_nettype wire

@@ -1,6 +1,8 @@
 // rf_lora_port -- where the matvec's row stream meets the adapter hardware: rf_lora when the chip
 // is built with adapter hardware (RANK > 0), else a wire (no SRAM, the stream unchanged, `active`
-// and `pre_done` low, the adapter bus reads 0). Ports as rf_lora's (docs/rtl.md "LoRA").
+// and `pre_done` low, the adapter bus reads 0). Ports as rf_lora's (docs/rtl.md "LoRA"), and
+// nx_active: `active` as it will be for the next phase (nx_valid, nx_kind), so that the sequencer
+// knows on a phase's last edge whether the next one starts with the adapter's pre-pass.
 `default_nettype none
 
 module rf_lora_port #(
@@ -24,6 +26,9 @@ module rf_lora_port #(
     input  wire                    enable,
     input  wire                    ph_valid,
     input  wire [1:0]              ph_kind,
+    input  wire                    nx_valid,
+    input  wire [1:0]              nx_kind,
+    output wire                    nx_active,
     input  wire [7:0]              layer,
     output wire                    active,
     input  wire                    start,
@@ -39,6 +44,8 @@ module rf_lora_port #(
     output wire signed [15:0]      y_data_o,
     output wire                    done_o
 );
+    wire [3:0] built = {TARGETS[6], |TARGETS[5:4], TARGETS[3], |TARGETS[2:0]};   // kinds with a target
+    assign nx_active = (RANK > 0) && enable && nx_valid && built[nx_kind];
     generate
         if (RANK > 0) begin : g_lora
             rf_lora #(.LANES(LANES), .DIM(DIM), .KV_DIM(KV_DIM), .HIDDEN(HIDDEN), .N_LAYERS(N_LAYERS),

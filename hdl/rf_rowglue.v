@@ -3,19 +3,25 @@
 //   DST_QKV  (QKV): q/k rows are rotated in pairs (rf_rope: an even row waits for its odd
 //            partner; the pair's COS/SIN come from rf_rope_gen at `rope_pair`) and written as one
 //            16-bit pair 1 cycle after the odd row (qk_we, q rows below DIM, k rows above); v rows
-//            are written as they arrive (v_we).
+//            are written as they arrive (v_we). kv_v is the value row with the arriving v row in
+//            place (the buffer v_flat as it is after this cycle's write): the K/V cache takes it
+//            in the cycle of the last row.
 //   DST_GATE (W13): h1 rows (even) address the SILU ROM, h3 rows (odd) combine with it
 //            (rf_swiglu), the gate written SWIGLU_LAT = 4 cycles after the h3 row (g_we).
 //   DST_RES  (WO, W2): the row is added to its residual element and saturated to int16, written
 //            1 cycle after the row (res_we): the element and the row are registered first.
 //   DST_LOGITS (CLS): nothing here (rf_select takes the rows).
-// The row tags are delayed to match (rf_delay), and `fin` is the matvec's done delayed by
-// GLUE_LAT = 4 cycles (sim_models/schedule.py PIPELINE["glue"]): the sequencer's end of the phase,
-// after the last write. `clear` (every phase entry) points rope_pair at pair 0.
+// The row tags are delayed to match (rf_delay). `fin` is the matvec's done delayed to the phase's
+// last write (sim_models/schedule.py GLUE_LAT): QKV and CLS 0 (v rows come last), RES 1, GATE
+// LAT = 4: the sequencer's end of the phase. `early` is the done delayed EARLY cycles less than the
+// GATE fin (sim_models/schedule.py w2_lead: W2's matvec starts then). `clear` (every phase entry)
+// points rope_pair at pair 0.
 `default_nettype none
 
 module rf_rowglue #(
     parameter integer QK_ROWS   = 96,        // q and k rows: DIM + KV_DIM
+    parameter integer V_ROWS    = 32,        // v rows: KV_DIM
+    parameter integer EARLY     = 0,         // `early` leads the GATE fin by this many cycles (0 .. 4)
     parameter integer HEAD_SIZE = 16,
     parameter integer RES_ELEMS = 64,        // residual elements (lane-padded DIM)
     parameter integer PAIR_BITS = 3,         // rope_pair: log2(HEAD_SIZE / 2)
@@ -36,6 +42,7 @@ module rf_rowglue #(
     input  wire signed [15:0]        y_data,
     input  wire                      y_done,
     output wire                      fin,
+    output wire                      early,
     // RoPE table (rf_rope_gen)
     output reg  [PAIR_BITS-1:0]      rope_pair,
     input  wire [31:0]               cos_sin,
@@ -48,6 +55,8 @@ module rf_rowglue #(
     output wire                      v_we,
     output wire [15:0]               v_idx,
     output wire [7:0]                v_data,
+    input  wire [8*V_ROWS-1:0]       v_flat,     // the value buffer
+    output wire [8*V_ROWS-1:0]       kv_v,       // ... with this cycle's v row in place
     output wire                      g_we,
     output wire [15:0]               g_idx,
     output wire [7:0]                g_data,
@@ -57,7 +66,7 @@ module rf_rowglue #(
 );
     localparam [1:0] DST_LOGITS = 2'd0, DST_QKV = 2'd1, DST_GATE = 2'd2, DST_RES = 2'd3;
     localparam integer HALF = HEAD_SIZE / 2;
-    localparam integer LAT  = 4;                 // GLUE_LAT: rf_swiglu's register stages
+    localparam integer LAT  = 4;                 // rf_swiglu's register stages (PIPELINE["glue"])
 
     // row tags, delayed: tap i is the row of i + 1 cycles ago
     wire [18*LAT-1:0] tags;
@@ -68,7 +77,8 @@ module rf_rowglue #(
     wire [15:0] g1_row   = tags[15:0];
     wire        g4_valid = tag_q[16];
     wire [15:0] g4_row   = tag_q[15:0];
-    assign fin = tag_q[17];
+    assign fin   = (dst == DST_GATE) ? tag_q[17] : (dst == DST_RES) ? tags[17] : y_done;
+    assign early = (EARLY >= LAT) ? y_done : tags[18 * (LAT - 1 - EARLY) + 17];
 
     // ---------------------------------------------------------------- RoPE (QKV)
     wire        qk_row_in = y_valid && (dst == DST_QKV) && (y_row < QK_ROWS[15:0]);
@@ -98,6 +108,12 @@ module rf_rowglue #(
     assign v_we    = y_valid && (dst == DST_QKV) && (y_row >= QK_ROWS[15:0]);
     assign v_idx   = y_row - QK_ROWS[15:0];
     assign v_data  = y_data[7:0];
+    genvar vi;
+    generate
+        for (vi = 0; vi < V_ROWS; vi = vi + 1) begin : g_kv_v
+            assign kv_v[8*vi +: 8] = (v_we && v_idx == 16'(vi)) ? v_data : v_flat[8*vi +: 8];
+        end
+    endgenerate
 
     // ---------------------------------------------------------------- SwiGLU (W13)
     // The h1 row's address goes to the SILU ROM in its own cycle (the data is ready for the h3

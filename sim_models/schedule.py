@@ -6,9 +6,12 @@ source of that prediction: the compiler writes it into manifest.json, the top-le
 testbench checks every token's cycle count against it, and the block-level tests check
 each unit's latency against `PIPELINE`.
 
-Phase by phase (hdl/rf_core.v): a phase spends one entry cycle, then the unit sees its
-registered start pulse, and the sequencer acts on the done pulse at the next edge, so a
-phase whose unit has latency N costs N + 3.
+Phase by phase (hdl/rf_core.v): the next phase's descriptor is registered while a phase runs,
+and its unit is started on the edge that sees the running unit's done (its start sampled at
+that edge), so a phase whose unit has latency N costs N + PHASE_OVERHEAD (1: the done cycle).
+A matrix phase ends with its own row glue's last write (GLUE_LAT, by destination), and the
+K/V row of the position goes to the cache on the edge that starts attention. W2's matvec starts
+w2_lead cycles before W13's phase ends.
 
 The weight format (docs/arithmetic.md 3a) does not enter: every format reads one ROM word
 of LANES weights per cycle and decodes it combinationally in rf_matvec's ROM-read stage, so
@@ -32,13 +35,25 @@ PIPELINE = {
     "attention": 35,   # rf_attention, one KV group alone: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
-    "glue": 4,         # rf_core row glue after every matvec: rf_swiglu's four register stages (the
-                       # sequencer acts on the matvec's done 4 cycles late); rf_rope has 1
+    "glue": 4,         # rf_rowglue's longest path, SwiGLU: rf_swiglu's four register stages
 }
-PHASE_OVERHEAD = 3     # entry cycle, registered start pulse, registered done seen by the sequencer
+# rf_rowglue: cycles from a matrix phase's last row (the matvec's done, after rf_lora) to its last
+# write, by the phase; the sequencer ends the phase there. QKV: v rows are written as they come
+# (q/k pairs, 1 cycle after their odd row, are done before the v rows); WO and W2: the residual's
+# register stage; W13: SwiGLU; the classifier: none (rf_select takes the rows).
+GLUE_LAT = {"qkv": 0, "wo": 1, "w13": PIPELINE["glue"], "w2": 1, "cls": 0}
+PHASE_OVERHEAD = 1     # the cycle in which the sequencer sees a unit's done (the next unit starts at its end)
+
+
+def w2_lead(cfg: Config, lanes: int) -> int:
+    """Cycles by which W2's matvec starts before W13's phase ends (rf_rowglue `early`). W2's row 0
+    reads the SwiGLU output word w at the edge w + 1 after its start, so the last word, which holds
+    the gate of W13's last row (written as W13 ends), may be read WORDS_HIDDEN - 1 cycles early; at most
+    the SwiGLU glue (the matvec is free from W13's done on). Not with an adapter on W2: its pre-pass
+    runs in the W2 phase (adapter_cycles adds the lead back)."""
+    return min(words(cfg.hidden_dim, lanes) - 1, PIPELINE["glue"])
 EMBED_OVERHEAD = 6     # embedding (one requant unit, an element per cycle): ROM latency (2), product, round, shift, saturate+write
 ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
-KV_WRITE = 1           # one cycle to write K and V of this position
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
 # next one's, beyond the forward pass itself (output skid buffer, emit and done states).
@@ -46,7 +61,7 @@ IO_NEXT = 1
 # rf_lora (the LoRA adapter unit), per phase that has adapter targets:
 LORA_PIPE = 8          # pre-pass: start to done is n * R * wpr issue cycles + 8 (SRAM/act register, rf_dot's 3
                        # stages, accumulate, acc * MA, rf_rsr's 2 stages; u written with done)
-LORA_START = 2         # the core registers lora start from entry, and the matvec start from pre_done
+LORA_START = 1         # the adapter starts on the phase's first edge and the matvec on the edge that sees pre_done
 LORA_STREAM = 9        # y stream delay through the unit (B SRAM read, rf_dot's 3 stages, dot * MB,
                        # rf_rsr's 2 stages, y + delta, saturation)
 
@@ -76,12 +91,14 @@ def words(n: int, lanes: int) -> int:
 
 def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, ...]) -> int:
     """Extra cycles per layer of a forward pass with the adapter enabled (hdl/rf_lora.v): per phase with
-    targets, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay."""
+    targets, the pre-pass over the rank rows of each of its targets, the start hand-off and the stream delay
+    (and for W2, its early start, w2_lead, forgone)."""
     total = 0
     for phase, names in PHASES.items():
         n = sum(m in targets for m in names)
         if n:
             total += n * rank_max * words(phase_shape(cfg, phase)[1], lanes) + LORA_PIPE + LORA_START + LORA_STREAM
+            total += w2_lead(cfg, lanes) if phase == "w2" else 0
     return total
 
 
@@ -109,8 +126,10 @@ class Schedule:
             raise ValueError(f"schedule: RoPE table generation ({rope_gen_cycles(self.cfg.head_size)} cycles) "
                              f"does not end before the first rotation ({before} cycles)")
 
-    def _matvec(self, rows: int, cols: int) -> int:
-        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + PIPELINE["glue"] + PHASE_OVERHEAD
+    def _matvec(self, phase: str) -> int:
+        rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
+        lead = w2_lead(self.cfg, self.lanes) if phase == "w2" else 0
+        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:
         return 2 * words(self.cfg.dim, norm_lanes(self.lanes)) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
@@ -121,8 +140,8 @@ class Schedule:
         mv = self._matvec
         per_layer = {
             "rmsnorm": 2 * self._norm(),
-            "matvec": sum(mv(*phase_shape(c, phase)) for phase in PHASES),
-            "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD + KV_WRITE,
+            "matvec": sum(mv(phase) for phase in PHASES),
+            "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = words(c.dim, self.lanes) * self.lanes + EMBED_OVERHEAD   # one element per cycle
@@ -131,7 +150,7 @@ class Schedule:
             phases["adapter"] = c.n_layers * adapter_cycles(c, self.lanes, *self.adapter)
         if emit:
             phases["rmsnorm"] += self._norm()
-            phases["classifier"] = mv(c.vocab_size, c.dim)
+            phases["classifier"] = mv("cls")
             k = effective_top_k(top_k, c.vocab_size)
             phases["select"] = 1 + (2 * k + PIPELINE["sample"] if sampled else PIPELINE["select"])
         return phases

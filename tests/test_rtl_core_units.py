@@ -53,7 +53,7 @@ def test_rowglue(sim: str) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     silu_file = DATA / "glue_silu.hex"
     silu_file.write_text(hex_lines(silu & 0xFFFF, 16))
-    params = {"QK_ROWS": g["dim"] + g["kv_dim"], "HEAD_SIZE": g["head"], "RES_ELEMS": g["res"],
+    params = {"QK_ROWS": g["dim"] + g["kv_dim"], "V_ROWS": g["kv_dim"], "EARLY": 2, "HEAD_SIZE": g["head"], "RES_ELEMS": g["res"],
               "PAIR_BITS": (g["head"] // 2 - 1).bit_length(), "SILU_DEPTH": silu.size,
               "SILU_BITS": (silu.size - 1).bit_length(), "SILU_FILE": f'"{silu_file}"'}
     env = {"RF_SILU_FILE": str(silu_file), "RF_KV_DIM": str(g["kv_dim"]), "RF_HIDDEN": str(g["hidden"]),
