@@ -36,19 +36,19 @@
 //                                 cache), p (edge +7; the group's V slice registered), P
 //                                 accumulate and p * V (edge +8), acc accumulate (edge +9): P
 //                                 final at edge p2+pos+9.
-//   divide : (back end) start in cycle p2+pos+9, rf_divider done in cycle p2+pos+27
-//            (DIV_CYCLES = 17; acc is final long before).
-//   norm   : (back end) cycles p2+pos+28 .. p2+pos+27+HEAD_SIZE: each slot's accumulators shift
+//   divide : (back end) start in cycle p2+pos+9, rf_divider done in cycle p2+pos+18
+//            (DIV_CYCLES = 8; acc is final long before).
+//   norm   : (back end) cycles p2+pos+19 .. p2+pos+18+HEAD_SIZE: each slot's accumulators shift
 //            through its normalize unit, one element per cycle: the three partial products of
 //            acc * INV registered, their sum registered, then rounded and shifted (rf_rsr, two
 //            register stages), then saturated into out_h (four cycles behind).
-//   refill : the back end takes a later group's pass 2 from cycle p2+pos+19+HEAD_SIZE on (REFILL
+//   refill : the back end takes a later group's pass 2 from cycle p2+pos+10+HEAD_SIZE on (REFILL
 //            cycles after the last row): that pass's first accumulate follows the last shift.
 //   output : done is high in the cycle after the last group's last element reached out_h
-//            (p2+pos+32+HEAD_SIZE).
+//            (p2+pos+23+HEAD_SIZE).
 // Each stage holds at most one multiplier, one adder level pair, one add, one shift or one
-// saturation (timing). Latency: sim_models.schedule.attention_latency, 2*(pos+1) + 35 + HEAD_SIZE
-// for one group (PIPELINE["attention"] = 35: 14 pipeline + 17 divider + 4 normalize cycles), each
+// saturation (timing). Latency: sim_models.schedule.attention_latency, 2*(pos+1) + 26 + HEAD_SIZE
+// for one group (PIPELINE["attention"] = 26: 14 pipeline + 8 divider + 4 normalize cycles), each
 // further group pos + 5 more, or, when its back end is still held, until the refill of group g - NB.
 //
 // Each back end's slot outputs shift into its own out_h register (the back end's groups' bytes),
@@ -106,7 +106,8 @@ module rf_attention #(
     localparam integer N_BITS    = (HEAD_SIZE > 1) ? $clog2(HEAD_SIZE) : 1;
     // a back end's accumulators may take a new group from REFILL cycles after its group's last
     // pass-2 row (their first accumulate then follows the last normalize shift)
-    localparam integer REFILL    = 18 + HEAD_SIZE;
+    localparam integer DIV_CYCLES = 8;                          // rf_divider: start -> done
+    localparam integer REFILL    = DIV_CYCLES + 1 + HEAD_SIZE;
     localparam integer R_BITS    = $clog2(REFILL);
 
     // front: pass 1 of the first group, the gap, then pass 2 of each group with the next group's

@@ -29,7 +29,8 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 35,   # rf_attention, one KV group alone: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
+    "attention": 26,   # rf_attention, one KV group alone: 2 * (pos + 1) + 26 + head_size (14 pipeline + 8 divider + 4 + normalize)
+    "divider": 8,      # rf_divider: start to done (bit 16 from P at the start, then two quotient bits a cycle)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_core row glue after every matvec: rf_swiglu's four register stages (the
@@ -53,8 +54,8 @@ LORA_STREAM = 9        # y stream delay through the unit (B SRAM read, rf_dot's 
 
 ATT_BACK_ENDS = 2      # rf_attention's back ends (N_BACK): accumulators, P, divider and normalize per slot
 ATT_GAP = 4            # rf_attention: cycles between a group's last pass-1 row and its first pass-2 row
-ATT_REFILL = 18        # rf_attention: a back end takes a new group's pass 2 from ATT_REFILL + head_size + 1
-                       # cycles after its group's last pass-2 row (the accumulate then follows the last shift)
+ATT_REFILL = PIPELINE["divider"] + 1   # rf_attention: a back end takes a new group's pass 2 from ATT_REFILL +
+                       # head_size + 1 cycles after its group's last pass-2 row (the accumulate follows the last shift)
 
 
 def attention_latency(head_size: int, pos: int, n_kv_heads: int, back_ends: int = ATT_BACK_ENDS) -> int:
@@ -62,7 +63,7 @@ def attention_latency(head_size: int, pos: int, n_kv_heads: int, back_ends: int 
     group's pass 1, a gap of ATT_GAP cycles, then each group's pass 2 with the next group's pass 1
     beside it, a gap after each. Group g's pass 2 runs on back end g % back_ends and also waits until
     that back end's previous group has left its accumulators; after the last group's pass 2 its
-    divide and normalize end the run (pos + 32 + head_size cycles from that pass 2's start)."""
+    divide and normalize end the run (pos + 23 + head_size cycles from that pass 2's start)."""
     step = pos + 1 + ATT_GAP                                    # pass 2 start -> next group's pass 2 start
     refill = pos + 1 + ATT_REFILL + head_size                   # ... -> next pass 2 on the same back end
     back = pos + 1 + PIPELINE["attention"] - ATT_GAP + head_size   # pass 2 start -> done
