@@ -171,9 +171,8 @@ class Schedule:
         """cycles(pos) = base + per_position * (pos + 1) + below * max(0, overlap_pos - pos) for a
         greedy decode step. Per layer, the first KV group's two passes and each further group's pass
         2 grow with the position (attention_latency); below overlap_pos, every second further group
-        (ATT_BACK_ENDS = 2) of every layer waits for its back end, one cycle more per position less."""
-        if ATT_BACK_ENDS != 2:
-            raise ValueError(f"schedule: formula() assumes 2 attention back ends, not {ATT_BACK_ENDS}")
+        (ATT_BACK_ENDS = 2: the shape holds for two back ends) of every layer waits for its back end,
+        one cycle more per position less."""
         c = self.cfg
         per_position = c.n_layers * (c.n_kv_heads + 1)
         below = c.n_layers * ((c.n_kv_heads - 1) // ATT_BACK_ENDS)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SHAPES
-from sim_models.schedule import (ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency,
-                                 formula_cycles)
+from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles
 from sim_models.synthetic import SHAPES as TINYSTORIES
 
 CONFIGS = {**SHAPES, "stories260K": TINYSTORIES["stories260K"], "stories15M": TINYSTORIES["stories15M"]}
