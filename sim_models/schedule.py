@@ -32,7 +32,8 @@ from .sampler import effective_top_k
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
     "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
-    "attention": 35,   # rf_attention, one KV group alone: 2 * (pos + 1) + 35 + head_size (14 pipeline + 17 divider + 4 + normalize)
+    "attention": 26,   # rf_attention, one KV group alone: 2 * (pos + 1) + 26 + head_size (14 pipeline + 8 divider + 4 + normalize)
+    "divider": 8,      # rf_divider: start to done (bit 16 from P at the start, then two quotient bits a cycle)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_rowglue's longest path, SwiGLU: rf_swiglu's four register stages
@@ -66,17 +67,25 @@ LORA_STREAM = 9        # y stream delay through the unit (B SRAM read, rf_dot's 
                        # rf_rsr's 2 stages, y + delta, saturation)
 
 
-def attention_latency(head_size: int, pos: int, n_kv_heads: int) -> int:
-    """rf_attention from start to done. The KV groups share one set of head units: each group
-    makes two passes over pos + 1 rows (4 gap cycles between them), then its divide and
-    normalize (the back, pos + 32 + head_size cycles from its pass 2's start until it is free
-    again) run while the next group's pass 1 does. A group's pass 2 starts after its own gap
-    and once the previous group's back is free."""
-    back = pos + 1 + PIPELINE["attention"] - 4 + head_size      # pass 2 start -> back free
-    p2 = pos + 5                                                # first group's pass 2 start
-    for _ in range(1, n_kv_heads):
-        p2 = max(p2 + 2 * (pos + 1) + 4, p2 + back)             # next pass 1 follows this pass 2
-    return p2 + back
+ATT_BACK_ENDS = 2      # rf_attention's back ends (N_BACK): accumulators, P, divider and normalize per slot
+ATT_GAP = 4            # rf_attention: cycles between a group's last pass-1 row and its first pass-2 row
+ATT_REFILL = PIPELINE["divider"] + 1   # rf_attention: a back end takes a new group's pass 2 from ATT_REFILL +
+                       # head_size + 1 cycles after its group's last pass-2 row (the accumulate follows the last shift)
+
+
+def attention_latency(head_size: int, pos: int, n_kv_heads: int, back_ends: int = ATT_BACK_ENDS) -> int:
+    """rf_attention from start to done. Each KV group makes two passes over pos + 1 rows: the first
+    group's pass 1, a gap of ATT_GAP cycles, then each group's pass 2 with the next group's pass 1
+    beside it, a gap after each. Group g's pass 2 runs on back end g % back_ends and also waits until
+    that back end's previous group has left its accumulators; after the last group's pass 2 its
+    divide and normalize end the run (pos + 23 + head_size cycles from that pass 2's start)."""
+    step = pos + 1 + ATT_GAP                                    # pass 2 start -> next group's pass 2 start
+    refill = pos + 1 + ATT_REFILL + head_size                   # ... -> next pass 2 on the same back end
+    back = pos + 1 + PIPELINE["attention"] - ATT_GAP + head_size   # pass 2 start -> done
+    p2 = [pos + 1 + ATT_GAP]                                    # first group's pass 2 start
+    for g in range(1, n_kv_heads):
+        p2.append(max(p2[g - 1] + step, p2[g - back_ends] + refill if g >= back_ends else 0))
+    return p2[-1] + back
 
 
 def rope_gen_cycles(head_size: int) -> int:
@@ -179,13 +188,15 @@ class Schedule:
 
     def formula(self) -> dict[str, int]:
         """cycles(pos) = base + per_position * (pos + 1) + below * max(0, overlap_pos - pos) for a
-        greedy decode step. From overlap_pos on, each extra KV group's divide and normalize hide
-        entirely behind the next group's pass 1 (attention_latency); below it, every extra group
-        of every layer waits one cycle more per position less."""
+        greedy decode step. Per layer, the first KV group's two passes and each further group's pass
+        2 grow with the position (attention_latency); below overlap_pos, every second further group
+        (ATT_BACK_ENDS = 2: the shape holds for two back ends) of every layer waits for its back end,
+        one cycle more per position less."""
         c = self.cfg
-        per_position = 2 * c.n_layers * c.n_kv_heads
-        overlap_pos = (PIPELINE["attention"] - 4 + c.head_size + 1 - 6) if c.n_kv_heads > 1 else 0
-        below = c.n_layers * (c.n_kv_heads - 1)
+        per_position = c.n_layers * (c.n_kv_heads + 1)
+        below = c.n_layers * ((c.n_kv_heads - 1) // ATT_BACK_ENDS)
+        # a back end's refill (pos + 1 + ATT_REFILL + head_size) against two groups' steps (2 (pos + 1 + ATT_GAP))
+        overlap_pos = (ATT_REFILL + c.head_size - 1 - 2 * ATT_GAP) if below else 0
         base = self.cycles(0) - per_position - below * overlap_pos
         return {"base": base, "per_position": per_position, "overlap_pos": overlap_pos, "below": below}
 

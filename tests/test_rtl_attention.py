@@ -7,12 +7,12 @@ from sim_models.compiler import hex_lines
 from sim_models.tables import exp2_table
 from tb.runner import BUILD, SIMULATORS, check_results, run
 
-# name -> rf_attention parameters (GQA, MHA and multi-query: 2, 3 and 1 KV groups in sequence;
-# "long": positions on both sides of Schedule.formula()'s overlap_pos, 34 at HEAD_SIZE 8, where the
-# next group's pass 2 stops waiting for the previous group's divide and normalize)
+# name -> rf_attention parameters (GQA, MHA and multi-query: 2, 3 and 1 KV groups on the default two
+# back ends; "long": positions on both sides of Schedule.formula()'s overlap_pos, 8 at HEAD_SIZE 8,
+# where the third group's pass 2 stops waiting for the first group to leave its back end)
 ATTENTION = {
     "gqa": {"DIM": 32, "N_HEADS": 4, "N_KV_HEADS": 2, "HEAD_SIZE": 8, "SEQ_LEN": 16, "N_LAYERS": 2},
-    "long": {"DIM": 16, "N_HEADS": 2, "N_KV_HEADS": 2, "HEAD_SIZE": 8, "SEQ_LEN": 48, "N_LAYERS": 1},
+    "long": {"DIM": 24, "N_HEADS": 3, "N_KV_HEADS": 3, "HEAD_SIZE": 8, "SEQ_LEN": 24, "N_LAYERS": 1},
     "mqa": {"DIM": 32, "N_HEADS": 4, "N_KV_HEADS": 1, "HEAD_SIZE": 8, "SEQ_LEN": 8, "N_LAYERS": 1},
     "mha": {"DIM": 24, "N_HEADS": 3, "N_KV_HEADS": 3, "HEAD_SIZE": 8, "SEQ_LEN": 12, "N_LAYERS": 1},
 }

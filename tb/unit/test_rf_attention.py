@@ -29,6 +29,7 @@ class Dut:
         self.hs = int(dut.HEAD_SIZE.value)
         self.seq_len = int(dut.SEQ_LEN.value)
         self.layers = int(dut.N_LAYERS.value)
+        self.back_ends = int(dut.N_BACK.value)
         assert self.dim == self.heads * self.hs
         self.kv_dim = self.kv_heads * self.hs
         self.group = self.heads // self.kv_heads
@@ -86,7 +87,7 @@ def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -
 async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np.ndarray, mult: int,
                    shift: int, lo: int, hi: int) -> None:
     d = t.dut
-    latency = attention_latency(t.hs, pos, t.kv_heads)   # docs/rtl.md, hdl/rf_attention.v
+    latency = attention_latency(t.hs, pos, t.kv_heads, t.back_ends)   # docs/rtl.md, hdl/rf_attention.v
     d.start.value = 1
     d.layer.value = layer
     d.pos.value = pos

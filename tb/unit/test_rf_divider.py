@@ -9,9 +9,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from sim_models.intops import reciprocal
+from sim_models.schedule import PIPELINE
 from tb.unit.common import hold_reset
 
-DIV_CYCLES = 17  # start sampled at edge 0 -> done high in cycle 17
+DIV_CYCLES = PIPELINE["divider"]   # start sampled at edge 0 -> done high in cycle DIV_CYCLES
 
 
 async def reset(dut) -> None:

@@ -1,0 +1,38 @@
+"""sim_models.schedule: Schedule.formula() is exact at every position, also where rf_attention's
+back ends bind (three or more KV groups below overlap_pos), and attention_latency's shape (one
+group alone, pos + 5 for each further group on a free back end, the refill wait) against the
+RTL schedule of hdl/rf_attention.v (the unit bench checks every run's latency against it)."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import SHAPES
+from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles
+from sim_models.synthetic import SHAPES as TINYSTORIES
+
+CONFIGS = {**SHAPES, "stories260K": TINYSTORIES["stories260K"], "stories15M": TINYSTORIES["stories15M"]}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("lanes", [8, 64])
+def test_formula_exact_at_every_position(name: str, lanes: int) -> None:
+    cfg = CONFIGS[name]
+    sched = Schedule(cfg, lanes)
+    f = sched.formula()
+    assert [formula_cycles(f, pos) for pos in range(cfg.seq_len)] == [sched.cycles(pos) for pos in range(cfg.seq_len)]
+    assert f["below"] == cfg.n_layers * ((cfg.n_kv_heads - 1) // ATT_BACK_ENDS)
+
+
+@pytest.mark.parametrize("head_size", [8, 16])
+@pytest.mark.parametrize("pos", [0, 5, 63])
+def test_attention_latency_shape(head_size: int, pos: int) -> None:
+    one = 2 * (pos + 1) + PIPELINE["attention"] + head_size
+    step = pos + 1 + ATT_GAP
+    assert attention_latency(head_size, pos, 1) == one
+    assert attention_latency(head_size, pos, 2) == one + step             # two back ends: no wait
+    assert attention_latency(head_size, pos, 2, back_ends=1) == one + max(step, pos + 1 + ATT_REFILL + head_size)
+    # the third group waits for the first one's back end until the refill, then runs pos + 5 behind
+    third = max(2 * step, pos + 1 + ATT_REFILL + head_size)
+    assert attention_latency(head_size, pos, 3) == one + third
+    assert attention_latency(head_size, pos, 4) == one + third + step
+    assert attention_latency(head_size, pos, 4, back_ends=4) == one + 3 * step
