@@ -39,20 +39,20 @@ def rmsnorm(x: np.ndarray, norm: QNorm, eps: int, rsqrt: np.ndarray, bits: int =
     return sat(rsr(t * norm.gain, (15 + norm.shift + sh // 2)[:, None]), bits)
 
 
-def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """Section 5: v (n, heads, head_size) int8, cos/sin (n, head_size/2)."""
+def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray, bits: int = 8) -> np.ndarray:
+    """Section 5: v (n, heads, head_size) int8 (`bits`: the activation format's qkv_bits), cos/sin (n, head_size/2)."""
     a, b = v[..., 0::2], v[..., 1::2]
     c, s = cos[:, None, :], sin[:, None, :]
     out = np.empty_like(v)
-    out[..., 0::2] = sat(rsr(a * c - b * s, 14), 8)
-    out[..., 1::2] = sat(rsr(a * s + b * c, 14), 8)
+    out[..., 0::2] = sat(rsr(a * c - b * s, 14), bits)
+    out[..., 1::2] = sat(rsr(a * s + b * c, 14), bits)
     return out
 
 
 def attention(q: np.ndarray, keys: np.ndarray, values: np.ndarray, start: int,
               mult: int, shift: int, exp2: np.ndarray, frac: int = 0, bits: int = 8) -> np.ndarray:
     """Section 6 for n queries at positions start.. over keys/values (t, heads, hs); the output
-    keeps `frac` more fraction bits than V and saturates to `bits` (activation format, 3b)."""
+    keeps `frac` more fraction bits than V (negative: fewer) and saturates to `bits` (3b)."""
     n, t_total = q.shape[0], keys.shape[0]
     mask = np.arange(t_total)[None, :] <= (start + np.arange(n))[:, None]          # (n, t)
     scores = np.einsum("ihd,thd->hit", q.astype(np.float64), keys.astype(np.float64)).astype(np.int64)
@@ -116,13 +116,14 @@ class GoldenModel:
         for l in range(c.n_layers):
             a = act.operand(rmsnorm(x, qm.att_norm[l], qm.eps, qm.rsqrt, wide))
             qkv = self._project(a, l, "qkv").reshape(n, H + 2 * KVH, hs)
-            qk = rope(qkv[:, :H + KVH], cos, sin)
+            qk = rope(qkv[:, :H + KVH], cos, sin, act.qkv_bits)
             q = qk[:, :H]
             self.k_cache[l, start:end] = qk[:, H:]
             self.v_cache[l, start:end] = qkv[:, H + KVH:]
             keys = np.repeat(self.k_cache[l, :end], c.kv_group, axis=1)
             vals = np.repeat(self.v_cache[l, :end], c.kv_group, axis=1)
-            o = attention(q, keys, vals, start, int(qm.att_mult[l]), int(qm.att_shift[l]), qm.exp2, act.frac, wide)
+            o = attention(q, keys, vals, start, int(qm.att_mult[l]), int(qm.att_shift[l]), qm.exp2,
+                          act.frac - act.qkv_frac, wide)
             x = sat(x + self._project(act.operand(o.reshape(n, c.dim)), l, "wo"), 16)
             a = act.operand(rmsnorm(x, qm.ffn_norm[l], qm.eps, qm.rsqrt, wide))
             h13 = self._project(a, l, "w13")

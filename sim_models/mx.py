@@ -10,7 +10,8 @@ the matrix-vector unit multiplies and accumulates:
   start at input 0; the last may be short) gets a shared power of two `2^e`, `e` in
   `0..MX_EMAX` from the leading-sign count of the block's largest magnitude, and int8
   elements `sat(rsr(wide, e), 8)`. The accumulator sums `element << e` (section 3b), which the
-  golden model and any test compute with `block_operand`.
+  golden model and any test compute with `block_operand`. q, k, v and the KV cache keep static
+  scales with `MX_QKV_FRAC` more fraction bits (int12): measured, they need precision, not range.
 
 One class per format, registered in `ACT_FORMATS`: a format added here is known to the
 quantizer, the golden model, the compiler, the manifest and the CLI.
@@ -29,6 +30,7 @@ MX_DEFAULT_BLOCK = 32     # OCP MX's block size
 MX_EXP_BITS = 3           # the block exponent e is 3 bits unsigned: 0..MX_EMAX
 MX_EMAX = (1 << MX_EXP_BITS) - 1
 MX_FRAC = 4               # fraction bits the wide value keeps below the static scale s
+MX_QKV_FRAC = 4           # q, k, v and the KV cache: fraction bits below their static scales (int12)
 ELEMENT_BITS = 8          # MXINT8 elements
 
 
@@ -92,6 +94,12 @@ class ActFormat:
     frac: ClassVar[int] = 0      # fraction bits of the wide value below the static scale
     exp_bits: ClassVar[int] = 0  # block exponent bits
     wide_bits: ClassVar[int] = ELEMENT_BITS   # the producing unit saturates to this width
+    qkv_frac: ClassVar[int] = 0  # fraction bits of q, k, v (and the KV cache) below their static scales
+
+    @property
+    def qkv_bits(self) -> int:
+        """Signed width of q, k, v, the rotated q/k and the KV cache entries."""
+        return ELEMENT_BITS + self.qkv_frac
 
     @classmethod
     def make(cls, block: int | None = None) -> ActFormat:
@@ -110,7 +118,7 @@ class ActFormat:
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name, "id": self.aid, "block": self.block, "frac": self.frac,
-                "exp_bits": self.exp_bits, "wide_bits": self.wide_bits}
+                "exp_bits": self.exp_bits, "wide_bits": self.wide_bits, "qkv_bits": self.qkv_bits}
 
     def operand(self, wide: np.ndarray) -> np.ndarray:
         """The producing unit's wide output (..., n) -> the matvec operand of each input."""
@@ -134,6 +142,7 @@ class Mx(ActFormat):
     frac: ClassVar[int] = MX_FRAC
     exp_bits: ClassVar[int] = MX_EXP_BITS
     wide_bits: ClassVar[int] = ELEMENT_BITS + MX_EMAX
+    qkv_frac: ClassVar[int] = MX_QKV_FRAC
 
     @classmethod
     def make(cls, block: int | None = None) -> ActFormat:
@@ -166,9 +175,11 @@ def act_format_from_description(desc: dict, where: str = "manifest.json") -> Act
         raise ActFormatError(f"{where}: act: unknown activation format {name!r}; choose one of {', '.join(ACT_NAMES)}")
     cls = ACT_FORMATS[name]
     fmt = cls.make(desc.get("block")) if cls is Mx else cls.make()
-    if desc.get("frac", fmt.frac) != fmt.frac or desc.get("exp_bits", fmt.exp_bits) != fmt.exp_bits:
-        raise ActFormatError(f"{where}: act: frac {desc.get('frac')} / exp_bits {desc.get('exp_bits')} differ from "
-                             f"this model's {name} ({fmt.frac} / {fmt.exp_bits}); recompile the build")
+    want = fmt.describe()
+    for key in ("frac", "exp_bits", "wide_bits", "qkv_bits"):
+        if desc.get(key, want[key]) != want[key]:
+            raise ActFormatError(f"{where}: act: {key} {desc.get(key)} differs from this model's {name} ({want[key]}); "
+                                 "recompile the build")
     return fmt
 
 

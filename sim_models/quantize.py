@@ -15,7 +15,7 @@ import numpy as np
 from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
 from .formats import INT8, QuantWeights, WeightFormat, check_accumulator, quantize_weights
-from .hardware import CLS_OUT_BITS, MATRICES, OUT_BITS
+from .hardware import CLS_OUT_BITS, MATRICES, OUT_BITS, PHASES
 from .intops import quantize_multiplier, quantize_multipliers
 from .mx import STATIC, ActFormat
 from .progress import track
@@ -140,6 +140,11 @@ class QuantModel:
     act: ActFormat = STATIC                 # activation format of the matmul inputs (sim_models.mx)
 
 
+def matrix_out_bits(name: str, act: ActFormat) -> int:
+    """Requantized output width of a layer matrix: q, k, v are `act.qkv_bits` wide (3b)."""
+    return act.qkv_bits if name in PHASES["qkv"] else OUT_BITS[name]
+
+
 def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str,
             fmt: WeightFormat = INT8, hessian: np.ndarray | None = None) -> QMatrix:
     return format_qmatrix(quantize_weights(w, fmt, what, hessian), s_in, s_out, out_bits, what)
@@ -221,6 +226,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     per = {n: [cal.clip(n, l) / 127.0 for l in range(L)]
            for n in ("att_in", "q_pair", "k_pair", "v", "ffn_in", "h1", "h3", "g")}
     fine = 2.0 ** -act.frac    # the wide matmul inputs' resolution below their static scale
+    fqkv = 2.0 ** -act.qkv_frac   # q, k, v's
     s_fin = cal.clip("fin_in") / 127.0 * fine
     s_logit = cal.peak("logits") / LOGIT_LIMIT
     layers, att_norm, ffn_norm = [], [], []
@@ -229,9 +235,9 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and gptq else None
     att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
     for l in track(range(L), f"quantizing ({fmt.label})", unit="layer"):
-        s_att, s_q, s_k, s_v = per["att_in"][l] * fine, per["q_pair"][l], per["k_pair"][l], per["v"][l]
+        s_att, s_q, s_k, s_v = per["att_in"][l] * fine, per["q_pair"][l] * fqkv, per["k_pair"][l] * fqkv, per["v"][l] * fqkv
         s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l] * fine, per["h1"][l], per["h3"][l], per["g"][l] * fine
-        io = {"wq": (s_att, s_q), "wk": (s_att, s_k), "wv": (s_att, s_v), "wo": (s_v * fine, s_res),
+        io = {"wq": (s_att, s_q), "wk": (s_att, s_k), "wv": (s_att, s_v), "wo": (s_v / fqkv * fine, s_res),
               "w1": (s_ffn, s_h1), "w3": (s_ffn, s_h3), "w2": (s_g, s_res)}
         if gptq:
             hcal = cal if seq_w is None or l == 0 else calibrate(Checkpoint(cfg, seq_w), windows or [])
@@ -239,7 +245,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         else:
             hess = {n: None for n in MATRICES}
         qws = {n: quantize_weights(w[n][l], fmt, f"layer {l} {n}", hess[n]) for n in MATRICES}
-        layers.append({n: format_qmatrix(qws[n], *io[n], OUT_BITS[n], what=f"layer {l} {n}") for n in MATRICES})
+        layers.append({n: format_qmatrix(qws[n], *io[n], matrix_out_bits(n, act), what=f"layer {l} {n}") for n in MATRICES})
         if seq_w is not None:
             for n in MATRICES:
                 seq_w[n][l] = dequantized(qws[n])

@@ -19,6 +19,7 @@ from sim_models.golden import GoldenModel, matvec
 from sim_models.mx import (
     MX_BLOCKS,
     MX_EMAX,
+    MX_QKV_FRAC,
     STATIC,
     ActFormatError,
     Mx,
@@ -133,7 +134,8 @@ def test_mx_build_reads_back_bit_exact(tmp_path, gqa_models, block, lanes):
     cfg, _, mxs = gqa_models
     man = compile_model(mxs[block], lanes, tmp_path, SOURCE)
     assert man["act"] == {"name": "mx", "id": 1, "block": block, "frac": Mx.frac, "exp_bits": Mx.exp_bits,
-                          "wide_bits": WIDE}
+                          "wide_bits": WIDE, "qkv_bits": 8 + MX_QKV_FRAC}
+    assert man["sram"]["kv_cache"] == 2 * cfg.n_layers * cfg.seq_len * cfg.kv_dim * (8 + MX_QKV_FRAC)
     params = (tmp_path / "params.vh").read_text()
     assert f"localparam integer ACT_BLOCK = {block};" in params and "localparam integer ACT_FMT = 1;" in params
     assert f"localparam integer ACC_BITS = {32 + MX_EMAX};" in params
@@ -164,7 +166,8 @@ def test_bad_options_are_refused(name, block, message):
 @pytest.mark.parametrize("change, message", [
     ({"name": "mxfp8"}, "act: unknown activation format 'mxfp8'"),
     ({"block": 8}, "--act-block: 8 is not one of 16, 32"),
-    ({"frac": Mx.frac + 1}, "act: frac .* differ from this model's mx"),
+    ({"frac": Mx.frac + 1}, "act: frac 5 differs from this model's mx"),
+    ({"qkv_bits": 8}, "act: qkv_bits 8 differs from this model's mx"),
 ])
 def test_bad_manifest_act_is_refused(tmp_path, gqa_models, change, message):
     _, _, mxs = gqa_models
@@ -219,3 +222,15 @@ def test_cli_eval_and_compile_mx(tiny, tmp_path):
 def test_cli_bad_act_options(tiny, args, message):
     res = run(args[0], str(tiny), *args[1:])
     assert res.returncode != 0 and message in res.stderr and res.stdout == ""
+
+
+def test_mx_qkv_and_kv_cache_are_int12(gqa_models):
+    """q, k, v and the KV cache keep static scales with MX_QKV_FRAC more fraction bits (3b)."""
+    cfg, qm, mxs = gqa_models
+    tokens = np.random.default_rng(4).integers(0, cfg.vocab_size, cfg.seq_len)
+    static, wide = GoldenModel(qm), GoldenModel(mxs[32])
+    static.forward(tokens), wide.forward(tokens)
+    assert np.abs(static.k_cache).max() <= 128 and np.abs(static.v_cache).max() <= 128
+    top = 1 << (7 + MX_QKV_FRAC)
+    assert 128 < np.abs(wide.k_cache).max() <= top and 128 < np.abs(wide.v_cache).max() <= top
+    assert all(m.out_bits == 8 + MX_QKV_FRAC for n, m in mxs[32].layers[0].items() if n in ("wq", "wk", "wv"))
