@@ -18,6 +18,7 @@ from .generate import float_generate, int_generate
 from .golden import GoldenModel
 from .hardware import RANK_CHOICES
 from .lora import DEFAULT_RANK_MAX, compile_adapter, eval_losses
+from .mx import ACT_NAMES, MX_BLOCKS, MX_DEFAULT_BLOCK, ActFormat, make_act_format
 from .sampler import inv_temp_from_temperature
 from .sensitivity import default_groups, matrix_sensitivity
 
@@ -39,10 +40,17 @@ def prompt_tokens(args: argparse.Namespace, byte_model: bool) -> list[int]:
     return [1] if not byte_model else encode_bytes("\n").tolist()
 
 
+def act_format(args: argparse.Namespace) -> ActFormat:
+    """--act / --act-block (an unknown name or block gets the error naming the option, exit status 2)."""
+    return make_act_format(args.act, args.act_block)
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
-    man = compile_checkpoint(args.checkpoint, args.lanes, args.out, args.format, args.group)
+    man = compile_checkpoint(args.checkpoint, args.lanes, args.out, args.format, args.group, act_format(args))
     f = man["cycles"]["formula"]
-    print(f"{args.out}: {man['config']['params']} params, format {man['format']['name']}, lanes {man['lanes']}, "
+    act = man["act"]["name"] + (f" B{man['act']['block']}" if man["act"]["block"] else "")
+    print(f"{args.out}: {man['config']['params']} params, format {man['format']['name']}, activations {act}, "
+          f"lanes {man['lanes']}, "
           f"ROM {man['rom_bits']} bits (weights {man['weight_rom_bits']}), "
           f"SRAM {man['sram_bits']} bits, cycles/token {f['base']} + {f['per_position']} * (pos+1)"
           + (f" + {f['below']} * max(0, {f['overlap_pos']} - pos)" if f["below"] else ""))
@@ -55,10 +63,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     prompt = prompt_tokens(args, byte_model)
     if args.float and (args.format != "int8" or args.group is not None):
         raise SystemExit("--format/--group choose the integer model's weights; --float runs the checkpoint's float weights")
+    if args.float and (args.act != "static" or args.act_block is not None):
+        raise SystemExit("--act/--act-block choose the integer model's activations; --float runs the float model")
+    act = act_format(args)
     if args.float:
         out = float_generate(ckpt, prompt, args.n, args.temperature, args.top_k, args.seed)
     else:
-        _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
+        _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group, act)
         out = int_generate(qm, prompt, args.n, inv_temp_from_temperature(args.temperature), args.top_k, args.seed)
     if args.ids or not byte_model:
         print(" ".join(str(t) for t in out))
@@ -83,14 +94,15 @@ def eval_windows(args: argparse.Namespace, ckpt) -> tuple[list[np.ndarray], str]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    ckpt, qm, calib = quantize_checkpoint(args.checkpoint, args.format, args.group)
+    ckpt, qm, calib = quantize_checkpoint(args.checkpoint, args.format, args.group, act_format(args))
     windows, source = eval_windows(args, ckpt)
     ref = read_checkpoint(args.reference) if args.reference else None
     if ref is not None and (ref.config.vocab_size, ref.config.seq_len) != (ckpt.config.vocab_size, ckpt.config.seq_len):
         raise SystemExit(f"--reference {args.reference}: vocab_size/seq_len {ref.config.vocab_size}/{ref.config.seq_len} "
                          f"differ from {args.checkpoint}'s {ckpt.config.vocab_size}/{ckpt.config.seq_len}")
     res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
-    report = {"checkpoint": str(args.checkpoint), "format": qm.fmt.describe(), "eval": source, "calibration": calib,
+    report = {"checkpoint": str(args.checkpoint), "format": qm.fmt.describe(), "act": qm.act.describe(),
+              "eval": source, "calibration": calib,
               **res.as_dict()}
     if ref is not None:
         report["reference"] = {"checkpoint": str(args.reference), **vs[0].as_dict(),
@@ -98,7 +110,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{args.checkpoint} ({qm.fmt.name}) on {source}: {res.tokens} tokens")
+    print(f"{args.checkpoint} ({qm.fmt.name}, {qm.act.label} activations) on {source}: {res.tokens} tokens")
     print(f"  float loss {res.float_loss:.4f} nats/token, integer loss {res.int_loss:.4f} "
           f"(gap {res.gap:+.4f}), top-1 agreement {100 * res.agreement:.2f}%")
     if ref is not None:
@@ -127,7 +139,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group)
+    _, qm, _ = quantize_checkpoint(args.checkpoint, args.format, args.group, act_format(args))
     gm = GoldenModel(qm)
     n = min(args.n, qm.cfg.seq_len - 1)
     best = 0.0
@@ -176,6 +188,15 @@ def add_format(parser: argparse.ArgumentParser) -> None:
                         help="int4 group size (inputs per scale; power of two 4..256, default 32)")
 
 
+def add_act(parser: argparse.ArgumentParser) -> None:
+    # Not argparse choices: a bad value gets sim_models.mx's error naming the option (exit status 2).
+    parser.add_argument("--act", default="static", metavar="A",
+                        help=f"activation format of the matmul inputs: {', '.join(ACT_NAMES)} (default static; "
+                             "docs/arithmetic.md 3b)")
+    parser.add_argument("--act-block", type=int, default=None, metavar="B",
+                        help=f"--act mx block size: {' or '.join(map(str, MX_BLOCKS))} (default {MX_DEFAULT_BLOCK})")
+
+
 def add_rank_max(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rank-max", type=int, default=DEFAULT_RANK_MAX,
                         help=f"the build's maximum adapter rank {RANK_CHOICES} (default {DEFAULT_RANK_MAX})")
@@ -190,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--lanes", type=int, default=32, choices=LANE_CHOICES)
     c.add_argument("--out", type=Path, required=True)
     add_format(c)
+    add_act(c)
     c.set_defaults(func=cmd_compile)
 
     g = sub.add_parser("generate", help="generate text (byte models) or token ids")
@@ -205,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--ids", action="store_true", help="print token ids instead of text")
     add_format(g)
+    add_act(g)
     g.set_defaults(func=cmd_generate)
 
     e = sub.add_parser("eval", help="float vs integer loss and top-1 agreement, teacher-forced")
@@ -217,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also judge the integer model against REF's float model (e.g. the float baseline a "
                         "quantization-aware trained model came from), and report the two float models' agreement")
     add_format(e)
+    add_act(e)
     e.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("sensitivity", help="which matrices a format hurts: the float model with one kind of "
@@ -236,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--n", type=int, default=200)
     b.add_argument("--repeat", type=int, default=3)
     add_format(b)
+    add_act(b)
     b.set_defaults(func=cmd_bench)
 
     a = sub.add_parser("adapter", help="PEFT LoRA adapter -> integer SRAM image (adapter.hex) + manifest.json")

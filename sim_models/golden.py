@@ -14,6 +14,7 @@ import numpy as np
 
 from .hardware import PHASES
 from .intops import exp2_neg, reciprocal, requant, rsqrt_index, rsr, sat
+from .mx import STATIC
 from .quantize import QMatrix, QNorm, QuantModel
 
 NEG_INF = np.int64(-(1 << 62))
@@ -26,31 +27,32 @@ class Adapter(Protocol):
 
 
 def matvec(a: np.ndarray, w_t: np.ndarray) -> np.ndarray:
-    """Exact integer a @ W.T for int8 operands; w_t is W.T as float64."""
+    """Exact integer a @ W.T for int8 operands (mx: element << block exponent, below 2^15); w_t is W.T as float64."""
     return (a.astype(np.float64) @ w_t).astype(np.int64)
 
 
-def rmsnorm(x: np.ndarray, norm: QNorm, eps: int, rsqrt: np.ndarray) -> np.ndarray:
-    """Section 4 over rows of x (n, dim) int16 -> int8."""
+def rmsnorm(x: np.ndarray, norm: QNorm, eps: int, rsqrt: np.ndarray, bits: int = 8) -> np.ndarray:
+    """Section 4 over rows of x (n, dim) int16 -> int8 (`bits`: the activation format's wide_bits)."""
     v = np.sum(x * x, axis=-1) + eps
     idx, sh = rsqrt_index(v)
     t = x * rsqrt[idx][:, None]
-    return sat(rsr(t * norm.gain, (15 + norm.shift + sh // 2)[:, None]), 8)
+    return sat(rsr(t * norm.gain, (15 + norm.shift + sh // 2)[:, None]), bits)
 
 
-def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """Section 5: v (n, heads, head_size) int8, cos/sin (n, head_size/2)."""
+def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray, bits: int = 8) -> np.ndarray:
+    """Section 5: v (n, heads, head_size) int8 (`bits`: the activation format's qkv_bits), cos/sin (n, head_size/2)."""
     a, b = v[..., 0::2], v[..., 1::2]
     c, s = cos[:, None, :], sin[:, None, :]
     out = np.empty_like(v)
-    out[..., 0::2] = sat(rsr(a * c - b * s, 14), 8)
-    out[..., 1::2] = sat(rsr(a * s + b * c, 14), 8)
+    out[..., 0::2] = sat(rsr(a * c - b * s, 14), bits)
+    out[..., 1::2] = sat(rsr(a * s + b * c, 14), bits)
     return out
 
 
 def attention(q: np.ndarray, keys: np.ndarray, values: np.ndarray, start: int,
-              mult: int, shift: int, exp2: np.ndarray) -> np.ndarray:
-    """Section 6 for n queries at positions start.. over keys/values (t, heads, hs)."""
+              mult: int, shift: int, exp2: np.ndarray, frac: int = 0, bits: int = 8) -> np.ndarray:
+    """Section 6 for n queries at positions start.. over keys/values (t, heads, hs); the output
+    keeps `frac` more fraction bits than V (negative: fewer) and saturates to `bits` (3b)."""
     n, t_total = q.shape[0], keys.shape[0]
     mask = np.arange(t_total)[None, :] <= (start + np.arange(n))[:, None]          # (n, t)
     scores = np.einsum("ihd,thd->hit", q.astype(np.float64), keys.astype(np.float64)).astype(np.int64)
@@ -59,7 +61,7 @@ def attention(q: np.ndarray, keys: np.ndarray, values: np.ndarray, start: int,
     p = np.where(mask[None], exp2_neg(u, exp2), 0)                                  # (h, n, t)
     inv, e = reciprocal(np.sum(p, axis=-1))                                         # (h, n)
     acc = np.einsum("hit,thd->ihd", p.astype(np.float64), values.astype(np.float64)).astype(np.int64)
-    return sat(rsr(acc * inv.T[..., None], (e.T + 15)[..., None]), 8)
+    return sat(rsr(acc * inv.T[..., None], (e.T + 15 - frac)[..., None]), bits)
 
 
 class GoldenModel:
@@ -67,6 +69,9 @@ class GoldenModel:
         self.qm = qm
         self.cfg = qm.cfg
         self.adapter = adapter   # LoRA (sim_models.lora): applied to a projection's requantized output
+        self.act = qm.act        # activation format of the matmul inputs (sim_models.mx)
+        if adapter is not None and self.act != STATIC:
+            raise ValueError(f"LoRA adapters need --act static; this model's activations are {self.act.label}")
         # The matrices of a phase read the same input and are fused (rows concatenated) so each
         # layer makes four products instead of seven; per-row requantization is unchanged.
         self._fused = [{group: self._fuse([layer[n] for n in names]) for group, names in PHASES.items()}
@@ -106,24 +111,26 @@ class GoldenModel:
             raise ValueError(f"context overflow: position {end - 1} >= seq_len {c.seq_len}")
         hs, H, KVH = c.head_size, c.n_heads, c.n_kv_heads
         cos, sin = qm.rope_cos[start:end], qm.rope_sin[start:end]
+        act, wide = self.act, self.act.wide_bits
         x = self.embed(tokens)
         for l in range(c.n_layers):
-            a = rmsnorm(x, qm.att_norm[l], qm.eps, qm.rsqrt)
+            a = act.operand(rmsnorm(x, qm.att_norm[l], qm.eps, qm.rsqrt, wide))
             qkv = self._project(a, l, "qkv").reshape(n, H + 2 * KVH, hs)
-            qk = rope(qkv[:, :H + KVH], cos, sin)
+            qk = rope(qkv[:, :H + KVH], cos, sin, act.qkv_bits)
             q = qk[:, :H]
             self.k_cache[l, start:end] = qk[:, H:]
             self.v_cache[l, start:end] = qkv[:, H + KVH:]
             keys = np.repeat(self.k_cache[l, :end], c.kv_group, axis=1)
             vals = np.repeat(self.v_cache[l, :end], c.kv_group, axis=1)
-            o = attention(q, keys, vals, start, int(qm.att_mult[l]), int(qm.att_shift[l]), qm.exp2)
-            x = sat(x + self._project(o.reshape(n, c.dim), l, "wo"), 16)
-            a = rmsnorm(x, qm.ffn_norm[l], qm.eps, qm.rsqrt)
+            o = attention(q, keys, vals, start, int(qm.att_mult[l]), int(qm.att_shift[l]), qm.exp2,
+                          act.frac - act.qkv_frac, wide)
+            x = sat(x + self._project(act.operand(o.reshape(n, c.dim)), l, "wo"), 16)
+            a = act.operand(rmsnorm(x, qm.ffn_norm[l], qm.eps, qm.rsqrt, wide))
             h13 = self._project(a, l, "w13")
             h1, h3 = h13[:, :c.hidden_dim], h13[:, c.hidden_dim:]
-            g = sat(rsr(qm.silu[l][h1 + 128] * h3 * qm.gate_mult[l], qm.gate_shift[l]), 8)
-            x = sat(x + self._project(g, l, "w2"), 16)
-        a = rmsnorm(x, qm.final_norm, qm.eps, qm.rsqrt)
+            g = sat(rsr(qm.silu[l][h1 + 128] * h3 * qm.gate_mult[l], qm.gate_shift[l]), wide)
+            x = sat(x + self._project(act.operand(g), l, "w2"), 16)
+        a = act.operand(rmsnorm(x, qm.final_norm, qm.eps, qm.rsqrt, wide))
         self.pos = end
         return requant(matvec(a, self._cls_t), qm.cls.mult, qm.cls.shift, 16)
 

@@ -15,8 +15,9 @@ import numpy as np
 from .checkpoint import Checkpoint, Config
 from .float_model import FloatModel
 from .formats import INT8, QuantWeights, WeightFormat, check_accumulator, quantize_weights
-from .hardware import CLS_OUT_BITS, MATRICES, OUT_BITS
+from .hardware import CLS_OUT_BITS, MATRICES, OUT_BITS, PHASES
 from .intops import quantize_multiplier, quantize_multipliers
+from .mx import STATIC, ActFormat
 from .progress import track
 from .tables import exp2_table, rope_tables, rsqrt_table, silu_table
 
@@ -136,6 +137,12 @@ class QuantModel:
     fmt: WeightFormat = INT8
     emb_codes: np.ndarray | None = None     # unshared embedding's ROM codes (None: emb_w)
     emb_scodes: np.ndarray | None = None
+    act: ActFormat = STATIC                 # activation format of the matmul inputs (sim_models.mx)
+
+
+def matrix_out_bits(name: str, act: ActFormat) -> int:
+    """Requantized output width of a layer matrix: q, k, v are `act.qkv_bits` wide (3b)."""
+    return act.qkv_bits if name in PHASES["qkv"] else OUT_BITS[name]
 
 
 def qmatrix(w: np.ndarray, s_in: float, s_out: float, out_bits: int, what: str,
@@ -201,8 +208,11 @@ def qnorm(g: np.ndarray, dim: int, s_out: float) -> QNorm:
 
 
 def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
-             windows: list[np.ndarray] | None = None) -> QuantModel:
-    """`fmt` is the weight format of every matrix (embedding and classifier included).
+             windows: list[np.ndarray] | None = None, act: ActFormat = STATIC) -> QuantModel:
+    """`fmt` is the weight format of every matrix (embedding and classifier included), `act` the
+    activation format of their inputs: the matmul inputs are produced at their static scale
+    `s * 2^-act.frac` (docs/arithmetic.md 3b), which the norm gains, the gate multiplier and the
+    consuming matrices' multipliers fold in.
 
     A format that `uses_calibration` (all but int8), given the calibration `windows`, is quantized
     sequentially (GPTQ as in Frantar et al.): layer l's input Hessians come from a calibration run in which layers < l
@@ -215,7 +225,9 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     L = cfg.n_layers
     per = {n: [cal.clip(n, l) / 127.0 for l in range(L)]
            for n in ("att_in", "q_pair", "k_pair", "v", "ffn_in", "h1", "h3", "g")}
-    s_fin = cal.clip("fin_in") / 127.0
+    fine = 2.0 ** -act.frac    # the wide matmul inputs' resolution below their static scale
+    fqkv = 2.0 ** -act.qkv_frac   # q, k, v's
+    s_fin = cal.clip("fin_in") / 127.0 * fine
     s_logit = cal.peak("logits") / LOGIT_LIMIT
     layers, att_norm, ffn_norm = [], [], []
     # sequential GPTQ: the float weights with the layers quantized so far replaced by their formats'
@@ -223,9 +235,9 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     seq_w = {k: np.array(v, np.float64) for k, v in w.items()} if windows and gptq else None
     att_m, att_s, gate_m, gate_s, silus = [], [], [], [], []
     for l in track(range(L), f"quantizing ({fmt.label})", unit="layer"):
-        s_att, s_q, s_k, s_v = per["att_in"][l], per["q_pair"][l], per["k_pair"][l], per["v"][l]
-        s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l], per["h1"][l], per["h3"][l], per["g"][l]
-        io = {"wq": (s_att, s_q), "wk": (s_att, s_k), "wv": (s_att, s_v), "wo": (s_v, s_res),
+        s_att, s_q, s_k, s_v = per["att_in"][l] * fine, per["q_pair"][l] * fqkv, per["k_pair"][l] * fqkv, per["v"][l] * fqkv
+        s_ffn, s_h1, s_h3, s_g = per["ffn_in"][l] * fine, per["h1"][l], per["h3"][l], per["g"][l] * fine
+        io = {"wq": (s_att, s_q), "wk": (s_att, s_k), "wv": (s_att, s_v), "wo": (s_v / fqkv * fine, s_res),
               "w1": (s_ffn, s_h1), "w3": (s_ffn, s_h3), "w2": (s_g, s_res)}
         if gptq:
             hcal = cal if seq_w is None or l == 0 else calibrate(Checkpoint(cfg, seq_w), windows or [])
@@ -233,7 +245,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         else:
             hess = {n: None for n in MATRICES}
         qws = {n: quantize_weights(w[n][l], fmt, f"layer {l} {n}", hess[n]) for n in MATRICES}
-        layers.append({n: format_qmatrix(qws[n], *io[n], OUT_BITS[n], what=f"layer {l} {n}") for n in MATRICES})
+        layers.append({n: format_qmatrix(qws[n], *io[n], matrix_out_bits(n, act), what=f"layer {l} {n}") for n in MATRICES})
         if seq_w is not None:
             for n in MATRICES:
                 seq_w[n][l] = dequantized(qws[n])
@@ -265,7 +277,7 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
     logit_m, logit_s = quantize_multiplier(s_logit * LOG2E, "logit temperature")
     cos, sin = rope_tables(cfg.seq_len, cfg.head_size, cfg.rope_theta)
     scales: dict[str, list[float] | float] = {k: v for k, v in per.items()}
-    scales.update(residual=s_res, fin_in=s_fin, logits=s_logit)
+    scales.update(residual=s_res, fin_in=cal.clip("fin_in") / 127.0, logits=s_logit)
     return QuantModel(
         cfg=cfg, rf=rf, eps=max(1, round(cfg.rms_norm_eps * cfg.dim * 4.0 ** rf)),
         layers=layers, att_norm=att_norm, ffn_norm=ffn_norm,
@@ -274,4 +286,4 @@ def quantize(ckpt: Checkpoint, cal: Calibration, fmt: WeightFormat = INT8,
         att_mult=np.array(att_m, np.int64), att_shift=np.array(att_s, np.int64),
         silu=np.array(silus, np.int64), gate_mult=np.array(gate_m, np.int64), gate_shift=np.array(gate_s, np.int64),
         logit_mult=logit_m, logit_shift=logit_s, rope_cos=cos, rope_sin=sin, scales=scales,
-        fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes)
+        fmt=fmt, emb_codes=emb_codes, emb_scodes=emb_scodes, act=act)
