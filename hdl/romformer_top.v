@@ -48,6 +48,12 @@ module romformer_top #(
 );
 `include "params.vh"
 
+    // This RTL computes static (per-tensor) activations: a ROM build compiled with `--act mx`
+    // (docs/arithmetic.md section 3b) stops at elaboration instead of mismatching the golden model.
+    generate if (ACT_FMT != 0) begin : g_act_fmt_unsupported
+        initial $fatal(1, "romformer_top: the ROM build has ACT_FMT %0d (mx activations); this RTL computes --act static only", ACT_FMT);
+    end endgenerate
+
     // Adapter SRAM words (the image layout of sim_models/lora.py and hdl/rf_lora.v): A, B, BQ, U.
     function automatic integer lora_words_f(input integer rank);
         integer i, nt, rows;
