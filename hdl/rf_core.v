@@ -231,12 +231,10 @@ module rf_core #(
         .clk(clk), .addr(mv_busy ? mv_w_addr : emb_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data));
 
     // ------------------------------------------------------------------ embedding
-    // NORM_LANES elements a cycle, the NORM_ELEMS elements RMSNorm reads (the padding past them stays 0)
     wire                      emb_first, emb_wr;
     wire [EMB_CW-1:0]         emb_grp;
-    wire [16*NORM_LANES-1:0]  emb_y;      // residual elements NORM_LANES * emb_grp ..
-    rf_embed #(.LANES(LANES), .GROUP(NORM_LANES), .GROUPS(WORDS_NORM), .WBITS(WBITS), .WORDS(WORDS_DIM),
-               .ADDR_BITS(W_AB), .BASE(EMB_BASE),
+    wire [16*NORM_LANES-1:0]  emb_y;      // residual elements NORM_LANES * emb_grp .. (the NORM_ELEMS RMSNorm reads)
+    rf_embed #(.LANES(LANES), .GROUP(NORM_LANES), .GROUPS(WORDS_NORM), .WBITS(WBITS), .WORDS(WORDS_DIM), .ADDR_BITS(W_AB), .BASE(EMB_BASE),
                .RQ_DEPTH(EMB_REQUANT_DEPTH), .RQ_BITS((EMB_REQUANT_DEPTH > 1) ? $clog2(EMB_REQUANT_DEPTH) : 1),
                .RQ_FILE({`ROM_DIR, "/", EMB_REQUANT_FILE}), .CW(EMB_CW)) u_embed (
         .clk(clk), .rst_n(rst_n), .run(state == S_EMBED), .tok(cur_tok), .w_addr(emb_w_addr), .w_data(w_data),
@@ -252,9 +250,8 @@ module rf_core #(
         .clk(clk), .rst_n(rst_n), .start(emb_first), .pos(pos), .pair(rope_pair), .cos_sin(rope_data), .busy(rope_busy));
 
     // ------------------------------------------------------------------ activation buffers
-    // the residual (int16: the embedding, NORM_LANES elements a cycle, then WO/W2 rows, one element
-    // a cycle), the rotated query and key, the value row and the SwiGLU output (int8), each written
-    // by rf_embed or rf_rowglue through one port; RMSNorm accumulates the residual's writes
+    // the residual (int16: the embedding NORM_LANES elements a cycle, then WO/W2 rows), the rotated query and
+    // key, the value row and the SwiGLU output (int8), each written by rf_embed or rf_rowglue through one port
     wire                   y_valid, mv_done, qk_we, v_we, g_we, res_we;
     wire [15:0]            y_row, qk_row, qk_data, v_idx, g_idx, res_idx;
     wire signed [15:0]     y_data, res_data;
@@ -263,9 +260,8 @@ module rf_core #(
     wire [8*DIM-1:0]       q_buf;
     wire [8*KV_DIM-1:0]    k_row, v_row;
     wire [8*HIDDEN-1:0]    g_buf;
-    wire [NORM_LANES-1:0]     x_we = emb_wr ? {NORM_LANES{1'b1}}
-                                   : {NORM_LANES{res_we}} & (NORM_LANES'(1) << (res_idx % NORM_LANES[15:0]));
-    wire [16*NORM_LANES-1:0]  x_wdata = emb_wr ? emb_y : {NORM_LANES{res_data}};
+    wire [NORM_LANES-1:0] x_we = emb_wr ? '1 : {NORM_LANES{res_we}} & (NORM_LANES'(1) << (res_idx % NORM_LANES[15:0]));
+    wire [16*NORM_LANES-1:0] x_wdata = emb_wr ? emb_y : {NORM_LANES{res_data}};
     rf_actbuf #(.N(DIM_PAD), .EW(16), .G(NORM_LANES)) u_x (
         .clk(clk), .rst_n(rst_n), .we(x_we), .widx(emb_wr ? 16'(emb_grp) : res_idx / NORM_LANES[15:0]),
         .wdata(x_wdata), .flat(x_res));
@@ -326,13 +322,11 @@ module rf_core #(
 
     // ------------------------------------------------------------------ RMSNorm, attention, select
     // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:
-    // the first NORM_ELEMS <= DIM_PAD elements of the residual. Its sum of squares is accumulated
-    // from the residual's writes: cleared to eps as the embedding begins and by every norm's start
-    // (each of WO and W2 rewrites every element after the norm that consumed the previous sum).
+    // the first NORM_ELEMS <= DIM_PAD elements of the residual, its sum of squares accumulated from the residual's
+    // writes (cleared as the embedding begins and by each norm's start: WO and W2 then rewrite every element).
     rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1),
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
-        .clk(clk), .rst_n(rst_n), .sq_clear(emb_first), .sq_we(x_we), .sq_x(x_wdata),
-        .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
+        .clk(clk), .rst_n(rst_n), .sq_clear(emb_first), .sq_we(x_we), .sq_x(x_wdata), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
         .eps(48'(lconst[95:64])), .x_flat(x_res[16*NORM_ELEMS-1:0]), .y_flat(nrm_out), .done(nrm_done), .busy(nrm_busy));
 
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),

@@ -2,20 +2,21 @@
 // requantized to the int16 residual, GROUP elements per cycle through GROUP rf_requant pipelines
 // (one per lane, the token's M and S shared).
 //
-// While `run` is high (the sequencer's EMBED phase) the unit counts cycles k = 0, 1, ...: cycle k
-// puts ROM word EMB_BASE + tok * WORDS + k / (LANES / GROUP) on w_addr (registered), whose decoded
-// lanes arrive on w_data three cycles later (address register, block RAM, ROM output register);
-// group g = k - 3 is lanes GROUP * (g % (LANES / GROUP)) .. + GROUP - 1 of it, multiplied by the
-// token's M (EMB_REQUANT ROM at tok), rounded and shifted (rf_requant PIPE 1, three register
-// stages) and saturated: elements GROUP * g .. GROUP * g + GROUP - 1 are on wr_data (lane j at
-// [16*j +: 16]) with wr_en and wr_grp = g in cycle g + WRITE_LAT (sim_models/schedule.py
-// EMBED_WRITE = 6). The unit writes the first GROUPS groups of the row (rf_core: the NORM_ELEMS
-// elements RMSNorm reads; the lane padding past them stays zero from reset). `last` is high in the
-// phase's final cycle k = GROUPS + 7, TAIL = 2 cycles after the last write: with the next phase's
-// entry cycle and registered start, RMSNorm starts NORM_SUM_LAT = 4 cycles after the last write,
-// when its running sum of squares holds it (schedule: `embed`, EMBED_OVERHEAD = 8). `first` marks cycle 0 (rf_rope_gen starts there, and
-// RMSNorm's running sum of squares is cleared). Operand isolation: outside `run` the multipliers
-// see zero, so they do not toggle on every matvec word.
+// While `run` is high (the sequencer's EMBED phase) the unit counts cycles k = 0, 1, ...: cycle
+// k < GROUPS puts ROM word EMB_BASE + tok * WORDS + k / (LANES / GROUP) on w_addr (registered; it
+// holds after the last group's word, never addressing past the row), whose decoded lanes arrive
+// on w_data three cycles later (address register, block RAM, ROM output register); group g = k - 3
+// is lanes GROUP * (g % (LANES / GROUP)) .. + GROUP - 1 of it, multiplied by the token's M
+// (EMB_REQUANT ROM at tok), rounded and shifted (rf_requant PIPE 1, three register stages) and
+// saturated: elements GROUP * g .. GROUP * g + GROUP - 1 are on wr_data (lane j at [16*j +: 16])
+// with wr_en and wr_grp = g in cycle g + WRITE_LAT (sim_models/schedule.py EMBED_WRITE = 6). The
+// unit writes the first GROUPS groups of the row (rf_core: the NORM_ELEMS elements RMSNorm reads;
+// the lane padding past them stays zero from reset). `last` is high in the phase's final cycle
+// k = GROUPS + 7, TAIL = 2 cycles after the last write: with the next phase's entry cycle and
+// registered start, RMSNorm starts NORM_SUM_LAT = 4 cycles after the last write, when its running
+// sum of squares holds it (schedule: `embed`, EMBED_OVERHEAD = 8). `first` marks cycle 0
+// (rf_rope_gen starts there, and RMSNorm's running sum of squares is cleared). Operand isolation:
+// outside `run` the multipliers see zero, so they do not toggle on every matvec word.
 `default_nettype none
 
 module rf_embed #(
@@ -55,7 +56,8 @@ module rf_embed #(
     end
     always @(posedge clk) begin
         if (!rst_n)   w_addr <= {ADDR_BITS{1'b0}};
-        else if (run) w_addr <= ADDR_BITS'(BASE) + ADDR_BITS'(tok) * ADDR_BITS'(WORDS) + ADDR_BITS'(32'(cnt) / PER_WORD);
+        else if (run && cnt < CW'(GROUPS))   // the row's words only: the address holds after the last group's
+            w_addr <= ADDR_BITS'(BASE) + ADDR_BITS'(tok) * ADDR_BITS'(WORDS) + ADDR_BITS'(32'(cnt) / PER_WORD);
     end
 
     wire [23:0] rq;     // [15:0] M, [21:16] S of the token (registered ROM: valid from cycle 1)

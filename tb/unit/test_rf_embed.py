@@ -2,7 +2,8 @@
 weight ROM emulated here with rf_wmem's two-cycle latency), each group of GROUP elements checked on
 the write port in its exact cycle (sim_models.schedule.EMBED_WRITE after its phase cycle), the
 first GROUPS groups of the row, `first` and `last` in theirs (the phase is GROUPS + EMBED_OVERHEAD
-cycles), idle gaps of random length between tokens.
+cycles), the ROM address within the token's row through the whole phase (the last token's row ends
+the weight ROM), idle gaps of random length between tokens.
 
 The pytest wrapper (tests/test_rtl_core_units.py) writes the EMB_REQUANT ROM image and passes its
 path and the table's seed in RF_EMB_RQ_FILE and RF_EMB_SEED.
@@ -71,6 +72,10 @@ async def embed_random(dut) -> None:
             g = cycle - EMBED_WRITE
             where = f"token {tok} cycle {cycle}"
             assert int(dut.first.value) == (cycle == 0), f"{where}: first"
+            if cycle >= 1:              # w_addr is registered: the address of phase cycle `cycle - 1`
+                row = base + tok * words
+                assert row <= int(dut.w_addr.value) < row + words, f"{where}: address {int(dut.w_addr.value)} " \
+                    f"outside the row's words {row} .. {row + words - 1}"
             assert int(dut.last.value) == (cycle == groups + EMBED_OVERHEAD - 1), f"{where}: last"
             assert int(dut.wr_en.value) == (0 <= g < groups), f"{where}: wr_en"
             if 0 <= g < groups:
