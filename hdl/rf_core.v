@@ -53,8 +53,8 @@ module rf_core #(
     localparam integer LAYER_AB   = (LAYER_DEPTH > 1) ? $clog2(LAYER_DEPTH) : 1;
     localparam integer ROPE_PB    = (HEAD_SIZE > 2) ? $clog2(HEAD_SIZE / 2) : 1;
     localparam integer WPR_BITS   = $clog2(((WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM) + 2);  // row words
-    localparam integer EMB_CW     = $clog2(DIM_PAD + 6);             // the embedding counts to DIM_PAD + 5
     localparam integer NORM_ELEMS = NORM_LANES * WORDS_NORM;         // elements rf_rmsnorm reads
+    localparam integer EMB_CW     = $clog2(WORDS_NORM + 8);          // the embedding counts to WORDS_NORM + 7
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
                      S_QKV = 5'd4,   S_ATT = 5'd6,     S_WO = 5'd7,
@@ -231,14 +231,14 @@ module rf_core #(
         .clk(clk), .addr(mv_busy ? mv_w_addr : emb_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data));
 
     // ------------------------------------------------------------------ embedding
-    wire                 emb_first, emb_wr;
-    wire [EMB_CW-1:0]    emb_idx;
-    wire signed [15:0]   emb_y;      // element emb_idx of the residual
-    rf_embed #(.LANES(LANES), .WBITS(WBITS), .WORDS(WORDS_DIM), .ADDR_BITS(W_AB), .BASE(EMB_BASE),
+    wire                      emb_first, emb_wr;
+    wire [EMB_CW-1:0]         emb_grp;
+    wire [16*NORM_LANES-1:0]  emb_y;      // residual elements NORM_LANES * emb_grp .. (the NORM_ELEMS RMSNorm reads)
+    rf_embed #(.LANES(LANES), .GROUP(NORM_LANES), .GROUPS(WORDS_NORM), .WBITS(WBITS), .WORDS(WORDS_DIM), .ADDR_BITS(W_AB), .BASE(EMB_BASE),
                .RQ_DEPTH(EMB_REQUANT_DEPTH), .RQ_BITS((EMB_REQUANT_DEPTH > 1) ? $clog2(EMB_REQUANT_DEPTH) : 1),
                .RQ_FILE({`ROM_DIR, "/", EMB_REQUANT_FILE}), .CW(EMB_CW)) u_embed (
         .clk(clk), .rst_n(rst_n), .run(state == S_EMBED), .tok(cur_tok), .w_addr(emb_w_addr), .w_data(w_data),
-        .first(emb_first), .last(emb_last), .wr_en(emb_wr), .wr_idx(emb_idx), .wr_data(emb_y));
+        .first(emb_first), .last(emb_last), .wr_en(emb_wr), .wr_grp(emb_grp), .wr_data(emb_y));
 
     // RoPE: this position's COS/SIN pairs, composed while the token's embedding runs (rf_rope_gen;
     // ready long before the first q/k pair)
@@ -250,8 +250,8 @@ module rf_core #(
         .clk(clk), .rst_n(rst_n), .start(emb_first), .pos(pos), .pair(rope_pair), .cos_sin(rope_data), .busy(rope_busy));
 
     // ------------------------------------------------------------------ activation buffers
-    // the residual (int16: the embedding, then WO/W2 rows), the rotated query and key, the value
-    // row and the SwiGLU output (int8), each written by rf_embed or rf_rowglue through one port
+    // the residual (int16: the embedding NORM_LANES elements a cycle, then WO/W2 rows), the rotated query and
+    // key, the value row and the SwiGLU output (int8), each written by rf_embed or rf_rowglue through one port
     wire                   y_valid, mv_done, qk_we, v_we, g_we, res_we;
     wire [15:0]            y_row, qk_row, qk_data, v_idx, g_idx, res_idx;
     wire signed [15:0]     y_data, res_data;
@@ -260,9 +260,11 @@ module rf_core #(
     wire [8*DIM-1:0]       q_buf;
     wire [8*KV_DIM-1:0]    k_row, v_row, kv_v;
     wire [8*HIDDEN-1:0]    g_buf;
-    rf_actbuf #(.N(DIM_PAD), .EW(16)) u_x (
-        .clk(clk), .rst_n(rst_n), .we(emb_wr || res_we), .widx(emb_wr ? 16'(emb_idx) : res_idx),
-        .wdata(emb_wr ? emb_y : res_data), .flat(x_res));
+    wire [NORM_LANES-1:0] x_we = emb_wr ? '1 : {NORM_LANES{res_we}} & (NORM_LANES'(1) << (res_idx % NORM_LANES[15:0]));
+    wire [16*NORM_LANES-1:0] x_wdata = emb_wr ? emb_y : {NORM_LANES{res_data}};
+    rf_actbuf #(.N(DIM_PAD), .EW(16), .G(NORM_LANES)) u_x (
+        .clk(clk), .rst_n(rst_n), .we(x_we), .widx(emb_wr ? 16'(emb_grp) : res_idx / NORM_LANES[15:0]),
+        .wdata(x_wdata), .flat(x_res));
     rf_actbuf #(.N(DIM / 2), .EW(16)) u_q (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row < DIM[15:0]),
         .widx(qk_row >> 1), .wdata(qk_data), .flat(q_buf));
     rf_actbuf #(.N(KV_DIM / 2), .EW(16)) u_k (
@@ -320,10 +322,11 @@ module rf_core #(
 
     // ------------------------------------------------------------------ RMSNorm, attention, select
     // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:
-    // the first NORM_ELEMS <= DIM_PAD elements of the residual.
+    // the first NORM_ELEMS <= DIM_PAD elements of the residual, its sum of squares accumulated from the residual's
+    // writes (cleared as the embedding begins and by each norm's start: WO and W2 then rewrite every element).
     rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1),
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
-        .clk(clk), .rst_n(rst_n), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
+        .clk(clk), .rst_n(rst_n), .sq_clear(emb_first), .sq_we(x_we), .sq_x(x_wdata), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
         .eps(48'(lconst[95:64])), .x_flat(x_res[16*NORM_ELEMS-1:0]), .y_flat(nrm_out), .done(nrm_done), .busy(nrm_busy));
 
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),

@@ -8,8 +8,9 @@
 // (tables.rope_at). A start pulse with pos reads the LO and the HI word of each pair in turn
 // (one ROM read per cycle), multiplies in the next cycle and rounds in the one after: the
 // HALF pairs are in the table 2 * HALF + 3 cycles after start (GEN_CYCLES), when busy falls.
-// rf_core starts it as a token's embedding begins (the embedding and the attention RMSNorm,
-// more than HEAD_SIZE + 3 cycles, run before the first rotation; sim_models.schedule checks it). The pair table is read
+// rf_core starts it as a token's embedding begins (pair f is in the table 2f + 5 cycles later,
+// before the embedding, the attention RMSNorm and 2f + 2 QKV rows have run; sim_models.schedule
+// checks it). The pair table is read
 // combinationally at `pair`. A start while busy restarts for the new position.
 // |c|, |s| <= 2^14 + 2 in the ROM, so each product fits 32 bits signed, each sum 33, and the
 // rounded result |x| <= 16386 fits the 16-bit output.

@@ -31,7 +31,9 @@ from .sampler import effective_top_k
 # both agree.
 PIPELINE = {
     "matvec": 9,       # rf_matvec: ROM, ROM output register, products, 2-stage adder tree, accumulate, product, round, shift, saturate
-    "rmsnorm": 10,     # rf_rmsnorm: 2 * WORDS + 10, WORDS = ceil(dim / norm_lanes(lanes))
+    "rmsnorm": 6,      # rf_rmsnorm: WORDS + 6, WORDS = ceil(dim / norm_lanes(lanes)): the normalize pass alone
+                       # (rsqrt lookup, fetch, x * RSQRT, * G, round, shift, saturate); the sum of squares is
+                       # accumulated as the residual is written (NORM_SUM_LAT)
     "attention": 26,   # rf_attention, one KV group alone: 2 * (pos + 1) + 26 + head_size (14 pipeline + 8 divider + 4 + normalize)
     "divider": 8,      # rf_divider: start to done (bit 16 from P at the start, then two quotient bits a cycle)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
@@ -53,7 +55,15 @@ def w2_lead(cfg: Config, lanes: int) -> int:
     the SwiGLU glue (the matvec is free from W13's done on). Not with an adapter on W2: its pre-pass
     runs in the W2 phase (adapter_cycles adds the lead back)."""
     return min(words(cfg.hidden_dim, lanes) - 1, PIPELINE["glue"])
-EMBED_OVERHEAD = 6     # embedding (one requant unit, an element per cycle): ROM latency (2), product, round, shift, saturate+write
+
+
+NORM_SUM_LAT = 4       # rf_rmsnorm: a residual write is in the running sum of squares 4 edges later (lanes
+                       # register, squares, adder tree, accumulate); the sequencer starts a norm in the cycle
+                       # of the vector's last write (the embedding's, WO's or W2's), and rf_rmsnorm holds that
+                       # start until the write's squares are in: every norm phase waits NORM_SUM_LAT cycles
+EMBED_WRITE = 6        # embedding (norm_lanes requant units, a group of elements per cycle): group g is written in
+                       # phase cycle g + 6 (address register, ROM latency 2, product, round, shift + saturate)
+EMBED_OVERHEAD = EMBED_WRITE    # the phase ends with its last write
 ROPE_GEN_OVERHEAD = 3  # rf_rope_gen: a LO and a HI ROM read per pair, then ROM latency, products, round
 DONE = 1               # the cycle that ends a forward pass (position update, counters)
 # Seen on the output stream (ready always high): cycles from one token's TVALID to the
@@ -111,8 +121,9 @@ def adapter_cycles(cfg: Config, lanes: int, rank_max: int, targets: tuple[str, .
     return total
 
 
-NORM_LANES_MAX = 8     # RMSNorm lanes: its 3 multipliers, 50-bit round and shift per lane are the core's
-                       # widest per-lane logic and it runs 2 * ceil(dim / lanes) + 8 cycles, 9 times a token
+NORM_LANES_MAX = 8     # RMSNorm lanes (and the embedding's requant lanes): its 3 multipliers, 50-bit round and
+                       # shift per lane are the core's widest per-lane logic and it runs ceil(dim / lanes) + 9
+                       # cycles, 9 times a token
 
 
 def norm_lanes(lanes: int) -> int:
@@ -129,11 +140,20 @@ class Schedule:
     adapter: tuple[int, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
-        # the first q/k pair is rotated after the embedding and the attention RMSNorm phases
-        before = words(self.cfg.dim, self.lanes) * self.lanes + EMBED_OVERHEAD + self._norm()
-        if rope_gen_cycles(self.cfg.head_size) > before:    # head_size <= dim: cannot happen for a valid config
-            raise ValueError(f"schedule: RoPE table generation ({rope_gen_cycles(self.cfg.head_size)} cycles) "
-                             f"does not end before the first rotation ({before} cycles)")
+        # rf_rope_gen starts with the embedding; pair f is in its table rope_gen_cycles(2f + 2) cycles later and
+        # is first rotated with q row 2f + 1, after the embedding, the attention RMSNorm and 2f + 2 rows of the
+        # QKV matvec (a lower bound: its entry and start cycles not counted). A pair takes 2 generation cycles
+        # and its two rows at least 2, so pair 0 is the tightest.
+        c = self.cfg
+        before = self._embed() + self._norm() + PIPELINE["matvec"]
+        for f in range(c.head_size // 2):
+            if rope_gen_cycles(2 * f + 2) > before + (2 * f + 2) * words(c.dim, self.lanes):
+                raise ValueError(f"schedule: RoPE pair {f} is generated {rope_gen_cycles(2 * f + 2)} cycles after the "
+                                 f"embedding starts, after its first rotation")
+
+    def _embed(self) -> int:
+        """rf_embed: norm_lanes elements per cycle, the ceil(dim / norm_lanes) groups that RMSNorm reads."""
+        return words(self.cfg.dim, norm_lanes(self.lanes)) + EMBED_OVERHEAD
 
     def _matvec(self, phase: str) -> int:
         rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
@@ -141,7 +161,7 @@ class Schedule:
         return rows * words(cols, self.lanes) + PIPELINE["matvec"] + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:
-        return 2 * words(self.cfg.dim, norm_lanes(self.lanes)) + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
+        return words(self.cfg.dim, norm_lanes(self.lanes)) + NORM_SUM_LAT + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
 
     def phases(self, pos: int, emit: bool = True, sampled: bool = False, top_k: int = 0) -> dict[str, int]:
         """Cycles of each phase of one forward pass at `pos` (emit: with the output stage)."""
@@ -153,7 +173,7 @@ class Schedule:
             "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD,
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
-        phases["embed"] = words(c.dim, self.lanes) * self.lanes + EMBED_OVERHEAD   # one element per cycle
+        phases["embed"] = self._embed()
         phases["done"] = DONE
         if self.adapter is not None:
             phases["adapter"] = c.n_layers * adapter_cycles(c, self.lanes, *self.adapter)

@@ -11,8 +11,10 @@ from tb.runner import BUILD, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "core"
 
-# name -> (LANES, WBITS, WORDS, tokens): int8 operands, and the 12-bit operands of scaled formats
-EMBED_CONFIGS = {"l4_w8": (4, 8, 3, 16), "l8_w12": (8, 12, 2, 5)}
+# name -> (LANES, GROUP, GROUPS, WBITS, WORDS, tokens): int8 operands in groups of 8 of 16 lanes, the row's
+# first 5 of 6 groups (rf_core at LANES > 8: NORM_LANES = 8 elements a cycle, the NORM_ELEMS of a lane-padded
+# row); the 12-bit operands of scaled formats, a group per word (LANES <= 8)
+EMBED_CONFIGS = {"l16_g8_w8": (16, 8, 5, 8, 3, 16), "l8_g8_w12": (8, 8, 2, 12, 2, 5)}
 
 
 def write_rq_image(name: str, n: int, seed: int) -> str:
@@ -29,11 +31,11 @@ def write_rq_image(name: str, n: int, seed: int) -> str:
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("cfg", sorted(EMBED_CONFIGS))
 def test_embed(sim: str, cfg: str) -> None:
-    lanes, wbits, words, tokens = EMBED_CONFIGS[cfg]
+    lanes, group, groups, wbits, words, tokens = EMBED_CONFIGS[cfg]
     rq_file = write_rq_image(f"embed_{cfg}", tokens, seed=lanes)
-    params = {"LANES": lanes, "WBITS": wbits, "WORDS": words, "ADDR_BITS": 10, "BASE": 17, "RQ_DEPTH": tokens,
-              "RQ_BITS": max(1, (tokens - 1).bit_length()), "RQ_FILE": f'"{rq_file}"',
-              "CW": (lanes * words + 5).bit_length()}
+    params = {"LANES": lanes, "GROUP": group, "GROUPS": groups, "WBITS": wbits, "WORDS": words, "ADDR_BITS": 10,
+              "BASE": 17, "RQ_DEPTH": tokens, "RQ_BITS": max(1, (tokens - 1).bit_length()), "RQ_FILE": f'"{rq_file}"',
+              "CW": (groups + 7).bit_length()}
     env = {"RF_EMB_RQ_FILE": rq_file, "RF_EMB_SEED": str(lanes * 7)}
     check_results(run(sim=sim, toplevel="rf_embed", sources=["rf_embed", "rf_rom", "rf_requant", "rf_rsr", "rf_sat"],
                       test_module="tb.unit.test_rf_embed", parameters=params, name=f"rf_embed_{cfg}",
@@ -65,9 +67,9 @@ def test_rowglue(sim: str) -> None:
 
 
 # name -> (toplevel, sources, parameters): the buffers' shapes in the core (the residual's int16
-# elements, the int8 SwiGLU output), the read port with three buffers of different lengths
+# elements in groups, the int8 SwiGLU output), the read port with three buffers of different lengths
 UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
-    "rf_actbuf_n20_e16": ("rf_actbuf", ["rf_actbuf"], {"N": 20, "EW": 16}),
+    "rf_actbuf_n20_e16_g4": ("rf_actbuf", ["rf_actbuf"], {"N": 20, "EW": 16, "G": 4}),
     "rf_actbuf_n6_e8": ("rf_actbuf", ["rf_actbuf"], {"N": 6, "EW": 8}),
     "rf_actread_l2": ("rf_actread", ["rf_actread"], {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4}),
     "rf_actread_l8": ("rf_actread", ["rf_actread"], {"LANES": 8, "W0": 2, "W1": 2, "W2": 3, "IDX_BITS": 3}),

@@ -1,7 +1,9 @@
 """rf_embed against sim_models.intops.requant: random tokens of a random embedding table (a
-weight ROM emulated here with rf_wmem's two-cycle latency), each element checked on the write port
-in its exact cycle (sim_models.schedule.EMBED_OVERHEAD after its phase cycle), `first` and `last`
-in theirs, idle gaps of random length between tokens.
+weight ROM emulated here with rf_wmem's two-cycle latency), each group of GROUP elements checked on
+the write port in its exact cycle (sim_models.schedule.EMBED_WRITE after its phase cycle), the
+first GROUPS groups of the row, `first` and `last` in theirs (the phase is GROUPS + EMBED_OVERHEAD
+cycles), the ROM address within the token's row through the whole phase (the last token's row ends
+the weight ROM), idle gaps of random length between tokens.
 
 The pytest wrapper (tests/test_rtl_core_units.py) writes the EMB_REQUANT ROM image and passes its
 path and the table's seed in RF_EMB_RQ_FILE and RF_EMB_SEED.
@@ -18,7 +20,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly
 
 from sim_models.intops import requant
-from sim_models.schedule import EMBED_OVERHEAD
+from sim_models.schedule import EMBED_OVERHEAD, EMBED_WRITE
 from tb.unit.common import hold_reset
 
 
@@ -35,6 +37,7 @@ def emb_table(seed: int, rows: int, elems: int, wbits: int) -> np.ndarray:
 async def embed_random(dut) -> None:
     rng = random.Random(cocotb.RANDOM_SEED)
     lanes, wbits, words = int(dut.LANES.value), int(dut.WBITS.value), int(dut.WORDS.value)
+    group, groups = int(dut.GROUP.value), int(dut.GROUPS.value)
     base, depth = int(dut.BASE.value), int(dut.RQ_DEPTH.value)
     elems = lanes * words
     rq = np.array([int(v, 16) for v in Path(os.environ["RF_EMB_RQ_FILE"]).read_text().split()], np.int64)
@@ -62,19 +65,25 @@ async def embed_random(dut) -> None:
     tokens = [0, depth - 1] + [rng.randrange(depth) for _ in range(6)]
     for tok in tokens:
         want = requant(table[tok], mult[tok], shift[tok], 16)
-        for cycle in range(-rng.randrange(1, 4), elems + EMBED_OVERHEAD):   # the phase, after a gap
+        for cycle in range(-rng.randrange(1, 4), groups + EMBED_OVERHEAD):   # the phase, after a gap
             await FallingEdge(dut.clk)
             dut.run.value, dut.tok.value = int(cycle >= 0), tok
             await ReadOnly()
-            e = cycle - EMBED_OVERHEAD
+            g = cycle - EMBED_WRITE
             where = f"token {tok} cycle {cycle}"
             assert int(dut.first.value) == (cycle == 0), f"{where}: first"
-            assert int(dut.last.value) == (cycle == elems + EMBED_OVERHEAD - 1), f"{where}: last"
-            assert int(dut.wr_en.value) == (e >= 0), f"{where}: wr_en"
-            if e >= 0:
-                assert int(dut.wr_idx.value) == e, f"{where}: index {int(dut.wr_idx.value)} != {e}"
-                got = dut.wr_data.value.to_signed()
-                assert got == want[e], f"token {tok} element {e}: rtl {got} != golden {want[e]}"
+            if cycle >= 1:              # w_addr is registered: the address of phase cycle `cycle - 1`
+                row = base + tok * words
+                assert row <= int(dut.w_addr.value) < row + words, f"{where}: address {int(dut.w_addr.value)} " \
+                    f"outside the row's words {row} .. {row + words - 1}"
+            assert int(dut.last.value) == (cycle == groups + EMBED_OVERHEAD - 1), f"{where}: last"
+            assert int(dut.wr_en.value) == (0 <= g < groups), f"{where}: wr_en"
+            if 0 <= g < groups:
+                assert int(dut.wr_grp.value) == g, f"{where}: group {int(dut.wr_grp.value)} != {g}"
+                data = int(dut.wr_data.value)
+                got = [(data >> (16 * j) & 0xFFFF) - ((data >> (16 * j) & 0x8000) << 1) for j in range(group)]
+                exp = want[g * group:(g + 1) * group].tolist()
+                assert got == exp, f"token {tok} elements {g * group}..: rtl {got} != golden {exp}"
         await FallingEdge(dut.clk)
         dut.run.value = 0
-    dut._log.info("rf_embed: %d tokens of %d elements match intops.requant", len(tokens), elems)
+    dut._log.info("rf_embed: %d tokens of %d groups of %d elements match intops.requant", len(tokens), groups, group)

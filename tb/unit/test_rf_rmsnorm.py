@@ -1,4 +1,11 @@
-"""rf_rmsnorm against sim_models.golden.rmsnorm, with exact latency 2 * WORDS + NORM_PIPE.
+"""rf_rmsnorm against sim_models.golden.rmsnorm, with exact latency WORDS + NORM_PIPE.
+
+Each vector is first written through the unit's sum-of-squares port the way rf_core writes the
+residual: words in random order, each as one write of all lanes or split into single-element and
+partial writes (disabled lanes carry garbage), with idle gaps, sometimes after a `sq_clear` or after
+garbage that a clear discards; then the start comes 0 to NORM_SUM_LAT + 2 cycles after the last
+write (earlier than NORM_SUM_LAT it is held until the last write's squares are in the sum). A start
+consumes the sum: a run whose vector is not written again normalizes by eps.
 
 The pytest wrapper (tests/test_rtl_norm_rope_swiglu.py) writes the gain and RSQRT ROM
 images and passes the configuration in the environment:
@@ -21,7 +28,7 @@ from sim_models.compiler import read_lanes
 from sim_models.golden import rmsnorm
 from sim_models.intops import rsqrt_index
 from sim_models.quantize import QNorm
-from sim_models.schedule import PIPELINE
+from sim_models.schedule import NORM_SUM_LAT, PIPELINE
 from sim_models.tables import rsqrt_table
 from tb.unit.common import hold_reset
 
@@ -41,7 +48,7 @@ class Cfg:
 
     @property
     def latency(self) -> int:
-        return 2 * self.words + NORM_PIPE
+        return self.words + NORM_PIPE
 
     @property
     def n(self) -> int:
@@ -69,15 +76,23 @@ def unpack(word: int, bits: int, n: int) -> np.ndarray:
     return np.array([v - (1 << bits) if v >= half else v for v in vals], dtype=np.int64)
 
 
-def expected(cfg: Cfg, x: np.ndarray, nidx: int, nshift: int) -> np.ndarray:
-    """golden.rmsnorm on the first dim elements; padding elements are expected to be 0."""
+def squares(x: np.ndarray) -> int:
+    return int(np.sum(x * x))
+
+
+def expected(cfg: Cfg, x: np.ndarray, nidx: int, nshift: int, written: int | None = None) -> np.ndarray:
+    """golden.rmsnorm of x_flat's first dim elements (padding elements are expected to be 0), with
+    v = `written` (the sum of squares of the elements written since the last clear or start;
+    default: x's own) + eps: the golden model's v = sum x^2 + eps, given eps + written - sum x^2."""
+    d = cfg.dim
+    eps = cfg.eps + (squares(x[:d]) if written is None else written) - squares(x[:d])
     y = np.zeros(cfg.n, dtype=np.int64)
-    y[:cfg.dim] = rmsnorm(x[None, :cfg.dim], QNorm(cfg.gains[nidx], nshift - 15), cfg.eps, cfg.rsqrt)[0]
+    y[:d] = rmsnorm(x[None, :d], QNorm(cfg.gains[nidx], nshift - 15), eps, cfg.rsqrt)[0]
     return y
 
 
-def pick_nshift(cfg: Cfg, x: np.ndarray, rng: np.random.Generator) -> int:
-    _, sh = rsqrt_index(int(np.sum(x[:cfg.dim] * x[:cfg.dim])) + cfg.eps)
+def pick_nshift(cfg: Cfg, x: np.ndarray, rng: np.random.Generator, written: int | None = None) -> int:
+    _, sh = rsqrt_index((squares(x[:cfg.dim]) if written is None else written) + cfg.eps)
     top = min(63, MAX_TOTAL_SHIFT - int(sh) // 2)
     if rng.random() < 0.7:   # y ~ (x / rms) * G * 2^(15 - nshift): mostly unsaturated here
         return int(min(top, rng.integers(20, 31)))
@@ -115,20 +130,87 @@ def stimuli(cfg: Cfg, rng: np.random.Generator) -> list[np.ndarray]:
 
 
 async def reset(dut) -> None:
-    await hold_reset(dut, ("start", "norm_idx", "nshift", "x_flat"))
-    dut.eps.value = config().eps      # constant input (from the layer ROM in the core)
+    dut.eps.value = config().eps      # constant input (from the layer ROM in the core): the sum after reset
+    await hold_reset(dut, ("start", "norm_idx", "nshift", "x_flat", "sq_clear", "sq_we", "sq_x"))
     await RisingEdge(dut.clk)
 
 
-async def run_one(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, nidx: int, nshift: int) -> None:
-    """Call right after a RisingEdge. Starts one normalization, checks latency, pulse, result."""
+def write_plan(cfg: Cfg, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """(word, lane mask) of each write of one vector: every element once, words in random order,
+    a word as one write of all its lanes or split into random lane subsets, in random order."""
+    plan: list[tuple[int, int]] = []
+    for w in rng.permutation(cfg.words):
+        r = rng.random()
+        if r < 0.4:                                          # the whole word (the embedding's writes)
+            part = np.zeros(cfg.lanes, dtype=np.int64)
+        elif r < 0.7:                                        # one element at a time (the WO/W2 rows)
+            part = np.arange(cfg.lanes)
+        else:                                                # random lane subsets
+            part = rng.integers(0, cfg.lanes, cfg.lanes)
+        for p in rng.permutation(np.unique(part)):
+            plan.append((int(w), sum(1 << j for j in range(cfg.lanes) if part[j] == p)))
+    return plan
+
+
+async def write_vector(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, clear: bool,
+                       start_with_last: tuple[int, int] | None = None) -> None:
+    """Call right after a RisingEdge. Drives the writes of x (write_plan) with idle gaps of 0-2 cycles,
+    after a sq_clear when `clear` (sometimes with garbage written first, which the clear discards);
+    returns right after the last write's edge. start_with_last = (norm_idx, nshift): the start comes
+    in the last write's cycle (as rf_core starts a norm on the edge that ends WO, W2 or the embedding)."""
+    if clear:
+        if rng.random() < 0.5:               # garbage before the clear
+            dut.sq_we.value = int(rng.integers(1, 1 << cfg.lanes))
+            dut.sq_x.value = pack(rng.integers(-32768, 32768, cfg.lanes), 16)
+            await RisingEdge(dut.clk)
+            dut.sq_we.value = 0
+            for _ in range(int(rng.integers(0, 6))):   # its squares still in flight at the clear, or not
+                await RisingEdge(dut.clk)
+        dut.sq_clear.value = 1
+        await RisingEdge(dut.clk)
+        dut.sq_clear.value = 0
+    plan = write_plan(cfg, rng)
+    for i, (w, mask) in enumerate(plan):
+        for _ in range(int(rng.choice(3, p=(0.6, 0.3, 0.1)))):
+            await RisingEdge(dut.clk)
+        if start_with_last is not None and i == len(plan) - 1:
+            dut.x_flat.value = pack(x, 16)
+            dut.norm_idx.value, dut.nshift.value = start_with_last
+            dut.start.value = 1
+        lanes = x[w * cfg.lanes:(w + 1) * cfg.lanes]
+        garbage = rng.integers(-32768, 32768, cfg.lanes)
+        dut.sq_we.value = mask
+        dut.sq_x.value = pack(np.where([(mask >> j) & 1 for j in range(cfg.lanes)], lanes, garbage), 16)
+        await RisingEdge(dut.clk)
+        dut.sq_we.value = 0
+        dut.sq_x.value = pack(rng.integers(-32768, 32768, cfg.lanes), 16)
+
+
+async def run_one(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, nidx: int, nshift: int,
+                  clear: bool = True) -> None:
+    """Call right after a RisingEdge. Writes x (write_vector), starts one normalization 0 to
+    NORM_SUM_LAT + 2 cycles after the last write (a start before the last write's squares are in the
+    sum is held until they are, with the norm_idx and nshift it came with), checks the hold, latency,
+    pulse, result."""
     want = expected(cfg, x, nidx, nshift)
     n_lat = cfg.latency
-    dut.x_flat.value = pack(x, 16)
-    dut.norm_idx.value = nidx
-    dut.nshift.value = nshift
-    dut.start.value = 1
-    await RisingEdge(dut.clk)                  # edge 0: start sampled
+    k = int(rng.integers(-1, NORM_SUM_LAT + 2))      # -1: the start in the last write's cycle
+    await write_vector(dut, cfg, rng, x, clear, (nidx, nshift) if k < 0 else None)
+    if k >= 0:
+        for _ in range(k):
+            await RisingEdge(dut.clk)
+        dut.x_flat.value = pack(x, 16)
+        dut.norm_idx.value = nidx
+        dut.nshift.value = nshift
+        dut.start.value = 1
+        await RisingEdge(dut.clk)              # start sampled; held for NORM_SUM_LAT - 1 - k edges more
+    for _ in range(max(0, NORM_SUM_LAT - 1 - k)):
+        dut.start.value = int(rng.integers(0, 2))          # another start while one is held: ignored
+        dut.norm_idx.value = int(rng.integers(0, cfg.norms))
+        dut.nshift.value = int(rng.integers(0, 64))
+        await ReadOnly()
+        assert dut.busy.value == 0 and dut.done.value == 0, f"held start began early (start {k + 1} after the write)"
+        await RisingEdge(dut.clk)
     await ReadOnly()
     assert dut.busy.value == 1 and dut.done.value == 0, "busy must rise right after start"
     for cycle in range(1, n_lat + 1):
@@ -144,7 +226,7 @@ async def run_one(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, nidx: 
         if cycle < n_lat:
             assert done == 0, f"done early at cycle {cycle}, latency must be {n_lat}"
             assert busy == 1, f"busy dropped at cycle {cycle}"
-    assert done == 1, f"done not high at cycle {n_lat} = 2*WORDS + {NORM_PIPE}"
+    assert done == 1, f"done not high at cycle {n_lat} = WORDS + {NORM_PIPE}"
     assert busy == 0, "busy must fall with done"
     got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
     assert np.array_equal(got, want), (
@@ -166,7 +248,7 @@ async def random_norms(dut) -> None:
     checked = 0
     for k, x in enumerate(stimuli(cfg, rng)):
         nidx = k % cfg.norms if k < 2 * cfg.norms else int(rng.integers(0, cfg.norms))
-        await run_one(dut, cfg, rng, x, nidx, pick_nshift(cfg, x, rng))
+        await run_one(dut, cfg, rng, x, nidx, pick_nshift(cfg, x, rng), clear=bool(rng.random() < 0.3))
         checked += 1
     dut._log.info("rf_rmsnorm: %d vectors (dim %d, lanes %d, words %d) match golden.rmsnorm, latency %d",
                   checked, cfg.dim, cfg.lanes, cfg.words, cfg.latency)
@@ -174,7 +256,8 @@ async def random_norms(dut) -> None:
 
 @cocotb.test()
 async def back_to_back(dut) -> None:
-    """start held high: a new run begins the cycle after done, every N + 1 cycles."""
+    """start held high: a new run begins the cycle after done, every N + 1 cycles. Only run 0's vector
+    is written: each start consumes the sum, so the later runs normalize by eps alone."""
     cfg = config()
     rng = np.random.default_rng(cocotb.RANDOM_SEED + 1)
     Clock(dut.clk, 10, unit="ns").start()
@@ -182,10 +265,10 @@ async def back_to_back(dut) -> None:
     runs = [(rng.integers(-32768, 32768, cfg.dim) >> int(rng.integers(0, 8)), int(rng.integers(0, cfg.norms)))
             for _ in range(6)]
     xs = []
-    for v, nidx in runs:
+    for i, (v, nidx) in enumerate(runs):
         x = np.zeros(cfg.n, dtype=np.int64)
         x[:cfg.dim] = v
-        xs.append((x, nidx, pick_nshift(cfg, x, rng)))
+        xs.append((x, nidx, pick_nshift(cfg, x, rng, None if i == 0 else 0)))
 
     def drive(i: int) -> None:
         x, nidx, nshift = xs[i]
@@ -193,6 +276,9 @@ async def back_to_back(dut) -> None:
         dut.norm_idx.value = nidx
         dut.nshift.value = nshift
 
+    await write_vector(dut, cfg, rng, xs[0][0], clear=True)
+    for _ in range(NORM_SUM_LAT - 1):
+        await RisingEdge(dut.clk)
     drive(0)
     dut.start.value = 1
     await RisingEdge(dut.clk)                  # edge 0 of run 0
@@ -206,7 +292,8 @@ async def back_to_back(dut) -> None:
             await ReadOnly()
             assert int(dut.done.value) == (cycle == cfg.latency), f"run {i}: done wrong at cycle {cycle}"
         got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
-        assert np.array_equal(got, expected(cfg, x, nidx, nshift)), f"run {i} mismatch"
+        want = expected(cfg, x, nidx, nshift, None if i == 0 else 0)
+        assert np.array_equal(got, want), f"run {i} mismatch\n rtl  {got.tolist()}\n gold {want.tolist()}"
         await RisingEdge(dut.clk)              # edge 0 of the next run
         await ReadOnly()
         assert int(dut.busy.value) == (i + 1 < len(xs)), "start held high must restart right after done"
@@ -236,4 +323,4 @@ async def reset_mid_run(dut) -> None:
     await RisingEdge(dut.clk)
     x = np.zeros(cfg.n, dtype=np.int64)
     x[:cfg.dim] = rng.integers(-32768, 32768, cfg.dim)
-    await run_one(dut, cfg, rng, x, cfg.norms - 1, pick_nshift(cfg, x, rng))
+    await run_one(dut, cfg, rng, x, cfg.norms - 1, pick_nshift(cfg, x, rng), clear=False)   # reset: sum = eps

@@ -88,9 +88,10 @@ LAYOUTS: dict[str, Layout] = {l.name: l for l in [
            "rf_rmsnorm, LANES 8, DIM 20", [
                ("control", [("clk", "b"), ("rst_n", "b"), ("start", "b"), ("norm_idx", "d"), ("nshift", "d"),
                             ("busy", "b"), ("done", "b")]),
-               ("sum of squares", [("widx", "d"), ("en_sq", "b"), ("en_acc", "b"), ("sq_sum", "d"), ("acc", "d")]),
+               ("sum of squares", [("sq_clear", "b"), ("sq_we", "h"), ("en_m1", "b"), ("en_sq", "b"),
+                                   ("en_acc", "b"), ("sq_sum", "d"), ("ssq", "d")]),
                ("rsqrt", [("en_rsq", "b"), ("idx_r", "d"), ("rsq", "d"), ("m", "d"), ("shtot", "d")]),
-               ("scale", [("fidx", "d"), ("gaddr", "d"), ("en_f1", "b"), ("en_f2", "b"), ("en_w", "b"),
+               ("scale", [("fidx", "d"), ("gaddr", "d"), ("en_f2", "b"), ("en_w", "b"), ("widx", "d"),
                           ("y_flat", "h")]),
            ]),
     Layout("attention", "rf_attention", "rf_attention_gqa", "tests/test_rtl_attention.py::test_attention[gqa-{sim}]",
