@@ -130,8 +130,8 @@ regression-merge: bootstrap ## merge shard results (build/reports/regression/res
 # make coverage: RTL code coverage (docs/coverage.md). CODECOV_TESTS run on Verilator with ROMFORMER_CODECOV=1
 # (coverage builds of their own, one build/codecov/verilator/<run>.dat each), then scripts/codecov.py merges
 # them: per-block line/toggle/expression table against the testplan's code_coverage_goals, the uncovered
-# items, lcov info and the HTML index. CODECOV_RUN=0 reports the files already there (e.g. after
-# `make regression CODECOV=1`, which runs every test with coverage and enforces the goals).
+# items, lcov info and the HTML index; it fails below a goal. CODECOV_RUN=0 reports the files already there
+# (e.g. after `make regression`, which runs every test with coverage and enforces the goals; CODECOV=0 off).
 CODECOV_TESTS ?= tests/test_rtl_top.py tests/test_rtl_edge_cases.py tests/test_rtl_io.py tests/test_rtl_units.py \
   tests/test_rtl_core_units.py tests/test_rtl_attention.py tests/test_rtl_matvec.py tests/test_rtl_norm_rope_swiglu.py \
   tests/test_rtl_select.py tests/test_rtl_wdecode.py tests/test_lora_rtl.py
