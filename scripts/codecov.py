@@ -127,9 +127,24 @@ class Waiver:
         return glob_match(self.pattern, p.comment)
 
 
+_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
+
+
 def glob_match(pattern: str, text: str) -> bool:
-    """`*` matches any run of characters, everything else itself (brackets are literal: `d[3]*`)."""
-    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), text) is not None
+    """`*` matches any run of characters, `{a..b}` any decimal number from a to b (a bit range:
+    `v_budget[{16..31}]*`), everything else itself (brackets are literal: `d[3]*`)."""
+    return re.fullmatch(_glob_regex(pattern), text) is not None
+
+
+def _glob_regex(pattern: str) -> str:
+    out, at = [], 0
+    for m in _RANGE.finditer(pattern):
+        out.append(".*".join(map(re.escape, pattern[at:m.start()].split("*"))))
+        a, b = int(m.group(1)), int(m.group(2))
+        out.append("(?:" + "|".join(str(n) for n in range(min(a, b), max(a, b) + 1)) + ")")
+        at = m.end()
+    out.append(".*".join(map(re.escape, pattern[at:].split("*"))))
+    return "".join(out)
 
 
 _WAIVER = re.compile(r"^(\S+)\s+([^\s:]+)(?::(\d+)(?:-(\d+))?)?(?:\s+(\S+))?\s+--\s+(.*\S)\s*$")

@@ -313,3 +313,17 @@ def test_regression_measures_code_coverage_by_default(monkeypatch: pytest.Monkey
     monkeypatch.setenv("CODECOV", "maybe")
     with pytest.raises(SystemExit, match="CODECOV='maybe'"):
         measured()
+
+
+@pytest.mark.parametrize("pattern, text, hit", [
+    ("v_budget[{16..31}]*", "v_budget[16]:0->1", True),
+    ("v_budget[{16..31}]*", "v_budget[31]:1->0", True),
+    ("v_budget[{16..31}]*", "v_budget[1]:1->0", False),      # not 1 of 16..31, nor a prefix of one
+    ("v_budget[{16..31}]*", "v_budget[15]:0->1", False),
+    ("cnt[{8..9}]*", "cnt[8]:0->1", True),
+    ("d[3]*", "d[3]:0->1", True),
+    ("d[3]*", "d[31]:0->1", False),                         # brackets are literal
+    ("lora_*", "lora_addr[2]:1->0", True),
+])
+def test_waiver_glob(pattern: str, text: str, hit: bool) -> None:
+    assert codecov.glob_match(pattern, text) is hit
