@@ -327,3 +327,39 @@ def test_regression_measures_code_coverage_by_default(monkeypatch: pytest.Monkey
 ])
 def test_waiver_glob(pattern: str, text: str, hit: bool) -> None:
     assert codecov.glob_match(pattern, text) is hit
+
+
+# rf_axil_regs read values that hold a build constant in every bit (docs/codecov_waivers.txt)
+CONSTANT_REGISTERS = {"ID", "CONFIG", "CTRL", "SEQ_LEN", "ADAPTER_CONFIG", "ADAPTER_WORDS"}
+
+
+def reserved_ranges(mask: int) -> list[tuple[int, int]]:
+    """The runs of 0 bits of a 32-bit field mask, (lsb, msb) each."""
+    runs, start = [], None
+    for bit in range(33):
+        free = bit < 32 and not mask >> bit & 1
+        if free and start is None:
+            start = bit
+        elif not free and start is not None:
+            runs.append((start, bit - 1))
+            start = None
+    return runs
+
+
+def test_register_waivers_follow_the_register_map() -> None:
+    """The toggle waivers of rf_axil_regs' read values (v_<register>) are exactly the reserved bits of
+    sim_models/regmap.py and the registers that hold a constant: a field added to the map makes its
+    waiver wrong here instead of hiding a real hole."""
+    from sim_models.regmap import REGISTERS
+
+    want = set()
+    for reg in REGISTERS:
+        name = f"v_{reg.name.lower()}"
+        if reg.name in CONSTANT_REGISTERS:
+            want.add(f"{name}[*")
+        else:
+            want |= {f"{name}[{{{lo}..{hi}}}]*" for lo, hi in reserved_ranges(reg.mask)}
+    got = {w.pattern for w in codecov.read_waivers(codecov.WAIVERS)
+           if w.file == "rf_axil_regs.v" and w.pattern.startswith("v_")}
+    assert got == want, f"missing: {sorted(want - got)}; not in the register map: {sorted(got - want)}"
+    assert reserved_ranges(0xFFFF) == [(16, 31)] and reserved_ranges(0x1_0000 | 0xFF) == [(8, 15), (17, 31)]
