@@ -14,8 +14,8 @@ Kinds: `line` (statement blocks), `branch` (if/else and case arms), `expr` (expr
 `toggle` (each bit of each signal, both ways). The line goal applies to line + branch points
 together, the toggle goal to toggle points; expression coverage is reported beside them.
 
-Exit status: 0 when every block meets its goals, 1 when one does not, 2 when the inputs are wrong
-(no coverage files, a malformed waiver, a stale waiver, a goal override without a reason).
+Exit status: 0 when every block and all RTL together meet their goals, 1 when one does not, 2 when
+the inputs are wrong (no coverage files, a malformed waiver, a stale waiver, a goal override without a reason).
 """
 from __future__ import annotations
 
@@ -127,9 +127,24 @@ class Waiver:
         return glob_match(self.pattern, p.comment)
 
 
+_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
+
+
 def glob_match(pattern: str, text: str) -> bool:
-    """`*` matches any run of characters, everything else itself (brackets are literal: `d[3]*`)."""
-    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), text) is not None
+    """`*` matches any run of characters, `{a..b}` any decimal number from a to b (a bit range:
+    `v_budget[{16..31}]*`), everything else itself (brackets are literal: `d[3]*`)."""
+    return re.fullmatch(_glob_regex(pattern), text) is not None
+
+
+def _glob_regex(pattern: str) -> str:
+    out, at = [], 0
+    for m in _RANGE.finditer(pattern):
+        out.append(".*".join(map(re.escape, pattern[at:m.start()].split("*"))))
+        a, b = int(m.group(1)), int(m.group(2))
+        out.append("(?:" + "|".join(str(n) for n in range(min(a, b), max(a, b) + 1)) + ")")
+        at = m.end()
+    out.append(".*".join(map(re.escape, pattern[at:].split("*"))))
+    return "".join(out)
 
 
 _WAIVER = re.compile(r"^(\S+)\s+([^\s:]+)(?::(\d+)(?:-(\d+))?)?(?:\s+(\S+))?\s+--\s+(.*\S)\s*$")
@@ -186,22 +201,27 @@ def apply_waivers(points: dict[Point, int], waivers: Sequence[Waiver]) -> tuple[
 class Goals:
     default: dict[str, float]
     blocks: dict[str, dict[str, float]] = field(default_factory=dict)
+    total: dict[str, float] = field(default_factory=dict)   # over all RTL together (the sign-off target)
 
     def for_block(self, block: str) -> dict[str, float]:
         return {**self.default, **self.blocks.get(block, {})}
 
 
 def read_goals(plan: Path = PLAN, hdl: Path = HDL) -> Goals:
-    """testplan.hjson `code_coverage_goals`: {default: {line: 98, toggle: 90}, blocks: {<file>:
-    {toggle: 85, reason: "..."}}}. An override without a reason, an unknown block or kind: an error."""
+    """testplan.hjson `code_coverage_goals`: {total: {line: 98, toggle: 90}, default: {line: 98,
+    toggle: 90}, blocks: {<file>: {toggle: 85, reason: "..."}}}. `total` is judged over all RTL
+    points together (after waivers), `default` per block, `blocks` overrides one block's goals. An
+    override without a reason, an unknown block or kind: an error."""
     data = hjson.loads(plan.read_text())
     section = data.get("code_coverage_goals")
     if section is None:
         raise CodecovError(f"{plan}: no code_coverage_goals block")
     default = {k: float(v) for k, v in section.get("default", {}).items()}
-    for kind in default:
-        if kind not in GOAL_KINDS:
-            raise CodecovError(f"{plan}: code_coverage_goals.default.{kind}: not one of {', '.join(GOAL_KINDS)}")
+    total = {k: float(v) for k, v in section.get("total", {}).items()}
+    for name, goals in (("default", default), ("total", total)):
+        for kind in goals:
+            if kind not in GOAL_KINDS:
+                raise CodecovError(f"{plan}: code_coverage_goals.{name}.{kind}: not one of {', '.join(GOAL_KINDS)}")
     blocks = {}
     for block, entry in (section.get("blocks") or {}).items():
         where = f"{plan}: code_coverage_goals.blocks.{block}"
@@ -214,7 +234,7 @@ def read_goals(plan: Path = PLAN, hdl: Path = HDL) -> Goals:
             if kind not in GOAL_KINDS:
                 raise CodecovError(f"{where}.{kind}: not one of {', '.join(GOAL_KINDS)}")
         blocks[block] = goals
-    return Goals(default, blocks)
+    return Goals(default, blocks, total)
 
 
 @dataclass
@@ -251,6 +271,21 @@ def evaluate(points: dict[Point, int], goals: Goals, blocks: Iterable[str]) -> l
         covered[point.file][point.kind] += count > 0
     names = sorted(set(blocks) | set(total))
     return [BlockResult(b, dict(covered[b]), dict(total[b]), goals.for_block(b)) for b in names]
+
+
+TOTAL = "all RTL"
+
+
+def evaluate_total(results: Sequence[BlockResult], goals: Goals) -> BlockResult:
+    """Every block's points together against the `total` goals (the row named "all RTL")."""
+    covered: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for r in results:
+        for kind, n in r.total.items():
+            total[kind] += n
+        for kind, n in r.covered.items():
+            covered[kind] += n
+    return BlockResult(TOTAL, dict(covered), dict(total), dict(goals.total))
 
 
 def uncovered(points: dict[Point, int]) -> list[Point]:
@@ -327,6 +362,8 @@ def format_table(results: Sequence[BlockResult]) -> str:
     for r in results:
         counts = "/".join(str(sum(r.total.get(k, 0) for k in GOAL_KINDS[g])) for g in ("line", "toggle", "expr"))
         rows.append(f"{r.block:<20} {cell(r, 'line')} {cell(r, 'toggle')} {cell(r, 'expr')}   {counts}")
+        if r.block == TOTAL:
+            rows.insert(len(rows) - 1, "-" * len(head))
     rows.append("(* below its goal)")
     return "\n".join(rows)
 
@@ -397,12 +434,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CodecovError(f"no coverage files in {', '.join(map(str, args.inputs))} (run tests with ROMFORMER_CODECOV=1)")
         goals = read_goals(args.plan, args.hdl)
         points = merge(files)
-        kept, waived = apply_waivers(points, read_waivers(args.waivers, args.hdl))
+        waivers = read_waivers(args.waivers, args.hdl)
+        kept, waived = apply_waivers(points, waivers)
     except CodecovError as exc:
         print(f"codecov: {exc}", file=sys.stderr)
         return 2
     blocks = sorted(p.name for p in args.hdl.glob("*.v"))
     results = evaluate(kept, goals, blocks)
+    results.append(evaluate_total(results, goals))
     info = args.out / "coverage.info"
     write_info(kept, info, args.hdl)
     html = None if args.no_html else write_html(info, args.out / "html")
@@ -410,6 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"code coverage: {len(files)} runs merged, {len(points)} points, {len(waived)} waived "
           f"({args.waivers.name})")
     print(format_table(results))
+    if waivers:
+        print("waivers (uncovered points each one hides):")
+        print("\n".join(f"  {w.used:5d}  {w.source.rsplit('/', 1)[-1]}  {w.kind} {w.file}"
+                        f"{f':{w.first}' if w.first else ''}{f'-{w.last}' if w.last else ''} {w.pattern}" for w in waivers))
     failures = [f for r in results for f in r.failures()]
     if holes:
         print(f"uncovered ({len(holes)} points; a signal's bits on one line):")

@@ -452,11 +452,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(env SOAK_SLICES)")
     p.add_argument("--plan", action="store_true",
                    help="print the job plan and the expected wall time for 1..64 workers (durations file); run nothing")
-    p.add_argument("--codecov", action="store_true", default=os.environ.get("CODECOV", "") in ("1", "yes", "true"),
+    p.add_argument("--codecov", action=argparse.BooleanOptionalAction, default=env_flag(os.environ.get("CODECOV")),
                    help="RTL code coverage: Verilator runs built with coverage, merged and judged against the "
-                        "testplan's code_coverage_goals (scripts/codecov.py; shared tree, no shards; env CODECOV=1)")
+                        "testplan's code_coverage_goals (scripts/codecov.py; shared tree, no shards; env CODECOV=1/0). "
+                        "Default: on for the sign-off run (every test, shared tree, no shard, -k or --plan), off otherwise")
     p.add_argument("paths", nargs="*", default=["tests"])
     args = p.parse_args(argv)
+    if args.codecov is None:
+        args.codecov = sign_off_run(args)
     if args.codecov:
         if args.tree == "packed" or args.shard or args.merge is not None:
             p.error("--codecov needs TREE=shared and no shards or merge: every run writes its coverage file "
@@ -504,6 +507,25 @@ def main(argv: list[str] | None = None) -> int:
     write_artifact(RESULTS_DIR / f"{run}.jsonl", results, header)
     print(f"regression: {len(jobs)} jobs in {wall:.0f} s on {args.engine}; results {rel(RESULTS_DIR / run)}.jsonl")
     return with_code_coverage(args.codecov, report(results, sims, args.update_durations, wall, judge_goals=not args.shard))
+
+
+def sign_off_run(args: argparse.Namespace) -> bool:
+    """The whole regression on this checkout (every test, shared tree, no shard, merge, -k or --plan):
+    the run that measures code coverage and fails below the goals when CODECOV is not set."""
+    return (args.tree == "shared" and not args.shard and args.merge is None and not args.k and not args.plan
+            and args.paths == ["tests"])
+
+
+def env_flag(value: str | None) -> bool | None:
+    """CODECOV=1/yes/true: True, 0/no/false: False, unset or empty: None (the default decides)."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if text in ("1", "yes", "true"):
+        return True
+    if text in ("0", "no", "false"):
+        return False
+    raise SystemExit(f"regression: CODECOV={value!r}: 1/yes/true or 0/no/false")
 
 
 def start_code_coverage() -> None:

@@ -11,7 +11,7 @@ import pytest
 from sim_models.checkpoint import Config
 from sim_models.lora import CORE_ORDER, a_stride, random_adapter
 from sim_models.schedule import words
-from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
+from tb.runner import BUILD, ROOT, SIMULATORS, check_results, codecov_requested, run
 from tests.conftest import SHAPES
 
 SOURCES = [ROOT / "hdl" / "rf_requant.v", ROOT / "hdl" / "rf_rsr.v", ROOT / "hdl" / "rf_sat.v", ROOT / "hdl" / "rf_dot.v", ROOT / "hdl" / "rf_delay.v", ROOT / "hdl" / "rf_lora.v", ROOT / "tb" / "unit" / "rf_lora_tb.v"]
@@ -31,8 +31,8 @@ FULL = os.environ.get("LORA_FULL") == "1"
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rf_lora(sim: str, case: str) -> None:
-    if not FULL and sim == "verilator" and not case.startswith("gqa"):
-        pytest.skip("LORA_FULL=1 runs this case on Verilator too")
+    if not (FULL or codecov_requested()) and sim == "verilator" and not case.startswith("gqa"):
+        pytest.skip("LORA_FULL=1 (or ROMFORMER_CODECOV=1, for code coverage) runs this case on Verilator too")
     cfg, lanes, rank, targets = CASES[case]
     ia = random_adapter(cfg, lanes, rank, targets, seed=sum(map(ord, case)))
     data = BUILD / "unit_data" / "lora" / f"{case}.json"

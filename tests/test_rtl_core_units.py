@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim_models.compiler import hex_lines
-from tb.runner import BUILD, SIMULATORS, check_results, run
+from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "core"
 
@@ -72,8 +72,9 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_actbuf_n20_e16_g4": ("rf_actbuf", ["rf_actbuf"], {"N": 20, "EW": 16, "G": 4}),
     "rf_actbuf_n6_e8": ("rf_actbuf", ["rf_actbuf"], {"N": 6, "EW": 8}),
     "rf_actread_l2": ("rf_actread", ["rf_actread"], {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4}),
-    "rf_actread_l8": ("rf_actread", ["rf_actread"], {"LANES": 8, "W0": 2, "W1": 2, "W2": 3, "IDX_BITS": 3}),
-    "rf_perf": ("rf_perf", ["rf_perf"], {}),
+    # IDX_BITS 2 (one read group, no group index: rf_actread's IDX_BITS <= AGB arm); l2 has three
+    "rf_actread_l8": ("rf_actread", ["rf_actread"], {"LANES": 8, "W0": 2, "W1": 1, "W2": 2, "IDX_BITS": 2}),
+    "rf_perf": ("rf_perf_tb", ["rf_perf", str(ROOT / "tb" / "unit" / "rf_perf_tb.v")], {}),   # presets: the wrapper
     "rf_proto": ("rf_proto", ["rf_proto"], {"VOCAB": 50, "SEQ_LEN": 12}),
 }
 
@@ -82,5 +83,5 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
 @pytest.mark.parametrize("unit", sorted(UNITS))
 def test_unit(sim: str, unit: str) -> None:
     toplevel, sources, params = UNITS[unit]
-    check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=f"tb.unit.test_{toplevel}",
+    check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=f"tb.unit.test_{toplevel.removesuffix('_tb')}",
                       parameters=params, name=unit))

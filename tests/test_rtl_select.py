@@ -16,7 +16,7 @@ LOG2E = 1.0 / math.log(2.0)
 CONFIGS: dict[str, tuple[int, int, float]] = {
     "rf_select_v64_k64": (64, 64, 8.0 / 16383),     # K_MAX == VOCAB, typical logit scale
     "rf_select_v40_k16": (40, 16, 0.02),            # K_MAX < VOCAB, steep distribution
-    "rf_select_v10_k64": (10, 64, 1.0 / 16383),     # VOCAB < K_MAX, flat distribution
+    "rf_select_v6_k64": (6, 64, 1.0 / 16383),       # VOCAB < K_MAX, flat; 6 candidates: one read group
 }
 
 

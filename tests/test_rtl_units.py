@@ -33,6 +33,9 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_lzc_w48": ("rf_lzc", ["rf_lzc"], {"WIDTH": 48}),
     "rf_lzc_w5": ("rf_lzc", ["rf_lzc"], {"WIDTH": 5}),
     "rf_lzc_w33": ("rf_lzc", ["rf_lzc"], {"WIDTH": 33}),
+    # the dot product with N = 5, not a multiple of the tree group of 4 (three padding entries); the
+    # power-of-two N of rf_matvec and rf_lora run inside their benches
+    "rf_dot_n5": ("rf_dot", ["rf_dot"], {"N": 5, "ABITS": 12, "BBITS": 8}),
 }
 
 

@@ -121,9 +121,11 @@ async def protocol_random(dut) -> None:
         getattr(dut, k).value = v
 
     def write_settings() -> None:
-        regs.update(cfg_budget=rng.choice((0, 1, 2, 5, 40)), cfg_sample=rng.randrange(2),
+        # any 16-bit budget (a large one ends at the full context) and stop token (>= VOCAB: never hit)
+        regs.update(cfg_budget=rng.choice((0, 1, 2, 5, 40, rng.randrange(1 << 16))), cfg_sample=rng.randrange(2),
                     cfg_inv_temp=rng.randrange(1 << 16), cfg_top_k=rng.randrange(256),
-                    cfg_stop_token=rng.randrange(vocab), cfg_stop_en=int(rng.random() < 0.5))
+                    cfg_stop_token=rng.randrange(vocab) if rng.random() < 0.8 else rng.randrange(1 << 16),
+                    cfg_stop_en=int(rng.random() < 0.5))
         for k, v in regs.items():
             getattr(dut, k).value = v
 
@@ -138,7 +140,7 @@ async def protocol_random(dut) -> None:
             chip.new_sequence()
         prompt = [rng.randrange(vocab) for _ in range(rng.randrange(1, 4))]
         if rng.random() < 0.15:
-            prompt[rng.randrange(len(prompt))] = vocab + rng.randrange(100)
+            prompt[rng.randrange(len(prompt))] = rng.choice((vocab + rng.randrange(100), rng.randrange(vocab, 1 << 16)))
         latched = None
         for i, tok in enumerate(prompt):
             dut.in_valid.value, dut.in_data.value, dut.in_last.value = 1, tok, int(i == len(prompt) - 1)
