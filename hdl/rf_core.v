@@ -85,7 +85,7 @@ module rf_core #(
     // matrix phase's first weight word and requant entry, rows, words per row, output width, source,
     // destination and rf_lora kind (0 QKV .. 3 W2); a norm's gain vector and shift. n_*: that row,
     // registered while the running phase goes; d_*: the running phase's (n_* at its start).
-    reg  [2:0]          t_unit, t_nunit, n_unit;    // U_*
+    reg  [2:0]          t_unit, t_nunit;  (* fsm_encoding = "none" *) reg [2:0] n_unit;   // U_*; n_unit no FSM: docs/rtl.md
     reg  [4:0]          t_next, t_nnext;            // S_*
     reg                 t_mv, n_mv, t_out16, n_out16, d_out16;
     reg  [W_AB-1:0]     t_base, n_base, d_base;
@@ -242,8 +242,7 @@ module rf_core #(
 
     // RoPE: this position's COS/SIN pairs, composed while the token's embedding runs (rf_rope_gen;
     // ready long before the first q/k pair)
-    wire [ROPE_PB-1:0] rope_pair;
-    wire [31:0]        rope_data;
+    wire [ROPE_PB-1:0] rope_pair;   wire [31:0] rope_data;
     wire               rope_busy, nrm_busy, att_busy;
     rf_rope_gen #(.HALF(HEAD_SIZE / 2), .DEPTH(ROPE_DEPTH), .ADDR_BITS((ROPE_DEPTH > 1) ? $clog2(ROPE_DEPTH) : 1),
                   .FILE({`ROM_DIR, "/", ROPE_FILE})) u_rope (
@@ -262,14 +261,12 @@ module rf_core #(
     wire [8*HIDDEN-1:0]    g_buf;
     wire [NORM_LANES-1:0] x_we = emb_wr ? '1 : {NORM_LANES{res_we}} & (NORM_LANES'(1) << (res_idx % NORM_LANES[15:0]));
     wire [16*NORM_LANES-1:0] x_wdata = emb_wr ? emb_y : {NORM_LANES{res_data}};
-    rf_actbuf #(.N(DIM_PAD), .EW(16), .G(NORM_LANES)) u_x (
-        .clk(clk), .rst_n(rst_n), .we(x_we), .widx(emb_wr ? 16'(emb_grp) : res_idx / NORM_LANES[15:0]),
-        .wdata(x_wdata), .flat(x_res));
+    rf_actbuf #(.N(DIM_PAD), .EW(16), .G(NORM_LANES)) u_x (.clk(clk), .rst_n(rst_n), .we(x_we),
+        .widx(emb_wr ? 16'(emb_grp) : res_idx / NORM_LANES[15:0]), .wdata(x_wdata), .flat(x_res));
     rf_actbuf #(.N(DIM / 2), .EW(16)) u_q (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row < DIM[15:0]),
         .widx(qk_row >> 1), .wdata(qk_data), .flat(q_buf));
-    rf_actbuf #(.N(KV_DIM / 2), .EW(16)) u_k (
-        .clk(clk), .rst_n(rst_n), .we(qk_we && qk_row >= DIM[15:0]), .widx((qk_row - DIM[15:0]) >> 1),
-        .wdata(qk_data), .flat(k_row));
+    rf_actbuf #(.N(KV_DIM / 2), .EW(16)) u_k (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row >= DIM[15:0]),
+        .widx((qk_row - DIM[15:0]) >> 1), .wdata(qk_data), .flat(k_row));
     rf_actbuf #(.N(KV_DIM), .EW(8)) u_v (.clk(clk), .rst_n(rst_n), .we(v_we), .widx(v_idx), .wdata(v_data), .flat(v_row));
     rf_actbuf #(.N(HIDDEN), .EW(8)) u_g (.clk(clk), .rst_n(rst_n), .we(g_we), .widx(g_idx), .wdata(g_data), .flat(g_buf));
 

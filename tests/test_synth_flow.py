@@ -215,3 +215,21 @@ def test_deep_weight_bram_maps_the_weight_rom_to_8kx2_blocks():
 def test_unknown_weight_bram_mode_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="WEIGHT_BRAM=shallow is not one of auto, deep"):
         synth.ecp5_passes(tmp_path, "shallow")
+
+
+@pytest.mark.skipif(yosys_command() is None,
+                    reason="yosys is not installed (make bootstrap installs it as root: apt-get install yosys)")
+def test_fsm_passes_take_the_design():
+    """yosys's FSM passes over the whole design (the `synth` step where `make synth` and `make gls`
+    start to differ from the simulators' view): yosys 0.23's fsm_extract asserted on rf_core's
+    unreset next-unit register until it was marked `fsm_encoding = "none"` (7 s, not a synthesis)."""
+    from tb.sim import model_build
+    build = model_build(ROOT / "models" / "austen_byte.bin", 16)
+    work = Path(tempfile.mkdtemp(dir=ROOT / "build"))
+    try:
+        script = work / "fsm.ys"
+        script.write_text(synth.read_design(build) + "proc\nopt_clean\nfsm\n")
+        run = subprocess.run(yosys_command() + ["-q", synth.rel(script)], cwd=ROOT, capture_output=True, text=True)
+        assert run.returncode == 0, f"yosys: {run.stdout[-2000:]}{run.stderr[-2000:]}"
+    finally:
+        shutil.rmtree(work)
