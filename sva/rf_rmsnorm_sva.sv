@@ -10,7 +10,6 @@ module rf_rmsnorm_sva #(
 ) (
     input wire             clk,
     input wire             rst_n,
-    input wire             start,
     input wire             go,
     input wire             pend,
     input wire             busy,
