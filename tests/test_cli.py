@@ -155,3 +155,25 @@ def test_convert_errors_name_the_problem(tiny, tmp_path):
     assert not (tmp_path / "out.bin").exists()
     res = run("convert", str(tiny), str(tmp_path / "out.bin"), "--to", "gguf")
     assert res.returncode == 2 and "--to" in res.stderr and "gguf" in res.stderr
+
+
+# --act mx (sim_models/mx.py): eval and compile take it; bad options are refused by name
+def test_cli_eval_and_compile_mx(tiny, tmp_path):
+    res = run("eval", str(tiny), "--act", "mx", "--act-block", "16", "--json")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["act"]["name"] == "mx" and report["act"]["block"] == 16 and report["tokens"] > 0
+    res = run("compile", str(tiny), "--lanes", "8", "--out", str(tmp_path / "b"), "--act", "mx")
+    assert res.returncode == 0 and "activations mx B32" in res.stdout, res.stderr
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["act"]["block"] == 32
+
+
+@pytest.mark.parametrize("args, message", [
+    (("eval", "--act", "int8"), "--act: unknown activation format 'int8'"),
+    (("eval", "--act", "mx", "--act-block", "64"), "--act-block: 64 is not one of 16, 32"),
+    (("eval", "--act-block", "16"), "--act-block 16: applies to --act mx only"),
+    (("generate", "--float", "--act", "mx", "--tokens", "1", "--n", "2"), "--act/--act-block choose the integer"),
+])
+def test_cli_bad_act_options(tiny, args, message):
+    res = run(args[0], str(tiny), *args[1:])
+    assert res.returncode != 0 and message in res.stderr and res.stdout == ""

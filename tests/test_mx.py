@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, SHAPES, quantized
-from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from conftest import SHAPES, quantized
 from sim_models.compiler import compile_model, load_build
 from sim_models.golden import GoldenModel, matvec
 from sim_models.mx import (
@@ -189,39 +186,6 @@ def test_lora_adapter_needs_static(gqa_models):
     GoldenModel(qm, adapter=NoAdapter())
     with pytest.raises(ValueError, match="LoRA adapters need --act static"):
         GoldenModel(mxs[32], adapter=NoAdapter())
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim_models", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mx_cli") / "tiny.bin"
-    write_checkpoint(random_checkpoint(SHAPES["gqa"], seed=1), path)
-    return path
-
-
-def test_cli_eval_and_compile_mx(tiny, tmp_path):
-    res = run("eval", str(tiny), "--act", "mx", "--act-block", "16", "--json")
-    assert res.returncode == 0, res.stderr
-    report = json.loads(res.stdout)
-    assert report["act"]["name"] == "mx" and report["act"]["block"] == 16 and report["tokens"] > 0
-    res = run("compile", str(tiny), "--lanes", "8", "--out", str(tmp_path / "b"), "--act", "mx")
-    assert res.returncode == 0 and "activations mx B32" in res.stdout, res.stderr
-    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["act"]["block"] == 32
-
-
-@pytest.mark.parametrize("args, message", [
-    (("eval", "--act", "int8"), "--act: unknown activation format 'int8'"),
-    (("eval", "--act", "mx", "--act-block", "64"), "--act-block: 64 is not one of 16, 32"),
-    (("eval", "--act-block", "16"), "--act-block 16: applies to --act mx only"),
-    (("generate", "--float", "--act", "mx", "--tokens", "1", "--n", "2"), "--act/--act-block choose the integer"),
-])
-def test_cli_bad_act_options(tiny, args, message):
-    res = run(args[0], str(tiny), *args[1:])
-    assert res.returncode != 0 and message in res.stderr and res.stdout == ""
 
 
 def test_mx_qkv_and_kv_cache_are_int12(gqa_models):
