@@ -2,7 +2,12 @@
 //
 //   v   = sum_i x_i^2 + eps                                   (48 bits)
 //   sh  = (bitlen(v) - 1) & ~1;  idx = floor(v * 2^8 / 2^sh) - 256
-//   y_i = sat(rsr(x_i * RSQRT[idx] * G_i, nshift + sh/2), 8)   nshift = 15 + GS
+//   y_i = sat(rsr(x_i * RSQRT[idx] * G_i, nshift + sh/2), OUT_BITS)   nshift = 15 + GS
+//
+// OUT_BITS is the activation format's wide width (params.vh ACT_WIDE_BITS, docs/arithmetic.md 3b):
+// 8 for --act static (the int8 matmul input), 15 for --act mx (the wide value at s * 2^-F, whose
+// gains the compiler made with GS F larger; nshift carries it). Only the saturation differs:
+// |t * G| < 2^45, so the 50-bit rounded shift holds every OUT_BITS.
 //
 // The sum of squares is accumulated while the vector is written (the `sq_*` port mirrors the
 // writes of the buffer that x_flat reads, LANES elements a cycle with lane enables), so a
@@ -53,6 +58,7 @@ module rf_rmsnorm #(
     parameter integer LANES      = 8,
     parameter integer WORDS      = 1,
     parameter integer NORMS      = 1,
+    parameter integer OUT_BITS   = 8,     // y width: the activation format's ACT_WIDE_BITS (8 .. 49)
     parameter         NORM_FILE  = "",
     parameter         RSQRT_FILE = ""
 ) (
@@ -68,13 +74,13 @@ module rf_rmsnorm #(
     input  wire [5:0]                  nshift,     // 15 + GS
     input  wire [47:0]                 eps,        // the model's eps (from ROM), taken by sq_clear and start
     input  wire [16*LANES*WORDS-1:0]   x_flat,     // int16 elements, held stable while busy
-    output reg  [8*LANES*WORDS-1:0]    y_flat,     // int8 results
+    output reg  [OUT_BITS*LANES*WORDS-1:0] y_flat, // OUT_BITS-bit signed results
     output reg                         done,
     output reg                         busy
 );
     localparam integer NORM_PIPE = 6;
     localparam integer XW        = 16 * LANES;              // one x / gain word
-    localparam integer YW        = 8 * LANES;               // one y word
+    localparam integer YW        = OUT_BITS * LANES;        // one y word
     localparam integer GDEPTH    = NORMS * WORDS;
     localparam integer GA_BITS   = (GDEPTH > 1) ? $clog2(GDEPTH) : 1;
     localparam integer LAST      = WORDS + NORM_PIPE - 1;   // cyc in the cycle before done
@@ -166,7 +172,7 @@ module rf_rmsnorm #(
     reg [48*LANES-1:0] prod_next;
     reg [50*LANES-1:0] rnd_next;
     reg [50*LANES-1:0] sr_next;
-    reg [YW-1:0]       y_next;
+    wire [YW-1:0]      y_next;    // sat(sr_r, OUT_BITS) per lane (rf_sat)
     reg [4:0]          msbh;      // (bitlen(v) - 1) >> 1 = sh / 2
     reg [9:0]          scaled;
     reg [9:0]          idx_next;
@@ -179,7 +185,6 @@ module rf_rmsnorm #(
     reg signed [15:0]  gl;
     reg signed [47:0]  pl;
     reg signed [49:0]  rl;
-    reg signed [49:0]  sl;
     integer iw, il, ig, iq;
 
     // word select (x_flat is stable while busy); the written lanes, disabled ones zero
@@ -221,17 +226,15 @@ module rf_rmsnorm #(
         sq_sum = {8'd0, sq_node[40 +: 40]};
     end
 
-    // gain scaling, rounding, shift and saturation
+    // gain scaling, rounding and shift; the saturation to OUT_BITS is rf_sat, one per lane
     always @(*) begin
         prod_next = {48*LANES{1'b0}};
         rnd_next  = {50*LANES{1'b0}};
         sr_next   = {50*LANES{1'b0}};
-        y_next    = {YW{1'b0}};
         tl = 32'sd0;
         gl = 16'sd0;
         pl = 48'sd0;
         rl = 50'sd0;
-        sl = 50'sd0;
         for (ig = 0; ig < LANES; ig = ig + 1) begin
             tl = $signed(t_r[32*ig +: 32]);
             gl = $signed(gq[16*ig +: 16]);
@@ -240,12 +243,15 @@ module rf_rmsnorm #(
             rl = $signed({{2{prod_r[48*ig+47]}}, prod_r[48*ig +: 48]}) + $signed(half);
             rnd_next[50*ig +: 50] = rl;
             sr_next[50*ig +: 50] = $signed(rnd_r[50*ig +: 50]) >>> shf;
-            sl = $signed(sr_r[50*ig +: 50]);
-            if (sl > 50'sd127)       y_next[8*ig +: 8] = 8'h7f;
-            else if (sl < -50'sd128) y_next[8*ig +: 8] = 8'h80;
-            else                     y_next[8*ig +: 8] = sl[7:0];
         end
     end
+    genvar gs;
+    generate
+        for (gs = 0; gs < LANES; gs = gs + 1) begin : g_sat
+            rf_sat #(.IN_BITS(50), .OUT_BITS(OUT_BITS)) u_sat (
+                .x(sr_r[50*gs +: 50]), .y(y_next[OUT_BITS*gs +: OUT_BITS]));
+        end
+    endgenerate
 
     // sh and idx of v: the leading one of the 48-bit sum (rf_lzc; 0 for a zero sum)
     wire [5:0] ssq_lz;

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from .hardware import PHASES
-from .intops import exp2_neg, reciprocal, requant, rsqrt_index, rsr, sat
+from .intops import ArrayLike, exp2_neg, reciprocal, requant, rsqrt_index, rsr, sat
 from .mx import STATIC
 from .quantize import QMatrix, QNorm, QuantModel
 
@@ -47,6 +47,12 @@ def rope(v: np.ndarray, cos: np.ndarray, sin: np.ndarray, bits: int = 8) -> np.n
     out[..., 0::2] = sat(rsr(a * c - b * s, 14), bits)
     out[..., 1::2] = sat(rsr(a * s + b * c, 14), bits)
     return out
+
+
+def swiglu_gate(silu: np.ndarray, h3: np.ndarray, mult: ArrayLike, shift: ArrayLike, bits: int = 8) -> np.ndarray:
+    """Section 7: g = sat(rsr(SILU[h1 + 128] * h3 * M_g, S_g), bits) from the SILU entries `silu`
+    (`bits`: the activation format's wide_bits)."""
+    return requant(np.asarray(silu, np.int64) * h3, mult, shift, bits)
 
 
 def attention(q: np.ndarray, keys: np.ndarray, values: np.ndarray, start: int,
@@ -128,7 +134,7 @@ class GoldenModel:
             a = act.operand(rmsnorm(x, qm.ffn_norm[l], qm.eps, qm.rsqrt, wide))
             h13 = self._project(a, l, "w13")
             h1, h3 = h13[:, :c.hidden_dim], h13[:, c.hidden_dim:]
-            g = sat(rsr(qm.silu[l][h1 + 128] * h3 * qm.gate_mult[l], qm.gate_shift[l]), wide)
+            g = swiglu_gate(qm.silu[l][h1 + 128], h3, qm.gate_mult[l], qm.gate_shift[l], wide)
             x = sat(x + self._project(act.operand(g), l, "w2"), 16)
         a = act.operand(rmsnorm(x, qm.final_norm, qm.eps, qm.rsqrt, wide))
         self.pos = end

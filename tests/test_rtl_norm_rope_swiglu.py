@@ -5,15 +5,18 @@ import numpy as np
 import pytest
 
 from sim_models.compiler import hex_lines, lane_hex, lane_words
+from sim_models.mx import make_act_format
 from sim_models.tables import ROPE_FRAC, ROPE_LO, rope_base, rsqrt_table
 from tb.runner import BUILD, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "norm"
 
-# name -> (LANES, DIM, NORMS, EPS); DIM 20 with 8 lanes leaves a partial last word.
+# name -> (LANES, DIM, NORMS, EPS, activation format); DIM 20 with 8 lanes leaves a partial last word.
+# The format sets OUT_BITS (its wide_bits: 8 static, 15 mx).
 NORM_CONFIGS = {
-    "l8_d20": (8, 20, 3, 1),
-    "l32_d64": (32, 64, 5, 5_000_000_000),   # eps above 2^32 exercises the 48-bit input
+    "l8_d20": (8, 20, 3, 1, "static"),
+    "l32_d64": (32, 64, 5, 5_000_000_000, "static"),   # eps above 2^32 exercises the 48-bit input
+    "l8_d20_mx": (8, 20, 3, 1, "mx"),
 }
 
 
@@ -33,14 +36,16 @@ def write_norm_images(name: str, lanes: int, dim: int, norms: int, seed: int) ->
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("cfg", sorted(NORM_CONFIGS))
 def test_rmsnorm(sim: str, cfg: str) -> None:
-    lanes, dim, norms, eps = NORM_CONFIGS[cfg]
+    lanes, dim, norms, eps, act = NORM_CONFIGS[cfg]
     words = -(-dim // lanes)
+    out_bits = make_act_format(act).wide_bits
     norm_file, rsqrt_file = write_norm_images(cfg, lanes, dim, norms, seed=dim * 131 + lanes)
-    params = {"LANES": lanes, "WORDS": words, "NORMS": norms,
+    params = {"LANES": lanes, "WORDS": words, "NORMS": norms, "OUT_BITS": out_bits,
               "NORM_FILE": f'"{norm_file}"', "RSQRT_FILE": f'"{rsqrt_file}"'}
     env = {"RF_LANES": str(lanes), "RF_WORDS": str(words), "RF_NORMS": str(norms), "RF_DIM": str(dim),
-           "RF_EPS": str(eps), "RF_NORM_FILE": norm_file, "RF_RSQRT_FILE": rsqrt_file}
-    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm", "rf_lzc", "rf_rom"], test_module="tb.unit.test_rf_rmsnorm",
+           "RF_EPS": str(eps), "RF_NORM_FILE": norm_file, "RF_RSQRT_FILE": rsqrt_file, "RF_OUT_BITS": str(out_bits)}
+    check_results(run(sim=sim, toplevel="rf_rmsnorm", sources=["rf_rmsnorm", "rf_lzc", "rf_rom", "rf_sat"],
+                      test_module="tb.unit.test_rf_rmsnorm",
                       parameters=params, name=f"rf_rmsnorm_{cfg}", extra_env=env))
 
 
@@ -79,6 +84,10 @@ def test_rope_gen(sim: str, cfg: str) -> None:
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-def test_swiglu(sim: str) -> None:
+@pytest.mark.parametrize("act", ["static", "mx"])
+def test_swiglu(sim: str, act: str) -> None:
+    """OUT_BITS is the format's wide_bits (8 static, 15 mx)."""
+    static = act == "static"
     check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"],
-                      test_module="tb.unit.test_rf_swiglu"))
+                      test_module="tb.unit.test_rf_swiglu", parameters={"OUT_BITS": make_act_format(act).wide_bits},
+                      name="rf_swiglu" if static else f"rf_swiglu_{act}"))

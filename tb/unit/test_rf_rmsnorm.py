@@ -9,7 +9,8 @@ consumes the sum: a run whose vector is not written again normalizes by eps.
 
 The pytest wrapper (tests/test_rtl_norm_rope_swiglu.py) writes the gain and RSQRT ROM
 images and passes the configuration in the environment:
-RF_LANES, RF_WORDS, RF_NORMS, RF_DIM, RF_EPS, RF_NORM_FILE, RF_RSQRT_FILE.
+RF_LANES, RF_WORDS, RF_NORMS, RF_DIM, RF_EPS, RF_NORM_FILE, RF_RSQRT_FILE, RF_OUT_BITS (the unit's
+OUT_BITS: an activation format's wide_bits, 8 for --act static, 15 for --act mx).
 Expected values read those same images back (compiler.read_lanes), so the RTL and the
 golden model see identical gains and tables.
 """
@@ -45,6 +46,7 @@ class Cfg:
     eps: int
     gains: np.ndarray      # (norms, dim)
     rsqrt: np.ndarray
+    out_bits: int          # y's width (sim_models.mx ActFormat.wide_bits)
 
     @property
     def latency(self) -> int:
@@ -62,7 +64,7 @@ def config() -> Cfg:
     assert np.all(gains[:, dim:] == 0), "gain padding must be zero"
     table = np.array([int(v, 16) for v in Path(env["RF_RSQRT_FILE"]).read_text().split()], dtype=np.int64)
     assert np.array_equal(table, rsqrt_table()), "RSQRT image differs from tables.rsqrt_table()"
-    return Cfg(lanes, words, norms, dim, int(env["RF_EPS"]), gains[:, :dim], table)
+    return Cfg(lanes, words, norms, dim, int(env["RF_EPS"]), gains[:, :dim], table, int(env["RF_OUT_BITS"]))
 
 
 def pack(values: np.ndarray, bits: int) -> int:
@@ -87,15 +89,15 @@ def expected(cfg: Cfg, x: np.ndarray, nidx: int, nshift: int, written: int | Non
     d = cfg.dim
     eps = cfg.eps + (squares(x[:d]) if written is None else written) - squares(x[:d])
     y = np.zeros(cfg.n, dtype=np.int64)
-    y[:d] = rmsnorm(x[None, :d], QNorm(cfg.gains[nidx], nshift - 15), eps, cfg.rsqrt)[0]
+    y[:d] = rmsnorm(x[None, :d], QNorm(cfg.gains[nidx], nshift - 15), eps, cfg.rsqrt, cfg.out_bits)[0]
     return y
 
 
 def pick_nshift(cfg: Cfg, x: np.ndarray, rng: np.random.Generator, written: int | None = None) -> int:
     _, sh = rsqrt_index((squares(x[:cfg.dim]) if written is None else written) + cfg.eps)
     top = min(63, MAX_TOTAL_SHIFT - int(sh) // 2)
-    if rng.random() < 0.7:   # y ~ (x / rms) * G * 2^(15 - nshift): mostly unsaturated here
-        return int(min(top, rng.integers(20, 31)))
+    if rng.random() < 0.7:   # y ~ (x / rms) * G * 2^(15 - nshift): mostly unsaturated here at any width
+        return int(min(top, rng.integers(20, 31) - (cfg.out_bits - 8)))
     return int(rng.integers(0, top + 1))
 
 
@@ -228,14 +230,14 @@ async def run_one(dut, cfg: Cfg, rng: np.random.Generator, x: np.ndarray, nidx: 
             assert busy == 1, f"busy dropped at cycle {cycle}"
     assert done == 1, f"done not high at cycle {n_lat} = WORDS + {NORM_PIPE}"
     assert busy == 0, "busy must fall with done"
-    got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
+    got = unpack(dut.y_flat.value.to_unsigned(), cfg.out_bits, cfg.n)
     assert np.array_equal(got, want), (
         f"norm {nidx} nshift {nshift}\n x    {x.tolist()}\n rtl  {got.tolist()}\n gold {want.tolist()}")
     await RisingEdge(dut.clk)                  # cycle N+1: done was a single pulse, result held
     dut.x_flat.value = pack(rng.integers(-32768, 32768, cfg.n), 16)
     await ReadOnly()
     assert dut.done.value == 0 and dut.busy.value == 0, "done must be a one-cycle pulse"
-    assert np.array_equal(unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n), want), "y_flat not held"
+    assert np.array_equal(unpack(dut.y_flat.value.to_unsigned(), cfg.out_bits, cfg.n), want), "y_flat not held"
     await RisingEdge(dut.clk)
 
 
@@ -291,7 +293,7 @@ async def back_to_back(dut) -> None:
                 dut.start.value = 0
             await ReadOnly()
             assert int(dut.done.value) == (cycle == cfg.latency), f"run {i}: done wrong at cycle {cycle}"
-        got = unpack(dut.y_flat.value.to_unsigned(), 8, cfg.n)
+        got = unpack(dut.y_flat.value.to_unsigned(), cfg.out_bits, cfg.n)
         want = expected(cfg, x, nidx, nshift, None if i == 0 else 0)
         assert np.array_equal(got, want), f"run {i} mismatch\n rtl  {got.tolist()}\n gold {want.tolist()}"
         await RisingEdge(dut.clk)              # edge 0 of the next run

@@ -1,5 +1,6 @@
-"""rf_swiglu against sim_models.intops.requant(silu * h3, M_g, S_g, 8): extremes and random, one
-operand set per clock through its three register stages (SWIGLU_LAT)."""
+"""rf_swiglu against sim_models.golden.swiglu_gate(silu, h3, M_g, S_g, OUT_BITS): extremes and random,
+one operand set per clock through its register stages (SWIGLU_LAT). OUT_BITS is the unit's parameter
+(an activation format's wide_bits: 8 for --act static, 15 for --act mx)."""
 from __future__ import annotations
 
 import itertools
@@ -8,7 +9,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 
-from sim_models.intops import requant
+from sim_models.golden import swiglu_gate
 from sim_models.schedule import PIPELINE
 from sim_models.tables import silu_table
 from tb.unit.common import check_pipelined
@@ -39,7 +40,8 @@ def vectors(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
 async def swiglu_vectors(dut) -> None:
     rng = np.random.default_rng(cocotb.RANDOM_SEED)
     silu, h3, mult, shift = vectors(rng)
-    want = requant(silu * h3, mult, shift, 8)
+    out_bits = int(dut.OUT_BITS.value)
+    want = swiglu_gate(silu, h3, mult, shift, out_bits)
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
 
     def drive(i: int) -> None:
@@ -48,4 +50,4 @@ async def swiglu_vectors(dut) -> None:
 
     await check_pipelined(dut, drive, lambda: dut.g.value.to_signed(), lambda i: int(want[i]), len(silu),
                           SWIGLU_LAT, lambda i: f"silu={silu[i]} h3={h3[i]} mult={mult[i]} shift={shift[i]}")
-    dut._log.info("rf_swiglu: %d vectors match intops.requant", len(silu))
+    dut._log.info("rf_swiglu: %d vectors match golden.swiglu_gate (OUT_BITS %d)", len(silu), out_bits)
