@@ -50,8 +50,12 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-def test_rope(sim: str) -> None:
-    check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope", "rf_sat"], test_module="tb.unit.test_rf_rope"))
+@pytest.mark.parametrize("act", ["static", "mx"])
+def test_rope(sim: str, act: str) -> None:
+    """BITS is the format's qkv_bits (8 static, 12 mx)."""
+    check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope", "rf_rsr", "rf_sat"], test_module="tb.unit.test_rf_rope",
+                      parameters={"BITS": make_act_format(act).qkv_bits},
+                      name="rf_rope" if act == "static" else f"rf_rope_{act}"))
 
 
 # name -> (SEQ_LEN, HEAD_SIZE, table): the embedded model's RoPE ROM, stories260K's shape, and a
