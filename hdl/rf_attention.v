@@ -1,11 +1,18 @@
 // rf_attention -- attention of one query vector over the KV cache, KV groups overlapped
 // (docs/arithmetic.md section 6, sim_models.golden.attention):
 //
-//   score_t = q . K[t]                   t = 0 .. pos    (16 + log2 HEAD_SIZE bits, one per head)
+//   score_t = q . K[t]                   t = 0 .. pos    (2 QKV_BITS + log2 HEAD_SIZE bits, one per head)
 //   u_t     = rsr((max_t score - score_t) * att_mult, att_shift)
 //   p_t     = (u_t >> 8) >= 16 ? 0 : EXP2[u_t & 255] >> (u_t >> 8)
 //   P = sum p_t;  (INV, E) = reciprocal(P)             (rf_divider, one per slot and back end)
-//   out[d]  = sat(rsr((sum_t p_t * V[t, d]) * INV, E + 15), 8)
+//   out[d]  = sat(rsr((sum_t p_t * V[t, d]) * INV, E + 15 - FRAC + QKV_BITS - 8), OUT_BITS)
+//
+// Widths follow the activation format (params.vh, docs/arithmetic.md 3b): q, k, v and the KV cache
+// are QKV_BITS (ACT_QKV_BITS: 8 for --act static, 12 for --act mx, at their static scales with
+// QKV_BITS - 8 more fraction bits), the output keeps FRAC (ACT_FRAC: 0 static, 4 mx) fraction bits
+// below V's static scale and saturates to OUT_BITS (ACT_WIDE_BITS: 8 static, 15 mx); att_mult
+// folds the 2^-2(QKV_BITS - 8) of q and k (a compiler constant). The pipeline is the same at every
+// width: only the datapath registers and multipliers are wider.
 //
 // Query head h uses KV head h / GROUP (GROUP = N_HEADS / N_KV_HEADS). Group g computes heads
 // g*GROUP .. g*GROUP+GROUP-1 on GROUP head slots (slot j: head g*GROUP + j) with K/V head g. The
@@ -14,7 +21,7 @@
 // N_KV_HEADS) times, and group g uses back end g % NB, so a group's divide and normalize run
 // while the next groups make their passes.
 //
-// Storage: K and V caches (N_LAYERS*SEQ_LEN rows of KV_DIM int8 each, one write port and one
+// Storage: K and V caches (N_LAYERS*SEQ_LEN rows of KV_DIM QKV_BITS-bit entries each, one write port and one
 // synchronous read port each, never reset: a row is always written before it is read), the
 // score buffer (SEQ_LEN rows of GROUP scores, written in pass 1 and read in pass 2) and the
 // EXP2 ROM (256 x 16, EXP2_FILE): one rf_rom (registered read) per slot.
@@ -51,7 +58,7 @@
 // for one group (PIPELINE["attention"] = 26: 14 pipeline + 8 divider + 4 normalize cycles), each
 // further group pos + 5 more, or, when its back end is still held, until the refill of group g - NB.
 //
-// Each back end's slot outputs shift into its own out_h register (the back end's groups' bytes),
+// Each back end's slot outputs shift into its own out_h register (the back end's groups' elements),
 // and the query is rotated by one group when a pass 2 starts that has a group after it (the next
 // group's pass 1), so nothing is indexed by a group counter but the K and V slices. out_flat is
 // valid from done until the next start. start while busy is ignored, its arguments too. The KV write
@@ -69,6 +76,9 @@ module rf_attention #(
     parameter integer N_LAYERS   = 2,
     parameter integer N_BACK     = 2,           // back ends (sim_models.schedule.ATT_BACK_ENDS)
     parameter         EXP2_FILE  = "exp2.hex",
+    parameter integer QKV_BITS   = 8,           // q, k, v and KV cache entries: ACT_QKV_BITS
+    parameter integer FRAC       = 0,           // output fraction bits below V's static scale: ACT_FRAC
+    parameter integer OUT_BITS   = 8,           // output width: ACT_WIDE_BITS
     localparam integer KV_DIM     = N_KV_HEADS * HEAD_SIZE
 ) (
     input  wire                  clk,
@@ -77,16 +87,16 @@ module rf_attention #(
     input  wire                  kv_we,
     input  wire [7:0]            kv_layer,       // < N_LAYERS
     input  wire [15:0]           kv_pos,         // < SEQ_LEN
-    input  wire [8*KV_DIM-1:0]   k_row,
-    input  wire [8*KV_DIM-1:0]   v_row,
+    input  wire [QKV_BITS*KV_DIM-1:0] k_row,
+    input  wire [QKV_BITS*KV_DIM-1:0] v_row,
     // run
     input  wire                  start,
     input  wire [7:0]            layer,          // < N_LAYERS
     input  wire [15:0]           pos,            // < SEQ_LEN
-    input  wire [8*DIM-1:0]      q_flat,
+    input  wire [QKV_BITS*DIM-1:0] q_flat,
     input  wire [15:0]           att_mult,
     input  wire [5:0]            att_shift,
-    output wire [8*DIM-1:0]      out_flat,
+    output wire [OUT_BITS*DIM-1:0] out_flat,
     output reg                   done,
     output wire                  busy
 );
@@ -94,15 +104,20 @@ module rf_attention #(
     localparam integer NB        = (N_BACK < N_KV_HEADS) ? N_BACK : N_KV_HEADS;   // back ends used
     localparam integer DEPTH     = N_LAYERS * SEQ_LEN;
     localparam integer ADDR_BITS = (DEPTH > 1) ? $clog2(DEPTH) : 1;
-    localparam integer SC_BITS   = 16 + $clog2(HEAD_SIZE);      // score: |q . k| <= HEAD_SIZE * 2^14
+    localparam integer QK_BITS   = 2 * QKV_BITS;                // q * k: |q * k| <= 2^(2 QKV_BITS - 2)
+    localparam integer SC_BITS   = QK_BITS + $clog2(HEAD_SIZE); // score: |q . k| <= HEAD_SIZE * 2^(QK_BITS-2)
     localparam integer P_BITS    = 16 + $clog2(SEQ_LEN);        // P <= SEQ_LEN * 2^15
-    // sum p*v: |p * v| <= 2^15 * 2^7, so |acc| <= SEQ_LEN * 2^22 (>= -2^(ACC_BITS-1) at the bound)
-    localparam integer ACC_BITS  = (P_BITS + 7 > 24) ? P_BITS + 7 : 24;
-    localparam integer HV_BITS   = 8 * HEAD_SIZE;               // one head's int8 vector
+    // sum p*v: |p * v| <= 2^15 * 2^(QKV_BITS-1) (PV_BITS signed), so |acc| <= SEQ_LEN * 2^(QKV_BITS+14)
+    // (>= -2^(ACC_BITS-1) at the bound): 23 + log2 SEQ_LEN bits static, 27 + log2 SEQ_LEN mx
+    localparam integer PV_BITS   = QKV_BITS + 16;
+    localparam integer ACC_BITS  = (P_BITS + QKV_BITS - 1 > PV_BITS) ? P_BITS + QKV_BITS - 1 : PV_BITS;
+    // the output shift E + 15 - OUT_FRAC: the output keeps OUT_FRAC more fraction bits than V
+    localparam integer OUT_FRAC  = FRAC - (QKV_BITS - 8);
+    localparam integer HV_BITS   = QKV_BITS * HEAD_SIZE;        // one head's q, k or v vector
     localparam integer POS_BITS  = (SEQ_LEN > 1) ? $clog2(SEQ_LEN) : 1;
     localparam integer G_BITS    = (N_KV_HEADS > 1) ? $clog2(N_KV_HEADS) : 1;
     localparam integer NB_BITS   = (NB > 1) ? $clog2(NB) : 1;
-    localparam integer QG_BITS   = 8 * GROUP * HEAD_SIZE;       // one group's query slice
+    localparam integer QG_BITS   = QKV_BITS * GROUP * HEAD_SIZE; // one group's query slice
     localparam integer N_BITS    = (HEAD_SIZE > 1) ? $clog2(HEAD_SIZE) : 1;
     // a back end's accumulators may take a new group from REFILL cycles after its group's last
     // pass-2 row (their first accumulate then follows the last normalize shift)
@@ -120,7 +135,7 @@ module rf_attention #(
     reg                   run;                                  // from start until done
     reg  [7:0]            layer_r;
     reg  [15:0]           pos_r;
-    reg  [8*DIM-1:0]      q_r;
+    reg  [QKV_BITS*DIM-1:0] q_r;
     reg  [15:0]           mult_r;
     reg  [5:0]            shift_r;
     reg  [G_BITS-1:0]     g_cnt;                                // KV group of the (next) pass 2
@@ -304,14 +319,14 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ memories
-    reg  [8*KV_DIM-1:0]       k_mem [0:DEPTH-1];
-    reg  [8*KV_DIM-1:0]       v_mem [0:DEPTH-1];
+    reg  [QKV_BITS*KV_DIM-1:0] k_mem [0:DEPTH-1];
+    reg  [QKV_BITS*KV_DIM-1:0] v_mem [0:DEPTH-1];
     reg  [SC_BITS*GROUP-1:0]  s_mem [0:SEQ_LEN-1];
 
     wire [ADDR_BITS-1:0] w_addr = ADDR_BITS'(32'(kv_layer) * SEQ_LEN + 32'(kv_pos));
     wire [ADDR_BITS-1:0] r_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(t_cnt));     // K, score
     wire [ADDR_BITS-1:0] v_addr = ADDR_BITS'(32'(layer_r) * SEQ_LEN + 32'(a6_t));      // V, 6 cycles later
-    localparam integer   OFF_BITS = $clog2(8 * KV_DIM);
+    localparam integer   OFF_BITS = $clog2(QKV_BITS * KV_DIM);
     wire [OFF_BITS-1:0]  g_off  = OFF_BITS'(32'(g_k) * HV_BITS);                      // pass 1's K slice
     wire [OFF_BITS-1:0]  v_off  = OFF_BITS'(32'(a7_g) * HV_BITS);                     // pass 2's V slice
 
@@ -322,9 +337,9 @@ module rf_attention #(
         end
     end
 
-    reg  [8*KV_DIM-1:0]        k_q;                             // K row (pass 1)
+    reg  [QKV_BITS*KV_DIM-1:0] k_q;                             // K row (pass 1)
     reg  [HV_BITS-1:0]         k_qq;                            // the group's K head, registered again
-    reg  [8*KV_DIM-1:0]        v_q;                             // V row (pass 2, read at stage 6)
+    reg  [QKV_BITS*KV_DIM-1:0] v_q;                             // V row (pass 2, read at stage 6)
     reg  [HV_BITS-1:0]         v_g;                             // the group's V head (stage 8)
     reg  [SC_BITS*GROUP-1:0]   sc_q;                            // score row (pass 2)
     wire [SC_BITS*GROUP-1:0]   score_flat;
@@ -339,15 +354,16 @@ module rf_attention #(
     end
 
     // ------------------------------------------------------------------ per head
-    // q . K[t] of one head in three stages: the HEAD_SIZE int8 x int8 products are registered, then
+    // q . K[t] of one head in three stages: the HEAD_SIZE q x k products are registered, then
     // summed in groups of four ((a + b) + (c + d): two adds deep), registered, then the NGRP group
     // sums by a balanced adder tree (node i = node 2i + node 2i+1, leaves NGRP .. 2*NGRP-1:
-    // ceil(log2 NGRP) adds deep). |sum| <= HEAD_SIZE * 2^14 < 2^(SC_BITS-1).
-    function automatic [16*HEAD_SIZE-1:0] products(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
+    // ceil(log2 NGRP) adds deep). |sum| <= HEAD_SIZE * 2^(QK_BITS-2) < 2^(SC_BITS-1).
+    function automatic [QK_BITS*HEAD_SIZE-1:0] products(input [HV_BITS-1:0] a, input [HV_BITS-1:0] b);
         integer j;
         begin
             for (j = 0; j < HEAD_SIZE; j = j + 1)
-                products[16*j +: 16] = $signed(a[8*j +: 8]) * $signed(b[8*j +: 8]);
+                products[QK_BITS*j +: QK_BITS] = QK_BITS'($signed(a[QKV_BITS*j +: QKV_BITS]))
+                                               * QK_BITS'($signed(b[QKV_BITS*j +: QKV_BITS]));
         end
     endfunction
 
@@ -361,7 +377,7 @@ module rf_attention #(
         for (h = 0; h < GROUP; h = h + 1) begin : g_head
 
             // pass 1: products, group sums, score (adder tree) and running max
-            reg  [16*HEAD_SIZE-1:0]    qk_r;
+            reg  [QK_BITS*HEAD_SIZE-1:0] qk_r;
             reg  [SC_BITS*4*NGRP-1:0]  lf;                    // products, zero-padded to 4 * NGRP
             reg  [SC_BITS*NGRP-1:0]    grp;                   // group sums (combinational)
             reg  [SC_BITS*NGRP-1:0]    grp_r;
@@ -370,7 +386,7 @@ module rf_attention #(
             always @(*) begin
                 lf = {(SC_BITS * 4 * NGRP){1'b0}};
                 for (n = 0; n < HEAD_SIZE; n = n + 1)
-                    lf[SC_BITS*n +: SC_BITS] = SC_BITS'($signed(qk_r[16*n +: 16]));
+                    lf[SC_BITS*n +: SC_BITS] = SC_BITS'($signed(qk_r[QK_BITS*n +: QK_BITS]));
                 for (n = 0; n < NGRP; n = n + 1)
                     grp[SC_BITS*n +: SC_BITS] = (lf[SC_BITS*(4*n) +: SC_BITS] + lf[SC_BITS*(4*n + 1) +: SC_BITS])
                                               + (lf[SC_BITS*(4*n + 2) +: SC_BITS] + lf[SC_BITS*(4*n + 3) +: SC_BITS]);
@@ -466,9 +482,9 @@ module rf_attention #(
             localparam integer H  = x / HEAD_SIZE;
             localparam integer KV = x % HEAD_SIZE;
 
-            reg  signed [23:0]         pv;           // p * V (|p * V| <= 2^22), registered before the accumulate
+            reg  signed [PV_BITS-1:0]  pv;           // p * V (|p * V| <= 2^(PV_BITS-2)), registered before the accumulate
             always @(posedge clk) begin
-                pv <= 24'($signed({1'b0, p_flat[16*H +: 16]}) * $signed(v_g[8*KV +: 8]));
+                pv <= PV_BITS'($signed({1'b0, p_flat[16*H +: 16]})) * PV_BITS'($signed(v_g[QKV_BITS*KV +: QKV_BITS]));
             end
 
             for (kb = 0; kb < NB; kb = kb + 1) begin : g_acc
@@ -489,14 +505,15 @@ module rf_attention #(
     endgenerate
 
     // ------------------------------------------------------------------ normalize, per head
-    // out = sat(rsr(acc * INV, E + 15), 8): acc split into two slices (acc[16:0] unsigned and
-    // acc[ACC_BITS-1:17] signed: each fits one 18x18 multiplier up to SEQ_LEN 4096), their products
+    // out = sat(rsr(acc * INV, E + 15 - OUT_FRAC), OUT_BITS): acc split into two slices (acc[16:0]
+    // unsigned and acc[ACC_BITS-1:17] signed: each fits one 18x18 multiplier up to SEQ_LEN 4096 at
+    // QKV_BITS 8, 256 at 12), their products
     // with INV registered, the products' sum registered (exact: acc * m = (hi * m << 17) + lo * m),
     // then rf_rsr (two register stages), then rf_sat into out_h. INV is in
     // (2^15, 2^16]; 2^16 (P a power of two) does not fit the unit's 16-bit multiplier and is
     // applied as 2^15 with one shift less: rsr(a * 2^16, E + 15) == rsr(a * 2^15, E + 14) exactly.
     // One unit per slot and back end; back end k's out_h holds its groups k, k + NB, ... (the
-    // i-th at byte HEAD_SIZE * i).
+    // i-th at element HEAD_SIZE * i).
     localparam integer NPROD_BITS = ACC_BITS + 16;                   // |acc| <= 2^(ACC_BITS-1), mult < 2^16
     localparam integer HI_BITS    = ACC_BITS - 17;
     genvar gi;
@@ -508,11 +525,11 @@ module rf_attention #(
                 wire [16:0] inv  = inv_flat[17*U +: 17];
                 wire        pow2 = inv[16];
                 wire [15:0] mult = pow2 ? 16'h8000 : inv[15:0];
-                wire [7:0]  sh8  = e_flat[8*U +: 8] + (pow2 ? 8'd14 : 8'd15);   // <= P_BITS + 15 < 64
+                wire [7:0]  sh8  = e_flat[8*U +: 8] + (pow2 ? 8'(14 - OUT_FRAC) : 8'(15 - OUT_FRAC));   // <= P_BITS + 15 < 64
                 wire signed [ACC_BITS-1:0] a = acc_flat[ACC_BITS*(SLOT_ELEMS*kb + HEAD_SIZE*h) +: ACC_BITS];
-                wire signed [7:0] y;
+                wire signed [OUT_BITS-1:0] y;
                 wire signed [NPROD_BITS:0] nrnd_r;      // rsr(nprod_r, nsh_r), two cycles after nprod_r
-                reg  [8*HEAD_SIZE*NG-1:0] out_h;         // byte i*HEAD_SIZE + e: head (kb + i*NB)*GROUP + h, element e
+                reg  [OUT_BITS*HEAD_SIZE*NG-1:0] out_h;  // element i*HEAD_SIZE + e: head (kb + i*NB)*GROUP + h, element e
                 reg  [15:0]            mult_q;      // mult registered: INV holds from the divider's done,
                                                     // a cycle before the normalize (timing: divider -> product)
                 reg  [32:0]            plo_r;                    // acc[16:0] * m
@@ -532,13 +549,14 @@ module rf_attention #(
                 end
 
                 rf_rsr #(.IN_BITS(NPROD_BITS), .PIPE(1)) u_norm_rsr (.clk(clk), .p(nprod_r), .shift(nsh_r), .r(nrnd_r));
-                rf_sat #(.IN_BITS(NPROD_BITS + 1), .OUT_BITS(8)) u_norm_sat (.x(nrnd_r), .y(y));
+                rf_sat #(.IN_BITS(NPROD_BITS + 1), .OUT_BITS(OUT_BITS)) u_norm_sat (.x(nrnd_r), .y(y));
 
                 always @(posedge clk) begin
-                    if (norm_q4[kb]) out_h <= {y, out_h[8*HEAD_SIZE*NG-1:8]};
+                    if (norm_q4[kb]) out_h <= {y, out_h[OUT_BITS*HEAD_SIZE*NG-1:OUT_BITS]};
                 end
                 for (gi = 0; gi < NG; gi = gi + 1) begin : g_out
-                    assign out_flat[8*HEAD_SIZE*((kb + gi*NB)*GROUP + h) +: 8*HEAD_SIZE] = out_h[8*HEAD_SIZE*gi +: 8*HEAD_SIZE];
+                    assign out_flat[OUT_BITS*HEAD_SIZE*((kb + gi*NB)*GROUP + h) +: OUT_BITS*HEAD_SIZE]
+                        = out_h[OUT_BITS*HEAD_SIZE*gi +: OUT_BITS*HEAD_SIZE];
                 end
                 wire unused_sh = &{1'b0, sh8[7:6], phi_r[HI_BITS+16:NPROD_BITS-17]};
             end

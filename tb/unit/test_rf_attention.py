@@ -4,6 +4,12 @@ The KV cache is filled through the write port; every run checks all DIM outputs 
 the exact latency sim_models.schedule.attention_latency (done a one-cycle pulse, busy until then). The run
 inputs are scrambled right after start (they must have been latched), start is pulsed again
 while busy (it must be ignored) and rows the run does not read are rewritten while it is busy.
+
+The widths are the unit's parameters: QKV_BITS (q, k, v and the cache), FRAC and OUT_BITS (the output's
+fraction bits below V's static scale and its saturation), an activation format's qkv_bits, frac and
+wide_bits (sim_models.mx; 8, 0, 8 for --act static, 12, 4, 15 for --act mx). The value ranges scale with
+QKV_BITS and the exponent shifts with the 2^(2 (QKV_BITS - 8)) larger scores (the compiler folds it into
+att_mult), so each scenario means the same at every width.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from sim_models.golden import attention
+from sim_models.mx import ELEMENT_BITS
 from sim_models.schedule import attention_latency
 from sim_models.tables import exp2_table
 from tb.unit.common import hold_reset
@@ -30,6 +37,10 @@ class Dut:
         self.seq_len = int(dut.SEQ_LEN.value)
         self.layers = int(dut.N_LAYERS.value)
         self.back_ends = int(dut.N_BACK.value)
+        self.qkv_bits = int(dut.QKV_BITS.value)
+        self.frac = int(dut.FRAC.value)
+        self.out_bits = int(dut.OUT_BITS.value)
+        self.qkv_frac = self.qkv_bits - ELEMENT_BITS    # q, k, v's fraction bits below their static scales
         assert self.dim == self.heads * self.hs
         self.kv_dim = self.kv_heads * self.hs
         self.group = self.heads // self.kv_heads
@@ -38,16 +49,25 @@ class Dut:
         self.exp2 = exp2_table()
 
 
-def pack(values: np.ndarray) -> int:
-    word = 0
+    def scaled(self, lo: int, hi: int) -> tuple[int, int]:
+        """An int8 value range at QKV_BITS: the bounds keep their meaning (-128 the minimum, 127 the maximum,
+        128 the exclusive end)."""
+        def one(v: int) -> int:
+            top = 1 << (self.qkv_bits - 1)
+            return {-128: -top, 127: top - 1, 128: top}.get(v, v)
+        return one(lo), one(hi)
+
+
+def pack(values: np.ndarray, bits: int) -> int:
+    word, mask = 0, (1 << bits) - 1
     for i, x in enumerate(np.ravel(values)):
-        word |= (int(x) & 0xFF) << (8 * i)
+        word |= (int(x) & mask) << (bits * i)
     return word
 
 
-def unpack(word: int, n: int) -> np.ndarray:
-    raw = np.array([(word >> (8 * i)) & 0xFF for i in range(n)], dtype=np.int64)
-    return np.where(raw >= 128, raw - 256, raw)
+def unpack(word: int, n: int, bits: int) -> np.ndarray:
+    raw = np.array([(word >> (bits * i)) & ((1 << bits) - 1) for i in range(n)], dtype=np.int64)
+    return np.where(raw >= 1 << (bits - 1), raw - (1 << bits), raw)
 
 
 async def reset(t: Dut) -> None:
@@ -63,8 +83,8 @@ def drive_kv(t: Dut, layer: int, pos: int, k: np.ndarray, v: np.ndarray) -> None
     d.kv_we.value = 1
     d.kv_layer.value = layer
     d.kv_pos.value = pos
-    d.k_row.value = pack(k)
-    d.v_row.value = pack(v)
+    d.k_row.value = pack(k, t.qkv_bits)
+    d.v_row.value = pack(v, t.qkv_bits)
     t.k[layer, pos] = k.reshape(t.kv_heads, t.hs)
     t.v[layer, pos] = v.reshape(t.kv_heads, t.hs)
 
@@ -80,7 +100,8 @@ async def fill_kv(t: Dut, rng: np.random.Generator, lo: int, hi: int) -> None:
 def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -> np.ndarray:
     keys = np.repeat(t.k[layer, :pos + 1], t.group, axis=1)
     values = np.repeat(t.v[layer, :pos + 1], t.group, axis=1)
-    out = attention(q.reshape(1, t.heads, t.hs), keys, values, pos, mult, shift, t.exp2)
+    out = attention(q.reshape(1, t.heads, t.hs), keys, values, pos, mult, shift, t.exp2,
+                    t.frac - t.qkv_frac, t.out_bits)
     return out.reshape(t.dim)
 
 
@@ -91,7 +112,7 @@ async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np
     d.start.value = 1
     d.layer.value = layer
     d.pos.value = pos
-    d.q_flat.value = pack(q)
+    d.q_flat.value = pack(q, t.qkv_bits)
     d.att_mult.value = mult
     d.att_shift.value = shift
     await RisingEdge(d.clk)                                  # edge 0: start sampled
@@ -106,7 +127,7 @@ async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np
         d.start.value = 1 if cycle == poke else 0
         d.layer.value = int(rng.integers(0, t.layers))       # the run latched its own inputs
         d.pos.value = int(rng.integers(0, t.seq_len))
-        d.q_flat.value = pack(rng.integers(-128, 128, t.dim))
+        d.q_flat.value = pack(rng.integers(*t.scaled(-128, 128), t.dim), t.qkv_bits)
         d.att_mult.value = int(rng.integers(0, 1 << 16))
         d.att_shift.value = int(rng.integers(0, 64))
         if running and spare and rng.random() < 0.3:
@@ -123,18 +144,18 @@ async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np
         done, busy = int(d.done.value), int(d.busy.value)
         assert done == (cycle == latency), f"layer {layer} pos {pos}: done={done} in cycle {cycle} (latency {latency})"
         assert busy == (cycle < latency), f"layer {layer} pos {pos}: busy={busy} in cycle {cycle}"
-    got = unpack(d.out_flat.value.to_unsigned(), t.dim)
+    got = unpack(d.out_flat.value.to_unsigned(), t.dim, t.out_bits)
     assert np.array_equal(got, want), (f"layer {layer} pos {pos} mult {mult} shift {shift}:\n"
                                        f"rtl    {got.tolist()}\ngolden {want.tolist()}")
     await RisingEdge(d.clk)
     d.start.value = 0
     await ReadOnly()
     assert int(d.done.value) == 0, "done must be a single-cycle pulse"
-    assert np.array_equal(unpack(d.out_flat.value.to_unsigned(), t.dim), want), "out_flat changed after done"
+    assert np.array_equal(unpack(d.out_flat.value.to_unsigned(), t.dim, t.out_bits), want), "out_flat changed after done"
     await RisingEdge(d.clk)
 
 
-# scenario -> (value range of q/k/v, att_shift range, runs)
+# scenario -> (value range of q/k/v as int8 (Dut.scaled), att_shift range at 8 bits, runs)
 SCENARIOS = {
     "full_range": ((-128, 127), (14, 26), 30),   # typical: a spread of p values
     "ties": ((-1, 1), (4, 16), 24),              # tiny values: many equal scores (and maxima)
@@ -151,7 +172,9 @@ async def attention_vs_golden(dut) -> None:
     order = random.Random(cocotb.RANDOM_SEED)
     await reset(t)
     runs = 0
-    for name, ((lo, hi), (s_lo, s_hi), n_runs) in SCENARIOS.items():
+    wider = 2 * t.qkv_frac                       # scores 2^(2 qkv_frac) larger: att_shift that much more
+    for name, (int8_range, (s_lo, s_hi), n_runs) in SCENARIOS.items():
+        lo, hi = t.scaled(*int8_range)
         await fill_kv(t, rng, lo, hi)
         points = [(layer, p) for layer in range(t.layers) for p in (0, t.seq_len - 1)]
         points += [(int(rng.integers(0, t.layers)), int(rng.integers(0, t.seq_len))) for _ in range(n_runs)]
@@ -159,19 +182,20 @@ async def attention_vs_golden(dut) -> None:
         for layer, pos in points:
             q = rng.integers(lo, hi + 1, t.dim)
             mult = int(rng.integers(1 << 14, (1 << 15) + 1))
-            shift = int(rng.integers(s_lo, s_hi + 1))
+            shift = int(rng.integers(s_lo + wider, min(s_hi + wider, 62) + 1))
             await run_once(t, rng, layer, pos, q, mult, shift, lo, hi)
             runs += 1
         dut._log.info("scenario %s: %d runs ok", name, len(points))
 
-    # extremes: all operands at the int8 bounds (largest scores, saturating outputs)
-    for qv, kv, vv in ((-128, -128, -128), (-128, -128, 127), (127, -128, -128), (-128, 127, 127)):
+    # extremes: all operands at the bounds (largest scores, saturating outputs)
+    lo, hi = t.scaled(-128, 127)
+    for qv, kv, vv in ((lo, lo, lo), (lo, lo, hi), (hi, lo, lo), (lo, hi, hi)):
         for layer in range(t.layers):
             for pos in range(t.seq_len):
                 drive_kv(t, layer, pos, np.full(t.kv_dim, kv), np.full(t.kv_dim, vv))
                 await RisingEdge(dut.clk)
         dut.kv_we.value = 0
         for layer, pos in ((0, 0), (t.layers - 1, t.seq_len - 1)):
-            await run_once(t, rng, layer, pos, np.full(t.dim, qv), 1 << 15, 20, kv, kv)
+            await run_once(t, rng, layer, pos, np.full(t.dim, qv), 1 << 15, 20 + wider, kv, kv)
             runs += 1
     dut._log.info("%d attention runs match the golden model", runs)
