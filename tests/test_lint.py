@@ -13,6 +13,7 @@ import pytest
 
 from conftest import SHAPES
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
+from sim_models.mx import make_act_format
 from tb.runner import BUILD, HDL, ROOT, verilator_bin_dir
 from tb.sim import DEFAULT_MODEL, TOP_SOURCES, model_build
 
@@ -64,6 +65,35 @@ def test_lora_unit_lint(rank):
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
     res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", "rf_lora", f"-Prf_lora.RANK={rank}", "-o", "/dev/null",
                           *LORA_SOURCES], capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
+
+
+def act_unit_params(unit: str) -> dict[str, int]:
+    """The --act mx widths of a producing unit (sim_models.mx; the unit's default is --act static)."""
+    mx = make_act_format("mx")
+    return {"rf_rmsnorm": {"OUT_BITS": mx.wide_bits}, "rf_swiglu": {"OUT_BITS": mx.wide_bits},
+            "rf_rope": {"BITS": mx.qkv_bits},
+            "rf_attention": {"QKV_BITS": mx.qkv_bits, "FRAC": mx.frac, "OUT_BITS": mx.wide_bits}}[unit]
+
+
+ACT_UNIT_SOURCES = {"rf_rmsnorm": ("rf_rmsnorm", "rf_lzc", "rf_rom", "rf_sat"),
+                    "rf_swiglu": ("rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"),
+                    "rf_rope": ("rf_rope", "rf_rsr", "rf_sat"),
+                    "rf_attention": ("rf_attention", "rf_divider", "rf_delay", "rf_requant", "rf_rsr", "rf_sat", "rf_rom")}
+
+
+@pytest.mark.parametrize("unit", sorted(ACT_UNIT_SOURCES))
+def test_act_mx_unit_lint(unit):
+    """The producing units at the --act mx widths, which the romformer_top cases above (--act static builds)
+    do not elaborate: lint each on its own, on both tools."""
+    params = act_unit_params(unit)
+    sources = [str(HDL / f"{s}.v") for s in ACT_UNIT_SOURCES[unit]]
+    res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
+                          f"-I{HDL}", "--top-module", unit, *(f"-G{k}={v}" for k, v in params.items()), *sources],
+                         capture_output=True, text=True)
+    assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
+    res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", unit, *(f"-P{unit}.{k}={v}" for k, v in params.items()),
+                          "-o", "/dev/null", *sources], capture_output=True, text=True)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
 
 
