@@ -8,7 +8,7 @@ import os
 KNOBS: tuple[str, ...] = (
     "COCOTB_RANDOM_SEED",        # cocotb's seed (Python random in the benches)
     "UVM_FULL",                  # every pyuvm test on its own (tests/conftest.py)
-    "ROMFORMER_FULL",            # the top-level cases on both simulators (tests/test_rtl_top.py)
+    "ROMFORMER_FULL",            # top-level and --act mx unit cases on both simulators (tests/test_rtl_top.py, test_rtl_attention.py, ...)
     "LORA_FULL",                 # the adapter matrix on both simulators (tests/test_lora_*.py)
     "ROMFORMER_SOAK_VERILATOR",  # PromptSoak prompts per simulator (tb/uvm/test_romformer.py)
     "ROMFORMER_SOAK_ICARUS",
