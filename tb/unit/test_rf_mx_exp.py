@@ -2,9 +2,9 @@
 
 Random vectors of random length (1 .. N, with short last blocks) are written G elements a cycle in
 index order, with random idle cycles between writes, `last` on the write that holds the vector's
-last input, the lanes past it zero (the buffer's padding). Each block is drawn at a random scale,
-and the stimulus mixes in the edge values of the exponent rule: zeros, negative powers of two,
--2^(W-1) and 2^(W-1) - 1, +-2^(e+7) and their neighbours. Checked with ==: every block's exponent
+last input, the lanes past it zero (the buffer's padding); the values are tb.unit.mx_stimulus's
+(blocks at random scales with the edge values of the exponent rule: zeros, negative powers of two,
+-2^(W-1) and 2^(W-1) - 1, +-2^(e+7) and their neighbours). Checked with ==: every block's exponent
 on the read port the cycle after its last write (the block's word presented then), and every
 word of the vector after it; the OR register clears between vectors (a vector of small values after
 a large one). Reset clears the buffer.
@@ -20,6 +20,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 
 from sim_models.mx import block_exponents
 from tb.unit.common import hold_reset
+from tb.unit.mx_stimulus import pack_lanes, wide_vector
 
 
 class Bench:
@@ -39,26 +40,7 @@ class Bench:
 
     # ---------------------------------------------------------------- stimulus
     def vector(self, n: int, scale: int | None = None) -> np.ndarray:
-        """n wide values, block by block at a random scale (or `scale`), with edge values mixed in."""
-        lo, hi = -(1 << (self.w - 1)), (1 << (self.w - 1)) - 1
-        v = np.zeros(n, np.int64)
-        for start in range(0, n, self.b):
-            size = min(self.b, n - start)
-            t = self.rng.randrange(0, self.w - 7) if scale is None else scale   # values within +-2^(t+7)
-            kind = self.rng.random()
-            if kind < 0.1:
-                blk = np.zeros(size, np.int64)
-            else:
-                blk = self.np_rng.integers(-(1 << (t + 7)), 1 << (t + 7), size)
-                if kind < 0.4:
-                    blk >>= self.rng.randrange(0, 8)          # the largest magnitude below the scale
-            if self.rng.random() < 0.5:                       # an edge value at a random place
-                e = self.rng.randrange(0, self.w - 7)
-                edge = self.rng.choice([-(1 << (e + 7)), -(1 << (e + 7)) - 1, (1 << (e + 7)) - 1, 1 << (e + 7),
-                                        -(1 << e), lo, hi, -1, 0, 1])
-                blk[self.rng.randrange(size)] = max(lo, min(hi, edge))
-            v[start:start + size] = blk
-        return v
+        return wide_vector(self.rng, self.np_rng, n, self.b, self.w, scale)
 
     def lengths(self) -> list[int]:
         b, n = self.b, self.n_max
@@ -66,8 +48,7 @@ class Bench:
         return fixed + [self.rng.randrange(1, n + 1) for _ in range(10)]
 
     def packed(self, vals: np.ndarray) -> int:
-        mask = (1 << self.w) - 1
-        return sum((int(x) & mask) << (self.w * j) for j, x in enumerate(vals))
+        return pack_lanes(vals, self.w)
 
     # ------------------------------------------------------------------ driving
     def read_word(self) -> list[int]:
