@@ -15,8 +15,8 @@
 //   G > B:  each of the write's G / B blocks is complete: its e_b is written at once (no OR
 //           register).
 // One leading-zero count (rf_lzc, W - 1 bits) per block of the write; entries are decoded per
-// entry (no variable part-select). The exponent is written at the edge of the block's last write,
-// so it is readable from the next cycle on.
+// entry (no variable part-select); a write to blocks past the buffer changes no entry. The exponent
+// is written at the edge of the block's last write, so it is readable from the next cycle on.
 //
 // Read port (combinational): the exponents of activation word rd_idx (LANES inputs): LANES <= B
 // one, entry LANES * rd_idx / B; LANES > B the word's LANES / B blocks, entry LANES / B * rd_idx
@@ -91,8 +91,8 @@ module rf_mx_exp #(
         end
     endgenerate
 
-    // first entry the write completes: widx / GPB (G <= B) or widx * SUB (G > B)
-    wire [15:0] first_blk = (G > B) ? widx * 16'(SUB) : (GPB > 1) ? widx >> GPBB : widx;
+    // first entry the write completes: widx * SUB (G >= B), widx / GPB (G < B)
+    wire [31:0] first_blk = (G >= B) ? 32'(widx) * SUB : 32'(widx >> GPBB);   // no wrap past the buffer
 
     always @(posedge clk) begin
         if (!rst_n || (we && blk_end)) or_q <= {MB{1'b0}};
@@ -107,7 +107,7 @@ module rf_mx_exp #(
         end else if (we && blk_end) begin
             for (k = 0; k < NE; k = k + 1)
                 for (s = 0; s < SUB; s = s + 1)
-                    if (32'(first_blk) + s == k) ebuf[EXP_BITS*k +: EXP_BITS] <= e_new[EXP_BITS*s +: EXP_BITS];
+                    if (first_blk + s == k) ebuf[EXP_BITS*k +: EXP_BITS] <= e_new[EXP_BITS*s +: EXP_BITS];
         end
     end
 
@@ -122,7 +122,6 @@ module rf_mx_exp #(
                 if ((RE > 1) ? (32'(rd_idx) * RE + r == k) : ((32'(rd_idx) >> WPEB) == k))
                     rd_exp[EXP_BITS*r +: EXP_BITS] = ebuf[EXP_BITS*k +: EXP_BITS];
     end
-    wire unused_ok = &{1'b0, (G >= B) ? or_q : {MB{1'b0}}, widx};
 endmodule
 
 `default_nettype wire

@@ -22,7 +22,7 @@ import pytest
 from sim_models.compiler import hex_lines, lane_hex, lane_words
 from sim_models.mx import MX_BLOCKS, Mx
 from sim_models.schedule import words
-from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
+from tb.runner import BUILD, ROOT, SIMULATORS, check_results, codecov_requested, run
 from tb.unit.mx_stimulus import wide_vector
 
 # (rows, cols): cols not multiples of LANES (27, 172, 200, 5, 1), one wpr == 1 at
@@ -104,7 +104,7 @@ def test_rf_matvec(sim: str, lanes: int) -> None:
 
 # mx: (LANES, block) -- below the block (one shifter at the root), equal, and above it (LANES / block
 # subtrees: 2 and 4). make test runs every case on Icarus (a few seconds each) and VERILATOR_FAST on
-# Verilator (a build is 10-25 s); ROMFORMER_FULL=1 every case on both.
+# Verilator (a build is 10-25 s); ROMFORMER_FULL=1 every case on both (ROMFORMER_CODECOV=1 too: code coverage).
 MX_CASES = [(lanes, block) for block in MX_BLOCKS for lanes in (8, 16, 32, 64)]
 VERILATOR_FAST = {(64, 16), (8, 32)}
 FULL = os.environ.get("ROMFORMER_FULL") == "1"
@@ -113,7 +113,7 @@ FULL = os.environ.get("ROMFORMER_FULL") == "1"
 @pytest.mark.parametrize("lanes,block", MX_CASES, ids=[f"L{n}_B{b}" for n, b in MX_CASES])
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rf_matvec_mx(sim: str, lanes: int, block: int) -> None:
-    if not FULL and sim == "verilator" and (lanes, block) not in VERILATOR_FAST:
+    if not (FULL or codecov_requested()) and sim == "verilator" and (lanes, block) not in VERILATOR_FAST:
         pytest.skip("ROMFORMER_FULL=1 (make regression) runs every mx matvec case on Verilator too")
     data = BUILD / "unit_data" / "matvec" / f"L{lanes}_mx{block}"
     params = make_data(lanes, data, seed=2000 + lanes + block, act_rms=mx_rms(block))

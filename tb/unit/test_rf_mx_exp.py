@@ -7,7 +7,8 @@ last input, the lanes past it zero (the buffer's padding); the values are tb.uni
 -2^(W-1) and 2^(W-1) - 1, +-2^(e+7) and their neighbours). Checked with ==: every block's exponent
 on the read port the cycle after its last write (the block's word presented then), and every
 word of the vector after it; the OR register clears between vectors (a vector of small values after
-a large one). Reset clears the buffer.
+a large one). Reset clears the buffer; writes past the buffer change no entry and words past it
+read 0.
 """
 from __future__ import annotations
 
@@ -151,3 +152,33 @@ async def reset_clears(dut) -> None:
     await hold_reset(d, ("we", "widx", "wdata", "last", "rd_idx"))
     await b.check_buffer(np.zeros(-(-b.n_max // b.b), np.int64), "after reset")
     await b.write_vector(b.vector(b.n_max, 0), "after reset")
+
+
+@cocotb.test()
+async def past_the_buffer(dut) -> None:
+    """Writes to groups past the buffer (up to widx 0xFFFF) change no entry; words past the buffer
+    (up to the largest rd_idx) read 0; a vector written afterwards is exact."""
+    b = await bench(dut)
+    v = b.vector(b.n_max, b.w - 8)
+    await b.write_vector(v, "before")
+    d = dut
+    groups = -(-b.n_max // b.g)
+    entries = max(-(-b.n_max // b.b), -(-b.n_max // b.lanes) * b.re)
+    sub = max(1, b.g // b.b)          # blocks per write: widx * sub would wrap to entry 0 in 16 bits
+    first = max(groups, -(-entries * b.b // b.g))
+    wraps = [(1 << 16) // sub] if sub > 1 else []
+    for widx in [first, 0xFFFF, *wraps] + [b.rng.randrange(first, 1 << 16) for _ in range(20)]:
+        d.we.value, d.widx.value, d.last.value = 1, widx, 1
+        d.wdata.value = 0                 # exponent 0, where the vector's blocks have mostly W - 8
+        await RisingEdge(d.clk)
+    d.we.value, d.last.value = 0, 0
+    await b.check_buffer(block_exponents(v, b.b), "after writes past the buffer")
+    words = -(-entries * b.b // b.lanes) if b.lanes <= b.b else entries // b.re
+    idx_bits = len(d.rd_idx.value)
+    for word in [words, (1 << idx_bits) - 1] + [b.rng.randrange(words, 1 << idx_bits) for _ in range(20)]:
+        d.rd_idx.value = word
+        await RisingEdge(d.clk)
+        await ReadOnly()
+        assert b.read_word() == [0] * b.re, f"word {word} past the buffer reads {b.read_word()}"
+        await RisingEdge(d.clk)
+    await b.write_vector(b.vector(b.n_max), "after")
