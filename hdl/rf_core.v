@@ -55,6 +55,9 @@ module rf_core #(
     localparam integer WPR_BITS   = $clog2(((WORDS_HIDDEN > WORDS_DIM) ? WORDS_HIDDEN : WORDS_DIM) + 2);  // row words
     localparam integer NORM_ELEMS = NORM_LANES * WORDS_NORM;         // elements rf_rmsnorm reads
     localparam integer EMB_CW     = $clog2(WORDS_NORM + 8);          // the embedding counts to WORDS_NORM + 7
+    // activation format (docs/arithmetic.md 3b): AWB-bit matmul inputs, QB-bit q/k/v; mx: XW exponent bits a word
+    localparam integer AWB = ACT_WIDE_BITS, QB = ACT_QKV_BITS, MXB = (ACT_BLOCK > 0) ? ACT_BLOCK : 32;
+    localparam integer XW  = (ACT_FMT == 0) ? 0 : ACT_EXP_BITS * ((LANES > MXB) ? LANES / MXB : 1);
     localparam [15:0]  ERROR_TOKEN = 16'hFFFF;
     localparam [4:0] S_IDLE = 5'd0,  S_ERRBEAT = 5'd1, S_EMBED = 5'd2,  S_NORM_ATT = 5'd3,
                      S_QKV = 5'd4,   S_ATT = 5'd6,     S_WO = 5'd7,
@@ -138,8 +141,10 @@ module rf_core #(
     // cycles before W13's end (rf_rowglue `early`: W2's row 0 reads the last gate word last). An
     // adapter on the next phase (rf_lora_port nx_active) starts first, the matvec with its pre_done,
     // from d_*. Attention starts with this position's K/V row written (rf_attention reads row pos
-    // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v).
-    localparam integer W2_LEAD = (WORDS_HIDDEN - 1 < 4) ? WORDS_HIDDEN - 1 : 4;   // schedule.py w2_lead
+    // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v). mx: the lead ends at
+    // the last block's first word (its block exponent is written with the last gate).
+    localparam integer W2_LAST = (ACT_FMT == 0) ? WORDS_HIDDEN - 1 : (HIDDEN - 1) / MXB * MXB / LANES;
+    localparam integer W2_LEAD = (W2_LAST < 4) ? W2_LAST : 4;   // schedule.py w2_lead
     wire                emb_last, nrm_done, mv_fin, w2_go, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
     reg                 sel_finish;
     wire t_done = (t_unit == U_EMBED) ? emb_last : (t_unit == U_NORM) ? nrm_done : (t_unit == U_MV) ? mv_fin :
@@ -250,46 +255,43 @@ module rf_core #(
 
     // ------------------------------------------------------------------ activation buffers
     // the residual (int16: the embedding NORM_LANES elements a cycle, then WO/W2 rows), the rotated query and
-    // key, the value row and the SwiGLU output (int8), each written by rf_embed or rf_rowglue through one port
+    // key, the value row (QB bits) and the SwiGLU output (AWB), each written by rf_embed or rf_rowglue through one port
     wire                   y_valid, mv_done, qk_we, v_we, g_we, res_we;
-    wire [15:0]            y_row, qk_row, qk_data, v_idx, g_idx, res_idx;
+    wire [15:0]            y_row, qk_row, v_idx, g_idx, res_idx;
     wire signed [15:0]     y_data, res_data;
-    wire [7:0]             v_data, g_data;
+    wire [2*QB-1:0]        qk_data;   wire [QB-1:0] v_data;      wire [AWB-1:0] g_data;
     wire [16*DIM_PAD-1:0]  x_res;
-    wire [8*DIM-1:0]       q_buf;
-    wire [8*KV_DIM-1:0]    k_row, v_row, kv_v;
-    wire [8*HIDDEN-1:0]    g_buf;
+    wire [QB*DIM-1:0]      q_buf;     wire [AWB*HIDDEN-1:0] g_buf;
+    wire [QB*KV_DIM-1:0]   k_row, v_row, kv_v;
     wire [NORM_LANES-1:0] x_we = emb_wr ? '1 : {NORM_LANES{res_we}} & (NORM_LANES'(1) << (res_idx % NORM_LANES[15:0]));
     wire [16*NORM_LANES-1:0] x_wdata = emb_wr ? emb_y : {NORM_LANES{res_data}};
     rf_actbuf #(.N(DIM_PAD), .EW(16), .G(NORM_LANES)) u_x (.clk(clk), .rst_n(rst_n), .we(x_we),
         .widx(emb_wr ? 16'(emb_grp) : res_idx / NORM_LANES[15:0]), .wdata(x_wdata), .flat(x_res));
-    rf_actbuf #(.N(DIM / 2), .EW(16)) u_q (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row < DIM[15:0]),
+    rf_actbuf #(.N(DIM / 2), .EW(2 * QB)) u_q (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row < DIM[15:0]),
         .widx(qk_row >> 1), .wdata(qk_data), .flat(q_buf));
-    rf_actbuf #(.N(KV_DIM / 2), .EW(16)) u_k (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row >= DIM[15:0]),
+    rf_actbuf #(.N(KV_DIM / 2), .EW(2 * QB)) u_k (.clk(clk), .rst_n(rst_n), .we(qk_we && qk_row >= DIM[15:0]),
         .widx((qk_row - DIM[15:0]) >> 1), .wdata(qk_data), .flat(k_row));
-    rf_actbuf #(.N(KV_DIM), .EW(8)) u_v (.clk(clk), .rst_n(rst_n), .we(v_we), .widx(v_idx), .wdata(v_data), .flat(v_row));
-    rf_actbuf #(.N(HIDDEN), .EW(8)) u_g (.clk(clk), .rst_n(rst_n), .we(g_we), .widx(g_idx), .wdata(g_data), .flat(g_buf));
+    rf_actbuf #(.N(KV_DIM), .EW(QB)) u_v (.clk(clk), .rst_n(rst_n), .we(v_we), .widx(v_idx), .wdata(v_data), .flat(v_row));
+    rf_actbuf #(.N(HIDDEN), .EW(AWB)) u_g (.clk(clk), .rst_n(rst_n), .we(g_we), .widx(g_idx), .wdata(g_data), .flat(g_buf));
 
     // The matvec reads the RMSNorm and attention outputs straight from the units' output
     // registers (valid from done until their next start, which follows the matvecs that read
-    // them); words past a vector's end read 0 (lane padding).
-    wire [8*NORM_ELEMS-1:0]  nrm_out;
-    wire [8*DIM-1:0]         att_out;
-    wire [WPR_BITS-1:0]      act_idx, lora_act_idx;
-    wire [8*LANES-1:0]       act_word, lora_act_word;
-    rf_actread #(.LANES(LANES), .W0(WORDS_DIM), .W1(WORDS_DIM), .W2(WORDS_HIDDEN), .IDX_BITS(WPR_BITS)) u_actread (
-        .clk(clk), .src(d_src), .buf0((8 * DIM_PAD)'(nrm_out)), .buf1((8 * DIM_PAD)'(att_out)),
-        .buf2((8 * HID_PAD)'(g_buf)), .idx_a(act_idx), .word_a(act_word), .idx_b(lora_act_idx), .word_b(lora_act_word));
+    // them); words past a vector's end read 0 (lane padding); mx: with each word its block exponents.
+    wire [AWB*NORM_ELEMS-1:0] nrm_out;    wire [AWB*DIM-1:0] att_out;
+    wire [WPR_BITS-1:0]       act_idx, lora_act_idx;
+    wire [AWB*LANES+XW-1:0]   act_word;   wire [8*LANES-1:0] lora_act_word;
+    rf_actread #(.LANES(LANES), .W0(WORDS_DIM), .W1(WORDS_DIM), .W2(WORDS_HIDDEN), .IDX_BITS(WPR_BITS), .EW(AWB),
+                 .MX(ACT_FMT), .B(MXB), .EXP_BITS(ACT_EXP_BITS), .N2(HIDDEN)) u_actread (
+        .clk(clk), .rst_n(rst_n), .src(d_src), .buf0((AWB * DIM_PAD)'(nrm_out)), .buf1((AWB * DIM_PAD)'(att_out)), .buf2((AWB * HID_PAD)'(g_buf)),
+        .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .idx_a(act_idx), .word_a(act_word), .idx_b(lora_act_idx), .word_b(lora_act_word));
 
     // ------------------------------------------------------------------ matvec (+ LoRA)
-    wire                mvo_valid, mvo_done;
-    wire [15:0]         mvo_row;
-    wire signed [15:0]  mvo_data;
+    wire                mvo_valid, mvo_done;   wire [15:0] mvo_row;   wire signed [15:0] mvo_data;
     rf_matvec #(.LANES(LANES), .ADDR_BITS(W_AB), .RQ_ADDR_BITS(RQ_AB), .WPR_BITS(WPR_BITS), .WBITS(WBITS),
-                .ACT_REG(0)) u_matvec (
+                .ACT_REG(0), .ACT_FMT(ACT_FMT), .ACT_BLOCK(MXB), .ACT_WIDE_BITS(AWB), .ACT_EXP_BITS(ACT_EXP_BITS), .QKV_BITS(QB)) u_matvec (
         .clk(clk), .rst_n(rst_n), .start(mv_start), .cfg_base(mv_now ? n_base : d_base), .cfg_rows(mv_now ? n_rows : d_rows),
         .cfg_wpr(mv_now ? n_wpr : d_wpr), .cfg_rq_base(mv_now ? n_rq : d_rq), .cfg_out16(mv_now ? n_out16 : d_out16),
-        .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
+        .cfg_outq((mv_now ? n_dst : d_dst) == DST_QKV), .w_addr(mv_w_addr), .w_data(w_data), .rq_addr(rq_addr), .rq_data(rq_data),
         .act_idx(act_idx), .act_word(act_word),
         .y_valid(mvo_valid), .y_row(mvo_row), .y_data(mvo_data), .done(mvo_done), .busy(mv_busy));
 
@@ -309,29 +311,27 @@ module rf_core #(
     // ------------------------------------------------------------------ row glue
     rf_rowglue #(.QK_ROWS(QK_ROWS), .V_ROWS(KV_DIM), .EARLY(W2_LEAD), .HEAD_SIZE(HEAD_SIZE), .RES_ELEMS(DIM_PAD),
                  .PAIR_BITS(ROPE_PB), .SILU_DEPTH(SILU_DEPTH), .SILU_BITS((SILU_DEPTH > 1) ? $clog2(SILU_DEPTH) : 1),
-                 .SILU_FILE({`ROM_DIR, "/", SILU_FILE})) u_glue (
+                 .SILU_FILE({`ROM_DIR, "/", SILU_FILE}), .QKV_BITS(QB), .G_BITS(AWB)) u_glue (
         .clk(clk), .rst_n(rst_n), .dst(d_dst), .clear(entry), .layer(layer), .gate_mult(lconst[39:24]),
         .gate_shift(lconst[45:40]), .y_valid(y_valid), .y_row(y_row), .y_data(y_data), .y_done(mv_done),
         .fin(mv_fin), .early(w2_go), .rope_pair(rope_pair), .cos_sin(rope_data), .x_flat(x_res),
         .qk_we(qk_we), .qk_row(qk_row), .qk_data(qk_data), .v_we(v_we), .v_idx(v_idx), .v_data(v_data),
-        .v_flat(v_row), .kv_v(kv_v), .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we),
-        .res_idx(res_idx), .res_data(res_data));
+        .v_flat(v_row), .kv_v(kv_v), .g_we(g_we), .g_idx(g_idx), .g_data(g_data), .res_we(res_we), .res_idx(res_idx), .res_data(res_data));
 
     // ------------------------------------------------------------------ RMSNorm, attention, select
     // RMSNorm runs NORM_LANES (<= LANES, a divisor of it) elements per cycle over WORDS_NORM words:
     // the first NORM_ELEMS <= DIM_PAD elements of the residual, its sum of squares accumulated from the residual's
     // writes (cleared as the embedding begins and by each norm's start: WO and W2 then rewrite every element).
-    rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1),
+    rf_rmsnorm #(.LANES(NORM_LANES), .WORDS(WORDS_NORM), .NORMS(2 * N_LAYERS + 1), .OUT_BITS(AWB),
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
         .clk(clk), .rst_n(rst_n), .sq_clear(emb_first), .sq_we(x_we), .sq_x(x_wdata), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
         .eps(48'(lconst[95:64])), .x_flat(x_res[16*NORM_ELEMS-1:0]), .y_flat(nrm_out), .done(nrm_done), .busy(nrm_busy));
 
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),
-                   .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_attention (
-        .clk(clk), .rst_n(rst_n),
-        .kv_we(advance && state == S_QKV), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(kv_v),
-        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf),
-        .att_mult(lconst[15:0]), .att_shift(lconst[21:16]),
+                   .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE}),
+                   .QKV_BITS(QB), .FRAC(ACT_FRAC), .OUT_BITS(AWB)) u_attention (
+        .clk(clk), .rst_n(rst_n), .kv_we(advance && state == S_QKV), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(kv_v),
+        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf), .att_mult(lconst[15:0]), .att_shift(lconst[21:16]),
         .out_flat(att_out), .done(att_done), .busy(att_busy));
 
     rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_select (

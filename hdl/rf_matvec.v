@@ -1,7 +1,7 @@
 // rf_matvec -- LANES int8 MACs + adder tree + accumulator + requant (docs/rtl.md
 // "rf_matvec", docs/arithmetic.md section 3):
 //   acc_r = sum_{words w of row r, lanes i} W[w][i] * A[w - row_base][i]   (int32)
-//   y_r   = sat(rsr(acc_r * M_r, S_r), cfg_out16 ? 16 : 8)
+//   y_r   = sat(rsr(acc_r * M_r, S_r), cfg_out16 ? 16 : cfg_outq ? QKV_BITS : 8)
 // Row r occupies weight words cfg_base + r*cfg_wpr .. + cfg_wpr-1 (so the weight
 // address simply counts up across rows); its requant entry is cfg_rq_base + r.
 //
@@ -33,7 +33,8 @@
 //   edge k+7  RQ1  rf_requant (PIPE 1): acc * M -> 48-bit product registered (with S)
 //   edge k+8  RH   rf_requant: product + rounding term, registered
 //   edge k+9  RS   rf_requant: shifted by S, registered (49 bits)
-//   edge k+10 Y    its saturation to 16 bits, or to 8 bits unless cfg_out16 -> y_data, y_valid, y_row
+//   edge k+10 Y    its saturation to 16 bits, or unless cfg_out16 to QKV_BITS (cfg_outq: the wq/wk/wv
+//                  rows, ACT_QKV_BITS) or 8 bits -> y_data, y_valid, y_row
 // The control tags (valid/first/last/fin per word, then per row) travel in rf_delay lines.
 // For the last word (k = rows*wpr - 1), edge k+10 = N, hence MV_PIPE = 9.
 // One multiplier, one add, one shift or one saturation per stage: with the round, shift and
@@ -68,6 +69,7 @@ module rf_matvec #(
     parameter integer ACT_BLOCK     = 32,  // mx block (a power of two)
     parameter integer ACT_WIDE_BITS = 15,  // mx wide value bits
     parameter integer ACT_EXP_BITS  = 3,   // mx block exponent bits
+    parameter integer QKV_BITS      = 8,   // output width with cfg_outq (ACT_QKV_BITS: 12 for mx), 8 .. 16
     localparam [0:0]   MX    = (ACT_FMT != 0),
     localparam integer AW    = MX ? ACT_WIDE_BITS : 8,                       // lane bits of act_word
     localparam integer EB    = (ACT_EXP_BITS > 0) ? ACT_EXP_BITS : 1,
@@ -84,6 +86,7 @@ module rf_matvec #(
     input  wire [WPR_BITS-1:0]     cfg_wpr,
     input  wire [RQ_ADDR_BITS-1:0] cfg_rq_base,
     input  wire                    cfg_out16,
+    input  wire                    cfg_outq,
     // weight ROM (data two cycles after the address: rf_rom with OUT_REG = 1)
     output reg  [ADDR_BITS-1:0]    w_addr,
     input  wire [WBITS*LANES-1:0]  w_data,
@@ -120,7 +123,7 @@ module rf_matvec #(
     // ------------------------------------------------------------------ issue (A)
     reg [WPR_BITS-1:0] wpr_m1;  // cfg_wpr - 1
     reg [15:0] rows_left;   // rows after the one being issued
-    reg        out16_q;
+    reg        out16_q, outq_q;
     reg        a_valid, a_first, a_last;
     wire       a_final = a_last && (rows_left == 16'd0);
     wire       accept  = start && !busy;
@@ -149,6 +152,7 @@ module rf_matvec #(
             wpr_m1    <= cfg_wpr - WPR_BITS'(1);
             rows_left <= cfg_rows - 16'd1;
             out16_q   <= cfg_out16;
+            outq_q    <= cfg_outq;
         end else if (a_valid) begin
             w_addr  <= w_addr + {{(ADDR_BITS - 1){1'b0}}, 1'b1};
             act_idx <= a_last ? {WPR_BITS{1'b0}} : act_idx + WPR_BITS'(1);
@@ -271,14 +275,16 @@ module rf_matvec #(
     wire unused_tags  = &{1'b0, tag, ac_tag, row_tag, rounded_q, p_valid, ac_valid, q_valid};   // the taps read are named above
 
     // RQ1: acc * M registered; RH, RS: rounded, then shifted (rf_requant PIPE 1); Y: saturated to
-    // 16 bits, and to 8 from those (sat8(sat16(x)) == sat8(x)), cfg_out16 picks one
+    // 16 bits, and to QKV_BITS or 8 from those (sat8(sat16(x)) == sat8(x)), cfg_out16 / cfg_outq pick one
     wire signed [MBITS:0] rounded_q;
     wire signed [15:0]    y16;
     wire signed [7:0]     y8;
     rf_requant #(.ACC_BITS(ABITS), .OUT_BITS(16), .PIPE(1)) u_requant (
         .clk(clk), .acc(acc), .mult(rq_data[15:0]), .shift(rq_data[21:16]), .r(rounded_q), .y(y16));
+    wire signed [QKV_BITS-1:0] yq;
     rf_sat #(.IN_BITS(16), .OUT_BITS(8)) u_sat8 (.x(y16), .y(y8));
-    wire signed [15:0] y_next = out16_q ? y16 : 16'(y8);
+    rf_sat #(.IN_BITS(16), .OUT_BITS(QKV_BITS)) u_satq (.x(y16), .y(yq));
+    wire signed [15:0] y_next = out16_q ? y16 : outq_q ? 16'(yq) : 16'(y8);
 
     reg [15:0] out_row;  // index of the next result row
     always @(posedge clk) begin

@@ -1,13 +1,14 @@
 // rf_rowglue -- what happens to a matrix row result between rf_matvec (through rf_lora) and the
 // activation buffers, chosen by the phase's destination `dst`:
-//   DST_QKV  (QKV): q/k rows are rotated in pairs (rf_rope: an even row waits for its odd
-//            partner; the pair's COS/SIN come from rf_rope_gen at `rope_pair`) and written as one
-//            16-bit pair 1 cycle after the odd row (qk_we, q rows below DIM, k rows above); v rows
+//   DST_QKV  (QKV): q/k rows (QKV_BITS wide: ACT_QKV_BITS, 8 for --act static, 12 for mx) are
+//            rotated in pairs (rf_rope: an even row waits for its odd partner; the pair's COS/SIN
+//            come from rf_rope_gen at `rope_pair`) and written as one pair 1 cycle after the odd row (qk_we, q rows below DIM, k rows above); v rows
 //            are written as they arrive (v_we). kv_v is the value row with the arriving v row in
 //            place (the buffer v_flat as it is after this cycle's write): the K/V cache takes it
 //            in the cycle of the last row.
 //   DST_GATE (W13): h1 rows (even) address the SILU ROM, h3 rows (odd) combine with it
-//            (rf_swiglu), the gate written SWIGLU_LAT = 4 cycles after the h3 row (g_we).
+//            (rf_swiglu), the gate (G_BITS: ACT_WIDE_BITS) written SWIGLU_LAT = 4 cycles after the
+//            h3 row (g_we).
 //   DST_RES  (WO, W2): the row is added to its residual element and saturated to int16, written
 //            1 cycle after the row (res_we): the element and the row are registered first.
 //   DST_LOGITS (CLS): nothing here (rf_select takes the rows).
@@ -27,7 +28,9 @@ module rf_rowglue #(
     parameter integer PAIR_BITS = 3,         // rope_pair: log2(HEAD_SIZE / 2)
     parameter integer SILU_DEPTH = 256,
     parameter integer SILU_BITS  = 8,
-    parameter         SILU_FILE  = ""
+    parameter         SILU_FILE  = "",
+    parameter integer QKV_BITS   = 8,        // q, k, v width: ACT_QKV_BITS (the matvec saturated the rows to it)
+    parameter integer G_BITS     = 8         // gate width: ACT_WIDE_BITS
 ) (
     input  wire                      clk,
     input  wire                      rst_n,
@@ -51,15 +54,15 @@ module rf_rowglue #(
     // writes
     output wire                      qk_we,      // rotated pair of q/k row qk_row - 1, qk_row
     output wire [15:0]               qk_row,
-    output wire [15:0]               qk_data,    // {b2, a2}
+    output wire [2*QKV_BITS-1:0]     qk_data,    // {b2, a2}
     output wire                      v_we,
     output wire [15:0]               v_idx,
-    output wire [7:0]                v_data,
-    input  wire [8*V_ROWS-1:0]       v_flat,     // the value buffer
-    output wire [8*V_ROWS-1:0]       kv_v,       // ... with this cycle's v row in place
+    output wire [QKV_BITS-1:0]       v_data,
+    input  wire [QKV_BITS*V_ROWS-1:0] v_flat,    // the value buffer
+    output wire [QKV_BITS*V_ROWS-1:0] kv_v,      // ... with this cycle's v row in place
     output wire                      g_we,
     output wire [15:0]               g_idx,
-    output wire [7:0]                g_data,
+    output wire [G_BITS-1:0]         g_data,
     output wire                      res_we,
     output wire [15:0]               res_idx,
     output wire signed [15:0]        res_data
@@ -84,34 +87,36 @@ module rf_rowglue #(
     wire        qk_row_in = y_valid && (dst == DST_QKV) && (y_row < QK_ROWS[15:0]);
     wire [15:0] rope_f    = (y_row % HEAD_SIZE[15:0]) >> 1;
     wire [15:0] rope_next = (rope_f == HALF[15:0] - 16'd1) ? 16'd0 : rope_f + 16'd1;
-    reg  signed [7:0] even_val;
+    localparam integer QB = QKV_BITS;
+    wire signed [QB-1:0] y_q = y_data[QB-1:0];
+    reg  signed [QB-1:0] even_val;
     always @(posedge clk) begin
         if (!rst_n) begin
             rope_pair <= {PAIR_BITS{1'b0}};
-            even_val  <= 8'sd0;
+            even_val  <= {QB{1'b0}};
         end else begin
             // the table address points at the pair being assembled: pair 0 at entry, the next
             // pair after each odd row, so the ROM data is ready when the odd row arrives
             if (clear) rope_pair <= {PAIR_BITS{1'b0}};
             else if (qk_row_in && y_row[0]) rope_pair <= PAIR_BITS'(rope_next);
-            if (qk_row_in && !y_row[0]) even_val <= y_data[7:0];
+            if (qk_row_in && !y_row[0]) even_val <= y_q;
         end
     end
-    wire signed [7:0] rope_a;
-    wire signed [7:0] rope_b;
-    rf_rope u_rope (
-        .clk(clk), .a(even_val), .b(y_data[7:0]), .c(cos_sin[15:0]), .s(cos_sin[31:16]),
+    wire signed [QB-1:0] rope_a;
+    wire signed [QB-1:0] rope_b;
+    rf_rope #(.BITS(QB)) u_rope (
+        .clk(clk), .a(even_val), .b(y_q), .c(cos_sin[15:0]), .s(cos_sin[31:16]),
         .a2(rope_a), .b2(rope_b));
     assign qk_we   = g1_valid && (dst == DST_QKV) && (g1_row < QK_ROWS[15:0]) && g1_row[0];
     assign qk_row  = g1_row;
     assign qk_data = {rope_b, rope_a};
     assign v_we    = y_valid && (dst == DST_QKV) && (y_row >= QK_ROWS[15:0]);
     assign v_idx   = y_row - QK_ROWS[15:0];
-    assign v_data  = y_data[7:0];
+    assign v_data  = y_q;
     genvar vi;
     generate
         for (vi = 0; vi < V_ROWS; vi = vi + 1) begin : g_kv_v
-            assign kv_v[8*vi +: 8] = (v_we && v_idx == 16'(vi)) ? v_data : v_flat[8*vi +: 8];
+            assign kv_v[QB*vi +: QB] = (v_we && v_idx == 16'(vi)) ? v_data : v_flat[QB*vi +: QB];
         end
     endgenerate
 
@@ -128,7 +133,7 @@ module rf_rowglue #(
     end
     rf_rom #(.WIDTH(16), .DEPTH(SILU_DEPTH), .ADDR_BITS(SILU_BITS), .FILE(SILU_FILE)) u_silu (
         .clk(clk), .en(1'b1), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
-    rf_swiglu u_swiglu (
+    rf_swiglu #(.OUT_BITS(G_BITS)) u_swiglu (
         .clk(clk), .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(g_data));
     assign g_we  = g4_valid && (dst == DST_GATE) && g4_row[0];
     assign g_idx = g4_row >> 1;

@@ -48,10 +48,11 @@ module romformer_top #(
 );
 `include "params.vh"
 
-    // This RTL computes static (per-tensor) activations: a ROM build compiled with `--act mx`
-    // (docs/arithmetic.md section 3b) stops at elaboration instead of mismatching the golden model.
-    generate if (ACT_FMT != 0) begin : g_act_fmt_unsupported
-        initial $fatal(1, "romformer_top: the ROM build has ACT_FMT %0d (mx activations); this RTL computes --act static only", ACT_FMT);
+    // The LoRA adapter path computes --act static activations only (docs/arithmetic.md section 3b): adapter
+    // hardware with a `--act mx` ROM build stops at elaboration instead of mismatching the golden model.
+    generate if (ACT_FMT != 0 && LORA_RANK != 0) begin : g_act_fmt_lora
+        initial $fatal(1, "romformer_top: LORA_RANK %0d with a ROM build of ACT_FMT %0d (mx activations); adapters need --act static",
+                       LORA_RANK, ACT_FMT);
     end endgenerate
 
     // Adapter SRAM words (the image layout of sim_models/lora.py and hdl/rf_lora.v): A, B, BQ, U.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from .checkpoint import Config
 from .hardware import MATRICES, PHASES, mat_shape, phase_shape
+from .mx import MX_DEFAULT_BLOCK
 from .sampler import effective_top_k
 
 # Fixed latencies of the RTL units (cycles from the start edge to done), and the core's
@@ -61,13 +62,18 @@ GLUE_LAT = {"qkv": 0, "wo": 1, "w13": PIPELINE["glue"], "w2": 1, "cls": 0}
 PHASE_OVERHEAD = 1     # the cycle in which the sequencer sees a unit's done (the next unit starts at its end)
 
 
-def w2_lead(cfg: Config, lanes: int) -> int:
+def w2_lead(cfg: Config, lanes: int, act_block: int = 0) -> int:
     """Cycles by which W2's matvec starts before W13's phase ends (rf_rowglue `early`). W2's row 0
     reads the SwiGLU output word w at the edge w + 1 after its start, so the last word, which holds
     the gate of W13's last row (written as W13 ends), may be read WORDS_HIDDEN - 1 cycles early; at most
-    the SwiGLU glue (the matvec is free from W13's done on). Not with an adapter on W2: its pre-pass
+    the SwiGLU glue (the matvec is free from W13's done on). With mx blocks of `act_block` inputs
+    (0: static) every word of the last block waits for its exponent, written with the last gate: the
+    lead is at most the index of the last block's first word. Not with an adapter on W2: its pre-pass
     runs in the W2 phase (adapter_cycles adds the lead back)."""
-    return min(words(cfg.hidden_dim, lanes) - 1, PIPELINE["glue"])
+    last = words(cfg.hidden_dim, lanes) - 1
+    if act_block:
+        last = (cfg.hidden_dim - 1) // act_block * act_block // lanes
+    return min(last, PIPELINE["glue"])
 
 
 NORM_SUM_LAT = 4       # rf_rmsnorm: a residual write is in the running sum of squares 4 edges later (lanes
@@ -152,6 +158,7 @@ class Schedule:
     # LoRA adapter build and enabled: (maximum rank, core target names); None: no adapter cycles
     adapter: tuple[int, tuple[str, ...]] | None = None
     act: str = "static"        # activation format name (sim_models.mx): rf_matvec's latency (matvec_pipe)
+    act_block: int = MX_DEFAULT_BLOCK   # mx's block size (W2's early start, w2_lead); static has none
 
     def __post_init__(self) -> None:
         # rf_rope_gen starts with the embedding; pair f is in its table rope_gen_cycles(2f + 2) cycles later and
@@ -171,7 +178,7 @@ class Schedule:
 
     def _matvec(self, phase: str) -> int:
         rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
-        lead = w2_lead(self.cfg, self.lanes) if phase == "w2" else 0
+        lead = w2_lead(self.cfg, self.lanes, self.act_block if self.act == "mx" else 0) if phase == "w2" else 0
         return rows * words(cols, self.lanes) + matvec_pipe(self.act) + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:

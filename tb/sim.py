@@ -1,7 +1,8 @@
 """`make sim`: compile a model, build the RTL, generate on it, check every token.
 
     python -m tb.sim [--sim icarus|verilator] [--model PATH] [--prompt TEXT | --tokens IDS]
-                     [--n N] [--temp T] [--top-k K] [--seed S] [--lanes L] [--waves] [--verbose]
+                     [--n N] [--temp T] [--top-k K] [--seed S] [--lanes L] [--act static|mx [--act-block B]]
+                     [--waves] [--verbose]
 
 Prints the generated text live, then a summary, and writes build/sim/result.json.
 The simulator build goes to its build.log and cocotb logs only warnings and errors;
@@ -23,6 +24,7 @@ from sim_models.checkpoint import checkpoint_mtime, read_checkpoint
 from sim_models.compiler import MANIFEST_VERSION, compile_checkpoint
 from sim_models.corpus import encode_bytes
 from sim_models.lora import compile_adapter
+from sim_models.mx import MX_BLOCKS, MX_DEFAULT_BLOCK, STATIC, ActFormat, ActFormatError, make_act_format
 from sim_models.sampler import inv_temp_from_temperature
 from tb.runner import BUILD, HDL, ROOT, SIMULATORS, BuildError, check_results, run
 
@@ -58,12 +60,13 @@ def simulator_warning_filters(packages: tuple[str, ...] = QUIET_DEPRECATIONS) ->
     return ",".join(entries)
 
 
-def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = None) -> Path:
-    """Compile (once per model, lane count and weight format) into build/models/<name>-L<lanes>/
-    (int8) or build/models/<name>-<format>[-g<group>]-L<lanes>/.
+def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = None, act: ActFormat = STATIC) -> Path:
+    """Compile (once per model, lane count, weight and activation format) into build/models/<name>-L<lanes>/
+    (int8, --act static) or build/models/<name>[-<format>[-g<group>]][-mx-b<block>]-L<lanes>/.
 
     A file lock makes parallel test workers wait for one compile instead of racing."""
-    tag = "" if fmt == "int8" else f"-{fmt}" + (f"-g{group}" if group else "")
+    tag = ("" if fmt == "int8" else f"-{fmt}" + (f"-g{group}" if group else "")) \
+        + ("" if act == STATIC else f"-{act.name}" + (f"-b{act.block}" if act.block else ""))
     out = BUILD / "models" / f"{model.stem}{tag}-L{lanes}"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{out.name}.lock", "w") as lock:
@@ -71,7 +74,7 @@ def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = 
         manifest = out / "manifest.json"
         if not manifest.exists() or manifest.stat().st_mtime < checkpoint_mtime(model) \
                 or json.loads(manifest.read_text()).get("version") != MANIFEST_VERSION:
-            compile_checkpoint(model, lanes, out, fmt, group)
+            compile_checkpoint(model, lanes, out, fmt, group, act)
     return out
 
 
@@ -138,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lanes", type=int, default=32)
     p.add_argument("--format", default="int8", help="weight format (docs/arithmetic.md 3a)")
     p.add_argument("--group", type=int, default=None, help="int4 group size")
+    p.add_argument("--act", default="static", help="activation format of the matmul inputs: static or mx "
+                                                  "(docs/arithmetic.md 3b)")
+    p.add_argument("--act-block", type=int, default=None,
+                   help=f"--act mx block size: {' or '.join(map(str, MX_BLOCKS))} (default {MX_DEFAULT_BLOCK})")
     p.add_argument("--waves", action="store_true")
     p.add_argument("--verbose", action="store_true", help="show the simulator build and cocotb's full log")
     p.add_argument("--adapter", type=Path, help="a PEFT LoRA adapter directory: load it over the bus and "
@@ -145,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.adapter and (args.temp or args.top_k or args.seed):
         p.error("--adapter generates greedily (the adapter off, then on): --temp, --top-k and --seed do not apply")
+    try:
+        act = make_act_format(args.act, args.act_block)
+    except ActFormatError as exc:
+        p.error(str(exc))
+    if args.adapter and act != STATIC:
+        p.error(f"--adapter: the LoRA path computes --act static activations only, not --act {act.label}")
 
     cfg = read_checkpoint(args.model).config
     if args.tokens:
@@ -155,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         prompt = encode_bytes(args.prompt).tolist()
     else:
         prompt = encode_bytes("It is a truth universally acknowledged").tolist() if cfg.vocab_size == 256 else [1]
-    build = model_build(args.model, args.lanes, args.format, args.group)
+    build = model_build(args.model, args.lanes, args.format, args.group, act)
     log_env = {} if args.verbose else QUIET_LOG_ENV
     if args.adapter:
         adapter = BUILD / "adapters" / f"{args.adapter.name}-{build.name}"
@@ -173,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = BUILD / "sim" / "result.json"
     inv_temp = inv_temp_from_temperature(args.temp)
-    print(f"make sim: {args.model.name} ({args.format}) on {args.sim}, LANES {args.lanes}, {len(prompt)} prompt tokens, "
-          f"N {args.n}, {'greedy' if not inv_temp else f'T {args.temp} top-k {args.top_k} seed {args.seed}'}")
+    print(f"make sim: {args.model.name} ({args.format}, {act.label} activations) on {args.sim}, LANES {args.lanes}, "
+          f"{len(prompt)} prompt tokens, N {args.n}, {'greedy' if not inv_temp else f'T {args.temp} top-k {args.top_k} seed {args.seed}'}")
     result.unlink(missing_ok=True)      # never report an older run's result
     try:
         run_top(sim=args.sim, build=build, prompt=prompt, n=args.n, inv_temp=inv_temp, top_k=args.top_k,

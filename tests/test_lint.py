@@ -17,19 +17,22 @@ from sim_models.mx import make_act_format
 from tb.runner import BUILD, HDL, ROOT, verilator_bin_dir
 from tb.sim import DEFAULT_MODEL, TOP_SOURCES, model_build
 
-CASES = {"embedded-L32": (DEFAULT_MODEL, 32), "odd_hidden-L8": ("odd_hidden", 8), "unshared-L16": ("unshared", 16),
-         "mha-L64": ("mha", 64)}
+# (model, LANES, activation format, mx block): --act mx builds at LANES below, equal to and above the block
+CASES = {"embedded-L32": (DEFAULT_MODEL, 32, "static", None), "odd_hidden-L8": ("odd_hidden", 8, "static", None),
+         "unshared-L16": ("unshared", 16, "static", None), "mha-L64": ("mha", 64, "static", None),
+         "embedded-mx-L32": (DEFAULT_MODEL, 32, "mx", 32), "odd_hidden-mx-L8": ("odd_hidden", 8, "mx", 32),
+         "mha-mx-b16-L64": ("mha", 64, "mx", 16)}
 
 
 def build_for(case: str):
-    model, lanes = CASES[case]
+    model, lanes, act, block = CASES[case]
     if isinstance(model, str):
         path = BUILD / "random_models" / f"{model}-lint.bin"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             write_checkpoint(random_checkpoint(SHAPES[model], seed=11), path)
         model = path
-    return model_build(model, lanes)
+    return model_build(model, lanes, act=make_act_format(act, block))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

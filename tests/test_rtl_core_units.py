@@ -71,9 +71,9 @@ def test_rowglue(sim: str) -> None:
 UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_actbuf_n20_e16_g4": ("rf_actbuf", ["rf_actbuf"], {"N": 20, "EW": 16, "G": 4}),
     "rf_actbuf_n6_e8": ("rf_actbuf", ["rf_actbuf"], {"N": 6, "EW": 8}),
-    "rf_actread_l2": ("rf_actread", ["rf_actread"], {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4}),
+    "rf_actread_l2": ("rf_actread", ["rf_actread", "rf_mx_exp", "rf_lzc"], {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4}),
     # IDX_BITS 2 (one read group, no group index: rf_actread's IDX_BITS <= AGB arm); l2 has three
-    "rf_actread_l8": ("rf_actread", ["rf_actread"], {"LANES": 8, "W0": 2, "W1": 1, "W2": 2, "IDX_BITS": 2}),
+    "rf_actread_l8": ("rf_actread", ["rf_actread", "rf_mx_exp", "rf_lzc"], {"LANES": 8, "W0": 2, "W1": 1, "W2": 2, "IDX_BITS": 2}),
     "rf_perf": ("rf_perf_tb", ["rf_perf", str(ROOT / "tb" / "unit" / "rf_perf_tb.v")], {}),   # presets: the wrapper
     "rf_proto": ("rf_proto", ["rf_proto"], {"VOCAB": 50, "SEQ_LEN": 12}),
 }

@@ -117,7 +117,8 @@ def test_rf_matvec_mx(sim: str, lanes: int, block: int) -> None:
         pytest.skip("ROMFORMER_FULL=1 (make regression) runs every mx matvec case on Verilator too")
     data = BUILD / "unit_data" / "matvec" / f"L{lanes}_mx{block}"
     params = make_data(lanes, data, seed=2000 + lanes + block, act_rms=mx_rms(block))
-    params.update({"ACT_FMT": Mx.aid, "ACT_BLOCK": block, "ACT_WIDE_BITS": Mx.wide_bits, "ACT_EXP_BITS": Mx.exp_bits})
+    params.update({"ACT_FMT": Mx.aid, "ACT_BLOCK": block, "ACT_WIDE_BITS": Mx.wide_bits, "ACT_EXP_BITS": Mx.exp_bits,
+                   "QKV_BITS": Mx(block).qkv_bits})
     check_results(run(sim=sim, toplevel="rf_matvec_tb", sources=SOURCES, test_module="tb.unit.test_rf_matvec",
                       parameters=params, name=f"rf_matvec_L{lanes}_mx{block}",
                       extra_env={"RF_MATVEC_DATA": str(data / "matrices.npz")}))

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import EMBEDDED, EXTERNAL, SHAPES, needs_external
 from sim_models.checkpoint import Config, random_checkpoint, write_checkpoint
+from sim_models.mx import make_act_format
 from sim_models.schedule import words
 from tb.runner import BUILD, SIMULATORS, check_results
 from tb.sim import model_build, run_top
@@ -38,6 +39,16 @@ def test_embedded_greedy(sim):
     n = 6 if icarus else 24
     r = run_case(sim, model_build(EMBEDDED, 32), "embedded-greedy", SHORT_PROMPT if icarus else PROMPT, n)
     assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= n
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_embedded_mx_greedy(sim):
+    """--act mx (MXINT8 activations, blocks of 32; docs/arithmetic.md 3b) at LANES 8: the block exponent
+    units, the mx matvec and the wider q/k/v, every token and its cycle count (schedule.py's mx latency)."""
+    icarus = sim == "icarus"
+    build = model_build(EMBEDDED, 8, act=make_act_format("mx"))
+    r = run_case(sim, build, "embedded-mx-greedy", SHORT_PROMPT[:1] if icarus else SHORT_PROMPT, 2 if icarus else 4)
+    assert r["generated_tokens"] == r["golden_tokens"] and r["lanes"] == 8
 
 
 # make regression sets ROMFORMER_FULL=1: every case on both simulators. make test leaves the sampled
@@ -97,3 +108,23 @@ def test_norm_lanes_below_lanes(sim):
     path.parent.mkdir(parents=True, exist_ok=True)
     write_checkpoint(random_checkpoint(cfg, seed=13), path)
     run_case(sim, model_build(path, 16), "random-mha-L16", [4, 5, 6], 4, inv_temp=256, top_k=4, seed=5)
+
+
+# --act mx on random shapes: odd_hidden (dim 16, a vector of one short block; W2's early start
+# shortened to the last gate block's first word, schedule.w2_lead) runs in make test; LANES above the
+# block (the matvec's block-cut tree, several exponents a word) and B16 in make regression.
+MX_CASES = {"odd_hidden-L8-B32": ("odd_hidden", 8, 32, True), "gqa-L16-B16": ("gqa", 16, 16, False),
+            "mha-L32-B16": ("mha", 32, 16, False)}
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("case", sorted(MX_CASES))
+def test_random_shapes_mx(sim, case):
+    shape, lanes, block, fast = MX_CASES[case]
+    if not (fast or FULL):
+        pytest.skip(f"ROMFORMER_FULL=1 (make regression) runs the --act mx case {case}")
+    path = BUILD / "random_models" / f"{shape}-mx-{sim}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_checkpoint(random_checkpoint(SHAPES[shape], seed=17), path)
+    run_case(sim, model_build(path, lanes, act=make_act_format("mx", block)), f"random-mx-{case}", [1, 2, 3], 5,
+             inv_temp=256, top_k=4, seed=3)

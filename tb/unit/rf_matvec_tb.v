@@ -18,6 +18,7 @@ module rf_matvec_tb #(
     parameter integer ACT_BLOCK    = 32,
     parameter integer ACT_WIDE_BITS = 15,
     parameter integer ACT_EXP_BITS = 3,
+    parameter integer QKV_BITS     = 8,      // cfg_outq's output width (ACT_QKV_BITS: 12 for mx)
     localparam integer AW          = (ACT_FMT != 0) ? ACT_WIDE_BITS : 8,
     localparam integer NSUB        = (ACT_FMT != 0 && LANES > ACT_BLOCK) ? LANES / ACT_BLOCK : 1,
     localparam integer XW          = (ACT_FMT != 0) ? ACT_EXP_BITS * NSUB : 0,
@@ -33,6 +34,7 @@ module rf_matvec_tb #(
     input  wire [WPR_BITS-1:0]       cfg_wpr,
     input  wire [RQ_ADDR_BITS-1:0]   cfg_rq_base,
     input  wire                      cfg_out16,
+    input  wire                      cfg_outq,
     input  wire [AW*LANES*MAXW-1:0]  act_flat,
     input  wire [XWP*MAXW-1:0]       exp_flat,
     output wire                      y_valid,
@@ -89,7 +91,8 @@ module rf_matvec_tb #(
         .ACT_FMT      (ACT_FMT),
         .ACT_BLOCK    (ACT_BLOCK),
         .ACT_WIDE_BITS(ACT_WIDE_BITS),
-        .ACT_EXP_BITS (ACT_EXP_BITS)
+        .ACT_EXP_BITS (ACT_EXP_BITS),
+        .QKV_BITS     (QKV_BITS)
     ) u_dut (
         .clk         (clk),
         .rst_n       (rst_n),
@@ -99,6 +102,7 @@ module rf_matvec_tb #(
         .cfg_wpr     (cfg_wpr),
         .cfg_rq_base (cfg_rq_base),
         .cfg_out16   (cfg_out16),
+        .cfg_outq    (cfg_outq),
         .w_addr      (w_addr),
         .w_data      (w_data),
         .rq_addr     (rq_addr),

@@ -50,7 +50,7 @@ class Matrix:
 @dataclass
 class Job:
     mat: Matrix
-    out16: bool
+    bits: int                # output width: 8, 16, or QKV_BITS (cfg_outq: the wq/wk/wv rows)
     act: np.ndarray          # (cols,) int8 (static) or wide (mx) values
     act_flat: int            # packed act_flat value (padding lanes 0, junk past the row)
     exp_flat: int            # packed exp_flat value (mx: each word's block exponents)
@@ -85,6 +85,8 @@ class Bench:
         self.lanes, self.maxw, self.mats = load_matrices()
         self.act = act_format(dut)
         self.exp_bits = int(dut.ACT_EXP_BITS.value)
+        self.qkv_bits = int(dut.QKV_BITS.value)
+        self.widths = sorted({8, 16, self.qkv_bits})    # cfg_out16, cfg_outq (QKV_BITS) and neither
         self.pipe = matvec_pipe(self.act.name)
         self.rng = random.Random(cocotb.RANDOM_SEED)
         self.np_rng = np.random.default_rng(cocotb.RANDOM_SEED)
@@ -95,14 +97,14 @@ class Bench:
         self.y: list[tuple[int, int, int]] = []   # (edge, row, value)
         self.done: list[int] = []
         self.busy: dict[int, int] = {}
-        self.sat_hits = {8: 0, 16: 0}
+        self.sat_hits = {w: 0 for w in self.widths}
         self.elem_sat = 0          # mx: elements clamped to 127 (a positive value rounding up to 128)
 
     # -------------------------------------------------------------- clocking
     async def setup(self) -> None:
         d = self.dut
         Clock(d.clk, 10, unit="ns").start()
-        await hold_reset(d, ("start", "cfg_base", "cfg_rows", "cfg_wpr", "cfg_rq_base", "cfg_out16", "act_flat",
+        await hold_reset(d, ("start", "cfg_base", "cfg_rows", "cfg_wpr", "cfg_rq_base", "cfg_out16", "cfg_outq", "act_flat",
                              "exp_flat"))
         await self.tick()
 
@@ -133,7 +135,7 @@ class Bench:
         return accepted
 
     # ------------------------------------------------------------------ jobs
-    def job(self, mat: Matrix, out16: bool, empty: bool = False) -> Job:
+    def job(self, mat: Matrix, bits: int, empty: bool = False) -> Job:
         wpr, wide = words(mat.cols, self.lanes), self.act.wide_bits
         if self.act.block:
             act = wide_vector(self.rng, self.np_rng, mat.cols, self.act.block, wide)
@@ -145,9 +147,8 @@ class Bench:
         flat[:mat.cols] = act
         flat[wpr * self.lanes:] = self.np_rng.integers(-(1 << (wide - 1)), 1 << (wide - 1),
                                                        (self.maxw - wpr) * self.lanes)   # junk
-        job = Job(mat, out16, act, pack_lanes(flat, wide), self.exp_flat(act, wpr), 0 if empty else mat.rows, wpr,
+        job = Job(mat, bits, act, pack_lanes(flat, wide), self.exp_flat(act, wpr), 0 if empty else mat.rows, wpr,
                   self.pipe)
-        bits = 16 if out16 else 8
         acc = matvec(self.act.operand(act)[None, :], mat.w.T.astype(np.float64))[0]
         job.expected = requant(acc, mat.mult, mat.shift, bits)[:job.rows]
         self.sat_hits[bits] += int(np.sum(np.abs(job.expected * 2 + 1) >= (1 << bits) - 1))
@@ -170,7 +171,8 @@ class Bench:
 
     def drive_job(self, job: Job) -> dict[str, int]:
         return {"cfg_base": job.mat.base, "cfg_rows": job.rows, "cfg_wpr": job.wpr, "cfg_rq_base": job.mat.rq_base,
-                "cfg_out16": int(job.out16), "act_flat": job.act_flat, "exp_flat": job.exp_flat, "start": 1}
+                "cfg_out16": int(job.bits == 16), "cfg_outq": int(job.bits == self.qkv_bits), "act_flat": job.act_flat,
+                "exp_flat": job.exp_flat, "start": 1}
 
     async def submit(self, job: Job, prev: Job | None) -> None:
         """Present job with start high (held while busy) until accepted."""
@@ -200,7 +202,7 @@ class Bench:
                 # a start pulse with junk cfg (same activations) mid-run must be ignored
                 await self.wait_edge(job.start_edge + self.rng.randrange(0, job.rows * job.wpr - 1))
                 await self.tick(start=1, cfg_base=self.rng.randrange(0, 4), cfg_rows=self.rng.randrange(1, 9),
-                                cfg_wpr=self.rng.randrange(1, 9), cfg_out16=int(not job.out16))
+                                cfg_wpr=self.rng.randrange(1, 9), cfg_out16=int(job.bits != 16))
                 accepted = await self.tick(start=0)
                 assert not accepted, f"start accepted while busy at edge {self.edge}"
             prev = job
@@ -215,7 +217,7 @@ class Bench:
             s, end = job.start_edge, job.start_edge + job.latency
             nxt = jobs[n + 1].start_edge if n + 1 < len(jobs) else self.edge   # window (s, nxt]
             what = (f"job {n} (rows={job.rows} cols={job.mat.cols} wpr={job.wpr} base={job.mat.base} "
-                    f"out16={job.out16}, start edge {s})")
+                    f"{job.bits}-bit output, start edge {s})")
             dones = [e for e in self.done if s < e <= nxt]
             assert dones == [end], f"{what}: done at {[e - s for e in dones]} cycles, expected {job.latency}"
             busy = [self.busy[e] for e in range(s, end + 1)]
@@ -243,14 +245,14 @@ async def bench(dut) -> Bench:
 
 @cocotb.test()
 async def every_matrix_both_widths(dut) -> None:
-    """Each matrix of the image, 8- and 16-bit outputs, idle gaps (0..3 cycles) between runs."""
+    """Each matrix of the image at every output width (8, 16, QKV_BITS), idle gaps (0..3 cycles) between runs."""
     b = await bench(dut)
-    jobs = [b.job(m, out16) for m in b.mats for out16 in (False, True)]
+    jobs = [b.job(m, bits) for m in b.mats for bits in b.widths]
     b.rng.shuffle(jobs)
     await b.run_jobs(jobs, back_to_back=False)
     b.check(jobs)
     dut._log.info("saturated outputs: %s, saturated elements: %d", b.sat_hits, b.elem_sat)
-    assert b.sat_hits[8] > 0 and b.sat_hits[16] > 0, f"stimulus never saturates: {b.sat_hits}"
+    assert all(b.sat_hits.values()), f"stimulus never saturates: {b.sat_hits}"
     assert b.elem_sat > 0 or not b.act.block, "mx stimulus never saturates an element"
 
 
@@ -259,7 +261,7 @@ async def back_to_back(dut) -> None:
     """The next start is held high (with new cfg and activations) while the previous run
     drains, so it is accepted the cycle after done; random matrices and widths."""
     b = await bench(dut)
-    jobs = [b.job(b.rng.choice(b.mats), b.rng.random() < 0.5) for _ in range(16)]
+    jobs = [b.job(b.rng.choice(b.mats), b.rng.choice(b.widths)) for _ in range(16)]
     await b.run_jobs(jobs, back_to_back=True)
     b.check(jobs)
     gaps = [j.start_edge - (p.start_edge + p.latency) for p, j in zip(jobs, jobs[1:])]
@@ -270,7 +272,7 @@ async def back_to_back(dut) -> None:
 async def start_ignored_while_busy(dut) -> None:
     """A start pulse with different cfg in the middle of a run changes nothing."""
     b = await bench(dut)
-    jobs = [b.job(m, b.rng.random() < 0.5) for m in b.mats]
+    jobs = [b.job(m, b.rng.choice(b.widths)) for m in b.mats]
     await b.run_jobs(jobs, back_to_back=False, poke_while_busy=True)
     b.check(jobs)
 
@@ -279,7 +281,7 @@ async def start_ignored_while_busy(dut) -> None:
 async def empty_run(dut) -> None:
     """cfg_rows = 0: no results, done after MV_PIPE cycles; then a normal run."""
     b = await bench(dut)
-    jobs = [b.job(b.mats[0], False, empty=True), b.job(b.mats[1], True), b.job(b.mats[2], False, empty=True)]
+    jobs = [b.job(b.mats[0], 8, empty=True), b.job(b.mats[1], 16), b.job(b.mats[2], b.qkv_bits, empty=True)]
     await b.run_jobs(jobs, back_to_back=True)
     b.check(jobs)
 
@@ -288,7 +290,7 @@ async def empty_run(dut) -> None:
 async def reset_mid_run(dut) -> None:
     """Synchronous reset in the middle of a run: no results or done afterwards, idle; then a clean run."""
     b = await bench(dut)
-    long = b.job(b.mats[2], True)
+    long = b.job(b.mats[2], 16)
     await b.submit(long, None)
     await b.wait_edge(long.start_edge + b.rng.randrange(1, long.rows * long.wpr))
     await b.tick(rst_n=0)
@@ -303,6 +305,6 @@ async def reset_mid_run(dut) -> None:
     b.started.clear()
     b.y.clear()
     b.done.clear()
-    jobs = [b.job(b.mats[0], False), b.job(b.mats[5], True)]
+    jobs = [b.job(b.mats[0], b.qkv_bits), b.job(b.mats[5], 16)]
     await b.run_jobs(jobs, back_to_back=True)
     b.check(jobs)
