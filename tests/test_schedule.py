@@ -9,7 +9,17 @@ import pytest
 from conftest import SHAPES
 from sim_models.hardware import PHASES
 from sim_models.mx import ACT_NAMES
-from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles, matvec_pipe
+from sim_models.schedule import (
+    ATT_BACK_ENDS,
+    ATT_GAP,
+    ATT_REFILL,
+    PIPELINE,
+    Schedule,
+    attention_latency,
+    formula_cycles,
+    matvec_pipe,
+    w2_lead,
+)
 from sim_models.synthetic import SHAPES as TINYSTORIES
 
 CONFIGS = {**SHAPES, "stories260K": TINYSTORIES["stories260K"], "stories15M": TINYSTORIES["stories15M"]}
@@ -56,3 +66,15 @@ def test_act_format_matvec_latency(lanes: int) -> None:
 def test_unknown_act_format_latency() -> None:
     with pytest.raises(ValueError, match="activation format 'fp8' has no matvec latency"):
         matvec_pipe("fp8")
+
+
+def test_mx_w2_lead_ends_at_the_last_gate_block() -> None:
+    """mx: W2's early start reads no word of the last gate block before its exponent exists (written with
+    the last gate), so the lead is at most that block's first word; static: WORDS_HIDDEN - 1."""
+    odd = SHAPES["odd_hidden"]                  # hidden 27: 4 words at LANES 8, one short block of 32
+    assert (w2_lead(odd, 8), w2_lead(odd, 8, 32), w2_lead(odd, 8, 16)) == (3, 0, 2)
+    assert w2_lead(odd, 32, 16) == 0            # one word holds both blocks
+    static, mx = Schedule(odd, 8), Schedule(odd, 8, act="mx", act_block=32)
+    assert mx.cycles(0) - static.cycles(0) == odd.n_layers * (len(PHASES) + 3) + 1
+    cfg = CONFIGS["stories260K"]                # hidden 172: the last block starts 2 words before the end
+    assert all(w2_lead(cfg, lanes, block) == w2_lead(cfg, lanes) for lanes in (8, 16, 32, 64) for block in (16, 32))
