@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sim_models.compiler import hex_lines
+from sim_models.mx import make_act_format
 from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "core"
@@ -77,6 +78,22 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_perf": ("rf_perf_tb", ["rf_perf", str(ROOT / "tb" / "unit" / "rf_perf_tb.v")], {}),   # presets: the wrapper
     "rf_proto": ("rf_proto", ["rf_proto"], {"VOCAB": 50, "SEQ_LEN": 12}),
 }
+
+
+# rf_actread with --act mx (tb/unit/test_rf_actread_mx.py): LANES below the block with a short last gate
+# block, LANES above it (several exponents a word), and buffers shorter than one block
+MX_ACTREAD = {"l8_b16": {"LANES": 8, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4, "B": 16, "N2": 67},
+              "l32_b16": {"LANES": 32, "W0": 2, "W1": 1, "W2": 3, "IDX_BITS": 3, "B": 16, "N2": 70},
+              "l2_b32": {"LANES": 2, "W0": 5, "W1": 3, "W2": 9, "IDX_BITS": 4, "B": 32, "N2": 17}}
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("case", sorted(MX_ACTREAD))
+def test_actread_mx(sim: str, case: str) -> None:
+    mx = make_act_format("mx", MX_ACTREAD[case]["B"])
+    params = {**MX_ACTREAD[case], "EW": mx.wide_bits, "MX": mx.aid, "EXP_BITS": mx.exp_bits}
+    check_results(run(sim=sim, toplevel="rf_actread", sources=["rf_actread", "rf_mx_exp", "rf_lzc"],
+                      test_module="tb.unit.test_rf_actread_mx", parameters=params, name=f"rf_actread_mx_{case}"))
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
