@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SHAPES
 from sim_models.hardware import PHASES
-from sim_models.mx import ACT_NAMES
+from sim_models.mx import ACT_NAMES, Mx
 from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles, matvec_pipe
 from sim_models.synthetic import SHAPES as TINYSTORIES
 
@@ -47,7 +47,7 @@ def test_act_format_matvec_latency(lanes: int) -> None:
     assert all(matvec_pipe(name) >= PIPELINE["matvec"] for name in ACT_NAMES)
     assert matvec_pipe() == PIPELINE["matvec"] and matvec_pipe("mx") == PIPELINE["matvec"] + 1
     cfg = CONFIGS["stories260K"]
-    static, mx = Schedule(cfg, lanes), Schedule(cfg, lanes, act="mx")
+    static, mx = Schedule(cfg, lanes), Schedule(cfg, lanes, act=Mx(16))
     for pos in (0, 7):
         assert mx.cycles(pos) - static.cycles(pos) == cfg.n_layers * len(PHASES) + 1
         assert mx.cycles(pos, emit=False) - static.cycles(pos, emit=False) == cfg.n_layers * len(PHASES)
