@@ -253,7 +253,7 @@ def params_header(qm: QuantModel, lanes: int, regions: dict[str, dict[str, int]]
 def manifest(qm: QuantModel, lanes: int, regions: dict, images: list[Image], texts: dict[str, str],
              source: dict[str, str]) -> dict:
     c = qm.cfg
-    sched = Schedule(c, lanes, act=qm.act.name, act_block=qm.act.block)
+    sched = Schedule(c, lanes, act=qm.act)
     rom = {img.name: {"file": f"{img.name}.hex", "width": img.width, "depth": len(img.values),
                       "bits": img.width * len(img.values),
                       "sha256": hashlib.sha256(texts[img.name].encode()).hexdigest()} for img in images}

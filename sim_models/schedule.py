@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .checkpoint import Config
 from .hardware import MATRICES, PHASES, mat_shape, phase_shape
-from .mx import MX_DEFAULT_BLOCK
+from .mx import STATIC, ActFormat
 from .sampler import effective_top_k
 
 # Fixed latencies of the RTL units (cycles from the start edge to done), and the core's
@@ -157,8 +157,7 @@ class Schedule:
     lanes: int
     # LoRA adapter build and enabled: (maximum rank, core target names); None: no adapter cycles
     adapter: tuple[int, tuple[str, ...]] | None = None
-    act: str = "static"        # activation format name (sim_models.mx): rf_matvec's latency (matvec_pipe)
-    act_block: int = MX_DEFAULT_BLOCK   # mx's block size (W2's early start, w2_lead); static has none
+    act: ActFormat = STATIC    # activation format (sim_models.mx): rf_matvec's latency (matvec_pipe)
 
     def __post_init__(self) -> None:
         # rf_rope_gen starts with the embedding; pair f is in its table rope_gen_cycles(2f + 2) cycles later and
@@ -166,7 +165,7 @@ class Schedule:
         # QKV matvec (a lower bound: its entry and start cycles not counted). A pair takes 2 generation cycles
         # and its two rows at least 2, so pair 0 is the tightest.
         c = self.cfg
-        before = self._embed() + self._norm() + matvec_pipe(self.act)
+        before = self._embed() + self._norm() + matvec_pipe(self.act.name)
         for f in range(c.head_size // 2):
             if rope_gen_cycles(2 * f + 2) > before + (2 * f + 2) * words(c.dim, self.lanes):
                 raise ValueError(f"schedule: RoPE pair {f} is generated {rope_gen_cycles(2 * f + 2)} cycles after the "
@@ -178,8 +177,8 @@ class Schedule:
 
     def _matvec(self, phase: str) -> int:
         rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
-        lead = w2_lead(self.cfg, self.lanes, self.act_block if self.act == "mx" else 0) if phase == "w2" else 0
-        return rows * words(cols, self.lanes) + matvec_pipe(self.act) + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
+        lead = w2_lead(self.cfg, self.lanes, self.act.block) if phase == "w2" else 0
+        return rows * words(cols, self.lanes) + matvec_pipe(self.act.name) + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:
         return words(self.cfg.dim, norm_lanes(self.lanes)) + NORM_SUM_LAT + PIPELINE["rmsnorm"] + PHASE_OVERHEAD

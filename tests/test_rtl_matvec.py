@@ -103,7 +103,7 @@ def test_rf_matvec(sim: str, lanes: int) -> None:
 
 
 # mx: (LANES, block) -- below the block (one shifter at the root), equal, and above it (LANES / block
-# subtrees: 2 and 4). make test runs every case on Icarus (a few seconds each) and VERILATOR_FAST on
+# subtrees: 2 and 4); LANES 16 and 64 with the word registered by the caller (ACT_REG 0, rf_core's form). make test runs every case on Icarus (a few seconds each) and VERILATOR_FAST on
 # Verilator (a build is 10-25 s); ROMFORMER_FULL=1 every case on both (ROMFORMER_CODECOV=1 too: code coverage).
 MX_CASES = [(lanes, block) for block in MX_BLOCKS for lanes in (8, 16, 32, 64)]
 VERILATOR_FAST = {(64, 16), (8, 32)}
@@ -118,7 +118,7 @@ def test_rf_matvec_mx(sim: str, lanes: int, block: int) -> None:
     data = BUILD / "unit_data" / "matvec" / f"L{lanes}_mx{block}"
     params = make_data(lanes, data, seed=2000 + lanes + block, act_rms=mx_rms(block))
     params.update({"ACT_FMT": Mx.aid, "ACT_BLOCK": block, "ACT_WIDE_BITS": Mx.wide_bits, "ACT_EXP_BITS": Mx.exp_bits,
-                   "QKV_BITS": Mx(block).qkv_bits})
+                   "QKV_BITS": Mx(block).qkv_bits, "ACT_REG": 0 if lanes in (16, 64) else 1})
     check_results(run(sim=sim, toplevel="rf_matvec_tb", sources=SOURCES, test_module="tb.unit.test_rf_matvec",
                       parameters=params, name=f"rf_matvec_L{lanes}_mx{block}",
                       extra_env={"RF_MATVEC_DATA": str(data / "matrices.npz")}))

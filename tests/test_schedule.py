@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SHAPES
 from sim_models.hardware import PHASES
-from sim_models.mx import ACT_NAMES
+from sim_models.mx import ACT_NAMES, Mx
 from sim_models.schedule import (
     ATT_BACK_ENDS,
     ATT_GAP,
@@ -57,7 +57,7 @@ def test_act_format_matvec_latency(lanes: int) -> None:
     assert all(matvec_pipe(name) >= PIPELINE["matvec"] for name in ACT_NAMES)
     assert matvec_pipe() == PIPELINE["matvec"] and matvec_pipe("mx") == PIPELINE["matvec"] + 1
     cfg = CONFIGS["stories260K"]
-    static, mx = Schedule(cfg, lanes), Schedule(cfg, lanes, act="mx")
+    static, mx = Schedule(cfg, lanes), Schedule(cfg, lanes, act=Mx(16))
     for pos in (0, 7):
         assert mx.cycles(pos) - static.cycles(pos) == cfg.n_layers * len(PHASES) + 1
         assert mx.cycles(pos, emit=False) - static.cycles(pos, emit=False) == cfg.n_layers * len(PHASES)
@@ -74,7 +74,7 @@ def test_mx_w2_lead_ends_at_the_last_gate_block() -> None:
     odd = SHAPES["odd_hidden"]                  # hidden 27: 4 words at LANES 8, one short block of 32
     assert (w2_lead(odd, 8), w2_lead(odd, 8, 32), w2_lead(odd, 8, 16)) == (3, 0, 2)
     assert w2_lead(odd, 32, 16) == 0            # one word holds both blocks
-    static, mx = Schedule(odd, 8), Schedule(odd, 8, act="mx", act_block=32)
+    static, mx = Schedule(odd, 8), Schedule(odd, 8, act=Mx(32))
     assert mx.cycles(0) - static.cycles(0) == odd.n_layers * (len(PHASES) + 3) + 1
     cfg = CONFIGS["stories260K"]                # hidden 172: the last block starts 2 words before the end
     assert all(w2_lead(cfg, lanes, block) == w2_lead(cfg, lanes) for lanes in (8, 16, 32, 64) for block in (16, 32))

@@ -45,7 +45,7 @@ class TopTB:
         self.build = Path(os.environ["ROMFORMER_BUILD"])
         self.qm = load_build(self.build)
         manifest = json.loads((self.build / "manifest.json").read_text())
-        self.schedule = Schedule(self.qm.cfg, manifest["lanes"], act=self.qm.act.name, act_block=self.qm.act.block)
+        self.schedule = Schedule(self.qm.cfg, manifest["lanes"], act=self.qm.act)
 
     async def reset(self) -> None:
         self.dut.rst_n.value = 0
