@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import verilator_variant
 from tb.runner import SIMULATORS, check_results, run
 
 # name -> (toplevel, sources, parameters)
@@ -37,11 +38,14 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     # power-of-two N of rf_matvec and rf_lora run inside their benches
     "rf_dot_n5": ("rf_dot", ["rf_dot"], {"N": 5, "ABITS": 12, "BBITS": 8}),
 }
+# the configuration of each unit make test builds on Verilator (tests/conftest.py verilator_variant)
+VERILATOR_FIRST = ("rf_requant_a32_o16_pipe", "rf_rsr_b47_pipe", "rf_delay_w3_d9", "rf_lzc_w48", "rf_dot_n5")
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("unit", sorted(UNITS))
 def test_unit(sim: str, unit: str) -> None:
+    verilator_variant(sim, unit in VERILATOR_FIRST)
     toplevel, sources, params = UNITS[unit]
     module = "tb.unit.test_" + toplevel
     check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=module, parameters=params,
