@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from .checkpoint import Config
 from .hardware import MATRICES, PHASES, mat_shape, phase_shape
+from .mx import STATIC, ActFormat
 from .sampler import effective_top_k
 
 # Fixed latencies of the RTL units (cycles from the start edge to done), and the core's
@@ -40,6 +41,19 @@ PIPELINE = {
     "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
     "glue": 4,         # rf_rowglue's longest path, SwiGLU: rf_swiglu's four register stages
 }
+# rf_matvec's stages beyond PIPELINE["matvec"], by activation format (docs/arithmetic.md 3b, sim_models/mx.py):
+# mx shifts each block's partial sum by its exponent in a register stage (X) between the adder tree and
+# the accumulator; its elements are formed in the activation register stage, which adds no cycle.
+MATVEC_ACT_LAT = {"static": 0, "mx": 1}
+
+
+def matvec_pipe(act: str = "static") -> int:
+    """rf_matvec's MV_PIPE for activation format `act` (a name of sim_models.mx.ACT_FORMATS)."""
+    if act not in MATVEC_ACT_LAT:
+        raise ValueError(f"schedule: activation format {act!r} has no matvec latency; known: {', '.join(MATVEC_ACT_LAT)}")
+    return PIPELINE["matvec"] + MATVEC_ACT_LAT[act]
+
+
 # rf_rowglue: cycles from a matrix phase's last row (the matvec's done, after rf_lora) to its last
 # write, by the phase; the sequencer ends the phase there. QKV: v rows are written as they come
 # (q/k pairs, 1 cycle after their odd row, are done before the v rows); WO and W2: the residual's
@@ -138,6 +152,7 @@ class Schedule:
     lanes: int
     # LoRA adapter build and enabled: (maximum rank, core target names); None: no adapter cycles
     adapter: tuple[int, tuple[str, ...]] | None = None
+    act: ActFormat = STATIC    # activation format (sim_models.mx): rf_matvec's latency (matvec_pipe)
 
     def __post_init__(self) -> None:
         # rf_rope_gen starts with the embedding; pair f is in its table rope_gen_cycles(2f + 2) cycles later and
@@ -145,7 +160,7 @@ class Schedule:
         # QKV matvec (a lower bound: its entry and start cycles not counted). A pair takes 2 generation cycles
         # and its two rows at least 2, so pair 0 is the tightest.
         c = self.cfg
-        before = self._embed() + self._norm() + PIPELINE["matvec"]
+        before = self._embed() + self._norm() + matvec_pipe(self.act.name)
         for f in range(c.head_size // 2):
             if rope_gen_cycles(2 * f + 2) > before + (2 * f + 2) * words(c.dim, self.lanes):
                 raise ValueError(f"schedule: RoPE pair {f} is generated {rope_gen_cycles(2 * f + 2)} cycles after the "
@@ -158,7 +173,7 @@ class Schedule:
     def _matvec(self, phase: str) -> int:
         rows, cols = (self.cfg.vocab_size, self.cfg.dim) if phase == "cls" else phase_shape(self.cfg, phase)
         lead = w2_lead(self.cfg, self.lanes) if phase == "w2" else 0
-        return rows * words(cols, self.lanes) + PIPELINE["matvec"] + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
+        return rows * words(cols, self.lanes) + matvec_pipe(self.act.name) + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
     def _norm(self) -> int:
         return words(self.cfg.dim, norm_lanes(self.lanes)) + NORM_SUM_LAT + PIPELINE["rmsnorm"] + PHASE_OVERHEAD

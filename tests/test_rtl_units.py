@@ -37,9 +37,16 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     # the dot product with N = 5, not a multiple of the tree group of 4 (three padding entries); the
     # power-of-two N of rf_matvec and rf_lora run inside their benches
     "rf_dot_n5": ("rf_dot", ["rf_dot"], {"N": 5, "ABITS": 12, "BBITS": 8}),
+    # the mx block exponent unit (W 15): the SwiGLU gate's one element a write (G 1, B 32, LANES 32) and
+    # the RMSNorm's NORM_LANES-element words (G 8, B 32, LANES 16: several words a block), and writes of
+    # two whole blocks read by words of four (G 32, B 16, LANES 64); random lengths below N (short last blocks)
+    "rf_mx_exp_b32_g1_l32": ("rf_mx_exp", ["rf_mx_exp", "rf_lzc"], {"B": 32, "G": 1, "N": 172, "LANES": 32}),
+    "rf_mx_exp_b32_g8_l16": ("rf_mx_exp", ["rf_mx_exp", "rf_lzc"], {"B": 32, "G": 8, "N": 200, "LANES": 16}),
+    "rf_mx_exp_b16_g32_l64": ("rf_mx_exp", ["rf_mx_exp", "rf_lzc"], {"B": 16, "G": 32, "N": 256, "LANES": 64}),
 }
 # the configuration of each unit make test builds on Verilator (tests/conftest.py verilator_variant)
-VERILATOR_FIRST = ("rf_requant_a32_o16_pipe", "rf_rsr_b47_pipe", "rf_delay_w3_d9", "rf_lzc_w48", "rf_dot_n5")
+VERILATOR_FIRST = ("rf_requant_a32_o16_pipe", "rf_rsr_b47_pipe", "rf_delay_w3_d9", "rf_lzc_w48", "rf_dot_n5",
+                   "rf_mx_exp_b32_g8_l16")
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import SHAPES
-from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles
+from sim_models.hardware import PHASES
+from sim_models.mx import ACT_NAMES, Mx
+from sim_models.schedule import ATT_BACK_ENDS, ATT_GAP, ATT_REFILL, PIPELINE, Schedule, attention_latency, formula_cycles, matvec_pipe
 from sim_models.synthetic import SHAPES as TINYSTORIES
 
 CONFIGS = {**SHAPES, "stories260K": TINYSTORIES["stories260K"], "stories15M": TINYSTORIES["stories15M"]}
@@ -36,3 +38,21 @@ def test_attention_latency_shape(head_size: int, pos: int) -> None:
     assert attention_latency(head_size, pos, 3) == one + third
     assert attention_latency(head_size, pos, 4) == one + third + step
     assert attention_latency(head_size, pos, 4, back_ends=4) == one + 3 * step
+
+
+@pytest.mark.parametrize("lanes", [8, 64])
+def test_act_format_matvec_latency(lanes: int) -> None:
+    """Every activation format has a matvec latency; mx's X stage adds one cycle to each matrix phase
+    (the per-layer phases and the classifier) and nothing else."""
+    assert all(matvec_pipe(name) >= PIPELINE["matvec"] for name in ACT_NAMES)
+    assert matvec_pipe() == PIPELINE["matvec"] and matvec_pipe("mx") == PIPELINE["matvec"] + 1
+    cfg = CONFIGS["stories260K"]
+    static, mx = Schedule(cfg, lanes), Schedule(cfg, lanes, act=Mx(16))
+    for pos in (0, 7):
+        assert mx.cycles(pos) - static.cycles(pos) == cfg.n_layers * len(PHASES) + 1
+        assert mx.cycles(pos, emit=False) - static.cycles(pos, emit=False) == cfg.n_layers * len(PHASES)
+
+
+def test_unknown_act_format_latency() -> None:
+    with pytest.raises(ValueError, match="activation format 'fp8' has no matvec latency"):
+        matvec_pipe("fp8")

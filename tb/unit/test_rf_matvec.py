@@ -1,12 +1,15 @@
 """rf_matvec (through tb/unit/rf_matvec_tb.v) against sim_models.golden.matvec + intops.requant.
 
 The matrices live in the ROM images written by tests/test_rtl_matvec.py; their
-numpy form comes from the .npz named by $RF_MATVEC_DATA. Activations are random
-int8 (seeded from cocotb.RANDOM_SEED), zero in the padding lanes of the last
-word and junk in the words past the row. Every run checks: done exactly
-rows * wpr + MV_PIPE cycles after the accepted start (MV_PIPE is the schedule's
-PIPELINE["matvec"]), one y per row in row order with the golden value, busy high
-from the start until done, nothing outside a run.
+numpy form comes from the .npz named by $RF_MATVEC_DATA. The activation format is the
+wrapper's ACT_FMT / ACT_BLOCK (sim_models.mx): static activations are random int8, mx ones
+random wide values (tb.unit.mx_stimulus) with their block exponents (mx.block_exponents) on
+exp_flat, and the golden operand is the format's `operand` (mx: block_elements, block_operand),
+the golden model's. Seeded from cocotb.RANDOM_SEED; zero in the padding lanes of the last word
+and junk in the words past the row (mx: junk exponents there and in the padding blocks of the
+last word too). Every run checks: done exactly rows * wpr + MV_PIPE cycles after the accepted
+start (MV_PIPE is the schedule's matvec_pipe(format)), one y per row in row order with the
+golden value, busy high from the start until done, nothing outside a run.
 """
 from __future__ import annotations
 
@@ -20,11 +23,11 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from sim_models.golden import matvec
-from sim_models.intops import requant
-from sim_models.schedule import PIPELINE, words
+from sim_models.intops import requant, rsr
+from sim_models.mx import ACT_FORMATS, ActFormat, Mx, block_exponents, expand_blocks, make_act_format
+from sim_models.schedule import matvec_pipe, words
 from tb.unit.common import hold_reset
-
-MV_PIPE = PIPELINE["matvec"]
+from tb.unit.mx_stimulus import pack_lanes, wide_vector
 
 
 @dataclass
@@ -48,16 +51,18 @@ class Matrix:
 class Job:
     mat: Matrix
     out16: bool
-    act: np.ndarray          # (cols,) int8 values
+    act: np.ndarray          # (cols,) int8 (static) or wide (mx) values
     act_flat: int            # packed act_flat value (padding lanes 0, junk past the row)
+    exp_flat: int            # packed exp_flat value (mx: each word's block exponents)
     rows: int                # cfg_rows (0 for an empty run)
     wpr: int
+    pipe: int                # MV_PIPE
     start_edge: int = -1
     expected: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def latency(self) -> int:
-        return self.rows * self.wpr + MV_PIPE
+        return self.rows * self.wpr + self.pipe
 
 
 def load_matrices() -> tuple[int, int, list[Matrix]]:
@@ -67,14 +72,20 @@ def load_matrices() -> tuple[int, int, list[Matrix]]:
     return int(d["lanes"]), int(d["maxw"]), mats
 
 
-def pack(vals: np.ndarray) -> int:
-    return int.from_bytes((np.asarray(vals, np.int64) & 0xFF).astype(np.uint8).tobytes(), "little")
+def act_format(dut) -> ActFormat:
+    """The wrapper's activation format (ACT_FMT is the format's aid, ACT_BLOCK mx's block)."""
+    aid = int(dut.ACT_FMT.value)
+    name = next(n for n, f in ACT_FORMATS.items() if f.aid == aid)
+    return make_act_format(name, int(dut.ACT_BLOCK.value) if name == Mx.name else None)
 
 
 class Bench:
     def __init__(self, dut) -> None:
         self.dut = dut
         self.lanes, self.maxw, self.mats = load_matrices()
+        self.act = act_format(dut)
+        self.exp_bits = int(dut.ACT_EXP_BITS.value)
+        self.pipe = matvec_pipe(self.act.name)
         self.rng = random.Random(cocotb.RANDOM_SEED)
         self.np_rng = np.random.default_rng(cocotb.RANDOM_SEED)
         self.edge = 0
@@ -85,12 +96,14 @@ class Bench:
         self.done: list[int] = []
         self.busy: dict[int, int] = {}
         self.sat_hits = {8: 0, 16: 0}
+        self.elem_sat = 0          # mx: elements clamped to 127 (a positive value rounding up to 128)
 
     # -------------------------------------------------------------- clocking
     async def setup(self) -> None:
         d = self.dut
         Clock(d.clk, 10, unit="ns").start()
-        await hold_reset(d, ("start", "cfg_base", "cfg_rows", "cfg_wpr", "cfg_rq_base", "cfg_out16", "act_flat"))
+        await hold_reset(d, ("start", "cfg_base", "cfg_rows", "cfg_wpr", "cfg_rq_base", "cfg_out16", "act_flat",
+                             "exp_flat"))
         await self.tick()
 
     async def tick(self, **drive: int) -> bool:
@@ -121,21 +134,43 @@ class Bench:
 
     # ------------------------------------------------------------------ jobs
     def job(self, mat: Matrix, out16: bool, empty: bool = False) -> Job:
-        wpr = words(mat.cols, self.lanes)
-        act = self.np_rng.integers(-128, 128, mat.cols)
+        wpr, wide = words(mat.cols, self.lanes), self.act.wide_bits
+        if self.act.block:
+            act = wide_vector(self.rng, self.np_rng, mat.cols, self.act.block, wide)
+            exps = expand_blocks(block_exponents(act, self.act.block), self.act.block, mat.cols)
+            self.elem_sat += int(np.sum(rsr(act, exps) > 127))
+        else:
+            act = self.np_rng.integers(-128, 128, mat.cols)
         flat = np.zeros(self.maxw * self.lanes, np.int64)
         flat[:mat.cols] = act
-        flat[wpr * self.lanes:] = self.np_rng.integers(-128, 128, (self.maxw - wpr) * self.lanes)  # junk
-        job = Job(mat, out16, act, pack(flat), 0 if empty else mat.rows, wpr)
+        flat[wpr * self.lanes:] = self.np_rng.integers(-(1 << (wide - 1)), 1 << (wide - 1),
+                                                       (self.maxw - wpr) * self.lanes)   # junk
+        job = Job(mat, out16, act, pack_lanes(flat, wide), self.exp_flat(act, wpr), 0 if empty else mat.rows, wpr,
+                  self.pipe)
         bits = 16 if out16 else 8
-        acc = matvec(act[None, :], mat.w.T.astype(np.float64))[0]
+        acc = matvec(self.act.operand(act)[None, :], mat.w.T.astype(np.float64))[0]
         job.expected = requant(acc, mat.mult, mat.shift, bits)[:job.rows]
         self.sat_hits[bits] += int(np.sum(np.abs(job.expected * 2 + 1) >= (1 << bits) - 1))
         return job
 
+    def exp_flat(self, act: np.ndarray, wpr: int) -> int:
+        """mx: the block exponents of each word (one when LANES <= block, LANES / block otherwise),
+        junk in the words past the row and for the padding blocks of its last word; static: 0."""
+        block = self.act.block
+        if not block:
+            return 0
+        per_word = max(1, self.lanes // block)
+        ent = self.np_rng.integers(0, 1 << self.exp_bits, self.maxw * per_word)
+        e = block_exponents(act, block)
+        first = np.arange(self.maxw * per_word)
+        blk = (first // per_word) * self.lanes // block + first % per_word   # the block of each entry
+        real = (first // per_word < wpr) & (blk < e.size)
+        ent[real] = e[blk[real]]
+        return pack_lanes(ent, self.exp_bits)
+
     def drive_job(self, job: Job) -> dict[str, int]:
-        return {"cfg_base": job.mat.base, "cfg_rows": job.rows, "cfg_wpr": job.wpr,
-                "cfg_rq_base": job.mat.rq_base, "cfg_out16": int(job.out16), "act_flat": job.act_flat, "start": 1}
+        return {"cfg_base": job.mat.base, "cfg_rows": job.rows, "cfg_wpr": job.wpr, "cfg_rq_base": job.mat.rq_base,
+                "cfg_out16": int(job.out16), "act_flat": job.act_flat, "exp_flat": job.exp_flat, "start": 1}
 
     async def submit(self, job: Job, prev: Job | None) -> None:
         """Present job with start high (held while busy) until accepted."""
@@ -214,8 +249,9 @@ async def every_matrix_both_widths(dut) -> None:
     b.rng.shuffle(jobs)
     await b.run_jobs(jobs, back_to_back=False)
     b.check(jobs)
-    dut._log.info("saturated outputs: %s", b.sat_hits)
+    dut._log.info("saturated outputs: %s, saturated elements: %d", b.sat_hits, b.elem_sat)
     assert b.sat_hits[8] > 0 and b.sat_hits[16] > 0, f"stimulus never saturates: {b.sat_hits}"
+    assert b.elem_sat > 0 or not b.act.block, "mx stimulus never saturates an element"
 
 
 @cocotb.test()
