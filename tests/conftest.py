@@ -44,6 +44,16 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+def verilator_variant(sim: str, primary: bool) -> None:
+    """make test builds one configuration of a unit on Verilator (`primary`: a Verilator build is about 20 s
+    of C++ compile, the run a fraction of a second) and every configuration on Icarus; make regression
+    (ROMFORMER_FULL=1) and make coverage (ROMFORMER_CODECOV=1) build every configuration on Verilator too."""
+    from tb.runner import codecov_requested
+    if sim == "verilator" and not primary and os.environ.get("ROMFORMER_FULL") != "1" and not codecov_requested():
+        pytest.skip("one Verilator build per unit keeps make test short (Icarus runs every configuration; "
+                    "ROMFORMER_FULL=1 and ROMFORMER_CODECOV=1 run every configuration on Verilator too)")
+
+
 def needs_external() -> None:
     """Skip without ../shared/models (listed loudly by the skip gate); under CI=true, where shared/ is
     checked out beside the clone, its absence fails the test."""

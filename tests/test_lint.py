@@ -71,57 +71,36 @@ def test_lora_unit_lint(rank):
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
 
 
-def act_unit_params(unit: str) -> dict[str, int]:
-    """The --act mx widths of a producing unit (sim_models.mx; the unit's default is --act static)."""
-    mx = make_act_format("mx")
-    return {"rf_rmsnorm": {"OUT_BITS": mx.wide_bits}, "rf_swiglu": {"OUT_BITS": mx.wide_bits},
-            "rf_rope": {"BITS": mx.qkv_bits},
-            "rf_attention": {"QKV_BITS": mx.qkv_bits, "FRAC": mx.frac, "OUT_BITS": mx.wide_bits}}[unit]
-
-
-ACT_UNIT_SOURCES = {"rf_rmsnorm": ("rf_rmsnorm", "rf_lzc", "rf_rom", "rf_sat"),
-                    "rf_swiglu": ("rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"),
-                    "rf_rope": ("rf_rope", "rf_rsr", "rf_sat"),
-                    "rf_attention": ("rf_attention", "rf_divider", "rf_delay", "rf_requant", "rf_rsr", "rf_sat", "rf_rom")}
-
-
-@pytest.mark.parametrize("unit", sorted(ACT_UNIT_SOURCES))
-def test_act_mx_unit_lint(unit):
-    """The producing units at the --act mx widths, each on its own, on both tools (the romformer_top mx cases
-    above elaborate them at one build's shape)."""
-    params = act_unit_params(unit)
-    sources = [str(HDL / f"{s}.v") for s in ACT_UNIT_SOURCES[unit]]
-    res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
-                          f"-I{HDL}", "--top-module", unit, *(f"-G{k}={v}" for k, v in params.items()), *sources],
-                         capture_output=True, text=True)
-    assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
-    res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", unit, *(f"-P{unit}.{k}={v}" for k, v in params.items()),
-                          "-o", "/dev/null", *sources], capture_output=True, text=True)
-    assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
-
-
-MX_SOURCES = [str(HDL / f"{s}.v") for s in ("rf_rsr", "rf_sat", "rf_requant", "rf_delay", "rf_dot", "rf_matvec",
-                                              "rf_lzc", "rf_mx_exp")]
-# the mx datapath (docs/arithmetic.md 3b) on its own, at parameters the romformer_top mx cases do not reach: rf_matvec with
-# ACT_FMT 1 (LANES below and above the block, the core's ACT_REG 0) and rf_mx_exp (a write in one
-# block, a write of several blocks, one and several exponents a word read)
-MX_UNITS = {
-    "rf_matvec-mx-L16-B32": ("rf_matvec", {"ACT_FMT": 1, "LANES": 16, "ACT_BLOCK": 32, "ACT_REG": 0}),
-    "rf_matvec-mx-L64-B16": ("rf_matvec", {"ACT_FMT": 1, "LANES": 64, "ACT_BLOCK": 16, "ACT_REG": 0}),
-    "rf_mx_exp-G8-B32-L16": ("rf_mx_exp", {"G": 8, "B": 32, "LANES": 16, "N": 200}),
-    "rf_mx_exp-G32-B16-L64": ("rf_mx_exp", {"G": 32, "B": 16, "LANES": 64, "N": 200}),
+# The --act mx datapath (docs/arithmetic.md 3b) unit by unit, at parameters the romformer_top mx cases
+# above do not reach: case -> (top, parameters, sources), linted on both tools.
+MX = make_act_format("mx")
+MATVEC_SOURCES = ("rf_rsr", "rf_sat", "rf_requant", "rf_delay", "rf_dot", "rf_matvec")
+MX_LINT: dict[str, tuple[str, dict[str, int], tuple[str, ...]]] = {
+    "rf_rmsnorm": ("rf_rmsnorm", {"OUT_BITS": MX.wide_bits}, ("rf_rmsnorm", "rf_lzc", "rf_rom", "rf_sat")),
+    "rf_swiglu": ("rf_swiglu", {"OUT_BITS": MX.wide_bits}, ("rf_swiglu", "rf_requant", "rf_rsr", "rf_sat")),
+    "rf_rope": ("rf_rope", {"BITS": MX.qkv_bits}, ("rf_rope", "rf_rsr", "rf_sat")),
+    "rf_attention": ("rf_attention", {"QKV_BITS": MX.qkv_bits, "FRAC": MX.frac, "OUT_BITS": MX.wide_bits},
+                     ("rf_attention", "rf_divider", "rf_delay", "rf_requant", "rf_rsr", "rf_sat", "rf_rom")),
+    # rf_matvec with ACT_FMT 1: LANES below and above the block, the core's ACT_REG 0
+    "rf_matvec-mx-L16-B32": ("rf_matvec", {"ACT_FMT": 1, "LANES": 16, "ACT_BLOCK": 32, "ACT_REG": 0,
+                                            "QKV_BITS": MX.qkv_bits}, MATVEC_SOURCES),
+    "rf_matvec-mx-L64-B16": ("rf_matvec", {"ACT_FMT": 1, "LANES": 64, "ACT_BLOCK": 16, "ACT_REG": 0}, MATVEC_SOURCES),
+    # rf_mx_exp: a write in one block and a write of several blocks; one and several exponents a word read
+    "rf_mx_exp-G8-B32-L16": ("rf_mx_exp", {"G": 8, "B": 32, "LANES": 16, "N": 200}, ("rf_lzc", "rf_mx_exp")),
+    "rf_mx_exp-G32-B16-L64": ("rf_mx_exp", {"G": 32, "B": 16, "LANES": 64, "N": 200}, ("rf_lzc", "rf_mx_exp")),
 }
 
 
-@pytest.mark.parametrize("case", sorted(MX_UNITS))
+@pytest.mark.parametrize("case", sorted(MX_LINT))
 def test_mx_unit_lint(case):
-    top, params = MX_UNITS[case]
+    top, params, names = MX_LINT[case]
+    sources = [str(HDL / f"{s}.v") for s in names]
     res = subprocess.run([str(verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", str(HDL / "lint.vlt"),
-                          f"-I{HDL}", "--top-module", top, *(f"-G{k}={v}" for k, v in params.items()), *MX_SOURCES],
+                          f"-I{HDL}", "--top-module", top, *(f"-G{k}={v}" for k, v in params.items()), *sources],
                          capture_output=True, text=True)
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr[-4000:]
     res = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", top, *(f"-P{top}.{k}={v}" for k, v in params.items()),
-                          "-o", "/dev/null", *MX_SOURCES], capture_output=True, text=True)
+                          "-o", "/dev/null", *sources], capture_output=True, text=True)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr[-4000:]
 
 

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from conftest import verilator_variant
 from sim_models.compiler import hex_lines
 from sim_models.mx import make_act_format
 from sim_models.tables import exp2_table
@@ -44,6 +45,7 @@ def exp2_image() -> str:
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("config", sorted(ATTENTION))
 def test_attention(sim: str, config: str) -> None:
+    verilator_variant(sim, config in ("gqa", "long"))
     params = dict(ATTENTION[config], EXP2_FILE=f'"{exp2_image()}"')
     check_results(run(sim=sim, toplevel="rf_attention", sources=ATTENTION_SOURCES,
                       test_module="tb.unit.test_rf_attention", parameters=params, name=f"rf_attention_{config}"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import verilator_variant
 from sim_models.compiler import hex_lines
 from sim_models.mx import make_act_format
 from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
@@ -32,6 +33,7 @@ def write_rq_image(name: str, n: int, seed: int) -> str:
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("cfg", sorted(EMBED_CONFIGS))
 def test_embed(sim: str, cfg: str) -> None:
+    verilator_variant(sim, cfg == "l16_g8_w8")
     lanes, group, groups, wbits, words, tokens = EMBED_CONFIGS[cfg]
     rq_file = write_rq_image(f"embed_{cfg}", tokens, seed=lanes)
     params = {"LANES": lanes, "GROUP": group, "GROUPS": groups, "WBITS": wbits, "WORDS": words, "ADDR_BITS": 10,
@@ -99,6 +101,7 @@ def test_actread_mx(sim: str, case: str) -> None:
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("unit", sorted(UNITS))
 def test_unit(sim: str, unit: str) -> None:
+    verilator_variant(sim, unit not in ("rf_actbuf_n6_e8", "rf_actread_l8"))
     toplevel, sources, params = UNITS[unit]
     check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=f"tb.unit.test_{toplevel.removesuffix('_tb')}",
                       parameters=params, name=unit))

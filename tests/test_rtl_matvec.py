@@ -12,17 +12,17 @@ sim_models.golden.matvec and sim_models.intops.requant.
 from __future__ import annotations
 
 import math
-import os
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import verilator_variant
 from sim_models.compiler import hex_lines, lane_hex, lane_words
 from sim_models.mx import MX_BLOCKS, Mx
 from sim_models.schedule import words
-from tb.runner import BUILD, ROOT, SIMULATORS, check_results, codecov_requested, run
+from tb.runner import BUILD, ROOT, SIMULATORS, check_results, run
 from tb.unit.mx_stimulus import wide_vector
 
 # (rows, cols): cols not multiples of LANES (27, 172, 200, 5, 1), one wpr == 1 at
@@ -95,6 +95,7 @@ def make_data(lanes: int, out: Path, seed: int, act_rms: float = STATIC_RMS) -> 
 @pytest.mark.parametrize("lanes", (8, 32))
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rf_matvec(sim: str, lanes: int) -> None:
+    verilator_variant(sim, lanes == 8)
     data = BUILD / "unit_data" / "matvec" / f"L{lanes}"
     params = make_data(lanes, data, seed=1000 + lanes)
     check_results(run(sim=sim, toplevel="rf_matvec_tb", sources=SOURCES, test_module="tb.unit.test_rf_matvec",
@@ -103,18 +104,15 @@ def test_rf_matvec(sim: str, lanes: int) -> None:
 
 
 # mx: (LANES, block) -- below the block (one shifter at the root), equal, and above it (LANES / block
-# subtrees: 2 and 4); LANES 16 and 64 with the word registered by the caller (ACT_REG 0, rf_core's form). make test runs every case on Icarus (a few seconds each) and VERILATOR_FAST on
-# Verilator (a build is 10-25 s); ROMFORMER_FULL=1 every case on both (ROMFORMER_CODECOV=1 too: code coverage).
+# subtrees: 2 and 4); LANES 16 and 64 with the word registered by the caller (ACT_REG 0, rf_core's form). make test
+# runs every case on Icarus (a few seconds each) and L64_B16 on Verilator (tests/conftest.py verilator_variant).
 MX_CASES = [(lanes, block) for block in MX_BLOCKS for lanes in (8, 16, 32, 64)]
-VERILATOR_FAST = {(64, 16), (8, 32)}
-FULL = os.environ.get("ROMFORMER_FULL") == "1"
 
 
 @pytest.mark.parametrize("lanes,block", MX_CASES, ids=[f"L{n}_B{b}" for n, b in MX_CASES])
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_rf_matvec_mx(sim: str, lanes: int, block: int) -> None:
-    if not (FULL or codecov_requested()) and sim == "verilator" and (lanes, block) not in VERILATOR_FAST:
-        pytest.skip("ROMFORMER_FULL=1 (make regression) runs every mx matvec case on Verilator too")
+    verilator_variant(sim, (lanes, block) == (64, 16))
     data = BUILD / "unit_data" / "matvec" / f"L{lanes}_mx{block}"
     params = make_data(lanes, data, seed=2000 + lanes + block, act_rms=mx_rms(block))
     params.update({"ACT_FMT": Mx.aid, "ACT_BLOCK": block, "ACT_WIDE_BITS": Mx.wide_bits, "ACT_EXP_BITS": Mx.exp_bits,

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from conftest import verilator_variant
 from sim_models.compiler import hex_lines
 from sim_models.intops import quantize_multiplier
 from sim_models.tables import exp2_table
@@ -32,6 +33,7 @@ def exp2_file() -> str:
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_rf_select(sim: str, config: str) -> None:
+    verilator_variant(sim, config == "rf_select_v40_k16")
     vocab, k_max, s_logit = CONFIGS[config]
     mult, shift = quantize_multiplier(s_logit * LOG2E, "logit")
     params = {"VOCAB": vocab, "K_MAX": k_max, "EXP2_FILE": f'"{exp2_file()}"'}

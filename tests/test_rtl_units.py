@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import verilator_variant
 from tb.runner import SIMULATORS, check_results, run
 
 # name -> (toplevel, sources, parameters)
@@ -43,11 +44,15 @@ UNITS: dict[str, tuple[str, list[str], dict[str, object]]] = {
     "rf_mx_exp_b32_g8_l16": ("rf_mx_exp", ["rf_mx_exp", "rf_lzc"], {"B": 32, "G": 8, "N": 200, "LANES": 16}),
     "rf_mx_exp_b16_g32_l64": ("rf_mx_exp", ["rf_mx_exp", "rf_lzc"], {"B": 16, "G": 32, "N": 256, "LANES": 64}),
 }
+# the configuration of each unit make test builds on Verilator (tests/conftest.py verilator_variant)
+VERILATOR_FIRST = ("rf_requant_a32_o16_pipe", "rf_rsr_b47_pipe", "rf_delay_w3_d9", "rf_lzc_w48", "rf_dot_n5",
+                   "rf_mx_exp_b32_g8_l16")
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("unit", sorted(UNITS))
 def test_unit(sim: str, unit: str) -> None:
+    verilator_variant(sim, unit in VERILATOR_FIRST)
     toplevel, sources, params = UNITS[unit]
     module = "tb.unit.test_" + toplevel
     check_results(run(sim=sim, toplevel=toplevel, sources=sources, test_module=module, parameters=params,
