@@ -50,7 +50,11 @@ GLUE_SHAPE = {"head": 8, "dim": 16, "kv_dim": 8, "hidden": 6, "layers": 2, "res"
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-def test_rowglue(sim: str) -> None:
+@pytest.mark.parametrize("act", ["static", "mx"])
+def test_rowglue(sim: str, act: str) -> None:
+    """At the activation format's widths: q/k/v ACT_QKV_BITS, the gate ACT_WIDE_BITS."""
+    verilator_variant(sim, act == "static")
+    fmt = make_act_format(act)
     g = GLUE_SHAPE
     rng = np.random.default_rng(3)
     silu = rng.integers(-32768, 32768, 256 * g["layers"])
@@ -60,13 +64,14 @@ def test_rowglue(sim: str) -> None:
     silu_file.write_text(hex_lines(silu & 0xFFFF, 16))
     params = {"QK_ROWS": g["dim"] + g["kv_dim"], "V_ROWS": g["kv_dim"], "EARLY": 2, "HEAD_SIZE": g["head"], "RES_ELEMS": g["res"],
               "PAIR_BITS": (g["head"] // 2 - 1).bit_length(), "SILU_DEPTH": silu.size,
-              "SILU_BITS": (silu.size - 1).bit_length(), "SILU_FILE": f'"{silu_file}"'}
+              "SILU_BITS": (silu.size - 1).bit_length(), "SILU_FILE": f'"{silu_file}"', "QKV_BITS": fmt.qkv_bits,
+              "G_BITS": fmt.wide_bits}
     env = {"RF_SILU_FILE": str(silu_file), "RF_KV_DIM": str(g["kv_dim"]), "RF_HIDDEN": str(g["hidden"]),
            "RF_LAYERS": str(g["layers"])}
     check_results(run(sim=sim, toplevel="rf_rowglue",
                       sources=["rf_rowglue", "rf_delay", "rf_rope", "rf_swiglu", "rf_requant", "rf_rsr", "rf_sat",
                                "rf_rom"],
-                      test_module="tb.unit.test_rf_rowglue", parameters=params, extra_env=env))
+                      test_module="tb.unit.test_rf_rowglue", parameters=params, extra_env=env, name=f"rf_rowglue_{act}"))
 
 
 # name -> (toplevel, sources, parameters): the buffers' shapes in the core (the residual's int16

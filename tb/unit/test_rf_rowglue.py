@@ -1,10 +1,10 @@
 """rf_rowglue against sim_models: each destination's row stream (random rows with random gaps, the
 matvec's done pulse after the last one) and every write checked in its exact cycle:
-  QKV:  q/k pairs rotated by golden.rope with the COS/SIN of the pair rope_pair points at (a
+  QKV:  QKV_BITS-wide q/k pairs (8, or 12 for --act mx) rotated by golden.rope with the COS/SIN of the pair rope_pair points at (a
         table answered combinationally here, as rf_rope_gen's), written 1 cycle after the odd
         row; v rows written as they arrive, and kv_v (the value row the K/V cache takes) every
         cycle equal to the value buffer v_flat with the arriving v row in place;
-  GATE: intops.requant(SILU[layer][h1] * h3, M_g, S_g, 8), written PIPELINE["glue"] cycles after
+  GATE: golden.swiglu_gate(SILU[layer][h1], h3, M_g, S_g, G_BITS), written PIPELINE["glue"] cycles after
         the h3 row, at h3_row / 2;
   RES:  intops.sat(x[row] + y, 16), written 1 cycle after the row;
 and `fin` GLUE_LAT[phase] cycles after done (the phase's last write), `early` EARLY cycles before
@@ -22,8 +22,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from sim_models.golden import rope
-from sim_models.intops import requant, sat
+from sim_models.golden import rope, swiglu_gate
+from sim_models.intops import sat
 from sim_models.schedule import GLUE_LAT, PIPELINE
 from tb.unit.common import hold_reset
 
@@ -48,6 +48,7 @@ class Glue:
         self.half = int(dut.HEAD_SIZE.value) // 2
         self.cos = [rng.randrange(-11585, 11586) for _ in range(self.half)]
         self.sin = [rng.randrange(-11585, 11586) for _ in range(self.half)]
+        self.qb = int(dut.QKV_BITS.value)
 
     async def clock(self) -> None:
         """Per cycle: answer the RoPE table read, then record the write ports."""
@@ -66,10 +67,10 @@ class Glue:
                 self.fins.append(self.cycle)
             if int(dut.early.value):
                 self.earlies.append(self.cycle)
-            v_flat, kv_v = int(dut.v_flat.value), int(dut.kv_v.value)
+            v_flat, kv_v, qb = int(dut.v_flat.value), int(dut.kv_v.value), self.qb
             if int(dut.v_we.value):
                 i = int(dut.v_idx.value)
-                v_flat = v_flat & ~(0xFF << 8 * i) | int(dut.v_data.value) << 8 * i
+                v_flat = v_flat & ~(((1 << qb) - 1) << qb * i) | int(dut.v_data.value) << qb * i
             if kv_v != v_flat:
                 self.kv_errors.append(self.cycle)
             await RisingEdge(dut.clk)
@@ -104,6 +105,8 @@ class Glue:
 async def glue_random(dut) -> None:
     rng = random.Random(cocotb.RANDOM_SEED)
     qk_rows, head, res_elems = int(dut.QK_ROWS.value), int(dut.HEAD_SIZE.value), int(dut.RES_ELEMS.value)
+    qb, gb = int(dut.QKV_BITS.value), int(dut.G_BITS.value)
+    qmask, gmask = (1 << qb) - 1, (1 << gb) - 1
     kv_dim = int(os.environ["RF_KV_DIM"])
     hidden, layers = int(os.environ["RF_HIDDEN"]), int(os.environ["RF_LAYERS"])
     silu = np.array([signed16(int(v, 16)) for v in Path(os.environ["RF_SILU_FILE"]).read_text().split()])
@@ -111,7 +114,7 @@ async def glue_random(dut) -> None:
     x = [rng.randrange(-32768, 32768) for _ in range(res_elems)]
     x[:2] = (32767, -32768)                       # saturation both ways
     dut.x_flat.value = sum((v & 0xFFFF) << (16 * i) for i, v in enumerate(x))
-    dut.v_flat.value = rng.getrandbits(8 * kv_dim)
+    dut.v_flat.value = rng.getrandbits(qb * kv_dim)
     await hold_reset(dut, ["dst", "clear", "layer", "gate_mult", "gate_shift", "y_valid", "y_row", "y_data",
                            "y_done", "cos_sin"])
     glue = Glue(dut, rng)
@@ -119,15 +122,15 @@ async def glue_random(dut) -> None:
 
     for rep in range(3):
         # ---- QKV: q/k rows in pairs, then v rows
-        vals = [rng.randrange(-128, 128) for _ in range(qk_rows + kv_dim)]
+        vals = [rng.randrange(-(1 << (qb - 1)), 1 << (qb - 1)) for _ in range(qk_rows + kv_dim)]
         at, done = await glue.stream(DST_QKV, list(enumerate(vals)))
         want = []
         for r in range(1, qk_rows, 2):
             f = (r % head) // 2
-            pair = rope(np.array([[[vals[r - 1], vals[r]]]]), np.array([[glue.cos[f]]]), np.array([[glue.sin[f]]]))
-            a2, b2 = (int(v) & 0xFF for v in pair[0, 0])
-            want.append((at[r] + ROPE_LAT, "qk", r, a2 | b2 << 8))
-        want += [(at[r], "v", r - qk_rows, vals[r] & 0xFF) for r in range(qk_rows, qk_rows + kv_dim)]
+            pair = rope(np.array([[[vals[r - 1], vals[r]]]]), np.array([[glue.cos[f]]]), np.array([[glue.sin[f]]]), qb)
+            a2, b2 = (int(v) & qmask for v in pair[0, 0])
+            want.append((at[r] + ROPE_LAT, "qk", r, a2 | b2 << qb))
+        want += [(at[r], "v", r - qk_rows, vals[r] & qmask) for r in range(qk_rows, qk_rows + kv_dim)]
         check(glue, want, done, f"QKV {rep}", GLUE_LAT["qkv"])
 
         # ---- W13: h1 (even) and h3 (odd) rows, a random layer and gate multiplier
@@ -136,7 +139,7 @@ async def glue_random(dut) -> None:
         vals = [rng.randrange(-128, 128) for _ in range(2 * hidden)]
         at, done = await glue.stream(DST_GATE, list(enumerate(vals)))
         want = [(at[r] + SWIGLU_LAT, "g", r // 2,
-                 int(requant(int(silu[layer * 256 + vals[r - 1] + 128]) * vals[r], mult, shift, 8)) & 0xFF)
+                 int(swiglu_gate(silu[layer * 256 + vals[r - 1] + 128], vals[r], mult, shift, gb)) & gmask)
                 for r in range(1, 2 * hidden, 2)]
         check(glue, want, done, f"W13 {rep}", GLUE_LAT["w13"])
 
