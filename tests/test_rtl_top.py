@@ -41,14 +41,22 @@ def test_embedded_greedy(sim):
     assert r["generated_tokens"] == r["golden_tokens"] and len(r["generated_tokens"]) >= n
 
 
+# (LANES, mx block, in make test): LANES below the block; LANES above it (two exponents a word) in make regression
+EMBEDDED_MX = {"L8-B32": (8, 32, True), "L32-B16": (32, 16, False)}
+
+
 @pytest.mark.parametrize("sim", SIMULATORS)
-def test_embedded_mx_greedy(sim):
-    """--act mx (MXINT8 activations, blocks of 32; docs/arithmetic.md 3b) at LANES 8: the block exponent
-    units, the mx matvec and the wider q/k/v, every token and its cycle count (schedule.py's mx latency)."""
+@pytest.mark.parametrize("case", sorted(EMBEDDED_MX))
+def test_embedded_mx_greedy(sim, case):
+    """--act mx (MXINT8 activations; docs/arithmetic.md 3b): the block exponent units, the mx matvec and the
+    wider q/k/v, every token and its cycle count (schedule.py's mx latency)."""
+    lanes, block, fast = EMBEDDED_MX[case]
+    if not (fast or FULL):
+        pytest.skip(f"ROMFORMER_FULL=1 (make regression) runs the embedded model with --act mx {case}")
     icarus = sim == "icarus"
-    build = model_build(EMBEDDED, 8, act=make_act_format("mx"))
-    r = run_case(sim, build, "embedded-mx-greedy", SHORT_PROMPT[:1] if icarus else SHORT_PROMPT, 2 if icarus else 4)
-    assert r["generated_tokens"] == r["golden_tokens"] and r["lanes"] == 8
+    build = model_build(EMBEDDED, lanes, act=make_act_format("mx", block))
+    r = run_case(sim, build, f"embedded-mx-{case}", SHORT_PROMPT[:1] if icarus else SHORT_PROMPT, 2 if icarus else 4)
+    assert r["generated_tokens"] == r["golden_tokens"] and r["lanes"] == lanes
 
 
 # make regression sets ROMFORMER_FULL=1: every case on both simulators. make test leaves the sampled
