@@ -74,7 +74,7 @@ class BaseTest(uvm_test):
         self.qm = load_build(build)
         self.cfg = self.qm.cfg
         lanes = json.loads((build / "manifest.json").read_text())["lanes"]
-        self.schedule = Schedule(self.cfg, lanes)
+        self.schedule = Schedule(self.cfg, lanes, act=self.qm.act)
         self.lanes = lanes
         # The chip's adapter hardware (tests/test_uvm.py UVM_LORA): "RANK:target,target" or absent
         spec = os.environ.get("ROMFORMER_LORA", "")
