@@ -9,6 +9,7 @@ import pytest
 
 from conftest import EMBEDDED, EXTERNAL, SHAPES, needs_external
 from sim_models.checkpoint import Config, random_checkpoint, write_checkpoint
+from sim_models.formats import FORMAT_NAMES
 from sim_models.mx import make_act_format
 from sim_models.schedule import words
 from tb.runner import BUILD, SIMULATORS, check_results
@@ -125,18 +126,20 @@ def test_norm_lanes_below_lanes(sim):
 # shortened to the last gate block's first word, schedule.w2_lead) runs in make test on Icarus (a few
 # seconds; a Verilator build of the top is about 30 s); LANES above the block (the matvec's block-cut
 # tree, several exponents a word) and B16, and every case on Verilator, in make regression.
-MX_CASES = {"odd_hidden-L8-B32": ("odd_hidden", 8, 32, True), "gqa-L16-B16": ("gqa", 16, 16, False),
-            "mha-L32-B16": ("mha", 32, 16, False)}
+# Every other weight format with mx (its decoded lane operands times the int8 elements), gqa at LANES 8.
+MX_CASES = {"odd_hidden-L8-B32": ("odd_hidden", 8, 32, True, "int8"), "gqa-L16-B16": ("gqa", 16, 16, False, "int8"),
+            "mha-L32-B16": ("mha", 32, 16, False, "int8"),
+            **{f"gqa-{fmt}-L8-B32": ("gqa", 8, 32, False, fmt) for fmt in FORMAT_NAMES if fmt != "int8"}}
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("case", sorted(MX_CASES))
 def test_random_shapes_mx(sim, case):
-    shape, lanes, block, fast = MX_CASES[case]
+    shape, lanes, block, fast, fmt = MX_CASES[case]
     if not (FULL or (fast and sim == "icarus")):
         pytest.skip(f"ROMFORMER_FULL=1 (make regression) runs the --act mx case {case} on {sim}")
     path = BUILD / "random_models" / f"{shape}-mx-{sim}.bin"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_checkpoint(random_checkpoint(SHAPES[shape], seed=17), path)
-    run_case(sim, model_build(path, lanes, act=make_act_format("mx", block)), f"random-mx-{case}", [1, 2, 3], 5,
+    run_case(sim, model_build(path, lanes, fmt, act=make_act_format("mx", block)), f"random-mx-{case}", [1, 2, 3], 5,
              inv_temp=256, top_k=4, seed=3)
