@@ -157,9 +157,12 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
         defines: Mapping[str, object] | None = None, name: str | None = None, waves: bool = False,
         testcase: str | None = None, extra_env: Mapping[str, str] | None = None,
         test_dir: Path | None = None, verilator_public: Sequence[tuple[str, str]] | None = None,
-        run_name: str | None = None, verbose: bool = False) -> Path:
+        run_name: str | None = None, verbose: bool = False, codecov: bool = True) -> Path:
     """Build `toplevel` from `sources` as build `name` and run the cocotb `test_module` as run
     `run_name` (default `name`; see the module's docstring); returns the results XML.
+
+    codecov=False keeps a run out of code coverage even when ROMFORMER_CODECOV=1 asks for it: a
+    synthesized netlist is not the RTL the report measures, and its coverage build is hours of C++.
 
     verilator_public: None makes every signal VPI-visible (--public-flat-rw, fine for small
     blocks); a list of (module, variable) pairs makes only those visible (the top level).
@@ -198,7 +201,7 @@ def run(*, sim: str, toplevel: str, sources: Sequence[str | Path], test_module: 
             build_args += ["--trace-fst", "--trace-structs"]
             test_args = ["--trace-file", str(wave_file)]     # cocotb's verilator.cpp adds --trace
         plusargs = verilator_xrand_plusargs()
-        if codecov_requested():   # its own build directory, one coverage file per run
+        if codecov and codecov_requested():   # its own build directory, one coverage file per run
             build_dir = build_dir.with_name(build_dir.name + "-codecov")
             build_args += list(CODECOV_BUILD_ARGS)
             codecov_file = codecov_path(sim, run_name)

@@ -110,7 +110,7 @@ def run_top(*, sim: str, build: Path, prompt: list[int], n: int, inv_temp: int, 
     return run(sim=sim, toplevel="tb_romformer", sources=sources, test_module=test_module, includes=[build, HDL],
                defines=defines, parameters={"LORA_RANK": lora[0], "LORA_TARGETS": lora[1]} if lora else None,
                name=name or f"top-{build.name}", waves=False, testcase=testcase, extra_env=env,
-               verilator_public=public, run_name=run_name, verbose=verbose)
+               verilator_public=public, run_name=run_name, verbose=verbose, codecov=netlist is None)
 
 
 def run_adapter_top(*, sim: str, build: Path, adapter: Path, prompt: list[int], n: int, name: str,

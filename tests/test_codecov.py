@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tb import runner
+from tb.sim import run_top
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import codecov  # noqa: E402
@@ -179,6 +180,7 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setattr(runner, "BUILD", tmp_path)
     monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path / "codecov")
     monkeypatch.setattr("cocotb_tools.runner.get_runner", lambda sim: FakeRunner())
+    monkeypatch.setattr(runner, "verilator_runner", lambda public: FakeRunner())   # the top level's runner
     monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
     monkeypatch.delenv("COCOTB_RANDOM_SEED", raising=False)
     monkeypatch.delenv("ROMFORMER_XRAND", raising=False)     # make regression sets it (random initial values)
@@ -197,6 +199,13 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
             assert not any(a.startswith("--coverage") for a in seen["build_args"])
             assert seen["plusargs"] == []
     assert "ROMFORMER_CODECOV" in __import__("tb.knobs", fromlist=["KNOBS"]).KNOBS
+    # a gate-level run (tb.sim.run_top with a netlist) stays out of coverage: its coverage build of the
+    # flat netlist took the regression's worker past 5 minutes of Verilator alone, for points the report ignores
+    monkeypatch.setenv("ROMFORMER_CODECOV", "1")
+    run_top(sim="verilator", build=tmp_path, prompt=[1], n=1, inv_temp=0, top_k=0, seed=0,
+            result=tmp_path / "r.json", name="gls-x", netlist=tmp_path / "netlist.v")
+    assert seen["build_dir"].name == "gls-x" and seen["plusargs"] == []
+    assert not any(a.startswith("--coverage") for a in seen["build_args"])
 
 
 def test_codecov_file_per_seed() -> None:
