@@ -24,3 +24,67 @@ def test_full_bench_keeps_hand_sections() -> None:
     assert out.index("621 runs") < out.index("LUT4 table")                  # hand sections, in order
     assert "## Verification regression (sign-off)" in out and "## Synthesis (issue 11)" in out
     assert bench.keep_hand_sections(new, new) == new
+
+
+def format_row(model: str, stem: str, fmt: str, act: str | None, gap: float, rom: int, cycles: int) -> dict:
+    row = {"model": model, "stem": stem, "format": fmt, "rom_bits": rom, "weight_rom_bits": rom - 100, "weights": 1000,
+           "nominal_bpw": 8 if fmt == "int8" else 4.125, "cycles0": cycles, "util0": 0.8, "vs_reference": None,
+           "quality": {"float_loss": 1.2, "int_loss": 1.2 + gap, "gap": gap, "agreement": 0.9}}
+    if act is not None:                 # rows measured before the activation column have no "act": static
+        row["act"] = act
+    return row
+
+
+def test_formats_table_has_the_activation_column() -> None:
+    m = "austen_byte (embedded)"
+    rows = [format_row(m, "austen_byte", "int8", None, 0.0037, 1000, 7000),
+            format_row(m, "austen_byte", "int8", "mx B32", 0.0010, 1000, 7021),
+            format_row(m, "austen_byte", "int4", "static", 0.0311, 600, 7000),
+            format_row(m, "austen_byte", "int4", "mx B32", 0.0284, 600, 7021)]
+    run = {"match": True, "cycles_match": True, "cycles_per_token": [7100]}
+    rtl = {("verilator", "int4", "mx B32", "embedded", 32): run, ("icarus", "int4", "mx B32", "embedded", 8): run,
+           ("icarus", "int4", "static", "unshared", 16): dict(run, match=False)}
+    text = bench.render_formats(rows, {"int8": 0, "int4": 2336}, rtl)
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| model |"))
+    assert header.split(" | ")[:3] == ["| model", "format", "activations"]
+    table = [line for line in lines if line.startswith(f"| {m} |")]
+    assert [line.split(" | ")[2] for line in table] == ["static", "mx B32", "static", "mx B32"]
+    assert all(line.count("|") == header.count("|") for line in table)
+    # the RTL cell per (format, activations): measured and equal for int4 mx, `-` where not run
+    assert "| 7,021 (7,100 =) |" in table[3] and "| 7,000 (-) |" in table[2] and "| 7,021 (-) |" in table[1]
+    # ratios to int8 static; decode cells per weight format
+    assert "| 500 (55.6%) | 600 (60.0%) |" in table[3] and table[3].endswith("| 2336 |")
+    # the RTL summary: per weight format, activation format and simulator
+    assert "| int4 | static | icarus | 1 | 0 | 16 | unshared |" in lines
+    assert "| int4 | mx B32 | icarus | 1 | 1 | 8 | embedded |" in lines
+    assert "| int4 | mx B32 | verilator | 1 | 1 | 32 | embedded |" in lines
+
+
+def test_merge_rows_replaces_by_model_format_activations() -> None:
+    a, s = "austen_byte (embedded)", "stories260K (external)"
+    old = [format_row(s, "stories260K", "int8", "static", 0.2, 1, 1), format_row(a, "austen_byte", "int4", None, 0.03, 1, 1)]
+    new = [format_row(a, "austen_byte", "int4", "static", 0.02, 1, 1), format_row(a, "austen_byte", "int4", "mx B32", 0.01, 1, 1),
+           format_row(a, "austen_byte", "int8", "mx B32", 0.001, 1, 1)]
+    merged = bench.merge_rows(old, new, [a, s])
+    assert [bench.row_key(r) for r in merged] == [(a, "int8", "mx B32"), (a, "int4", "static"), (a, "int4", "mx B32"),
+                                                  (s, "int8", "static")]
+    assert merged[1]["quality"]["gap"] == 0.02          # the new measurement replaces the old row
+
+
+def test_matrix_result_names_carry_the_activation_format() -> None:
+    m = bench.MATRIX_RESULT.match("fmtx-int4-mx-b32-embedded-L8")
+    assert m and m.groups() == ("int4", "mx-b32", "embedded", "8")
+    m = bench.MATRIX_RESULT.match("fmtx-nvfp4-stories260K-L64")
+    assert m and m.groups() == ("nvfp4", None, "stories260K", "64")
+
+
+def test_bench_reads_every_matrix_run_by_its_name(tmp_path) -> None:
+    from test_formats_rtl import ACTS, MATRIX, matrix_run_name
+    for fmt, act, sim, model, lanes in MATRIX:
+        path = tmp_path / sim / f"{matrix_run_name(fmt, act, model, lanes)}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text('{"match": true}')
+    found = bench.rtl_matrix_results(tmp_path)
+    assert sorted(found) == sorted((sim, fmt, ACTS[act].label, model, lanes) for fmt, act, sim, model, lanes in MATRIX)
+    assert {k[2] for k in found} == {"static", "mx B32"}
