@@ -43,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -359,10 +360,12 @@ def rtl_matrix_results(results: Path = ROOT / "build" / "results") -> dict[tuple
 
 
 def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str], lanes: int = 32,
-                reference: Path | None = None, acts: tuple[ActFormat, ...] = (STATIC,)) -> list[dict]:
+                reference: Path | None = None, acts: tuple[ActFormat, ...] = (STATIC,),
+                on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """One row per weight format x activation format, measured as `python -m sim_models eval` does
     (quantize_checkpoint, evaluate_many on the same windows); with `reference` (a float baseline), each
-    row also holds the chip's loss and top-1 agreement against that model's float outputs ("vs_reference")."""
+    row also holds the chip's loss and top-1 agreement against that model's float outputs ("vs_reference").
+    on_row is called with each row as it is measured."""
     rows = []
     ref = read_checkpoint(reference) if reference is not None else None
     for fmt, act in track([(f, a) for f in formats for a in acts], f"formats: {name}", unit="format"):
@@ -379,6 +382,8 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
                      "nominal_bpw": man["format"]["bits_per_weight"], "cycles0": sched.cycles(0),
                      "util0": sched.utilization(0), "stem": path.stem, "vs_reference": vs_ref})
         write(f"formats: {name} {fmt} {act.label} {res.as_dict()} ROM {man['rom_bits']}")
+        if on_row is not None:
+            on_row(rows[-1])
     return rows
 
 
@@ -453,6 +458,11 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
                      f"{q['gap']:+.4f} | {100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} "
                      f"({r['nominal_bpw']:g}) | {r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | "
                      f"{r['cycles0']:,} ({meas}{ok}) | {100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+    cost = [(m, mx["cycles0"] - b["cycles0"], mx["cycles0"] / b["cycles0"] - 1) for m, b in base.items()
+            for mx in rows if mx["model"] == m and mx["format"] == "int8" and row_key(mx)[2] != STATIC.label]
+    if cost:
+        lines += ["", f"Cycles per token of `mx` against `static` at LANES {lanes}, position 0: "
+                  + "; ".join(f"{m}: {d:+,} ({100 * f:+.2f}%)" for m, d, f in cost) + "."]
     lines += ["", "![Loss gap to float against bits per weight, per format and model](img/format_gap.png)"]
     ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"
                 and row_key(r)[2] == STATIC.label), None)
@@ -503,21 +513,24 @@ def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False
         env = {**os.environ, "FORMATS_MATRIX": "1", "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
                         str(ROOT / "tests" / "test_formats_rtl.py"), "-k", "matrix"], cwd=ROOT, env=env, check=False)
-    rows = []
+    saved = json.loads(ROWS_CACHE.read_text()) if merge and ROWS_CACHE.exists() else {"rows": [], "cells": {}}
+    cells = {**saved["cells"], **{f: yosys_cells(f, 32) for f in formats}}
+    order = [m[1] for m in FORMAT_MODELS.values()]
+    measured: list[dict] = []
+
+    def keep(row: dict) -> None:        # the cache holds every row measured so far (an interrupted run keeps them)
+        measured.append(row)
+        ROWS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        ROWS_CACHE.write_text(json.dumps({"rows": merge_rows(saved["rows"], measured, order), "cells": cells}, indent=1))
+
     for key in models if models is not None else list(FORMAT_MODELS):
         path, name, fmts, text, reference = FORMAT_MODELS[key]
         if not path.exists():
             write(f"formats: {path} is absent; its rows are not measured")
             continue
-        rows += format_rows(path, name, text, [f for f in formats if fmts is None or f in fmts],
-                            reference=reference, acts=acts)
-    cells = {f: yosys_cells(f, 32) for f in formats}
-    if merge and ROWS_CACHE.exists():
-        saved = json.loads(ROWS_CACHE.read_text())
-        rows = merge_rows(saved["rows"], rows, [m[1] for m in FORMAT_MODELS.values()])
-        cells = {**saved["cells"], **cells}
-    ROWS_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    ROWS_CACHE.write_text(json.dumps({"rows": rows, "cells": cells}, indent=1))
+        format_rows(path, name, text, [f for f in formats if fmts is None or f in fmts], reference=reference,
+                    acts=acts, on_row=keep)
+    rows = merge_rows(saved["rows"], measured, order)
     return render_formats(rows, cells, rtl_matrix_results())
 
 

@@ -55,6 +55,7 @@ def test_formats_table_has_the_activation_column() -> None:
     assert "| 7,021 (7,100 =) |" in table[3] and "| 7,000 (-) |" in table[2] and "| 7,021 (-) |" in table[1]
     # ratios to int8 static; decode cells per weight format
     assert "| 500 (55.6%) | 600 (60.0%) |" in table[3] and table[3].endswith("| 2336 |")
+    assert f"Cycles per token of `mx` against `static` at LANES 32, position 0: {m}: +21 (+0.30%)." in lines
     # the RTL summary: per weight format, activation format and simulator
     assert "| int4 | static | icarus | 1 | 0 | 16 | unshared |" in lines
     assert "| int4 | mx B32 | icarus | 1 | 1 | 8 | embedded |" in lines
