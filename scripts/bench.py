@@ -404,6 +404,18 @@ def merge_rows(old: list[dict], new: list[dict], models: list[str]) -> list[dict
                                                 r.get("act", STATIC.label) != STATIC.label, r.get("act", "")))
 
 
+def missing_rows(rows: list[dict]) -> dict[str, list[str]]:
+    """Per model of FORMAT_MODELS, the "<format> <activations>" rows of the full table absent from `rows`."""
+    have = {row_key(r) for r in rows}
+    missing = {}
+    for _, name, fmts, _, _ in FORMAT_MODELS.values():
+        absent = [f"{f} {a.label}" for f in (fmts or FORMAT_NAMES) for a in FORMAT_ACTS.values()
+                  if (name, f, a.label) not in have]
+        if absent:
+            missing[name] = absent
+    return missing
+
+
 def rtl_summary(rtl: dict) -> list[str]:
     """Runs passed / runs found of the formats matrix, per weight format, activation format and simulator."""
     lines = []
@@ -463,6 +475,11 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
     if cost:
         lines += ["", f"Cycles per token of `mx` against `static` at LANES {lanes}, position 0: "
                   + "; ".join(f"{m}: {d:+,} ({100 * f:+.2f}%)" for m, d, f in cost) + "."]
+    missing = missing_rows(rows)
+    if missing:
+        lines += ["", "Not measured here (`make bench` measures every row; `scripts/bench.py --formats-only "
+                  "--formats-models M --acts A --formats F` some, keeping the others): "
+                  + "; ".join(f"{m}: {', '.join(cells)}" for m, cells in missing.items()) + "."]
     lines += ["", "![Loss gap to float against bits per weight, per format and model](img/format_gap.png)"]
     ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"
                 and row_key(r)[2] == STATIC.label), None)

@@ -89,3 +89,15 @@ def test_bench_reads_every_matrix_run_by_its_name(tmp_path) -> None:
     found = bench.rtl_matrix_results(tmp_path)
     assert sorted(found) == sorted((sim, fmt, ACTS[act].label, model, lanes) for fmt, act, sim, model, lanes in MATRIX)
     assert {k[2] for k in found} == {"static", "mx B32"}
+
+
+def test_formats_table_names_the_rows_not_measured() -> None:
+    rows = [format_row("stories260K (external)", "stories260K", fmt, act, 0.1, 1000, 9000)
+            for fmt in bench.FORMAT_NAMES for act in ("static", "mx B32")]
+    rows += [format_row("austen_byte (embedded)", "austen_byte", "int8", "static", 0.004, 1000, 7000)]
+    missing = bench.missing_rows(rows)
+    assert "stories260K (external)" not in missing
+    assert missing["austen_byte (embedded)"][:2] == ["int8 mx B32", "int4 static"]
+    assert missing["austen_int4 (int4-trained)"] == ["int8 static", "int8 mx B32", "int4 static", "int4 mx B32"]
+    text = bench.render_formats(rows, {}, {})
+    assert "Not measured here" in text and "austen_int4 (int4-trained): int8 static, int8 mx B32, int4 static" in text
