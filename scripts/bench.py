@@ -373,8 +373,9 @@ def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str
         windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
         res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
         vs_ref = vs[0].as_dict() if vs else None
-        man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{path.stem}-{fmt}{'-' + act_tag(act) if act_tag(act) else ''}"
-                            f"-L{lanes}", {"checkpoint": path.name, "sha256": "-", "calibration": calib})
+        tag = "-".join(t for t in (path.stem, fmt, act_tag(act), f"L{lanes}") if t)
+        man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{tag}",
+                            {"checkpoint": path.name, "sha256": "-", "calibration": calib})
         sched = Schedule(ckpt.config, lanes, act=act)
         weights = sched.weight_macs() + (0 if ckpt.config.shared_classifier else ckpt.config.vocab_size * ckpt.config.dim)
         rows.append({"model": name, "format": fmt, "act": act.label, "quality": res.as_dict(), "rom_bits": man["rom_bits"],
