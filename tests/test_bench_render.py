@@ -101,3 +101,26 @@ def test_formats_table_names_the_rows_not_measured() -> None:
     assert missing["austen_int4 (int4-trained)"] == ["int8 static", "int8 mx B32", "int4 static", "int4 mx B32"]
     text = bench.render_formats(rows, {}, {})
     assert "Not measured here" in text and "austen_int4 (int4-trained): int8 static, int8 mx B32, int4 static" in text
+
+
+def test_format_rows_are_what_sim_models_eval_reports(tmp_path, capsys) -> None:
+    """A row per weight format x activation format: its loss and agreement are `python -m sim_models eval
+    --act A`'s on the same windows (rounded as it reports them), its cycles the schedule's for that act."""
+    import json
+
+    from conftest import SHAPES
+    from sim_models.__main__ import main as sim_models_main
+    from sim_models.checkpoint import random_checkpoint, write_checkpoint
+    from sim_models.schedule import Schedule
+    path = tmp_path / "gqa.bin"
+    write_checkpoint(random_checkpoint(SHAPES["gqa"], seed=5), path)
+    rows = bench.format_rows(path, "gqa", None, ["int8"], acts=tuple(bench.FORMAT_ACTS.values()))
+    assert [bench.row_key(r) for r in rows] == [("gqa", "int8", "static"), ("gqa", "int8", "mx B32")]
+    for row, act in zip(rows, bench.FORMAT_ACTS.values()):
+        capsys.readouterr()
+        assert sim_models_main(["eval", str(path), "--act", act.name, "--json"]) == 0
+        cli = json.loads(capsys.readouterr().out)
+        assert cli["act"]["name"] == act.name
+        assert {k: cli[k] for k in row["quality"]} == row["quality"]
+        assert row["cycles0"] == Schedule(SHAPES["gqa"], 32, act=act).cycles(0)
+    assert rows[1]["cycles0"] > rows[0]["cycles0"]                   # mx: one more matvec cycle per matrix phase
