@@ -124,3 +124,13 @@ def test_format_rows_are_what_sim_models_eval_reports(tmp_path, capsys) -> None:
         assert {k: cli[k] for k in row["quality"]} == row["quality"]
         assert row["cycles0"] == Schedule(SHAPES["gqa"], 32, act=act).cycles(0)
     assert rows[1]["cycles0"] > rows[0]["cycles0"]                   # mx: one more matvec cycle per matrix phase
+
+
+def test_bad_acts_and_models_are_named() -> None:
+    import subprocess
+    import sys
+    for option, value, message in (("--acts", "static,fp8", "--acts: unknown activation format 'fp8'"),
+                                   ("--formats-models", "embedded,nope", "--formats-models: unknown model 'nope'")):
+        r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--formats-only", option, value],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
