@@ -5,11 +5,13 @@ ROM/SRAM bits, cycles per token and MAC-lane utilization per LANES (from the RTL
 when --rtl is given, which also measures Icarus vs Verilator on the same run).
 Numbers come from this run only; nothing is copied from elsewhere.
 
-Weight formats: for each format on the embedded model, the ternary-trained model and
-stories260K: float and integer loss, gap, top-1 agreement, bits per weight, ROM bits, cycles per
+Weight formats: for each weight format x activation format (`static`, `mx` B32) on the embedded
+model, the quantization-aware trained models and stories260K: float and integer loss, gap, top-1
+agreement (as `python -m sim_models eval` measures them), bits per weight, ROM bits, cycles per
 token and MAC-lane utilization (schedule, and the RTL where the formats matrix ran), and the
 decode stage's cell count from yosys (`synth; stat`). `--formats-only` measures just that
-section and rewrites it in place in an existing docs/results.md; `--formats-rtl` first runs the
+section and rewrites it in place in an existing docs/results.md (`--formats-models` and `--acts`
+measure some rows and keep the others of the last measurement); `--formats-rtl` first runs the
 RTL formats matrix (tests/test_formats_rtl.py, FORMATS_MATRIX=1) whose results the table reports.
 
 RTL simulation speed and testbench cost: `--speed-only` measures just that section (the same greedy
@@ -41,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +57,11 @@ from sim_models.corpus import sampled_windows, text_windows  # noqa: E402
 from sim_models.evaluate import evaluate, evaluate_many  # noqa: E402
 from sim_models.formats import FORMAT_NAMES, make_format  # noqa: E402
 from sim_models.golden import GoldenModel  # noqa: E402
+from sim_models.mx import MX_DEFAULT_BLOCK, STATIC, ActFormat, make_act_format  # noqa: E402
 from sim_models.progress import Stages, track, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
 from sim_models.synthetic import SHAPES, synthetic_checkpoint  # noqa: E402
+from tb.sim import act_tag  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cycles import render_speed_sections, splice as splice_speed_sections  # noqa: E402
@@ -339,98 +344,163 @@ def yosys_cells(fmt_name: str, lanes: int) -> int | None:
     return int(found[-1]) if found else None
 
 
-def rtl_matrix_results() -> dict[tuple[str, str, str, int], dict]:
-    """Results of the formats matrix runs (build/results/<sim>/fmtx-<format>-<model>-L<lanes>.json)."""
+MATRIX_RESULT = re.compile(r"fmtx-(\w+?)(?:-(mx-b\d+))?-(embedded|stories260K|unshared)-L(\d+)$")
+
+
+def rtl_matrix_results(results: Path = ROOT / "build" / "results") -> dict[tuple[str, str, str, str, int], dict]:
+    """Results of the formats matrix runs, keyed (simulator, format, activation label, model, LANES):
+    <results>/<sim>/fmtx-<format>[-mx-b<block>]-<model>-L<lanes>.json (tests/test_formats_rtl.py)."""
     out = {}
-    for path in (ROOT / "build" / "results").glob("*/fmtx-*.json"):
-        m = re.match(r"fmtx-(\w+)-(embedded|stories260K|unshared)-L(\d+)$", path.stem)
+    for path in results.glob("*/fmtx-*.json"):
+        m = MATRIX_RESULT.match(path.stem)
         if m:
-            r = json.loads(path.read_text())
-            out[(path.parent.name, m.group(1), m.group(2), int(m.group(3)))] = r
+            act = make_act_format("mx", int(m.group(2).split("-b")[1])) if m.group(2) else STATIC
+            out[(path.parent.name, m.group(1), act.label, m.group(3), int(m.group(4)))] = json.loads(path.read_text())
     return out
 
 
 def format_rows(path: Path, name: str, eval_text: Path | None, formats: list[str], lanes: int = 32,
-                reference: Path | None = None) -> list[dict]:
-    """One row per format; with `reference` (a float baseline), each row also holds the chip's
-    loss and top-1 agreement against that model's float outputs ("vs_reference")."""
+                reference: Path | None = None, acts: tuple[ActFormat, ...] = (STATIC,),
+                on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """One row per weight format x activation format, measured as `python -m sim_models eval` does
+    (quantize_checkpoint, evaluate_many on the same windows); with `reference` (a float baseline), each
+    row also holds the chip's loss and top-1 agreement against that model's float outputs ("vs_reference").
+    on_row is called with each row as it is measured."""
     rows = []
     ref = read_checkpoint(reference) if reference is not None else None
-    for fmt in track(formats, f"formats: {name}", unit="format"):
-        ckpt, qm, calib = quantize_checkpoint(path, fmt)
+    for fmt, act in track([(f, a) for f in formats for a in acts], f"formats: {name}", unit="format"):
+        ckpt, qm, calib = quantize_checkpoint(path, fmt, act=act)
         windows = text_windows(eval_text, ckpt.config.seq_len + 1) if eval_text else sampled_windows(ckpt, 4, 256, seed=1)
         res, *vs = evaluate_many(qm, windows, [ckpt] + ([ref] if ref is not None else []))
         vs_ref = vs[0].as_dict() if vs else None
-        man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{path.stem}-{fmt}-L{lanes}",
+        tag = "-".join(t for t in (path.stem, fmt, act_tag(act), f"L{lanes}") if t)
+        man = compile_model(qm, lanes, ROOT / "build" / "bench" / f"fmt-{tag}",
                             {"checkpoint": path.name, "sha256": "-", "calibration": calib})
-        sched = Schedule(ckpt.config, lanes)
+        sched = Schedule(ckpt.config, lanes, act=act)
         weights = sched.weight_macs() + (0 if ckpt.config.shared_classifier else ckpt.config.vocab_size * ckpt.config.dim)
-        rows.append({"model": name, "format": fmt, "quality": res.as_dict(), "rom_bits": man["rom_bits"],
+        rows.append({"model": name, "format": fmt, "act": act.label, "quality": res.as_dict(), "rom_bits": man["rom_bits"],
                      "weight_rom_bits": man["weight_rom_bits"], "weights": weights,
                      "nominal_bpw": man["format"]["bits_per_weight"], "cycles0": sched.cycles(0),
                      "util0": sched.utilization(0), "stem": path.stem, "vs_reference": vs_ref})
-        write(f"formats: {name} {fmt} {res.as_dict()} ROM {man['rom_bits']}")
+        write(f"formats: {name} {fmt} {act.label} {res.as_dict()} ROM {man['rom_bits']}")
+        if on_row is not None:
+            on_row(rows[-1])
     return rows
+
+
+def row_key(r: dict) -> tuple[str, str, str]:
+    """(model, weight format, activation label) of a format row; rows from before the activation
+    column are static."""
+    return r["model"], r["format"], r.get("act", STATIC.label)
+
+
+def merge_rows(old: list[dict], new: list[dict], models: list[str]) -> list[dict]:
+    """`new` replaces the rows of `old` with the same row_key; the result in table order: models
+    in `models` order (others after, in their first order), then FORMAT_NAMES, then static before mx."""
+    rows = {row_key(r): r for r in old}
+    rows.update({row_key(r): r for r in new})
+    order = list(dict.fromkeys(models + [k[0] for k in rows]))
+    fmts = {f: i for i, f in enumerate(FORMAT_NAMES)}
+    return sorted(rows.values(), key=lambda r: (order.index(r["model"]), fmts.get(r["format"], len(fmts)),
+                                                r.get("act", STATIC.label) != STATIC.label, r.get("act", "")))
+
+
+def missing_rows(rows: list[dict]) -> dict[str, list[str]]:
+    """Per model of FORMAT_MODELS, the "<format> <activations>" rows of the full table absent from `rows`."""
+    have = {row_key(r) for r in rows}
+    missing = {}
+    for _, name, fmts, _, _ in FORMAT_MODELS.values():
+        absent = [f"{f} {a.label}" for f in (fmts or FORMAT_NAMES) for a in FORMAT_ACTS.values()
+                  if (name, f, a.label) not in have]
+        if absent:
+            missing[name] = absent
+    return missing
+
+
+def rtl_summary(rtl: dict) -> list[str]:
+    """Runs passed / runs found of the formats matrix, per weight format, activation format and simulator."""
+    lines = []
+    acts = sorted({k[2] for k in rtl}, key=lambda a: (a != STATIC.label, a))
+    for fmt in FORMAT_NAMES:
+        for act in acts:
+            for sim in ("icarus", "verilator"):
+                got = {k: v for k, v in rtl.items() if k[0] == sim and k[1] == fmt and k[2] == act}
+                if got:
+                    ok = sum(1 for v in got.values() if v["match"] and v["cycles_match"])
+                    lanes_set = sorted({k[4] for k in got})
+                    models = sorted({k[3] for k in got})
+                    lines.append(f"| {fmt} | {act} | {sim} | {len(got)} | {ok} | {', '.join(map(str, lanes_set))} | "
+                                 f"{', '.join(models)} |")
+    return lines
 
 
 def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, lanes: int = 32) -> str:
     lines = [FORMATS_BEGIN, "## Weight formats", "",
-             f"One format for every matrix (embedding and classifier included; docs/arithmetic.md 3a). ROM bits, "
+             f"One weight format for every matrix (embedding and classifier included; docs/arithmetic.md 3a), and "
+             f"the activation format of every matmul input (docs/arithmetic.md 3b): `static` (int8, one scale per "
+             f"tensor) or `mx B32` (MXINT8, one power of two per 32 inputs). ROM bits, "
              f"cycles and utilization at LANES {lanes}, position 0, greedy. Bits per weight = weight ROM bits "
              f"(element codes + scale codes, rows padded to lane words) / weights; in brackets the format's "
              f"nominal rate. ROM = every image of the build (weights, scales, requant, norms, tables). "
-             f"Ratios are to int8 of the same model. Cycles/token: the schedule at position 0; in brackets the RTL's "
+             f"Ratios are to int8 weights with static activations of the same model. Cycles/token: the schedule at "
+             f"position 0 (mx: one more matvec pipeline cycle per matrix phase); in brackets the RTL's "
              f"LAST_CYCLES of the first generated token (position = prompt length - 1: 12 for the embedded model, 0 "
              f"for stories260K) on Verilator in the formats matrix, `=` when every token and every token's cycle "
-             f"count of that run equalled the golden model and the schedule, `-` where it was not run here. "
-             f"Decode cells: `rf_wdecode` at LANES {lanes} after "
-             f"yosys `synth; stat` (generic cells). The 4-bit and ternary codes are calibrated: sequential GPTQ with a "
+             f"count of that run equalled the golden model and the schedule, `-` where it was not run in this "
+             f"measurement (`make bench` runs the whole matrix). Decode cells: `rf_wdecode` at LANES {lanes} after "
+             f"yosys `synth; stat` (generic cells; per weight format, the same for both activation formats). The "
+             f"4-bit and ternary codes are calibrated: sequential GPTQ with a "
              f"coordinate-descent refinement and a loss-weighted classifier (docs/arithmetic.md 3a, with every variant "
-             f"measured).", "",
-             "| model | format | float loss | integer loss | gap | top-1 agr. | bits/weight | weight ROM bits (vs int8) "
-             "| ROM bits (vs int8) | cycles/token (RTL) | MAC util. | decode cells |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    base = {r["model"]: r for r in rows if r["format"] == "int8"}
+             f"measured). Loss and agreement: teacher-forced against the model's float network, as "
+             f"`python -m sim_models eval --format F --act A` reports them (the embedded and trained models on the "
+             f"held-out text, stories260K on 4 x 256 float-model samples, seed 1).", "",
+             "| model | format | activations | float loss | integer loss | gap | top-1 agr. | bits/weight "
+             "| weight ROM bits (vs int8) | ROM bits (vs int8) | cycles/token (RTL) | MAC util. | decode cells |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    base = {r["model"]: r for r in rows if r["format"] == "int8" and row_key(r)[2] == STATIC.label}
     for r in rows:
-        q, b = r["quality"], base.get(r["model"])
+        q, b, act = r["quality"], base.get(r["model"]), row_key(r)[2]
         wr = f" ({100 * r['weight_rom_bits'] / b['weight_rom_bits']:.1f}%)" if b else ""
         tr = f" ({100 * r['rom_bits'] / b['rom_bits']:.1f}%)" if b else ""
         key = {"austen_byte": "embedded", "stories260K": "stories260K"}.get(r["stem"])
-        run = rtl.get(("verilator", r["format"], key, lanes)) if key else None
+        run = rtl.get(("verilator", r["format"], act, key, lanes)) if key else None
         meas = f"{run['cycles_per_token'][0]:,}" if run else "-"
         ok = (" =" if run["match"] and run["cycles_match"] else " MISMATCH") if run else ""
         c = cells.get(r["format"])
-        lines.append(f"| {r['model']} | {r['format']} | {q['float_loss']:.4f} | {q['int_loss']:.4f} | {q['gap']:+.4f} | "
-                     f"{100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} ({r['nominal_bpw']:g}) | "
-                     f"{r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | {r['cycles0']:,} ({meas}{ok}) | "
-                     f"{100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+        lines.append(f"| {r['model']} | {r['format']} | {act} | {q['float_loss']:.4f} | {q['int_loss']:.4f} | "
+                     f"{q['gap']:+.4f} | {100 * q['agreement']:.2f}% | {r['weight_rom_bits'] / r['weights']:.3f} "
+                     f"({r['nominal_bpw']:g}) | {r['weight_rom_bits']:,}{wr} | {r['rom_bits']:,}{tr} | "
+                     f"{r['cycles0']:,} ({meas}{ok}) | {100 * r['util0']:.1f}% | {c if c is not None else '-'} |")
+    cost = [(m, mx["cycles0"] - b["cycles0"], mx["cycles0"] / b["cycles0"] - 1) for m, b in base.items()
+            for mx in rows if mx["model"] == m and mx["format"] == "int8" and row_key(mx)[2] != STATIC.label]
+    if cost:
+        lines += ["", f"Cycles per token of `mx` against `static` at LANES {lanes}, position 0: "
+                  + "; ".join(f"{m}: {d:+,} ({100 * f:+.2f}%)" for m, d, f in cost) + "."]
+    missing = missing_rows(rows)
+    if missing:
+        lines += ["", "Not measured here (`make bench` measures every row; `scripts/bench.py --formats-only "
+                  "--formats-models M --acts A --formats F` some, keeping the others): "
+                  + "; ".join(f"{m}: {', '.join(cells)}" for m, cells in missing.items()) + "."]
     lines += ["", "![Loss gap to float against bits per weight, per format and model](img/format_gap.png)"]
-    ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"), None)
+    ref = next((r for r in rows if r["stem"] == "austen_byte" and r["format"] == "int8"
+                and row_key(r)[2] == STATIC.label), None)
     trained = [r for r in rows if r.get("vs_reference") and r["format"] != "int8"]
     if trained and ref:
         lines += ["", "Quantization-aware trained models on the chip in their own format (integer), against the float "
                   f"int8-baseline model (austen_byte, float loss {ref['quality']['float_loss']:.4f}): the gap is the chip's "
                   "loss minus the baseline's float loss, the agreement is with the baseline's float top-1.", "",
-                  "| model | format | integer loss | gap to float austen_byte | top-1 agr. with float austen_byte "
-                  "| ROM bits (vs int8 austen_byte) |",
-                  "|---|---|---|---|---|---|"]
+                  "| model | format | activations | integer loss | gap to float austen_byte "
+                  "| top-1 agr. with float austen_byte | ROM bits (vs int8 austen_byte) |",
+                  "|---|---|---|---|---|---|---|"]
         for r in trained:
             v = r["vs_reference"]
-            lines.append(f"| {r['model']} | {r['format']} | {v['int_loss']:.4f} | **{v['gap']:+.4f}** | "
+            lines.append(f"| {r['model']} | {r['format']} | {row_key(r)[2]} | {v['int_loss']:.4f} | **{v['gap']:+.4f}** | "
                          f"{100 * v['agreement']:.2f}% | {r['rom_bits']:,} ({100 * r['rom_bits'] / ref['rom_bits']:.1f}%) |")
     if rtl:
         lines += ["", "RTL = golden (every token and every token's cycle count) in the formats matrix "
                   "(`FORMATS_MATRIX=1 pytest tests/test_formats_rtl.py -k matrix`), runs passed / runs found:", "",
-                  "| format | simulator | runs | passed | LANES covered | models |", "|---|---|---|---|---|---|"]
-        for fmt in FORMAT_NAMES:
-            for sim in ("icarus", "verilator"):
-                got = {k: v for k, v in rtl.items() if k[0] == sim and k[1] == fmt}
-                if got:
-                    ok = sum(1 for v in got.values() if v["match"] and v["cycles_match"])
-                    lanes_set = sorted({k[3] for k in got})
-                    models = sorted({k[2] for k in got})
-                    lines.append(f"| {fmt} | {sim} | {len(got)} | {ok} | {', '.join(map(str, lanes_set))} | "
-                                 f"{', '.join(models)} |")
+                  "| format | activations | simulator | runs | passed | LANES covered | models |",
+                  "|---|---|---|---|---|---|---|"] + rtl_summary(rtl)
     lines.append(FORMATS_END)
     return "\n".join(lines) + "\n"
 
@@ -438,9 +508,22 @@ def render_formats(rows: list[dict], cells: dict[str, int | None], rtl: dict, la
 ROWS_CACHE = ROOT / "build" / "bench" / "format_rows.json"
 
 
-def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False) -> str:
+# the models of the formats table: (checkpoint, table name, weight formats or None for all, eval text,
+# float reference); the trained variants are judged against the float int8-baseline model too
+FORMAT_MODELS = {"embedded": (EMBEDDED, "austen_byte (embedded)", None, HELDOUT, None),
+                 **{p.stem: (p, name, fmts, HELDOUT, EMBEDDED) for p, name, fmts in TRAINED},
+                 "stories260K": (EXTERNAL, "stories260K (external)", None, None, None)}
+# the activation formats of the formats table (--acts): today's static scales and MXINT8 in blocks of 32
+FORMAT_ACTS = {"static": STATIC, "mx": make_act_format("mx", MX_DEFAULT_BLOCK)}
+
+
+def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False,
+                    acts: tuple[ActFormat, ...] = tuple(FORMAT_ACTS.values()), models: list[str] | None = None,
+                    merge: bool = False) -> str:
     """Measure (or, render_only, reload the last measurement of) the formats table; the RTL
-    results are read from the matrix runs present when the table is rendered."""
+    results are read from the matrix runs present when the table is rendered. `models` (keys of
+    FORMAT_MODELS; None: all whose checkpoint is present) and `acts` choose the rows measured; with
+    `merge` they replace their rows of the last measurement (ROWS_CACHE) and the table shows all."""
     if render_only:
         saved = json.loads(ROWS_CACHE.read_text())
         return render_formats(saved["rows"], saved["cells"], rtl_matrix_results())
@@ -448,15 +531,24 @@ def formats_section(formats: list[str], run_rtl: bool, render_only: bool = False
         env = {**os.environ, "FORMATS_MATRIX": "1", "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
                         str(ROOT / "tests" / "test_formats_rtl.py"), "-k", "matrix"], cwd=ROOT, env=env, check=False)
-    rows = format_rows(EMBEDDED, "austen_byte (embedded)", HELDOUT, formats)
-    for path, name, fmts in TRAINED:
-        if path.exists():
-            rows += format_rows(path, name, HELDOUT, [f for f in fmts if f in formats], reference=EMBEDDED)
-    if EXTERNAL.exists():
-        rows += format_rows(EXTERNAL, "stories260K (external)", None, formats)
-    cells = {f: yosys_cells(f, 32) for f in formats}
-    ROWS_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    ROWS_CACHE.write_text(json.dumps({"rows": rows, "cells": cells}, indent=1))
+    saved = json.loads(ROWS_CACHE.read_text()) if merge and ROWS_CACHE.exists() else {"rows": [], "cells": {}}
+    cells = {**saved["cells"], **{f: yosys_cells(f, 32) for f in formats}}
+    order = [m[1] for m in FORMAT_MODELS.values()]
+    measured: list[dict] = []
+
+    def keep(row: dict) -> None:        # the cache holds every row measured so far (an interrupted run keeps them)
+        measured.append(row)
+        ROWS_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        ROWS_CACHE.write_text(json.dumps({"rows": merge_rows(saved["rows"], measured, order), "cells": cells}, indent=1))
+
+    for key in models if models is not None else list(FORMAT_MODELS):
+        path, name, fmts, text, reference = FORMAT_MODELS[key]
+        if not path.exists():
+            write(f"formats: {path} is absent; its rows are not measured")
+            continue
+        format_rows(path, name, text, [f for f in formats if fmts is None or f in fmts], reference=reference,
+                    acts=acts, on_row=keep)
+    rows = merge_rows(saved["rows"], measured, order)
     return render_formats(rows, cells, rtl_matrix_results())
 
 
@@ -483,6 +575,7 @@ def measured_lanes_runs(models: list[tuple[str, object]]) -> dict[str, dict[int,
 def plots(img: Path, lanes_runs: dict[str, dict[int, dict]] | None = None) -> list[Path]:
     """Every plot, from the last format rows (ROWS_CACHE), the schedule and the RTL runs."""
     rows = json.loads(ROWS_CACHE.read_text())["rows"] if ROWS_CACHE.exists() else []
+    rows = [r for r in rows if row_key(r)[2] == STATIC.label]     # the gap plot: static activations
     models = plot_models()
     paths = write_plots(img, models, LANES, rows, lanes_runs if lanes_runs is not None else measured_lanes_runs(models))
     write("plots: " + ", ".join(str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in paths))
@@ -558,6 +651,12 @@ def main() -> int:
     p.add_argument("--formats-only", action="store_true",
                    help="measure only the weight-formats table and splice it into --out")
     p.add_argument("--formats-rtl", action="store_true", help="run the RTL formats matrix first (long)")
+    p.add_argument("--acts", default=None,
+                   help=f"activation formats of the formats table ({', '.join(FORMAT_ACTS)}; default all); "
+                        "with --formats-only, the rows measured replace theirs in the last measurement")
+    p.add_argument("--formats-models", default=None,
+                   help=f"models of the formats table ({', '.join(FORMAT_MODELS)}; default all present); "
+                        "with --formats-only, the rows measured replace theirs in the last measurement")
     p.add_argument("--formats-render", action="store_true",
                    help="with --formats-only: re-render the last measured table with the RTL results now present")
     p.add_argument("--img", type=Path, default=IMG, help="where the plots go (default docs/img)")
@@ -599,8 +698,21 @@ def main() -> int:
         args.out.write_text(splice_speed(old, section))
         print("\n".join(section))
         return 0
+    acts = tuple(FORMAT_ACTS.values())
+    if args.acts is not None:
+        unknown = [a for a in args.acts.split(",") if a not in FORMAT_ACTS]
+        if unknown:
+            p.error(f"--acts: unknown activation format {unknown[0]!r}; choose from {', '.join(FORMAT_ACTS)}")
+        acts = tuple(FORMAT_ACTS[a] for a in args.acts.split(","))
+    models = None
+    if args.formats_models is not None:
+        models = args.formats_models.split(",")
+        unknown = [m for m in models if m not in FORMAT_MODELS]
+        if unknown:
+            p.error(f"--formats-models: unknown model {unknown[0]!r}; choose from {', '.join(FORMAT_MODELS)}")
     if args.formats_only:
-        section = formats_section(formats, args.formats_rtl, args.formats_render)
+        section = formats_section(formats, args.formats_rtl, args.formats_render, acts, models,
+                                  merge=args.acts is not None or models is not None)
         old = args.out.read_text() if args.out.exists() else "# Results\n"
         args.out.write_text(splice_formats(old, section))
         print(section)
@@ -636,7 +748,7 @@ def main() -> int:
         with steps.stage("real-size model: stories15M shape"):
             text = splice_real_size(text, render_real_size(real_size(args.real_size_n)))
     with steps.stage("weight formats"):
-        text = splice_formats(text, formats_section(formats, args.formats_rtl))
+        text = splice_formats(text, formats_section(formats, args.formats_rtl, acts=acts, models=models))
     with steps.stage("plots"):
         plots(args.img, lanes_runs)
     steps.close()

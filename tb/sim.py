@@ -60,13 +60,18 @@ def simulator_warning_filters(packages: tuple[str, ...] = QUIET_DEPRECATIONS) ->
     return ",".join(entries)
 
 
+def act_tag(act: ActFormat) -> str:
+    """The activation format's part of a build or run name: "" for static, else "<name>[-b<block>]" (mx-b32)."""
+    return "" if act == STATIC else act.name + (f"-b{act.block}" if act.block else "")
+
+
 def model_build(model: Path, lanes: int, fmt: str = "int8", group: int | None = None, act: ActFormat = STATIC) -> Path:
     """Compile (once per model, lane count, weight and activation format) into build/models/<name>-L<lanes>/
     (int8, --act static) or build/models/<name>[-<format>[-g<group>]][-mx-b<block>]-L<lanes>/.
 
     A file lock makes parallel test workers wait for one compile instead of racing."""
     tag = ("" if fmt == "int8" else f"-{fmt}" + (f"-g{group}" if group else "")) \
-        + ("" if act == STATIC else f"-{act.name}" + (f"-b{act.block}" if act.block else ""))
+        + ("" if act == STATIC else "-" + act_tag(act))
     out = BUILD / "models" / f"{model.stem}{tag}-L{lanes}"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{out.name}.lock", "w") as lock:

@@ -1,10 +1,13 @@
 """Weight formats on the RTL (issue 9): every format's decode stage and ROM layout on the chip,
 every generated token equal to the golden model loaded from the same ROM images, and every
-token's cycle count equal to the static schedule's (the same for every format).
+token's cycle count equal to the static schedule's (the same for every weight format; one matvec
+pipeline cycle more per matrix phase with `--act mx`).
 
-`make test` runs one small random shape per format on Verilator and one format on Icarus; the
-full matrix (every format x LANES 8/16/32/64 x both simulators x the embedded model, stories260K
-and an unshared-classifier shape) runs with FORMATS_MATRIX=1, as `make bench` does:
+`make test` runs one small random shape per format on Verilator, one format on Icarus, and one
+4-bit format with `--act mx` on Icarus; the full matrix (every weight format x activation format
+static / mx B32 x LANES 8/16/32/64 x both simulators x the embedded model, stories260K and an
+unshared-classifier shape) runs with FORMATS_MATRIX=1, as `make bench` does, and writes
+build/results/<sim>/fmtx-<format>[-mx-b32]-<model>-L<lanes>.json for its table:
     FORMATS_MATRIX=1 .venv/bin/python -m pytest -n 2 tests/test_formats_rtl.py -k matrix
 """
 from __future__ import annotations
@@ -17,10 +20,12 @@ import pytest
 from conftest import EMBEDDED, EXTERNAL, SHAPES, needs_external
 from sim_models.checkpoint import random_checkpoint, write_checkpoint
 from sim_models.formats import FORMAT_NAMES
+from sim_models.mx import MX_DEFAULT_BLOCK, STATIC, make_act_format
 from tb.runner import BUILD, SIMULATORS, check_results
-from tb.sim import model_build, run_top
+from tb.sim import act_tag, model_build, run_top
 
 FORMATS = [f for f in FORMAT_NAMES if f != "int8"]
+ACTS = {"static": STATIC, "mx": make_act_format("mx", MX_DEFAULT_BLOCK)}   # the matrix's activation formats
 PROMPT = list(b"It is a truth")
 
 
@@ -43,24 +48,35 @@ def random_model(shape: str) -> object:
     return path
 
 
-# make test: one random shape per format on Verilator (GQA, hidden 52: partial last groups), one on Icarus.
-FAST = [(fmt, "verilator", "gqa", 8) for fmt in FORMATS] + [("int4", "icarus", "odd_hidden", 16)]
+# make test: one random shape per format on Verilator (GQA, hidden 52: partial last groups), one on Icarus,
+# and one 4-bit format with --act mx on Icarus (dim 16: one short block per vector; a few seconds).
+FAST = [(fmt, "verilator", "gqa", 8, "static") for fmt in FORMATS] + [("int4", "icarus", "odd_hidden", 16, "static"),
+                                                                       ("nvfp4", "icarus", "odd_hidden", 8, "mx")]
 
 
-@pytest.mark.parametrize("fmt,sim,shape,lanes", FAST, ids=[f"{f}-{s}-{sh}-L{l}" for f, s, sh, l in FAST])
-def test_format_random(fmt: str, sim: str, shape: str, lanes: int) -> None:
-    build = model_build(random_model(shape), lanes, fmt)
-    run_format(sim, build, f"fmt-{fmt}-{shape}-L{lanes}", [1, 2, 3], 5, inv_temp=256, top_k=4, seed=3)
+@pytest.mark.parametrize("fmt,sim,shape,lanes,act", FAST,
+                         ids=[f"{f}-{s}-{sh}-L{l}" + ("" if a == "static" else f"-{a}") for f, s, sh, l, a in FAST])
+def test_format_random(fmt: str, sim: str, shape: str, lanes: int, act: str) -> None:
+    build = model_build(random_model(shape), lanes, fmt, act=ACTS[act])
+    tag = "" if act == "static" else "-" + act_tag(ACTS[act])
+    run_format(sim, build, f"fmt-{fmt}{tag}-{shape}-L{lanes}", [1, 2, 3], 5, inv_temp=256, top_k=4, seed=3)
 
 
-MATRIX = [(fmt, sim, model, lanes) for fmt in FORMAT_NAMES for sim in SIMULATORS
+MATRIX = [(fmt, act, sim, model, lanes) for fmt in FORMAT_NAMES for act in ACTS for sim in SIMULATORS
           for model in ("embedded", "stories260K", "unshared") for lanes in (8, 16, 32, 64)]
+
+
+def matrix_run_name(fmt: str, act: str, model: str, lanes: int) -> str:
+    """The run's result name, which scripts/bench.py reads back: fmtx-<format>[-mx-b32]-<model>-L<lanes>."""
+    tag = act_tag(ACTS[act])
+    return f"fmtx-{fmt}{'-' + tag if tag else ''}-{model}-L{lanes}"
 
 
 @pytest.mark.skipif(os.environ.get("FORMATS_MATRIX") != "1",
                     reason="the full formats matrix runs in make bench (FORMATS_MATRIX=1)")
-@pytest.mark.parametrize("fmt,sim,model,lanes", MATRIX, ids=[f"{f}-{s}-{m}-L{l}" for f, s, m, l in MATRIX])
-def test_format_matrix(fmt: str, sim: str, model: str, lanes: int) -> None:
+@pytest.mark.parametrize("fmt,act,sim,model,lanes", MATRIX,
+                         ids=[f"{f}-{a}-{s}-{m}-L{l}" for f, a, s, m, l in MATRIX])
+def test_format_matrix(fmt: str, act: str, sim: str, model: str, lanes: int) -> None:
     if model == "stories260K":
         needs_external()
         path, prompt = EXTERNAL, [1]
@@ -71,4 +87,4 @@ def test_format_matrix(fmt: str, sim: str, model: str, lanes: int) -> None:
     n = 8
     if sim == "icarus":                  # about 100x slower: a short prompt, two tokens
         prompt, n = prompt[:3], 2
-    run_format(sim, model_build(path, lanes, fmt), f"fmtx-{fmt}-{model}-L{lanes}", prompt, n)
+    run_format(sim, model_build(path, lanes, fmt, act=ACTS[act]), matrix_run_name(fmt, act, model, lanes), prompt, n)
