@@ -23,6 +23,7 @@ RUN = ("from tb.runner import run, check_results; "
 def start(sim: str, run_name: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tb")])}
     env.pop("WAVES", None)
+    env.pop("ROMFORMER_CODECOV", None)     # under make regression: a coverage build has a directory of its own
     return subprocess.Popen([sys.executable, "-c", RUN.format(sim=sim, build=BUILD_NAME, run=run_name)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
