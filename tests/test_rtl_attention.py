@@ -1,8 +1,6 @@
 """rf_attention and rf_divider on both simulators (cocotb modules in tb/unit/)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from conftest import verilator_variant
@@ -23,9 +21,8 @@ ATTENTION = {
 # name -> (shape, widths): an activation format's (QKV_BITS qkv_bits, FRAC frac, OUT_BITS wide_bits), and
 # widths no format has (an output 3 fraction bits finer than V, saturating at 12 bits)
 MX = make_act_format("mx")
-# make regression sets ROMFORMER_FULL=1: these cases on both simulators. make test runs them on Icarus
-# (short builds); the mx widths lint clean on Verilator in tests/test_lint.py.
-FULL = os.environ.get("ROMFORMER_FULL") == "1"
+# make test runs these on Icarus (tests/conftest.py verilator_variant; the mx widths lint clean on
+# Verilator in tests/test_lint.py); make regression on both simulators.
 ATTENTION_WIDE = {
     "gqa_mx": ("gqa", {"QKV_BITS": MX.qkv_bits, "FRAC": MX.frac, "OUT_BITS": MX.wide_bits}),
     "long_mx": ("long", {"QKV_BITS": MX.qkv_bits, "FRAC": MX.frac, "OUT_BITS": MX.wide_bits}),
@@ -55,8 +52,7 @@ def test_attention(sim: str, config: str) -> None:
 @pytest.mark.parametrize("config", sorted(ATTENTION_WIDE))
 def test_attention_widths(sim: str, config: str) -> None:
     """The --act mx widths (12-bit q, k, v and cache, 15-bit output) and one combination of no format."""
-    if sim == "verilator" and not FULL:
-        pytest.skip("ROMFORMER_FULL=1 (make regression) runs the attention width cases on Verilator too")
+    verilator_variant(sim, False)
     shape, widths = ATTENTION_WIDE[config]
     params = dict(ATTENTION[shape], **widths, EXP2_FILE=f'"{exp2_image()}"')
     check_results(run(sim=sim, toplevel="rf_attention", sources=ATTENTION_SOURCES,

@@ -1,8 +1,6 @@
 """Block-level RTL tests of rf_rmsnorm, rf_rope, rf_rope_gen and rf_swiglu on both simulators."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -14,14 +12,8 @@ from tb.runner import BUILD, SIMULATORS, check_results, run
 
 DATA = BUILD / "unit_data" / "norm"
 
-# make regression sets ROMFORMER_FULL=1: the --act mx cases on both simulators. make test runs them on
-# Icarus (short builds); the mx widths lint clean on Verilator in tests/test_lint.py.
-FULL = os.environ.get("ROMFORMER_FULL") == "1"
-
-
-def skip_mx_on_verilator(sim: str, act: str) -> None:
-    if act != "static" and sim == "verilator" and not FULL:
-        pytest.skip("ROMFORMER_FULL=1 (make regression) runs the --act mx unit case on Verilator too")
+# make test runs the --act mx cases on Icarus and the static ones on Verilator (tests/conftest.py
+# verilator_variant; the mx widths lint clean on Verilator in tests/test_lint.py); make regression both.
 
 # name -> (LANES, DIM, NORMS, EPS, activation format); DIM 20 with 8 lanes leaves a partial last word.
 # The format sets OUT_BITS (its wide_bits: 8 static, 15 mx).
@@ -49,8 +41,7 @@ def write_norm_images(name: str, lanes: int, dim: int, norms: int, seed: int) ->
 @pytest.mark.parametrize("cfg", sorted(NORM_CONFIGS))
 def test_rmsnorm(sim: str, cfg: str) -> None:
     lanes, dim, norms, eps, act = NORM_CONFIGS[cfg]
-    skip_mx_on_verilator(sim, act)
-    verilator_variant(sim, cfg != "l32_d64")
+    verilator_variant(sim, cfg == "l8_d20")
     words = -(-dim // lanes)
     out_bits = make_act_format(act).wide_bits
     norm_file, rsqrt_file = write_norm_images(cfg, lanes, dim, norms, seed=dim * 131 + lanes)
@@ -67,7 +58,7 @@ def test_rmsnorm(sim: str, cfg: str) -> None:
 @pytest.mark.parametrize("act", ["static", "mx"])
 def test_rope(sim: str, act: str) -> None:
     """BITS is the format's qkv_bits (8 static, 12 mx)."""
-    skip_mx_on_verilator(sim, act)
+    verilator_variant(sim, act == "static")
     check_results(run(sim=sim, toplevel="rf_rope", sources=["rf_rope", "rf_rsr", "rf_sat"], test_module="tb.unit.test_rf_rope",
                       parameters={"BITS": make_act_format(act).qkv_bits},
                       name="rf_rope" if act == "static" else f"rf_rope_{act}"))
@@ -107,7 +98,7 @@ def test_rope_gen(sim: str, cfg: str) -> None:
 @pytest.mark.parametrize("act", ["static", "mx"])
 def test_swiglu(sim: str, act: str) -> None:
     """OUT_BITS is the format's wide_bits (8 static, 15 mx)."""
-    skip_mx_on_verilator(sim, act)
+    verilator_variant(sim, act == "static")
     static = act == "static"
     check_results(run(sim=sim, toplevel="rf_swiglu", sources=["rf_swiglu", "rf_requant", "rf_rsr", "rf_sat"],
                       test_module="tb.unit.test_rf_swiglu", parameters={"OUT_BITS": make_act_format(act).wide_bits},
