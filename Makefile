@@ -136,12 +136,12 @@ regression-merge: bootstrap ## merge shard results (build/reports/regression/res
 # (e.g. after `make regression`, which runs every test with coverage and enforces the goals; CODECOV=0 off).
 # The selection: every unit bench (every decode format and adapter case: ROMFORMER_CODECOV=1 runs them all on
 # Verilator), the top-level, edge-case and I/O tests, the pyuvm suites (registers, errors, backpressure, reset),
-# the adapter on the top level and one random model per weight format. --timeout 2400 (the regression's): a
+# the adapter on the top level, one random model per weight format and the stories15M-shaped model. --timeout 2400 (the regression's): a
 # coverage run takes 2.5-3x as long as a normal one.
 CODECOV_TESTS ?= tests/test_rtl_top.py tests/test_rtl_edge_cases.py tests/test_rtl_io.py tests/test_rtl_units.py \
   tests/test_rtl_core_units.py tests/test_rtl_attention.py tests/test_rtl_matvec.py tests/test_rtl_norm_rope_swiglu.py \
   tests/test_rtl_select.py tests/test_rtl_wdecode.py tests/test_lora_rtl.py tests/test_uvm.py tests/test_lora_top.py \
-  tests/test_formats_rtl.py
+  tests/test_formats_rtl.py tests/test_stories15m.py
 CODECOV_RUN   ?= 1
 .PHONY: coverage
 coverage: bootstrap ## RTL code coverage: CODECOV_TESTS on Verilator with coverage, merged; per-block line/toggle vs the testplan goals, uncovered lines, HTML path (CODECOV_RUN=0: report only; docs/coverage.md)

@@ -81,7 +81,24 @@ def point_of(fields: dict[str, str], source: str) -> Point | None:
 
 
 def read_dat(path: Path) -> dict[Point, int]:
-    """The points of one coverage.dat, merged over instances (counts summed)."""
+    """The points of one run's coverage.dat, merged over instances (counts summed). When the run wrote
+    the counts it had when reset was released (<run>.at_reset, tb/codecov/rf_codecov_mark.sv), their
+    toggle counts are subtracted: a toggle counts when the design makes it after reset, not when a
+    register moves from its (random, ROMFORMER_XRAND=1) initial value to its reset value."""
+    counts = read_counts(path)
+    snapshot = path.with_suffix(".at_reset")
+    if snapshot.exists():
+        for point, before in read_counts(snapshot).items():
+            if point.kind == "toggle" and point in counts:
+                if before > counts[point]:
+                    raise CodecovError(f"{snapshot}: {point.file}:{point.line} {point.comment} counts {before} at "
+                                       f"reset but {counts[point]} at the end of {path.name}: not this run's snapshot")
+                counts[point] -= before
+    return counts
+
+
+def read_counts(path: Path) -> dict[Point, int]:
+    """The points of one coverage.dat as written, merged over instances (counts summed)."""
     counts: dict[Point, int] = defaultdict(int)
     text = path.read_text(errors="replace")
     for number, raw in enumerate(text.splitlines(), 1):

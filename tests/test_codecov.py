@@ -1,5 +1,6 @@
-"""scripts/codecov.py on crafted Verilator coverage files (merge, waivers, goals, lcov info), and the
-runner's ROMFORMER_CODECOV build (its arguments and directory, without building)."""
+"""scripts/codecov.py on crafted Verilator coverage files (merge, waivers, goals, lcov info, the reset
+snapshot), the runner's ROMFORMER_CODECOV build (its arguments and directory, without building), and one
+real coverage run under random initial values."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 from tb import runner
 from tb.sim import run_top
+from test_rtl_io import UNITS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import codecov  # noqa: E402
@@ -193,7 +195,10 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
             assert {"--coverage-line", "--coverage-toggle", "--coverage-expr"} <= set(args)
             assert "--coverage-underscore" not in args
             assert args[args.index("--coverage-max-width") + 1] == "256"
-            assert seen["plusargs"] == [f"+verilator+coverage+file+{tmp_path / 'codecov' / 'verilator' / 'r.dat'}"]
+            dat = tmp_path / "codecov" / "verilator" / "r.dat"
+            assert seen["plusargs"] == [f"+verilator+coverage+file+{dat}",
+                                        f"+romformer_codecov_reset={dat.with_suffix('.at_reset')}"]
+            assert str(runner.CODECOV_MARK_CPP) in args
         else:
             assert seen["build_dir"].name == "b"
             assert not any(a.startswith("--coverage") for a in seen["build_args"])
@@ -206,6 +211,42 @@ def test_runner_codecov_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
             result=tmp_path / "r.json", name="gls-x", netlist=tmp_path / "netlist.v")
     assert seen["build_dir"].name == "gls-x" and seen["plusargs"] == []
     assert not any(a.startswith("--coverage") for a in seen["build_args"])
+
+
+def test_toggles_before_reset_release_are_not_counted(tmp_path: Path) -> None:
+    """A run's <run>.at_reset snapshot: its toggle counts come off the run's, its line counts do not."""
+    toggle, line = key("a.v", 2, "toggle", "d[0]:0->1"), key("a.v", 3, "line", "block")
+    run = write_dat(tmp_path / "r.dat", [(toggle, 3), (line, 5)])
+    write_dat(tmp_path / "r.at_reset", [(toggle, 1), (line, 5)])
+    counts = {(p.kind, p.comment): n for p, n in codecov.read_dat(run).items()}
+    assert counts == {("toggle", "d[0]:0->1"): 2, ("line", "block"): 5}
+    assert [p.name for p in codecov.dat_files([tmp_path])] == ["r.dat"]       # a snapshot is not a run
+    write_dat(tmp_path / "r.at_reset", [(toggle, 4)])
+    with pytest.raises(codecov.CodecovError, match=r"r\.at_reset: a\.v:2 d\[0\]:0->1 counts 4 at reset but 3"):
+        codecov.read_dat(run)
+
+
+@pytest.mark.skipif("verilator" not in runner.SIMULATORS, reason="Verilator not available")
+def test_random_initial_values_do_not_cover_toggles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ROMFORMER_XRAND=1 with code coverage: BRESP[0] is constant 0 by design (OKAY or SLVERR only) but
+    starts random; its move to the reset value was counted as a toggle, covering a bit the design never
+    toggles (and making its waiver look stale). With the reset snapshot it counts 0 again. Seed 1 is
+    one where the register starts at 1 (the run's raw counts show the move)."""
+    monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path)
+    monkeypatch.setenv("ROMFORMER_CODECOV", "1")
+    monkeypatch.setenv("ROMFORMER_XRAND", "1")
+    monkeypatch.setenv("COCOTB_RANDOM_SEED", "1")
+    toplevel, sources, params = UNITS["rf_axil_regs"]
+    runner.check_results(runner.run(sim="verilator", toplevel=toplevel, sources=sources, parameters=params,
+                                    test_module="tb.unit.test_rf_axil_regs", includes=[runner.HDL],
+                                    name="rf_axil_regs", run_name="codecov-xrand"))
+    dat = tmp_path / "verilator" / "codecov-xrand-seed1.dat"
+    assert dat.with_suffix(".at_reset").exists(), "the coverage run wrote no snapshot at reset release"
+
+    def bresp0(counts: dict) -> list[int]:
+        return [n for p, n in sorted(counts.items()) if p.kind == "toggle" and p.comment.startswith("s_axil_bresp[0]")]
+    assert bresp0(codecov.read_counts(dat)) == [1, 1]     # random 1 at time 0 -> 0 at reset: both counters
+    assert bresp0(codecov.read_dat(dat)) == [0, 0]
 
 
 def test_codecov_file_per_seed() -> None:

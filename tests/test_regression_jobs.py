@@ -371,3 +371,23 @@ def test_soak_slices_split_the_prompts_over_seeds_and_reproduce_as_run(tmp_path:
     reg.print_failures(rows)
     line = next(x for x in capsys.readouterr().out.splitlines() if "make test" in x)
     assert "COCOTB_RANDOM_SEED=2003 " in line and "ROMFORMER_SOAK_ICARUS=85 " in line
+
+
+def test_a_bench_report_named_after_its_run_travels_with_the_job(tmp_path: Path) -> None:
+    """A bench that exports its coverage under its run name (the LoRA top level's lora-top-<case>, which
+    closes romformer.cross.adapter_format) goes back with the job, like a pyuvm test's report named after
+    its cocotb test; the regression's merge missed the cross's format bins when only the latter did."""
+    from scripts.regress.jobs import collect_outputs
+    node = "tests/test_lora_top.py::test_lora_top[int4-verilator]"
+    reports, coverage = tmp_path / "reports" / "verilator", tmp_path / "coverage" / "verilator"
+    reports.mkdir(parents=True)
+    coverage.mkdir(parents=True)
+    (reports / "lora-top-int4.node").write_text(node + "\n")
+    (reports / "lora-top-int4.xml").write_text('<testsuites><testsuite><testcase name="lora_top_generates"/>'
+                                               "</testsuite></testsuites>")
+    (coverage / "lora-top-int4.xml").write_text("<root/>")
+    (coverage / "lora_top_generates.txt").write_text("the cocotb test's own report")
+    _, reports_sent, _ = collect_outputs(tmp_path, (node,), since=0.0)
+    assert sorted(reports_sent) == ["verilator/lora-top-int4.xml", "verilator/lora_top_generates.txt"]
+    _, reports_sent, _ = collect_outputs(tmp_path, ("tests/other.py::test_x",), since=0.0)
+    assert reports_sent == {}

@@ -20,7 +20,7 @@ from sim_models.checkpoint import read_checkpoint
 from sim_models.float_model import FloatModel
 from sim_models.limits import check_chip_limits
 from sim_models.synthetic import OUTLIER_CHANNELS, SHAPES, synthetic_checkpoint
-from tb.runner import BUILD, check_results
+from tb.runner import BUILD, check_results, codecov_requested
 from tb.sim import model_build, run_top
 
 _spec = importlib.util.spec_from_file_location("make_model", ROOT / "scripts" / "make_model.py")
@@ -30,7 +30,8 @@ _spec.loader.exec_module(make_model)
 STORIES15M = SHAPES["stories15M"]
 MODEL = BUILD / "random_models" / "stories15M-synthetic.bin"
 LANES = 64
-FULL = os.environ.get("ROMFORMER_FULL") == "1"
+# make regression (ROMFORMER_FULL=1) and make coverage (ROMFORMER_CODECOV=1: its 16-bit token ids reach bits 9..15)
+FULL = os.environ.get("ROMFORMER_FULL") == "1" or codecov_requested()
 
 
 def test_stories15m_shape():
@@ -97,7 +98,8 @@ def test_stories15m_on_the_rtl(sim):
     cycle count equal to the golden model's and the schedule's. Verilator only: at about 266,000 cycles per
     token, Icarus (about 40 times slower, docs/results.md) would take about ten minutes for these runs."""
     if not FULL:
-        pytest.skip("ROMFORMER_FULL=1 (make regression) runs the stories15M-shaped model on Verilator "
+        pytest.skip("ROMFORMER_FULL=1 (make regression) or ROMFORMER_CODECOV=1 (make coverage) runs the "
+                    "stories15M-shaped model on Verilator "
                     "(compile, Verilator build and 8 tokens: about a minute, too long for make test)")
     make_model.main(["--shape", "stories15M", "--seed", "1", str(MODEL)])
     build = model_build(MODEL, LANES)

@@ -153,7 +153,8 @@ def node_locks(build: Path, nodes: tuple[str, ...]):
 
 def collect_outputs(build: Path, nodes: tuple[str, ...], since: float) -> tuple[dict, dict, list]:
     """The cocotb results, coverage reports and scoreboard summaries written at or after `since` by the
-    runs whose `.node` record (tb/runner.py) names one of `nodes`."""
+    runs whose `.node` record (tb/runner.py) names one of `nodes`. A run's coverage reports are named
+    after its cocotb tests (pyuvm) or after the run itself (a bench exporting one report per run)."""
     cocotb: dict[str, str] = {}
     coverage: dict[str, str] = {}
     scoreboards: list[dict] = []
@@ -172,7 +173,7 @@ def collect_outputs(build: Path, nodes: tuple[str, ...], since: float) -> tuple[
             names = [c.get("name", "") for c in ET.fromstring(text).iter("testcase")]
         except ET.ParseError:
             names = []
-        for name in dict.fromkeys(names):
+        for name in dict.fromkeys([*names, run]):     # a bench's report may carry its run's name (lora-top-<case>)
             for ext in (".xml", ".txt"):
                 f = build / "coverage" / sim / f"{name}{ext}"
                 if fresh(f):
