@@ -56,6 +56,7 @@ from bench_cycles import record_route  # noqa: E402
 
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_checkpoint  # noqa: E402
+from sim_models.mx import ActFormatError, make_act_format  # noqa: E402
 from sim_models.netlist import compare_builds  # noqa: E402
 from sim_models.progress import Stages, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
@@ -393,6 +394,8 @@ def main() -> int:
     p.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
     p.add_argument("--lanes", type=int, default=16)
     p.add_argument("--format", default="int8", help="weight format (python -m sim_models compile --format)")
+    p.add_argument("--act", default="static", help="activation format (python -m sim_models compile --act)")
+    p.add_argument("--act-block", type=int, default=None, help="--act mx block size (compile --act-block)")
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0, help="target clock for place and route, MHz")
     p.add_argument("--stages", default="generic,ecp5",
@@ -412,6 +415,10 @@ def main() -> int:
                         "the 16Kx1 / 8Kx2 DP16KD configurations, side by side with no output mux "
                         "(build directory suffix -deeprom)")
     args = p.parse_args()
+    try:
+        act = make_act_format(args.act, args.act_block)
+    except ActFormatError as exc:
+        raise SystemExit(f"make synth: {exc}") from None
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
     unknown = sorted(set(stages) - {"generic", "ecp5", "pnr", "place", "route"})
@@ -419,7 +426,7 @@ def main() -> int:
         raise SystemExit(f"make synth: unknown stage(s) {', '.join(unknown)} in STAGES={args.stages} "
                          "(generic, ecp5, pnr, place, route)")
     nextpnr = find_tool("nextpnr-ecp5", args.tools) if {"pnr", "place", "route"} & set(stages) else None
-    suffix = "" if args.format == "int8" else f"-{args.format}"
+    suffix = ("" if args.format == "int8" else f"-{args.format}") + ("" if act.name == "static" else f"-{act.name}B{act.block}")
     name = f"{args.model.stem}{suffix}-L{args.lanes}" + ("-deeprom" if args.weight_bram == "deep" else "")
     build = ROOT / "build" / "synth" / name / "rom"
     out = build.parent
@@ -428,15 +435,15 @@ def main() -> int:
     steps = Stages(1 + bool(yosys_jobs) + sum(s in stages for s in ("place", "route", "pnr")) + bool(args.same_logic),
                    f"make synth {name}")
     with steps.stage("compile"):
-        compile_checkpoint(args.model, args.lanes, build, args.format)
+        compile_checkpoint(args.model, args.lanes, build, args.format, act=act)
     cfg = read_checkpoint(args.model).config
-    sched = Schedule(cfg, args.lanes)
+    sched = Schedule(cfg, args.lanes, act=act)
     versions = {"yosys": subprocess.run([yosys, "-V"], capture_output=True, text=True).stdout.split("(")[0].strip()}
     if nextpnr:
         v = subprocess.run([nextpnr, "--version"], capture_output=True, text=True)
         m = re.search(r"nextpnr-[\w.+-]+", v.stdout + v.stderr)
         versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
-    summary: dict = {"model": args.model.name, "format": args.format, "lanes": args.lanes, "part": args.part,
+    summary: dict = {"model": args.model.name, "format": args.format, "act": act.label, "lanes": args.lanes, "part": args.part,
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
                      "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram}
     pnr_cfg = Nextpnr(nextpnr, args.part, args.freq, args.seed, tuple(args.pnr_args.split())) if nextpnr else None
@@ -479,7 +486,7 @@ def main() -> int:
     if args.same_logic:
         other = out.parent / f"{args.same_logic.stem}{suffix}-L{args.lanes}-other"
         with steps.stage(f"same logic as {args.same_logic.name}"):
-            compile_checkpoint(args.same_logic, args.lanes, other, args.format)
+            compile_checkpoint(args.same_logic, args.lanes, other, args.format, act=act)
             c = compare_builds(build, other, out / "netlists")
         summary["same_logic"] = {"other": args.same_logic.name, "same_logic": c.same_logic,
                                  "rom_images_differing": c.rom_lines_differing,

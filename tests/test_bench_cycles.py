@@ -56,9 +56,11 @@ def test_record_route_round_trip(tmp_path):
     routes = bc.load_routes(p)
     assert routes == [rec]
     table = "\n".join(bc.render_routes(routes, bc.hdl_tree()))
-    assert f"| 16 | auto | 1 | 52.50 MHz | 40,000 | 12,000 | {52.5e6 / 12_000:,.0f} |" in table
+    assert f"| 16 | static | auto | 1 | 52.50 MHz | 40,000 | 12,000 | {52.5e6 / 12_000:,.0f} |" in table
     assert "| yes |" in table
     assert "| no |" in "\n".join(bc.render_routes(routes, "another tree"))
+    rec = bc.record_route({**summary, "act": "mx B32"}, "route", p)     # an --act mx build's route says so
+    assert rec["act"] == "mx B32" and "| 16 | mx B32 | auto | 1 | 52.50 MHz |" in "\n".join(bc.render_routes([rec], ""))
 
 
 def test_committed_ledger_reads():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -233,3 +234,12 @@ def test_fsm_passes_take_the_design():
         assert run.returncode == 0, f"yosys: {run.stdout[-2000:]}{run.stderr[-2000:]}"
     finally:
         shutil.rmtree(work)
+
+
+@pytest.mark.parametrize("args, message", [(["--act", "fp8"], "make synth: .*fp8"),
+                                           (["--act", "mx", "--act-block", "7"], "make synth: --act-block: 7")])
+def test_unknown_activation_format_is_refused_before_any_work(monkeypatch, args, message):
+    monkeypatch.setattr(sys, "argv", ["synth.py", "--stages", "generic", *args])
+    monkeypatch.setattr(synth, "compile_checkpoint", lambda *a, **k: pytest.fail("compiled a refused format"))
+    with pytest.raises(SystemExit, match=message):
+        synth.main()
