@@ -106,13 +106,15 @@ def render_routes(routes: list[dict], current_tree: str) -> list[str]:
              "Every place and route `make synth` recorded in docs/routes.json: tokens/s = routed fmax / cycles per "
              "token (position 0) of the RTL routed. \"this hdl/\" says whether the route's hdl/ tree is this "
              "checkout's; a route of older RTL keeps its own cycles.", "",
-             "| LANES | activations | weight ROM | seed | routed fmax | LUT (placed) | cycles/token | tokens/s | RTL (commit) | this hdl/ | date |",
+             "| LANES | activations | weight ROM | seed | routed fmax | LUT (placed) | cycles/token | tokens/s "
+             "| RTL (commit) | this hdl/ | date |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(routes, key=lambda r: (r["lanes"], r["date"])):
         tps = r["fmax_mhz"] * 1e6 / r["cycles_per_token_pos0"]
         lut = f"{r['lut']:,}" if r.get("lut") else "-"
         same = "yes" if r.get("hdl_tree") and r["hdl_tree"] == current_tree else "no"
-        lines.append(f"| {r['lanes']} | {r.get('act', 'static')} | {r.get('weight_bram', 'auto')} | {r.get('seed', 1)} | {r['fmax_mhz']:.2f} MHz | "
+        lines.append(f"| {r['lanes']} | {r.get('act', 'static')} | {r.get('weight_bram', 'auto')} | {r.get('seed', 1)} "
+                     f"| {r['fmax_mhz']:.2f} MHz | "
                      f"{lut} | {r['cycles_per_token_pos0']:,} | {tps:,.0f} | {r['commit']} | {same} | {r['date']} |")
     if not routes:
         lines.append("| - | no route recorded (`make synth STAGES=ecp5,pnr`) | | | | | | | | | |")
