@@ -33,6 +33,12 @@ from sim_models.compiler import compile_checkpoint  # noqa: E402
 XOR_GROUP = 16   # outputs per first-level XOR register: keeps the probe's own output tree shallow
 
 
+def modules_of(block: str, modules: list[str]) -> list[str]:
+    """The yosys module names that are `block`: plain (`\\rf_x`), derived with its parameters
+    (`$paramod\\rf_x\\P=...`) or derived with a hashed parameter list (`$paramod$<hash>\\rf_x`)."""
+    return [m for m in modules if re.search(rf"\\{re.escape(block)}(\\|$)", m) or m.lstrip("\\") == block]
+
+
 def derived_module(build: Path, out: Path, block: str, yosys: str) -> tuple[str, list[tuple[str, str, int]]]:
     """The module romformer_top instantiates for `block` and its ports [(direction, name, width)]."""
     script = out / "ports.ys"
@@ -51,7 +57,7 @@ def derived_module(build: Path, out: Path, block: str, yosys: str) -> tuple[str,
                      line.strip())
         if m and module:
             ports.append((m.group(2), m.group(4).lstrip("\\"), int(m.group(1) or 1), int(m.group(3))))
-    names = [mod for mod in found if re.search(rf"\\{block}$", mod) or mod.lstrip("\\") == block]
+    names = modules_of(block, list(found))
     if len(names) != 1:
         raise SystemExit(f"timing_probe: {block}: {len(names)} derived modules in the build ({names}); "
                          "a block must be instantiated once with one parameter set")

@@ -59,3 +59,12 @@ def test_wrapper_elaborates(tmp_path: Path) -> None:
     proc = subprocess.run(["iverilog", "-g2012", "-Wall", "-s", "probe_top", "-o", str(tmp_path / "a.out"),
                            str(top), str(block)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_block_derived_with_its_parameters_is_found() -> None:
+    """rf_divider is derived as $paramod\\rf_divider\\P_BITS=...: the probe found no module for it."""
+    mods = ["\\romformer_top", "$paramod\\rf_divider\\P_BITS=s32'00000000000000000000000000011010",
+            "$paramod$a1b2\\rf_attention", "\\rf_sat", "$paramod\\rf_divider_x\\N=1"]
+    assert probe.modules_of("rf_divider", mods) == [mods[1]]
+    assert probe.modules_of("rf_attention", mods) == [mods[2]]
+    assert probe.modules_of("rf_sat", mods) == [mods[3]]
