@@ -56,7 +56,7 @@ from bench_cycles import record_route  # noqa: E402
 
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_checkpoint  # noqa: E402
-from sim_models.mx import ActFormatError, make_act_format  # noqa: E402
+from sim_models.mx import ActFormat, ActFormatError, make_act_format  # noqa: E402
 from sim_models.netlist import compare_builds  # noqa: E402
 from sim_models.progress import Stages, write  # noqa: E402
 from sim_models.schedule import Schedule  # noqa: E402
@@ -389,6 +389,20 @@ def results_section(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_suffix(fmt: str, act: ActFormat) -> str:
+    """The build directory's format part: none for int8 weights with static activations, else
+    -<format> and -mxB<block> (build/synth/<model><suffix>-L<lanes>)."""
+    return ("" if fmt == "int8" else f"-{fmt}") + ("" if act.name == "static" else f"-{act.name}B{act.block}")
+
+
+def parse_act(name: str, block: int | None, tool: str) -> ActFormat:
+    """--act / --act-block, or SystemExit naming `tool` and the refused value."""
+    try:
+        return make_act_format(name, block)
+    except ActFormatError as exc:
+        raise SystemExit(f"{tool}: {exc}") from None
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
@@ -415,10 +429,7 @@ def main() -> int:
                         "the 16Kx1 / 8Kx2 DP16KD configurations, side by side with no output mux "
                         "(build directory suffix -deeprom)")
     args = p.parse_args()
-    try:
-        act = make_act_format(args.act, args.act_block)
-    except ActFormatError as exc:
-        raise SystemExit(f"make synth: {exc}") from None
+    act = parse_act(args.act, args.act_block, "make synth")
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)
     unknown = sorted(set(stages) - {"generic", "ecp5", "pnr", "place", "route"})
@@ -426,7 +437,7 @@ def main() -> int:
         raise SystemExit(f"make synth: unknown stage(s) {', '.join(unknown)} in STAGES={args.stages} "
                          "(generic, ecp5, pnr, place, route)")
     nextpnr = find_tool("nextpnr-ecp5", args.tools) if {"pnr", "place", "route"} & set(stages) else None
-    suffix = ("" if args.format == "int8" else f"-{args.format}") + ("" if act.name == "static" else f"-{act.name}B{act.block}")
+    suffix = format_suffix(args.format, act)
     name = f"{args.model.stem}{suffix}-L{args.lanes}" + ("-deeprom" if args.weight_bram == "deep" else "")
     build = ROOT / "build" / "synth" / name / "rom"
     out = build.parent

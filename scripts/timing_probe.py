@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from synth import PARTS, dsp_premap, find_tool, log_fmax, read_design, rel, run_tool  # noqa: E402
+from synth import PARTS, dsp_premap, find_tool, format_suffix, log_fmax, parse_act, read_design, rel, run_tool  # noqa: E402
 
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 
@@ -149,17 +149,19 @@ def main() -> int:
     p.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
     p.add_argument("--lanes", type=int, default=16)
     p.add_argument("--format", default="int8")
+    p.add_argument("--act", default="static", help="activation format (compile --act)")
+    p.add_argument("--act-block", type=int, default=None, help="--act mx block size")
     p.add_argument("--blocks", default="rf_rmsnorm,rf_matvec,rf_select,rf_attention")
     p.add_argument("--part", default="LFE5U-85F", choices=sorted(PARTS))
     p.add_argument("--freq", type=float, default=50.0)
     p.add_argument("--tools", default="auto", choices=("auto", "yowasp", "system"))
     p.add_argument("--seed", type=int, default=1, help="nextpnr seed (another seed when a placement does not route)")
     args = p.parse_args()
+    act = parse_act(args.act, args.act_block, "timing_probe")
     yosys, nextpnr = find_tool("yosys", args.tools), find_tool("nextpnr-ecp5", args.tools)
-    suffix = "" if args.format == "int8" else f"-{args.format}"
-    name = f"{args.model.stem}{suffix}-L{args.lanes}"
+    name = f"{args.model.stem}{format_suffix(args.format, act)}-L{args.lanes}"
     build = ROOT / "build" / "synth" / name / "rom"
-    compile_checkpoint(args.model, args.lanes, build, args.format)
+    compile_checkpoint(args.model, args.lanes, build, args.format, act=act)
     for block in [b for b in args.blocks.split(",") if b]:
         r = probe(build, build.parent / "probe" / block, block, args.part, args.freq, yosys, nextpnr, args.seed)
         print(f"{block}: fmax {r['fmax_mhz']} MHz (synth {r['synth_s']} s, pnr {r['pnr_s']} s); "
