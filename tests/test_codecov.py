@@ -249,6 +249,21 @@ def test_random_initial_values_do_not_cover_toggles(monkeypatch: pytest.MonkeyPa
     assert bresp0(codecov.read_dat(dat)) == [0, 0]
 
 
+@pytest.mark.skipif("verilator" not in runner.SIMULATORS, reason="Verilator not available")
+def test_a_bench_that_never_resets_still_writes_a_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """rf_rsr's combinational bench never clocks or resets its top level: the snapshot after the first
+    time step is the one it keeps (in the regression, 6 of 141 coverage runs wrote none and kept their
+    random-initial-value toggles)."""
+    monkeypatch.setattr(runner, "CODECOV_DIR", tmp_path)
+    monkeypatch.setenv("ROMFORMER_CODECOV", "1")
+    monkeypatch.setenv("ROMFORMER_XRAND", "1")
+    monkeypatch.setenv("COCOTB_RANDOM_SEED", "1")
+    runner.check_results(runner.run(sim="verilator", toplevel="rf_rsr", sources=["rf_rsr"], test_module="tb.unit.test_rf_rsr",
+                                    parameters={"IN_BITS": 24, "PIPE": 0}, name="rf_rsr_b24_comb",
+                                    run_name="codecov-noreset"))
+    assert (tmp_path / "verilator" / "codecov-noreset-seed1.at_reset").exists()
+
+
 def test_codecov_file_per_seed() -> None:
     """A regression's seeds of one run write different files (merged, not overwritten)."""
     assert runner.codecov_path("verilator", "top-x", {}).name == "top-x.dat"

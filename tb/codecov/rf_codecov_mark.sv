@@ -7,9 +7,11 @@
 // from its random initial value (ROMFORMER_XRAND=1) to its reset value. Line, branch and expression
 // counts are not touched: the reset branches are code like any other.
 //
-// MODE 2: at the first clock edge with rst_n high after an edge that saw it low (reset released).
-// MODE 1: a top level without a reset: at its first clock edge.
-// MODE 0: a top level without a clock: after the first time step (the first input values).
+// After the first time step (the first input values) every mark writes a first snapshot; then
+// MODE 2: at the first clock edge with rst_n high after an edge that saw it low (reset released);
+// MODE 1: a top level without a reset: at its first clock edge;
+// MODE 0: a top level without a clock: the first snapshot stays.
+// A bench that never resets (or never clocks) its top level keeps the first snapshot.
 module rf_codecov_mark #(
     parameter int MODE = 2
 ) (
@@ -19,25 +21,24 @@ module rf_codecov_mark #(
     import "DPI-C" function void rf_codecov_snapshot(input string path);
 
     bit    held  = 1'b0;   // testbench state: initialised, so random initial values do not reach it
-    bit    taken = 1'b0;
+    bit    final_taken = 1'b0;
     string path;
 
     task automatic snapshot();
-        if (!taken) begin
-            taken = 1'b1;
-            if ($value$plusargs("romformer_codecov_reset=%s", path)) rf_codecov_snapshot(path);
-        end
+        if ($value$plusargs("romformer_codecov_reset=%s", path)) rf_codecov_snapshot(path);
     endtask
 
+    initial begin
+        #1;
+        if (!final_taken) snapshot();
+    end
     generate
-        if (MODE == 0) begin : g_time
-            initial begin
-                #1;
-                snapshot();
-            end
-        end else begin : g_clock
+        if (MODE != 0) begin : g_clock
             always @(posedge clk) begin
-                if (MODE == 1 || (held && rst_n)) snapshot();
+                if (!final_taken && (MODE == 1 || (held && rst_n))) begin
+                    final_taken = 1'b1;
+                    snapshot();
+                end
                 if (!rst_n) held = 1'b1;
             end
         end
