@@ -391,3 +391,17 @@ def test_a_bench_report_named_after_its_run_travels_with_the_job(tmp_path: Path)
     assert sorted(reports_sent) == ["verilator/lora-top-int4.xml", "verilator/lora_top_generates.txt"]
     _, reports_sent, _ = collect_outputs(tmp_path, ("tests/other.py::test_x",), since=0.0)
     assert reports_sent == {}
+
+
+def test_a_skipped_test_is_measured_not_estimated(tmp_path: Path) -> None:
+    """A test the regression skips (an Icarus-only case on Verilator, a model that is not there) takes no
+    time; left out of the durations it was planned at the 2 s / 10 s defaults: 241 skips made the one-seed
+    plan 146.5 min of work for 101 min measured."""
+    junit = ('<testsuites><testsuite><testcase classname="tests.test_x" name="test_run" time="3.5"/>'
+             '<testcase classname="tests.test_x" name="test_skip[verilator]" time="0.001"><skipped/></testcase>'
+             "</testsuite></testsuites>")
+    result = JobResult(key="seed1-a", seed=1, nodes=["tests/test_x.py::test_run", "tests/test_x.py::test_skip[verilator]"],
+                       junit=junit, returncode=0)
+    reg = regression()
+    m = merge_results([result], tmp_path / "junit", tmp_path / "cov", reg.failure_text, reg.check_of)
+    assert m.durations == {"tests/test_x.py::test_run": 3.5, "tests/test_x.py::test_skip[verilator]": 0.001}
