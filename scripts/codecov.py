@@ -31,6 +31,9 @@ from pathlib import Path
 
 import hjson
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tb.runner import codecov_reset_path  # noqa: E402  (the snapshot's name: one definition)
+
 ROOT = Path(__file__).resolve().parents[1]
 HDL = ROOT / "hdl"
 PLAN = ROOT / "docs" / "testplan.hjson"
@@ -86,7 +89,7 @@ def read_dat(path: Path) -> dict[Point, int]:
     toggle counts are subtracted: a toggle counts when the design makes it after reset, not when a
     register moves from its (random, ROMFORMER_XRAND=1) initial value to its reset value."""
     counts = read_counts(path)
-    snapshot = path.with_suffix(".at_reset")
+    snapshot = codecov_reset_path(path)
     if snapshot.exists():
         for point, before in read_counts(snapshot).items():
             if point.kind == "toggle" and point in counts:
