@@ -211,11 +211,13 @@ module rf_attention #(
         end
     end
 
-    // run arguments, latched at start (datapath: no reset); when a pass 2 starts that has a group
-    // after it, the query moves down by one group for that group's pass 1, so slot j always reads
-    // q_r's head j
+    // run arguments (datapath: no reset), taken while idle so the edge that starts a run latches
+    // them: their enable is the registered `run`, not `start` (timing: the start comes from the
+    // sequencer's unit-done mux and fanned out to every q bit across the die); when a pass 2 starts
+    // that has a group after it, the query moves down by one group for that group's pass 1, so
+    // slot j always reads q_r's head j
     always @(posedge clk) begin
-        if (go) begin
+        if (!run) begin
             layer_r <= layer;
             pos_r   <= pos;
             q_r     <= q_flat;

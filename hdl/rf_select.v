@@ -307,7 +307,6 @@ module rf_select #(
         a_next = a_r;
         if (finish_acc && mode_r) a_next = {AW{1'b0}};
         if (busy) a_next = (ic + CW'(1) >= k_run && ic <= k_run) ? {AW{1'b0}} : a_r + AW'(1);
-        if (!rst_n) a_next = {AW{1'b0}};
     end
 
     // clamped top_k
