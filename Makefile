@@ -80,7 +80,7 @@ synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LU
 	$(call install_requirements,requirements-synth.txt,$(SYNTH_STAMP))
 	$(PY) scripts/synth.py --model $(MODEL) --lanes $(SYNTH_LANES) --format $(FORMAT) --act $(ACT) $(if $(ACT_BLOCK),--act-block $(ACT_BLOCK)) --tools $(SYNTH_TOOLS) $(if $(PART),--part $(PART)) \
 	  $(if $(STAGES),--stages $(STAGES)) $(if $(ROUTER),--router $(ROUTER)) $(if $(SAME_LOGIC),--same-logic $(SAME_LOGIC)) \
-	  $(if $(PNR_ARGS),--pnr-args '$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
+	  $(if $(PNR_ARGS),--pnr-args='$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
 
 GLS_LANES ?= 16
 GLS_N     ?= 8

