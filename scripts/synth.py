@@ -231,6 +231,13 @@ DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
 WEIGHT_BRAM_MODES = ("auto", "deep")
 
 
+# synth_ecp5 legalises an active-low synchronous reset with an inverter per flip-flop, and abc maps
+# each to a LUT of its own: every flip-flop of a reset-and-enable register became a control set of its
+# own (LSR nets: 4,674 in the static LANES 16 build, 6,555 with mx, where nextpnr could not legalise the
+# placement). Merging identical cells of every type (the library's LUT4s included) leaves one inverter.
+MERGE_SHARED = "opt_merge -share_all\nopt_clean\n"
+
+
 def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
     """The yosys passes after reading the design: synth_ecp5 up to its `check` step, whose first pass
     (autoname: readable names for the netlist) alone ran longer than the whole synthesis on this design
@@ -243,7 +250,7 @@ def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
                f"select -assert-count 1 {WEIGHT_ROM}\n"
                f"memory_libmap -lib {DEEP_ROM_LIB} {WEIGHT_ROM}\n"
                "synth_ecp5 -top romformer_top -run map_ram:check\n")
-    return (dsp_premap() + run + "hierarchy -check\n"
+    return (dsp_premap() + run + MERGE_SHARED + "hierarchy -check\n"
             f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
             "check -noinit\nblackbox =A:whitebox\n"
             f"write_json {rel(out / 'top.json')}\n")

@@ -215,6 +215,39 @@ def test_deep_weight_bram_maps_the_weight_rom_to_8kx2_blocks():
         shutil.rmtree(work)
 
 
+ACTBUF_TOP = """`default_nettype none
+module romformer_top (input wire clk, input wire rst_n, input wire [15:0] widx, input wire [3:0] wdata,
+                      output wire [63:0] flat);
+    rf_actbuf #(.N(16), .EW(4), .G(1)) u_buf (.clk(clk), .rst_n(rst_n), .we(1'b1), .widx(widx), .wdata(wdata),
+                                             .flat(flat));
+endmodule
+"""
+
+
+@pytest.mark.skipif(yosys_command() is None,
+                    reason="yosys is not installed (make bootstrap installs it as root: apt-get install yosys)")
+def test_ecp5_netlist_shares_one_reset_net():
+    """An activation buffer's flip-flops (synchronous active-low reset over a per-element enable) share
+    one LSR net: synth_ecp5 gives each flip-flop its own inverter of rst_n (a LUT), so without merging
+    identical cells every one was a control set of its own (6,555 LSR nets in the mx LANES 16 build,
+    which nextpnr's placer could not legalise)."""
+    import json
+    work = Path(tempfile.mkdtemp(dir=ROOT / "build"))   # YoWASP sees only files under the project
+    try:
+        (work / "top.v").write_text(ACTBUF_TOP)
+        script = work / "ecp5.ys"
+        script.write_text(f"read_verilog -sv -defer hdl/rf_actbuf.v {synth.rel(work / 'top.v')}\n"
+                          "hierarchy -top romformer_top\n" + synth.ecp5_passes(work))
+        run = subprocess.run(yosys_command() + ["-q", synth.rel(script)], cwd=ROOT, capture_output=True, text=True)
+        assert run.returncode == 0, f"yosys: {run.stdout[-2000:]}{run.stderr[-2000:]}"
+        cells = json.loads((work / "top.json").read_text())["modules"]["romformer_top"]["cells"].values()
+        ffs = [c for c in cells if c["type"] == "TRELLIS_FF"]
+        assert len(ffs) == 64
+        assert len({tuple(c["connections"]["LSR"]) for c in ffs}) == 1
+    finally:
+        shutil.rmtree(work)
+
+
 def test_unknown_weight_bram_mode_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="WEIGHT_BRAM=shallow is not one of auto, deep"):
         synth.ecp5_passes(tmp_path, "shallow")
