@@ -231,11 +231,17 @@ DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
 WEIGHT_BRAM_MODES = ("auto", "deep")
 
 
-# synth_ecp5 legalises an active-low synchronous reset with an inverter per flip-flop, and abc maps
-# each to a LUT of its own: every flip-flop of a reset-and-enable register became a control set of its
-# own (LSR nets: 4,674 in the static LANES 16 build, 6,555 with mx, where nextpnr could not legalise the
-# placement). Merging identical cells of every type (the library's LUT4s included) leaves one inverter.
-MERGE_SHARED = "opt_merge -share_all\nopt_clean\n"
+# synth_ecp5 legalises an active-low synchronous reset with an inverter ($_NOT_) per flip-flop and
+# abc maps each to a LUT of its own: every flip-flop of a reset-and-enable register became a control set
+# of its own (LSR nets: 4,674 in the static LANES 16 build, 6,555 with mx, where nextpnr could not legalise
+# the placement). Merging the identical gates between the flip-flop and the LUT mapping leaves one.
+MERGE_SHARED = "opt_merge\nopt_clean\n"
+
+
+def synth_ecp5_run(top: str, start: str = "begin") -> str:
+    """synth_ecp5 from label `start` up to its `check` step, with MERGE_SHARED before the LUT mapping."""
+    return (f"synth_ecp5 -top {top} -run {start}:map_luts\n" + MERGE_SHARED
+            + f"synth_ecp5 -top {top} -run map_luts:check\n")
 
 
 def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
@@ -244,13 +250,13 @@ def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
     with yosys 0.23; the statistics to ecp5.stat and the netlist to top.json in `out`."""
     if weight_bram not in WEIGHT_BRAM_MODES:
         raise SystemExit(f"make synth: WEIGHT_BRAM={weight_bram} is not one of {', '.join(WEIGHT_BRAM_MODES)}")
-    run = "synth_ecp5 -top romformer_top -run begin:check\n"
+    run = synth_ecp5_run("romformer_top")
     if weight_bram == "deep":
         run = ("synth_ecp5 -top romformer_top -run begin:map_ram\n"
                f"select -assert-count 1 {WEIGHT_ROM}\n"
                f"memory_libmap -lib {DEEP_ROM_LIB} {WEIGHT_ROM}\n"
-               "synth_ecp5 -top romformer_top -run map_ram:check\n")
-    return (dsp_premap() + run + MERGE_SHARED + "hierarchy -check\n"
+               + synth_ecp5_run("romformer_top", "map_ram"))
+    return (dsp_premap() + run + "hierarchy -check\n"
             f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
             "check -noinit\nblackbox =A:whitebox\n"
             f"write_json {rel(out / 'top.json')}\n")
