@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cycles import record_route  # noqa: E402
+from ecp5_resets import share_reset_inverters  # noqa: E402
 
 from sim_models.checkpoint import read_checkpoint  # noqa: E402
 from sim_models.compiler import compile_checkpoint  # noqa: E402
@@ -231,31 +232,18 @@ DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
 WEIGHT_BRAM_MODES = ("auto", "deep")
 
 
-# synth_ecp5 legalises an active-low synchronous reset with an inverter ($_NOT_) per flip-flop and
-# abc maps each to a LUT of its own: every flip-flop of a reset-and-enable register became a control set
-# of its own (LSR nets: 4,674 in the static LANES 16 build, 6,555 with mx, where nextpnr could not legalise
-# the placement). Merging the identical gates between the flip-flop and the LUT mapping leaves one.
-MERGE_SHARED = "opt_merge\nopt_clean\n"
-
-
-def synth_ecp5_run(top: str, start: str = "begin") -> str:
-    """synth_ecp5 from label `start` up to its `check` step, with MERGE_SHARED before the LUT mapping."""
-    return (f"synth_ecp5 -top {top} -run {start}:map_luts\n" + MERGE_SHARED
-            + f"synth_ecp5 -top {top} -run map_luts:check\n")
-
-
 def ecp5_passes(out: Path, weight_bram: str = "auto") -> str:
     """The yosys passes after reading the design: synth_ecp5 up to its `check` step, whose first pass
     (autoname: readable names for the netlist) alone ran longer than the whole synthesis on this design
     with yosys 0.23; the statistics to ecp5.stat and the netlist to top.json in `out`."""
     if weight_bram not in WEIGHT_BRAM_MODES:
         raise SystemExit(f"make synth: WEIGHT_BRAM={weight_bram} is not one of {', '.join(WEIGHT_BRAM_MODES)}")
-    run = synth_ecp5_run("romformer_top")
+    run = "synth_ecp5 -top romformer_top -run begin:check\n"
     if weight_bram == "deep":
         run = ("synth_ecp5 -top romformer_top -run begin:map_ram\n"
                f"select -assert-count 1 {WEIGHT_ROM}\n"
                f"memory_libmap -lib {DEEP_ROM_LIB} {WEIGHT_ROM}\n"
-               + synth_ecp5_run("romformer_top", "map_ram"))
+               "synth_ecp5 -top romformer_top -run map_ram:check\n")
     return (dsp_premap() + run + "hierarchy -check\n"
             f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
             "check -noinit\nblackbox =A:whitebox\n"
@@ -266,11 +254,26 @@ def ecp5_script(build: Path, out: Path, weight_bram: str = "auto") -> str:
     return read_design(build) + ecp5_passes(out, weight_bram)
 
 
+RESET_SHARE = "reset_share.json"    # share_reset_inverters' counts, beside top.json
+
+
 def ecp5_cells(out: Path) -> dict[str, int]:
+    """synth_ecp5's cells (ecp5.stat), less the reset inverters share_reset_inverters removed."""
     cells = parse_stat((out / "ecp5.stat").read_text())
     top = next(iter(cells.values())) if cells else {}
     keep = ("LUT4", "TRELLIS_FF", "DP16KD", "MULT18X18D", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_DPR16X4")
-    return {k: top.get(k, 0) for k in keep}
+    counts = {k: top.get(k, 0) for k in keep}
+    share = out / RESET_SHARE
+    if share.exists():
+        counts["LUT4"] -= json.loads(share.read_text())["luts_removed"]
+    return counts
+
+
+def finish_netlist(out: Path, top: str) -> dict[str, int]:
+    """The netlist post-pass after yosys (scripts/ecp5_resets.py); its counts to RESET_SHARE."""
+    counts = share_reset_inverters(out / "top.json", top)
+    (out / RESET_SHARE).write_text(json.dumps(counts, indent=1) + "\n")
+    return counts
 
 
 def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: str = "auto") -> dict:
@@ -283,10 +286,14 @@ def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: st
         write(f"  synth_ecp5: reusing {rel(out / 'top.json')} (same RTL, ROM build, script and tool)")
         return {"seconds": 0.0, "reused": True, "cells": ecp5_cells(out)}
     stamp_file.unlink(missing_ok=True)
+    (out / RESET_SHARE).unlink(missing_ok=True)
     script.write_text(text)
     seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
+    share = finish_netlist(out, "romformer_top")
     stamp_file.write_text(stamp + "\n")
-    return {"seconds": round(seconds, 1), "cells": ecp5_cells(out)}
+    write(f"  reset inverters: {share['reset_inverters_before']:,} -> {share['reset_inverters_after']:,} "
+          f"(one per register), LSR nets {share['lsr_nets_before']:,} -> {share['lsr_nets_after']:,}")
+    return {"seconds": round(seconds, 1), "cells": ecp5_cells(out), "reset_share": share}
 
 
 FMAX_LINE = re.compile(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz")

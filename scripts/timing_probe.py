@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from synth import PARTS, dsp_premap, find_tool, format_suffix, log_fmax, parse_act, read_design, rel, run_tool, synth_ecp5_run  # noqa: E402
+from synth import PARTS, dsp_premap, find_tool, finish_netlist, format_suffix, log_fmax, parse_act, read_design, rel, run_tool  # noqa: E402
 
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 
@@ -127,11 +127,12 @@ def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str
     script.write_text(read_design(build) + f"rename {module} probe_block\n"
                       f"read_verilog -sv {rel(out / 'probe_top.v')}\n"
                       "hierarchy -top probe_top\n" + dsp_premap() +
-                      synth_ecp5_run("probe_top") +
+                      "synth_ecp5 -top probe_top -run begin:check\n"
                       f"tee -q -o {rel(out / 'ecp5.stat')} stat\n"
                       "blackbox =A:whitebox\n"
                       f"write_json {rel(out / 'top.json')}\n")
     synth_s = run_tool(yosys, ["-q", rel(script)], out / "ecp5.log")
+    finish_netlist(out, "probe_top")
     flags, _ = PARTS[part]
     pnr_s = run_tool(nextpnr, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
                                        "--report", rel(out / "report.json"), "--timing-allow-fail",

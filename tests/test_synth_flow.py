@@ -226,11 +226,10 @@ endmodule
 
 @pytest.mark.skipif(yosys_command() is None,
                     reason="yosys is not installed (make bootstrap installs it as root: apt-get install yosys)")
-def test_ecp5_netlist_shares_one_reset_net():
-    """An activation buffer's flip-flops (synchronous active-low reset over a per-element enable) share
-    one LSR net: synth_ecp5 gives each flip-flop its own inverter of rst_n (a LUT), so without merging
-    identical cells every one was a control set of its own (6,555 LSR nets in the mx LANES 16 build,
-    which nextpnr's placer could not legalise)."""
+def test_ecp5_netlist_has_one_reset_inverter_per_register():
+    """An activation buffer of 16 elements of 4 bits (synchronous active-low reset, an enable per
+    element): synth_ecp5 gives each of its 64 flip-flops an inverter of rst_n of its own (64 LSR nets);
+    after make synth's post-pass each element's 4 flip-flops share one."""
     import json
     work = Path(tempfile.mkdtemp(dir=ROOT / "build"))   # YoWASP sees only files under the project
     try:
@@ -240,10 +239,17 @@ def test_ecp5_netlist_shares_one_reset_net():
                           "hierarchy -top romformer_top\n" + synth.ecp5_passes(work))
         run = subprocess.run(yosys_command() + ["-q", synth.rel(script)], cwd=ROOT, capture_output=True, text=True)
         assert run.returncode == 0, f"yosys: {run.stdout[-2000:]}{run.stderr[-2000:]}"
-        cells = json.loads((work / "top.json").read_text())["modules"]["romformer_top"]["cells"].values()
-        ffs = [c for c in cells if c["type"] == "TRELLIS_FF"]
-        assert len(ffs) == 64
-        assert len({tuple(c["connections"]["LSR"]) for c in ffs}) == 1
+        counts = synth.finish_netlist(work, "romformer_top")
+        assert counts["reset_inverters_before"] == 64 and counts["lsr_nets_before"] == 64
+        cells = json.loads((work / "top.json").read_text())["modules"]["romformer_top"]["cells"]
+        ffs = [c for c in cells.values() if c["type"] == "TRELLIS_FF"]
+        by_lsr: dict = {}
+        for ff in ffs:
+            by_lsr.setdefault(ff["connections"]["LSR"][0], []).append(ff)
+        assert len(ffs) == 64 and len(by_lsr) == 16 and {len(v) for v in by_lsr.values()} == {4}
+        assert counts == {"flip_flops": 64, "reset_inverters_before": 64, "reset_inverters_after": 16,
+                          "luts_removed": 48, "lsr_nets_before": 64, "lsr_nets_after": 16}
+        assert synth.ecp5_cells(work)["LUT4"] == sum(c["type"] == "LUT4" for c in cells.values())
     finally:
         shutil.rmtree(work)
 
