@@ -9,8 +9,10 @@ from one LUT to every reset flip-flop on the die, which nextpnr-ecp5 routes in g
 only clocks on the global network), and router2 then stalled in congestion.
 
 Here the flip-flops whose LSR is an inverter of the same signal and that share a clock enable (one
-register, placed together) take one inverter, the first; the others are deleted. The logic is the same:
-each flip-flop's LSR is still NOT of the same net.
+register, placed together) take one inverter, the first; the others are deleted. Flip-flops without an
+enable keep theirs: the pipeline tags of every block, they would make one net across the die again (615
+flip-flops in the static LANES 16 build). The logic is the same: each flip-flop's LSR is still NOT of
+the same net.
 """
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def share_reset_inverters(netlist: Path, top: str) -> dict[str, int]:
     for ff in ffs:
         lsr = ff["connections"].get("LSR", [None])[0]
         src = inverted_input(cells[driver[lsr]]) if lsr in driver else None
-        if src is not None:
+        ce = ff["connections"].get("CE", ["1"])[0]
+        if src is not None and ce not in CONSTANTS:
             groups[(src, tuple(ff["connections"].get("CE", [])), tuple(ff["connections"].get("CLK", [])))].append(ff)
     inverters = {ff["connections"]["LSR"][0] for members in groups.values() for ff in members}
     for members in groups.values():

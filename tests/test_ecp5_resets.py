@@ -21,7 +21,7 @@ def lut(init: str, a="0", b="0", c="0", d="0", z=0) -> dict:
             "connections": {"A": [a], "B": [b], "C": [c], "D": [d], "Z": [z]}}
 
 
-def ff(lsr: int, ce: int, q: int) -> dict:
+def ff(lsr: int, ce: int | str, q: int) -> dict:
     return {"type": "TRELLIS_FF", "parameters": {}, "port_directions": FF_DIRS,
             "connections": {"CLK": [2], "CE": [ce], "LSR": [lsr], "DI": [9], "Q": [q]}}
 
@@ -51,6 +51,16 @@ def test_registers_share_one_inverter_and_a_used_inverter_stays(tmp_path):
     after = json.loads(path.read_text())["modules"]["top"]["cells"]
     assert sorted(after) == ["ff30", "ff31", "ff32", "inv10", "inv12", "user"]
     assert after["ff31"]["connections"]["LSR"] == [10] and after["ff32"]["connections"]["LSR"] == [12]
+
+
+def test_flip_flops_without_an_enable_keep_their_own(tmp_path):
+    # no enable (CE tied high): pipeline tags across the die, not one register: not shared
+    cells = {"inv10": lut("0000000011111111", d=3, z=10), "inv11": lut("0000000011111111", d=3, z=11),
+             "ff30": ff(10, "1", 30), "ff31": ff(11, "1", 31)}
+    path = tmp_path / "top.json"
+    path.write_text(json.dumps({"modules": {"top": {"ports": {}, "cells": cells}}}))
+    assert ecp5_resets.share_reset_inverters(path, "top")["luts_removed"] == 0
+    assert sorted(json.loads(path.read_text())["modules"]["top"]["cells"]) == sorted(cells)
 
 
 def test_a_file_without_the_module_is_refused(tmp_path):
