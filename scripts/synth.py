@@ -216,10 +216,10 @@ def dsp_premap() -> str:
 
 def design_stamp(build: Path, script_text: str, tool: str) -> str:
     """Hash of everything the ecp5 netlist depends on: the RTL, the ROM build, the script, the files
-    the script reads (the deep-ROM memory library), the tool."""
+    the script reads (the deep-ROM memory library), the netlist pass after it, the tool."""
     h = hashlib.sha256(script_text.encode() + tool.encode())
     inputs = (sorted((ROOT / "hdl").glob("*.v*")) + sorted(build.glob("*.hex")) + [build / "params.vh"]
-              + [ROOT / DEEP_ROM_LIB])
+              + [ROOT / DEEP_ROM_LIB, ROOT / NETLIST_PASS])
     for f in inputs:
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()
@@ -229,6 +229,7 @@ def design_stamp(build: Path, script_text: str, tool: str) -> str:
 # own memory mapping, with a library of only the deep DP16KD configurations (scripts/ecp5_deep_rom.txt)
 WEIGHT_ROM = "t:$mem_v2 */u_core.u_wmem.u_weights.mem %i"
 DEEP_ROM_LIB = "scripts/ecp5_deep_rom.txt"
+NETLIST_PASS = "scripts/ecp5_resets.py"    # finish_netlist's code: an edit of it must not reuse top.json
 WEIGHT_BRAM_MODES = ("auto", "deep")
 
 

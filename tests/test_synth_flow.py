@@ -114,6 +114,19 @@ def test_stamp_changes_with_the_deep_rom_library(tmp_path, monkeypatch):
     assert synth.design_stamp(build, "script", "yosys") != a
 
 
+def test_stamp_changes_with_the_netlist_pass(tmp_path, monkeypatch):
+    # top.json is yosys's netlist after scripts/ecp5_resets.py: an edit of that pass must not reuse it
+    build = tmp_path / "rom"
+    build.mkdir()
+    (build / "params.vh").write_text("localparam integer LANES = 16;\n")
+    code = tmp_path / "pass.py"
+    code.write_text("A = 1\n")
+    monkeypatch.setattr(synth, "NETLIST_PASS", str(code))
+    a = synth.design_stamp(build, "script", "yosys")
+    code.write_text("A = 2\n")
+    assert synth.design_stamp(build, "script", "yosys") != a
+
+
 def test_log_fmax_takes_the_last_line_per_clock():
     log = ("Info: Max frequency for clock '$glbnet$clk': 41.02 MHz (FAIL at 50.00 MHz)\n"
            "Info: SA placement time 509.1s\n"
