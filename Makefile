@@ -76,11 +76,11 @@ formal: bootstrap ## SymbiYosys proofs (k-induction, unbounded) and cover traces
 SYNTH_LANES ?= 16
 SYNTH_TOOLS ?= auto
 SYNTH_STAMP := $(VENV)/.requirements-synth.sha256
-synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, ACT, ACT_BLOCK, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route, or place then route (ROUTER=router2|router1) to keep the placement), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin, PNR_SEED=1 (nextpnr seed), PNR_ARGS='extra nextpnr arguments', WEIGHT_BRAM=auto|deep (weight ROM in 16Kx1/8Kx2 block RAMs, no output mux))
+synth: bootstrap ## yosys (generic + ECP5) and nextpnr-ecp5: cells per block, LUT/FF/BRAM/DSP, fmax, tokens/s (MODEL, FORMAT, ACT, ACT_BLOCK, SYNTH_LANES=16, PART=LFE5U-85F, STAGES=generic,ecp5 (default; add pnr for place and route, or place then route (ROUTER=router2|router1) to keep the placement), SYNTH_TOOLS=auto|yowasp|system, SAME_LOGIC=other.bin, PNR_SEED=1 (nextpnr seed), PNR_ARGS='extra nextpnr arguments', WEIGHT_BRAM=auto|deep (weight ROM in 16Kx1/8Kx2 block RAMs, no output mux), RESET_SHARE=auto|on|off (one reset inverter per register; auto: on for ACT=mx))
 	$(call install_requirements,requirements-synth.txt,$(SYNTH_STAMP))
 	$(PY) scripts/synth.py --model $(MODEL) --lanes $(SYNTH_LANES) --format $(FORMAT) --act $(ACT) $(if $(ACT_BLOCK),--act-block $(ACT_BLOCK)) --tools $(SYNTH_TOOLS) $(if $(PART),--part $(PART)) \
 	  $(if $(STAGES),--stages $(STAGES)) $(if $(ROUTER),--router $(ROUTER)) $(if $(SAME_LOGIC),--same-logic $(SAME_LOGIC)) \
-	  $(if $(PNR_ARGS),--pnr-args='$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM))
+	  $(if $(PNR_ARGS),--pnr-args='$(PNR_ARGS)') $(if $(PNR_SEED),--seed $(PNR_SEED)) $(if $(WEIGHT_BRAM),--weight-bram $(WEIGHT_BRAM)) $(if $(RESET_SHARE),--reset-share $(RESET_SHARE))
 
 GLS_LANES ?= 16
 GLS_N     ?= 8

@@ -277,11 +277,24 @@ def finish_netlist(out: Path, top: str) -> dict[str, int]:
     return counts
 
 
-def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: str = "auto") -> dict:
-    """synth_ecp5 -> top.json; with reuse, an existing netlist of the same inputs is kept."""
+RESET_SHARE_MODES = ("auto", "on", "off")
+
+
+def reset_share_on(mode: str, act: ActFormat) -> bool:
+    """RESET_SHARE: on / off, or auto: on for the mx build, which does not place without it (6,555
+    LSR nets), off for static, whose LANES 16 route converged only without it (docs/results.md)."""
+    if mode not in RESET_SHARE_MODES:
+        raise SystemExit(f"make synth: RESET_SHARE={mode} is not one of {', '.join(RESET_SHARE_MODES)}")
+    return act.name == "mx" if mode == "auto" else mode == "on"
+
+
+def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: str = "auto",
+         share_resets: bool = True) -> dict:
+    """synth_ecp5 -> top.json (then, with share_resets, finish_netlist); with reuse, an existing netlist
+    of the same inputs is kept."""
     script = out / "ecp5.ys"
     text = ecp5_script(build, out, weight_bram)
-    stamp = design_stamp(build, text, tool)
+    stamp = design_stamp(build, text + f"# reset inverters shared: {share_resets}\n", tool)
     stamp_file = out / "top.json.stamp"
     if reuse and stamp_file.exists() and (out / "top.json").exists() and stamp_file.read_text().strip() == stamp:
         write(f"  synth_ecp5: reusing {rel(out / 'top.json')} (same RTL, ROM build, script and tool)")
@@ -290,6 +303,9 @@ def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: st
     (out / RESET_SHARE).unlink(missing_ok=True)
     script.write_text(text)
     seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
+    if not share_resets:
+        stamp_file.write_text(stamp + "\n")
+        return {"seconds": round(seconds, 1), "cells": ecp5_cells(out)}
     share = finish_netlist(out, "romformer_top")
     stamp_file.write_text(stamp + "\n")
     write(f"  reset inverters: {share['reset_inverters_before']:,} -> {share['reset_inverters_after']:,} "
@@ -456,6 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto (default): yosys maps the weight ROM to block RAM as it chooses; deep: only "
                         "the 16Kx1 / 8Kx2 DP16KD configurations, side by side with no output mux "
                         "(build directory suffix -deeprom)")
+    p.add_argument("--reset-share", default="auto", choices=RESET_SHARE_MODES,
+                   help="the flip-flops of one register share one reset inverter (scripts/ecp5_resets.py): "
+                        "auto (default: on for --act mx, off for static), on, off")
     return p
 
 
@@ -487,7 +506,8 @@ def main() -> int:
         versions["nextpnr"] = nextpnr_version(v.stdout + v.stderr, yowasp="yowasp" in Path(nextpnr).name)
     summary: dict = {"model": args.model.name, "format": args.format, "act": act.label, "lanes": args.lanes, "part": args.part,
                      "freq_mhz": args.freq, "tools": versions, "cycles_per_token_pos0": sched.cycles(0),
-                     "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram}
+                     "pnr_args": args.pnr_args, "seed": args.seed, "weight_bram": args.weight_bram,
+                     "reset_share": reset_share_on(args.reset_share, act)}
     pnr_cfg = Nextpnr(nextpnr, args.part, args.freq, args.seed, tuple(args.pnr_args.split())) if nextpnr else None
     write(f"make synth: {name}: {', '.join(stages)} ({versions['yosys']})")
     t0 = time.perf_counter()
@@ -497,7 +517,8 @@ def main() -> int:
         if "generic" in stages:
             jobs["generic"] = pool.submit(generic, build, out, yosys)
         if "ecp5" in stages or {"pnr", "place"} & set(stages):
-            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages, args.weight_bram)
+            jobs["ecp5"] = pool.submit(ecp5, build, out, yosys, "ecp5" not in stages, args.weight_bram,
+                                       reset_share_on(args.reset_share, act))
         for key, job in jobs.items():
             summary[key] = job.result()
     if "generic" in summary:

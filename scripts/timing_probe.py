@@ -26,7 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from synth import PARTS, dsp_premap, find_tool, finish_netlist, format_suffix, log_fmax, parse_act, read_design, rel, run_tool  # noqa: E402
+from synth import (  # noqa: E402
+    PARTS,
+    dsp_premap,
+    find_tool,
+    finish_netlist,
+    format_suffix,
+    log_fmax,
+    parse_act,
+    read_design,
+    rel,
+    reset_share_on,
+    run_tool,
+)
 
 from sim_models.compiler import compile_checkpoint  # noqa: E402
 
@@ -119,7 +131,8 @@ def critical_path(log: str) -> dict:
             "through": lines}
 
 
-def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str, nextpnr: str, seed: int = 1) -> dict:
+def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str, nextpnr: str, seed: int = 1,
+          share_resets: bool = False) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     module, ports = derived_module(build, out, block, yosys)
     (out / "probe_top.v").write_text(wrapper(ports))
@@ -132,7 +145,8 @@ def probe(build: Path, out: Path, block: str, part: str, freq: float, yosys: str
                       "blackbox =A:whitebox\n"
                       f"write_json {rel(out / 'top.json')}\n")
     synth_s = run_tool(yosys, ["-q", rel(script)], out / "ecp5.log")
-    finish_netlist(out, "probe_top")
+    if share_resets:                                            # as make synth's RESET_SHARE=auto
+        finish_netlist(out, "probe_top")
     flags, _ = PARTS[part]
     pnr_s = run_tool(nextpnr, flags + ["--json", rel(out / "top.json"), "--freq", str(freq),
                                        "--report", rel(out / "report.json"), "--timing-allow-fail",
@@ -164,7 +178,8 @@ def main() -> int:
     build = ROOT / "build" / "synth" / name / "rom"
     compile_checkpoint(args.model, args.lanes, build, args.format, act=act)
     for block in [b for b in args.blocks.split(",") if b]:
-        r = probe(build, build.parent / "probe" / block, block, args.part, args.freq, yosys, nextpnr, args.seed)
+        r = probe(build, build.parent / "probe" / block, block, args.part, args.freq, yosys, nextpnr, args.seed,
+                  reset_share_on("auto", act))
         print(f"{block}: fmax {r['fmax_mhz']} MHz (synth {r['synth_s']} s, pnr {r['pnr_s']} s); "
               f"critical path {r['path']}", flush=True)
     return 0

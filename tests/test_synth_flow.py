@@ -127,6 +127,15 @@ def test_stamp_changes_with_the_netlist_pass(tmp_path, monkeypatch):
     assert synth.design_stamp(build, "script", "yosys") != a
 
 
+def test_reset_share_mode():
+    from sim_models.mx import make_act_format
+    static, mx = make_act_format("static", None), make_act_format("mx", None)
+    assert [synth.reset_share_on("auto", a) for a in (static, mx)] == [False, True]
+    assert synth.reset_share_on("on", static) and not synth.reset_share_on("off", mx)
+    with pytest.raises(SystemExit, match="RESET_SHARE=some is not one of auto, on, off"):
+        synth.reset_share_on("some", mx)
+
+
 def test_log_fmax_takes_the_last_line_per_clock():
     log = ("Info: Max frequency for clock '$glbnet$clk': 41.02 MHz (FAIL at 50.00 MHz)\n"
            "Info: SA placement time 509.1s\n"
