@@ -64,7 +64,7 @@ def share_reset_inverters(netlist: Path, top: str) -> dict[str, int]:
         src = inverted_input(cells[driver[lsr]]) if lsr in driver else None
         ce = ff["connections"].get("CE", ["1"])[0]
         if src is not None and ce not in CONSTANTS:
-            groups[(src, tuple(ff["connections"].get("CE", [])), tuple(ff["connections"].get("CLK", [])))].append(ff)
+            groups[(src, ce, ff["connections"]["CLK"][0])].append(ff)
     inverters = {ff["connections"]["LSR"][0] for members in groups.values() for ff in members}
     for members in groups.values():
         shared = members[0]["connections"]["LSR"]

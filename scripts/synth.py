@@ -289,7 +289,7 @@ def reset_share_on(mode: str, act: ActFormat) -> bool:
 
 
 def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: str = "auto",
-         share_resets: bool = True) -> dict:
+         share_resets: bool = False) -> dict:
     """synth_ecp5 -> top.json (then, with share_resets, finish_netlist); with reuse, an existing netlist
     of the same inputs is kept."""
     script = out / "ecp5.ys"
@@ -303,14 +303,13 @@ def ecp5(build: Path, out: Path, tool: str, reuse: bool = False, weight_bram: st
     (out / RESET_SHARE).unlink(missing_ok=True)
     script.write_text(text)
     seconds = run_tool(tool, ["-q", rel(script)], out / "ecp5.log")
-    if not share_resets:
-        stamp_file.write_text(stamp + "\n")
-        return {"seconds": round(seconds, 1), "cells": ecp5_cells(out)}
-    share = finish_netlist(out, "romformer_top")
+    result = {"seconds": round(seconds, 1)}
+    if share_resets:
+        share = result["reset_share"] = finish_netlist(out, "romformer_top")
+        write(f"  reset inverters: {share['reset_inverters_before']:,} -> {share['reset_inverters_after']:,} "
+              f"(one per register), LSR nets {share['lsr_nets_before']:,} -> {share['lsr_nets_after']:,}")
     stamp_file.write_text(stamp + "\n")
-    write(f"  reset inverters: {share['reset_inverters_before']:,} -> {share['reset_inverters_after']:,} "
-          f"(one per register), LSR nets {share['lsr_nets_before']:,} -> {share['lsr_nets_after']:,}")
-    return {"seconds": round(seconds, 1), "cells": ecp5_cells(out), "reset_share": share}
+    return result | {"cells": ecp5_cells(out)}
 
 
 FMAX_LINE = re.compile(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz")

@@ -101,29 +101,22 @@ def test_stamp_changes_with_rom_contents_and_script(tmp_path):
     shutil.rmtree(build)
 
 
-def test_stamp_changes_with_the_deep_rom_library(tmp_path, monkeypatch):
-    # WEIGHT_BRAM=deep reads scripts/ecp5_deep_rom.txt in yosys: an edit of it must not reuse top.json
+@pytest.mark.parametrize("attr, before, after", [
+    # WEIGHT_BRAM=deep reads scripts/ecp5_deep_rom.txt in yosys
+    ("DEEP_ROM_LIB", "ram block $__DP16KD_DEEP_ { abits 14; }\n", "ram block $__DP16KD_DEEP_ { abits 13; }\n"),
+    # top.json is yosys's netlist after scripts/ecp5_resets.py
+    ("NETLIST_PASS", "A = 1\n", "A = 2\n"),
+], ids=["deep-rom-library", "netlist-pass"])
+def test_stamp_changes_with_the_files_the_netlist_depends_on(tmp_path, monkeypatch, attr, before, after):
+    # an edit of either file must not reuse top.json
     build = tmp_path / "rom"
     build.mkdir()
     (build / "params.vh").write_text("localparam integer LANES = 16;\n")
-    lib = tmp_path / "deep_rom.txt"
-    lib.write_text("ram block $__DP16KD_DEEP_ { abits 14; }\n")
-    monkeypatch.setattr(synth, "DEEP_ROM_LIB", str(lib))
+    dep = tmp_path / "dep"
+    dep.write_text(before)
+    monkeypatch.setattr(synth, attr, str(dep))
     a = synth.design_stamp(build, "script", "yosys")
-    lib.write_text("ram block $__DP16KD_DEEP_ { abits 13; }\n")
-    assert synth.design_stamp(build, "script", "yosys") != a
-
-
-def test_stamp_changes_with_the_netlist_pass(tmp_path, monkeypatch):
-    # top.json is yosys's netlist after scripts/ecp5_resets.py: an edit of that pass must not reuse it
-    build = tmp_path / "rom"
-    build.mkdir()
-    (build / "params.vh").write_text("localparam integer LANES = 16;\n")
-    code = tmp_path / "pass.py"
-    code.write_text("A = 1\n")
-    monkeypatch.setattr(synth, "NETLIST_PASS", str(code))
-    a = synth.design_stamp(build, "script", "yosys")
-    code.write_text("A = 2\n")
+    dep.write_text(after)
     assert synth.design_stamp(build, "script", "yosys") != a
 
 
