@@ -1,8 +1,6 @@
 // rf_select_sva -- bound into rf_select (docs/assertions.md): the counters of a sampled selection
 // stay in range (k of the running selection in 1..KLIM, the issue counter at most 2k while busy,
-// logits seen at most KLIM: none wraps), the registered wrap flag equals the compare it stands for
-// (ic + 1 >= k_run && ic <= k_run, computed a cycle early from their next values), and done is a
-// one-cycle pulse.
+// logits seen at most KLIM: none wraps), and done is a one-cycle pulse.
 `default_nettype none
 
 module rf_select_sva #(
@@ -16,7 +14,6 @@ module rf_select_sva #(
     input wire [CW-1:0] k_run,
     input wire [CW-1:0] k_r,
     input wire [CW-1:0] n_seen,
-    input wire          wrap,
     input wire          done
 );
     // The checks start at the first reset: before it the registers hold their initial values
@@ -34,9 +31,6 @@ module rf_select_sva #(
     a_n_seen_range: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         32'(n_seen) <= KLIM)
         else $error("rf_select_sva.a_n_seen_range: %0d logits counted with KLIM %0d", n_seen, KLIM);
-    a_wrap: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
-        wrap == (CW'(ic + CW'(1)) >= k_run && ic <= k_run))
-        else $error("rf_select_sva.a_wrap: wrap %0d with issue counter %0d and k %0d", wrap, ic, k_run);
     a_done_pulse: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         done |=> !done)
         else $error("rf_select_sva.a_done_pulse: done high for two cycles");
