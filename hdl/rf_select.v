@@ -302,15 +302,15 @@ module rf_select #(
         thr    <= thr_n;
     end
 
-    // the candidate address: 0 while idle (so at a sampled finish); while busy it counts, and pass 2
-    // starts at address 0 after the gap (ic = k_run). a_next selects every read group's entry, so it
-    // depends on three registers only (busy, wrap, a_r): one increment and one mux. The wrap test on
-    // ic and k_run is registered (`wrap`, computed from their next values), and an idle a_r is 0
-    // rather than held, so the finish handshake (finish_acc, with the pipeline's drain flags) is not
-    // in front of that fan-out either (routed, each was LANES 16's critical path: docs/results.md).
+    // the candidate address: 0 at a sampled finish; while busy it counts, and pass 2 starts at
+    // address 0 after the gap (ic = k_run). The wrap test on ic and k_run is registered (`wrap`,
+    // computed from their next values): a_next, which selects every read group's entry, stays
+    // one increment and one mux behind flip-flops (routed, the compare's carry chain in front of
+    // that fan-out was LANES 16's critical path, docs/results.md).
     always @(*) begin
-        a_next = {AW{1'b0}};
-        if (busy && !wrap) a_next = a_r + AW'(1);
+        a_next = a_r;
+        if (finish_acc && mode_r) a_next = {AW{1'b0}};
+        if (busy) a_next = wrap ? {AW{1'b0}} : a_r + AW'(1);
     end
     wire [CW-1:0] k_start = (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);   // k of a new run
     wire [CW-1:0] ic_inc  = ic + CW'(1);
