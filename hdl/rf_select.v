@@ -116,7 +116,6 @@ module rf_select #(
     reg  [CW-1:0] n_seen;        // logits received, saturating at KLIM
     reg  [CW-1:0] k_run;         // k of the running selection
     reg  [CW-1:0] ic;            // issue counter: 0..k-1 pass 1, k gap, k+1..2k pass 2
-    reg           wrap;          // (ic + 1 >= k_run && ic <= k_run): the address wraps to 0 next
     reg  [31:0]   prng;
     reg  [31:0]   r_r;           // this token's random number
 
@@ -303,17 +302,12 @@ module rf_select #(
     end
 
     // the candidate address: 0 at a sampled finish; while busy it counts, and pass 2 starts at
-    // address 0 after the gap (ic = k_run). The wrap test on ic and k_run is registered (`wrap`,
-    // computed from their next values): a_next, which selects every read group's entry, stays
-    // one increment and one mux behind flip-flops (routed, the compare's carry chain in front of
-    // that fan-out was LANES 16's critical path, docs/results.md).
+    // address 0 after the gap (ic = k_run)
     always @(*) begin
         a_next = a_r;
         if (finish_acc && mode_r) a_next = {AW{1'b0}};
-        if (busy) a_next = wrap ? {AW{1'b0}} : a_r + AW'(1);
+        if (busy) a_next = (ic + CW'(1) >= k_run && ic <= k_run) ? {AW{1'b0}} : a_r + AW'(1);
     end
-    wire [CW-1:0] k_start = (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);   // k of a new run
-    wire [CW-1:0] ic_inc  = ic + CW'(1);
 
     // clamped top_k
     reg [CW-1:0] k_sel;
@@ -330,7 +324,6 @@ module rf_select #(
             k_r        <= CW'(1);
             k_run      <= CW'(1);
             ic         <= {CW{1'b0}};
-            wrap       <= 1'b1;
             a_r        <= {AW{1'b0}};
             prng       <= SEED_ZERO;
             r_r        <= 32'd0;
@@ -356,8 +349,7 @@ module rf_select #(
                 end else begin
                     busy    <= 1'b1;
                     ic      <= {CW{1'b0}};
-                    wrap    <= (k_start <= CW'(1));
-                    k_run   <= k_start;
+                    k_run   <= (n_seen == {CW{1'b0}}) ? CW'(1) : ((n_seen < k_r) ? n_seen : k_r);
                     prng    <= prng_next;
                     r_r     <= prng_next;
                     p_sum   <= {PW{1'b0}};
@@ -366,8 +358,7 @@ module rf_select #(
                 end
             end
             if (busy) begin
-                ic   <= ic_inc;
-                wrap <= (ic_inc + CW'(1) >= k_run && ic_inc <= k_run);
+                ic <= ic + CW'(1);
                 if (s0_last) busy <= 1'b0;
             end
             if (v3 && !p2_3) p_sum <= p_sum + PW'(pc3);
