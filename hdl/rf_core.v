@@ -144,7 +144,7 @@ module rf_core #(
     // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v). mx: the lead ends at
     // the last block's first word (its block exponent is written with the last gate).
     localparam integer W2_LAST = (ACT_FMT == 0) ? WORDS_HIDDEN - 1 : (HIDDEN - 1) / MXB * MXB / LANES;
-    localparam integer W2_LEAD = (W2_LAST < 4) ? W2_LAST : 4;   // schedule.py w2_lead
+    localparam integer W2_LEAD = (W2_LAST < 5) ? W2_LAST : 5;   // schedule.py w2_lead (5: rf_rowglue's SwiGLU LAT)
     wire                emb_last, nrm_done, mv_fin, w2_go, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
     reg                 sel_finish;
     wire t_done = (t_unit == U_EMBED) ? emb_last : (t_unit == U_NORM) ? nrm_done : (t_unit == U_MV) ? mv_fin :

@@ -7,14 +7,14 @@
 //            place (the buffer v_flat as it is after this cycle's write): the K/V cache takes it
 //            in the cycle of the last row.
 //   DST_GATE (W13): h1 rows (even) address the SILU ROM, h3 rows (odd) combine with it
-//            (rf_swiglu), the gate (G_BITS: ACT_WIDE_BITS) written SWIGLU_LAT = 4 cycles after the
+//            (rf_swiglu), the gate (G_BITS: ACT_WIDE_BITS) written SWIGLU_LAT = 5 cycles after the
 //            h3 row (g_we).
 //   DST_RES  (WO, W2): the row is added to its residual element and saturated to int16, written
 //            1 cycle after the row (res_we): the element and the row are registered first.
 //   DST_LOGITS (CLS): nothing here (rf_select takes the rows).
 // The row tags are delayed to match (rf_delay). `fin` is the matvec's done delayed to the phase's
 // last write (sim_models/schedule.py GLUE_LAT): QKV and CLS 0 (v rows come last), RES 1, GATE
-// LAT = 4: the sequencer's end of the phase. `early` is the done delayed EARLY cycles less than the
+// LAT = 5: the sequencer's end of the phase. `early` is the done delayed EARLY cycles less than the
 // GATE fin (sim_models/schedule.py w2_lead: W2's matvec starts then). `clear` (every phase entry)
 // points rope_pair at pair 0.
 `default_nettype none
@@ -22,7 +22,7 @@
 module rf_rowglue #(
     parameter integer QK_ROWS   = 96,        // q and k rows: DIM + KV_DIM
     parameter integer V_ROWS    = 32,        // v rows: KV_DIM
-    parameter integer EARLY     = 0,         // `early` leads the GATE fin by this many cycles (0 .. 4)
+    parameter integer EARLY     = 0,         // `early` leads the GATE fin by this many cycles (0 .. 5)
     parameter integer HEAD_SIZE = 16,
     parameter integer RES_ELEMS = 64,        // residual elements (lane-padded DIM)
     parameter integer PAIR_BITS = 3,         // rope_pair: log2(HEAD_SIZE / 2)
@@ -69,7 +69,7 @@ module rf_rowglue #(
 );
     localparam [1:0] DST_LOGITS = 2'd0, DST_QKV = 2'd1, DST_GATE = 2'd2, DST_RES = 2'd3;
     localparam integer HALF = HEAD_SIZE / 2;
-    localparam integer LAT  = 4;                 // rf_swiglu's register stages (PIPELINE["glue"])
+    localparam integer LAT  = 5;                 // rf_swiglu's register stages (PIPELINE["glue"])
 
     // row tags, delayed: tap i is the row of i + 1 cycles ago
     wire [18*LAT-1:0] tags;
@@ -78,8 +78,8 @@ module rf_rowglue #(
         .clk(clk), .rst_n(rst_n), .d({y_done, y_valid, y_row}), .taps(tags), .q(tag_q));
     wire        g1_valid = tags[16];
     wire [15:0] g1_row   = tags[15:0];
-    wire        g4_valid = tag_q[16];
-    wire [15:0] g4_row   = tag_q[15:0];
+    wire        gq_valid = tag_q[16];
+    wire [15:0] gq_row   = tag_q[15:0];
     assign fin   = (dst == DST_GATE) ? tag_q[17] : (dst == DST_RES) ? tags[17] : y_done;
     assign early = (EARLY >= LAT) ? y_done : tags[18 * (LAT - 1 - EARLY) + 17];
 
@@ -135,8 +135,8 @@ module rf_rowglue #(
         .clk(clk), .en(1'b1), .addr(h1_row ? silu_next : silu_addr), .rdata(silu_data));
     rf_swiglu #(.OUT_BITS(G_BITS)) u_swiglu (
         .clk(clk), .silu(silu_data), .h3(y_data[7:0]), .mult(gate_mult), .shift(gate_shift), .g(g_data));
-    assign g_we  = g4_valid && (dst == DST_GATE) && g4_row[0];
-    assign g_idx = g4_row >> 1;
+    assign g_we  = gq_valid && (dst == DST_GATE) && gq_row[0];
+    assign g_idx = gq_row >> 1;
 
     // ---------------------------------------------------------------- residual (WO, W2)
     // the addressed element and the row's value are registered (the element mux ends there),

@@ -22,13 +22,15 @@
 // Both passes share one pipeline, one register stage per operation so that no stage holds
 // more than one multiplier, shifter or wide mux (timing: at 50 MHz on an ECP5 the old
 // one-stage issue -- address arithmetic, 64:1 mux, two multipliers, 64-bit shift -- took 48 ns):
-//   issue  candidate address a (a register, counting with ic), 64:1 mux, l_0 - l_c -> D
+//   issue  candidate address a (a register, counting with ic): each group of 8 entries muxes its
+//          entry a mod 8 into its group register, l_0 into a register -> G
+//   G      the group registers' mux (entry a), l_0 - l_c -> D
 //   D      D * m, m = LOGIT_MULT * inv_temp (a register, stable from the cycle after start) -> P
 //   P      rsr(P, LOGIT_SHIFT) in rf_rsr's two stages: the rounding add -> R, the shift -> S1
 //   S1     the shifted value u: EXP2 ROM read at u's fraction (synchronous), overflow of u -> S2
 //   S2     p_c = EXP2 >> whole (0 when big) -> S3
 //   S3     accumulate/compare.
-// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 9 (the input register stage, 1 gap + 7 pipeline
+// Latency 2 * k + SAMPLE_PIPE with SAMPLE_PIPE = 10 (the input register stage, 1 gap + 8 pipeline
 // stages; the gap is still one cycle: pass 2's first candidate reaches S3 one cycle after P is
 // final).
 //
@@ -220,30 +222,41 @@ module rf_select #(
 
     // The candidate read c_key[a_r] in two levels (routing: one 64:1 mux pulled every entry's key
     // to one place, and router2 found most of the chip's remaining congestion on those nets):
-    // each group of RG consecutive entries has a register loaded with its entry a_next mod RG
-    // at the edge where a_r takes a_next, so the group mux sits beside its entries and only
-    // KLIM / RG keys travel to the final mux. The register samples entry a one edge before the
-    // issue cycle reads it: entry a last changes at edge c + 1 + a (c: the last logit's cycle,
-    // header) and is first read in cycle finish + 1 + a >= c + 2 + a, so the sample is final.
+    // each group of RG consecutive entries has a register loaded with its entry a_r mod RG at the
+    // edge that ends a_r's issue cycle, so the group mux sits beside its entries and only KLIM / RG
+    // keys travel to the final mux, in stage G. The group mux is selected by the address register
+    // alone (timing: the routed critical path of three LANES 16 routes ran from the issue counter
+    // through the wrap compare and the next address into every group's select). Entry a last
+    // changes at edge c + 1 + a (c: the last logit's cycle, header) and is sampled at edge
+    // finish + 2 + a >= c + 3 + a, so the sample is final.
     localparam integer RG  = 8;                           // entries per read group
     localparam integer RGB = 3;                           // log2(RG)
     localparam integer NRG = (KLIM + RG - 1) / RG;        // read groups
     localparam integer GW  = (AW > RGB) ? AW - RGB : 1;   // group address bits
     reg  [KW-1:0] g_key [0:NRG-1];
-    wire [RGB-1:0] a_next_lo = RGB'({{RGB{1'b0}}, a_next} & {{AW{1'b0}}, {RGB{1'b1}}});
-    wire [GW-1:0]  a_r_grp   = (AW > RGB) ? GW'(a_r >> RGB) : {GW{1'b0}};
+    reg  [GW-1:0] g_grp;                                  // stage G: a_r's group
+    reg  [15:0]   g_l0;                                   // stage G: l_0
+    reg  [2:0]    g_flags;                                // stage G: {last, p2, v}
+    wire [RGB-1:0] a_r_lo  = RGB'({{RGB{1'b0}}, a_r} & {{AW{1'b0}}, {RGB{1'b1}}});
+    wire [GW-1:0]  a_r_grp = (AW > RGB) ? GW'(a_r >> RGB) : {GW{1'b0}};
     integer g, j;
     always @(posedge clk) begin
         for (g = 0; g < NRG; g = g + 1) begin
             g_key[g] <= {KW{1'b0}};
             for (j = 0; j < RG; j = j + 1)
-                if (g * RG + j < KLIM && a_next_lo == RGB'(j)) g_key[g] <= c_key[g * RG + j];
+                if (g * RG + j < KLIM && a_r_lo == RGB'(j)) g_key[g] <= c_key[g * RG + j];
         end
+        g_grp <= a_r_grp;
+        g_l0  <= key_val(c_key[0]);
     end
-    wire [KW-1:0] c_at = g_key[a_r_grp];                  // = c_key[a_r] in the issue cycle
+    always @(posedge clk) begin
+        if (!rst_n) g_flags <= 3'b000;
+        else        g_flags <= {s0_last, s0_p2, s0_v};
+    end
+    wire [KW-1:0] c_at = g_key[g_grp];                    // = c_key[a_r] of the cycle before
 
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
-    wire [15:0] s0_diff = key_val(c_key[0]) - key_val(c_at);
+    wire [15:0] g_diff = g_l0 - key_val(c_at);
     reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
     // Stages D, P, R (rf_rsr's rounding-add register), 1 (its shift register), 2, 3: the valid,
     // pass-2 and last flags and the candidate's index travel beside them in rf_delay lines.
@@ -252,7 +265,7 @@ module rf_select #(
     wire [16*6-1:0] idx_taps;
     wire [15:0]     idx3;
     rf_delay #(.WIDTH(3), .DEPTH(6), .RESET(1)) u_flags (
-        .clk(clk), .rst_n(rst_n), .d({s0_last, s0_p2, s0_v}), .taps(flags), .q({last3, p2_3, v3}));
+        .clk(clk), .rst_n(rst_n), .d(g_flags), .taps(flags), .q({last3, p2_3, v3}));
     rf_delay #(.WIDTH(16), .DEPTH(6), .RESET(0)) u_idx (
         .clk(clk), .rst_n(rst_n), .d(key_idx(c_at[IW-1:0])), .taps(idx_taps), .q(idx3));
     // stage D
@@ -276,7 +289,7 @@ module rf_select #(
     reg  [PW-1:0] thr;
     reg           found;
     reg  [15:0]   pick;
-    assign draining = flags[0] || flags[3] || flags[6] || flags[9] || flags[12] || flags[15];
+    assign draining = g_flags[0] || flags[0] || flags[3] || flags[6] || flags[9] || flags[12] || flags[15];
     wire unused_taps = &{1'b0, flags, idx_taps};
 
     rf_rsr #(.IN_BITS(49), .PIPE(1)) u_rsr (.clk(clk), .p({1'b0, prod_p}), .shift(logit_shift), .r(u1));
@@ -293,7 +306,7 @@ module rf_select #(
     // datapath registers (no reset needed: qualified by the valid bits)
     always @(posedge clk) begin
         m_r    <= {16'd0, logit_mult} * {16'd0, inv_temp_r};
-        diff_d <= s0_diff;
+        diff_d <= g_diff;
         prod_p <= {32'd0, diff_d} * {16'd0, m_r};
         big2   <= big1;
         whole2 <= whole1;

@@ -38,8 +38,8 @@ PIPELINE = {
     "attention": 26,   # rf_attention, one KV group alone: 2 * (pos + 1) + 26 + head_size (14 pipeline + 8 divider + 4 + normalize)
     "divider": 8,      # rf_divider: start to done (bit 16 from P at the start, then two quotient bits a cycle)
     "select": 2,       # rf_select greedy: from finish to done (input register stage, pick)
-    "sample": 9,       # rf_select sampled: 2 * k + 9 (input register stage, 1 gap + 7 pipeline stages)
-    "glue": 4,         # rf_rowglue's longest path, SwiGLU: rf_swiglu's four register stages
+    "sample": 10,      # rf_select sampled: 2 * k + 10 (input register stage, 1 gap + 8 pipeline stages)
+    "glue": 5,         # rf_rowglue's longest path, SwiGLU: rf_swiglu's five register stages
 }
 # rf_matvec's stages beyond PIPELINE["matvec"], by activation format (docs/arithmetic.md 3b, sim_models/mx.py):
 # mx shifts each block's partial sum by its exponent in a register stage (X) between the adder tree and
