@@ -35,7 +35,9 @@
 //            previous group read it), then max (6 edges after); with the last row the max also
 //            moves to max_p2, which the group's pass 2 reads.
 //   gap    : 4 cycles after each pass 1 (its max is final in the cycle after them); the group's
-//            pass 2 then starts once its back end is free.
+//            pass 2 then starts once its back end is free, and the first group's once `resume`
+//            has been sampled (at the edge L >= 0: the V row of the position is in): p2 =
+//            max(pos + 5, L + 1) for the first group.
 //   pass 2 : cycles p2..p2+pos present score[t];  read at edge p2+t+1, then
 //                                 max - score (edge +1), its product with att_mult (edge +2),
 //                                 + rounding term (edge +3), shift (edge +4), saturate: u
@@ -58,11 +60,19 @@
 // for one group (PIPELINE["attention"] = 26: 14 pipeline + 8 divider + 4 normalize cycles), each
 // further group pos + 5 more, or, when its back end is still held, until the refill of group g - NB.
 //
+// Early start (sim_models.schedule.att_lead): the sequencer starts a run as soon as q and this
+// position's K row are written, while the QKV matvec still streams the v rows, and writes the V row
+// and pulses `resume` when the QKV phase ends, so the first group's pass 1 (pos + 1 rows) and gap
+// run beside the v rows: a run resumed L cycles after its start ends min(L, pos + 4) cycles
+// earlier after `resume` than one started there.
+//
 // Each back end's slot outputs shift into its own out_h register (the back end's groups' elements),
 // and the query is rotated by one group when a pass 2 starts that has a group after it (the next
 // group's pass 1), so nothing is indexed by a group counter but the K and V slices. out_flat is
-// valid from done until the next start. start while busy is ignored, its arguments too. The KV write
-// port may be used at any time, also while busy, except for a row the run reads (layer, t <= pos).
+// valid from done until the next start. start while busy is ignored, its arguments too; resume
+// counts from the start edge on until done. The K and V write ports (k_we, v_we: one row of one
+// cache at kv_layer, kv_pos) may be used at any time, also while busy, except for a row the run
+// reads (layer, t <= pos): K row pos at or before the start, V row pos at or before the resume.
 // layer/kv_layer are 8 bits and pos/kv_pos 16 bits (the core's counters); values must be below
 // N_LAYERS / SEQ_LEN. DIM must equal N_HEADS * HEAD_SIZE and N_HEADS a multiple of N_KV_HEADS.
 `default_nettype none
@@ -83,14 +93,16 @@ module rf_attention #(
 ) (
     input  wire                  clk,
     input  wire                  rst_n,
-    // KV cache write port (single cycle)
-    input  wire                  kv_we,
+    // K and V cache write ports (single cycle, one address)
+    input  wire                  k_we,
+    input  wire                  v_we,
     input  wire [7:0]            kv_layer,       // < N_LAYERS
     input  wire [15:0]           kv_pos,         // < SEQ_LEN
     input  wire [QKV_BITS*KV_DIM-1:0] k_row,
     input  wire [QKV_BITS*KV_DIM-1:0] v_row,
     // run
     input  wire                  start,
+    input  wire                  resume,         // the V row of the position is in: pass 2 may start
     input  wire [7:0]            layer,          // < N_LAYERS
     input  wire [15:0]           pos,            // < SEQ_LEN
     input  wire [QKV_BITS*DIM-1:0] q_flat,
@@ -133,6 +145,7 @@ module rf_attention #(
     reg  [1:0]            state;                                // front
     reg  [15:0]           t_cnt;
     reg                   run;                                  // from start until done
+    reg                   v_ok;                                 // resume seen during the run
     reg  [7:0]            layer_r;
     reg  [15:0]           pos_r;
     reg  [QKV_BITS*DIM-1:0] q_r;
@@ -159,7 +172,7 @@ module rf_attention #(
     wire                  t_last = (t_cnt == pos_r);
     wire                  g_last = (32'(g_cnt) == N_KV_HEADS - 1);
     wire                  gap_end = (state == S_GAP) && (t_cnt == pos_r + 16'd4);
-    wire                  p2_go   = gap_end && b_ok[b_sel];     // pass 2 starts in the next cycle
+    wire                  p2_go   = gap_end && b_ok[b_sel] && v_ok;   // pass 2 starts in the next cycle
     wire                  p2_end  = (state == S_P2) && t_last;
     wire                  p1_on   = (state == S_P1) || ((state == S_P2) && !g_last);
     assign busy = run;
@@ -172,11 +185,14 @@ module rf_attention #(
             g_cnt <= {G_BITS{1'b0}};
             b_sel <= {NB_BITS{1'b0}};
             run   <= 1'b0;
+            v_ok  <= 1'b0;
             done  <= 1'b0;
         end else begin
             done <= |fin_q4;
             if (go) run <= 1'b1;
             else if (|fin_q4) run <= 1'b0;
+            if (go) v_ok <= resume;
+            else if (run) v_ok <= !(|fin_q4) && (v_ok || resume);
             case (state)
                 S_IDLE: if (go) begin
                     state <= S_P1;
@@ -333,10 +349,8 @@ module rf_attention #(
     wire [OFF_BITS-1:0]  v_off  = OFF_BITS'(32'(a7_g) * HV_BITS);                     // pass 2's V slice
 
     always @(posedge clk) begin
-        if (kv_we) begin
-            k_mem[w_addr] <= k_row;
-            v_mem[w_addr] <= v_row;
-        end
+        if (k_we) k_mem[w_addr] <= k_row;
+        if (v_we) v_mem[w_addr] <= v_row;
     end
 
     reg  [QKV_BITS*KV_DIM-1:0] k_q;                             // K row (pass 1)

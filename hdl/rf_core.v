@@ -140,13 +140,13 @@ module rf_core #(
     // starts on the edge where the running unit's done is seen (`advance`); W2's matvec W2_LEAD
     // cycles before W13's end (rf_rowglue `early`: W2's row 0 reads the last gate word last). An
     // adapter on the next phase (rf_lora_port nx_active) starts first, the matvec with its pre_done,
-    // from d_*. Attention starts with this position's K/V row written (rf_attention reads row pos
-    // from the edge after its start; the last v row is bypassed: rf_rowglue kv_v). mx: the lead ends at
-    // the last block's first word (its block exponent is written with the last gate).
+    // from d_*. Attention starts (att_pre, K row to the cache) the edge after the last k pair's write, beside
+    // the v rows, and resumes with the V row as ATT starts (kv_v: the last v row bypassed; schedule.py
+    // att_lead). mx: W2's lead ends at the last block's first word (its exponent comes with the last gate).
     localparam integer W2_LAST = (ACT_FMT == 0) ? WORDS_HIDDEN - 1 : (HIDDEN - 1) / MXB * MXB / LANES;
     localparam integer W2_LEAD = (W2_LAST < 5) ? W2_LAST : 5;   // schedule.py w2_lead (5: rf_rowglue's SwiGLU LAT)
     wire                emb_last, nrm_done, mv_fin, w2_go, att_done, sel_done, lora_active, lora_pre_done, lora_nx_active;
-    reg                 sel_finish;
+    reg                 sel_finish, att_pre;
     wire t_done = (t_unit == U_EMBED) ? emb_last : (t_unit == U_NORM) ? nrm_done : (t_unit == U_MV) ? mv_fin :
                   (t_unit == U_ATT) ? att_done : sel_done;
     wire advance    = busy_fwd && (state != S_DONE) && t_done;
@@ -326,12 +326,12 @@ module rf_core #(
                  .NORM_FILE({`ROM_DIR, "/", NORM_FILE}), .RSQRT_FILE({`ROM_DIR, "/", RSQRT_FILE})) u_rmsnorm (
         .clk(clk), .rst_n(rst_n), .sq_clear(emb_first), .sq_we(x_we), .sq_x(x_wdata), .start(nrm_start), .norm_idx(nrm_idx), .nshift(nrm_shift),
         .eps(48'(lconst[95:64])), .x_flat(x_res[16*NORM_ELEMS-1:0]), .y_flat(nrm_out), .done(nrm_done), .busy(nrm_busy));
-
+    always @(posedge clk) att_pre <= rst_n && qk_we && qk_row == QK_ROWS[15:0] - 16'd1;   // the K row is in
     rf_attention #(.DIM(DIM), .N_HEADS(N_HEADS), .N_KV_HEADS(N_KV_HEADS), .HEAD_SIZE(HEAD_SIZE),
                    .SEQ_LEN(SEQ_LEN), .N_LAYERS(N_LAYERS), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE}),
                    .QKV_BITS(QB), .FRAC(ACT_FRAC), .OUT_BITS(AWB)) u_attention (
-        .clk(clk), .rst_n(rst_n), .kv_we(advance && state == S_QKV), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(kv_v),
-        .start(att_start), .layer(layer), .pos(pos), .q_flat(q_buf), .att_mult(lconst[15:0]), .att_shift(lconst[21:16]),
+        .clk(clk), .rst_n(rst_n), .k_we(att_pre), .v_we(att_start), .kv_layer(layer), .kv_pos(pos), .k_row(k_row), .v_row(kv_v),
+        .start(att_pre), .resume(att_start), .layer(layer), .pos(pos), .q_flat(q_buf), .att_mult(lconst[15:0]), .att_shift(lconst[21:16]),
         .out_flat(att_out), .done(att_done), .busy(att_busy));
 
     rf_select #(.VOCAB(VOCAB), .K_MAX(K_MAX), .EXP2_FILE({`ROM_DIR, "/", EXP2_FILE})) u_select (

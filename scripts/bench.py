@@ -101,14 +101,18 @@ def model_rows(path: Path, name: str, eval_text: Path | None) -> dict:
     for lanes in track(LANES, f"{name}: ROM per LANES", unit="build"):
         man = compile_model(qm, lanes, tmp / f"L{lanes}", {"checkpoint": path.name, "sha256": "-", "calibration": calib})
         bits[lanes] = (man["rom_bits"], man["sram_bits"])
-    sched = {lanes: Schedule(ckpt.config, lanes) for lanes in LANES}
     return {
         "name": name, "params": ckpt.config.n_params(), "cfg": ckpt.config, "calibration": calib,
         "eval": "held-out text " + eval_text.name if eval_text else "float-model samples (seed 1, 4 x 256)",
-        "quality": res.as_dict(), "golden_tok_s": golden_speed(qm), "bits": bits,
-        "cycles": {lanes: (sched[lanes].cycles(0), sched[lanes].cycles(63), sched[lanes].ideal_cycles(),
-                           sched[lanes].utilization(0), sched[lanes].utilization(63)) for lanes in LANES},
+        "quality": res.as_dict(), "golden_tok_s": golden_speed(qm), "bits": bits, "cycles": schedule_cycles(ckpt.config),
     }
+
+
+def schedule_cycles(cfg) -> dict[int, tuple]:
+    """Per LANES: cycles at positions 0 and 63, ideal cycles, utilization at 0 and 63 (the schedule)."""
+    sched = {lanes: Schedule(cfg, lanes) for lanes in LANES}
+    return {lanes: (sched[lanes].cycles(0), sched[lanes].cycles(63), sched[lanes].ideal_cycles(),
+                    sched[lanes].utilization(0), sched[lanes].utilization(63)) for lanes in LANES}
 
 
 def rtl_run(sim: str, model: Path, lanes: int, n: int, prompt: list[int], testcase: str = "generate",
@@ -612,8 +616,20 @@ def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: li
     for m in models:
         for lanes, (rom, sram) in m["bits"].items():
             lines.append(f"| {m['name']} | {lanes} | {rom:,} | {sram:,} |")
-    lines += ["", "## Cycles per token and MAC-lane utilization", "",
-              "Predicted by `sim_models/schedule.py` (ideal = weight MACs per token / LANES; utilization = ideal / "
+    lines += [""] + render_cycles(models, lanes_runs) + ["", render_speed_sections(plot_models())]
+    if speed:
+        lines += [""] + render_speed(speed, free, args.n, long)
+    return "\n".join(lines) + "\n"
+
+
+CYCLES_HEAD = "## Cycles per token and MAC-lane utilization"
+CYCLES_END = "![Cycles per token by phase for every LANES, first and last position](img/phase_cycles.png)"
+
+
+def render_cycles(models: list[dict], lanes_runs: dict[str, dict[int, dict]]) -> list[str]:
+    """The cycles table (schedule and the RTL runs per LANES) and its two plots' links."""
+    lines = [CYCLES_HEAD, "",
+             "Predicted by `sim_models/schedule.py` (ideal = weight MACs per token / LANES; utilization = ideal / "
               "cycles). The RTL column is the LAST_CYCLES register of the first generated token, measured on "
               "Verilator in this run, at the position given; every top-level test checks every token against "
               "the prediction.", "",
@@ -627,12 +643,15 @@ def render(models: list[dict], lanes_runs: dict[str, dict[int, dict]], speed: li
             same = ("yes" if r["cycles_per_token"] == r["predicted_cycles_per_token"] else "NO") if r else "-"
             lines.append(f"| {m['name']} | {lanes} | {ideal:,.0f} | {c0:,} | {100 * u0:.1f}% | {c63:,} | "
                          f"{100 * u63:.1f}% | {rtl} | {same} |")
-    lines += ["", "![MAC-lane utilization against position for every LANES](img/utilization.png)", "",
-              "![Cycles per token by phase for every LANES, first and last position](img/phase_cycles.png)", "",
-              render_speed_sections(plot_models())]
-    if speed:
-        lines += [""] + render_speed(speed, free, args.n, long)
-    return "\n".join(lines) + "\n"
+    return lines + ["", "![MAC-lane utilization against position for every LANES](img/utilization.png)", "", CYCLES_END]
+
+
+def splice_cycles(text: str, section: list[str]) -> str:
+    """The cycles table in place of the one in `text` (from its heading to its last plot link)."""
+    if CYCLES_HEAD not in text or CYCLES_END not in text:
+        raise SystemExit(f"bench: --cycles-only needs an existing {CYCLES_HEAD!r} section in --out")
+    head, rest = text.split(CYCLES_HEAD, 1)
+    return head + "\n".join(section) + rest.split(CYCLES_END, 1)[1]
 
 
 def main() -> int:
@@ -667,6 +686,9 @@ def main() -> int:
     p.add_argument("--speed-sections-only", action="store_true",
                    help="rewrite only the cycle breakdown, Clash ratio and routed tokens/s sections (schedule and "
                         "docs/routes.json; no simulation) in --out")
+    p.add_argument("--cycles-only", action="store_true",
+                   help="measure only the cycles per token table (schedule, and Verilator at every LANES for the "
+                        "embedded model and stories260K) and rewrite it, the speed sections and the plots in --out")
     p.add_argument("--real-size-n", type=int, default=4, help="greedy tokens of the real-size RTL run")
     args = p.parse_args()
     if args.plots_only:
@@ -677,6 +699,17 @@ def main() -> int:
         old = args.out.read_text() if args.out.exists() else "# Results\n"
         args.out.write_text(splice_speed_sections(old, section))
         print(section)
+        return 0
+    if args.cycles_only:
+        models = [{"name": name, "cycles": schedule_cycles(cfg)} for name, cfg in plot_models()]
+        runs = {"austen_byte (embedded)": rtl_lanes(EMBEDDED, EMBED_PROMPT, 2)}
+        if EXTERNAL.exists():
+            runs["stories260K (external)"] = rtl_lanes(EXTERNAL, [1], 2)
+        section = render_cycles(models, runs)
+        old = args.out.read_text() if args.out.exists() else "# Results\n"
+        args.out.write_text(splice_speed_sections(splice_cycles(old, section), render_speed_sections(plot_models())))
+        plots(args.img, runs)
+        print("\n".join(section))
         return 0
     formats = [f for f in args.formats.split(",") if f]
     for f in formats:

@@ -53,7 +53,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
           f"lanes {man['lanes']}, "
           f"ROM {man['rom_bits']} bits (weights {man['weight_rom_bits']}), "
           f"SRAM {man['sram_bits']} bits, cycles/token {f['base']} + {f['per_position']} * (pos+1)"
-          + (f" + {f['below']} * max(0, {f['overlap_pos']} - pos)" if f["below"] else ""))
+          + (f" + {f['below']} * max(0, {f['overlap_pos']} - pos)" if f["below"] else "")
+          + f" + {f['above']} * max(0, pos - {f['lead_pos']})")
     return 0
 
 

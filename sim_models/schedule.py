@@ -9,8 +9,9 @@ each unit's latency against `PIPELINE`.
 Phase by phase (hdl/rf_core.v): the next phase's descriptor is registered while a phase runs,
 and its unit is started on the edge that sees the running unit's done (its start sampled at
 that edge), so a phase whose unit has latency N costs N + PHASE_OVERHEAD (1: the done cycle).
-A matrix phase ends with its own row glue's last write (GLUE_LAT, by destination), and the
-K/V row of the position goes to the cache on the edge that starts attention. W2's matvec starts
+A matrix phase ends with its own row glue's last write (GLUE_LAT, by destination). Attention
+starts while QKV streams its v rows (att_lead cycles before QKV ends, with the K row of the
+position in the cache) and resumes with the V row as the ATT phase starts. W2's matvec starts
 w2_lead cycles before W13's phase ends.
 
 The weight format (docs/arithmetic.md 3a) does not enter: every format reads one ROM word
@@ -102,19 +103,33 @@ ATT_REFILL = PIPELINE["divider"] + 1   # rf_attention: a back end takes a new gr
                        # head_size + 1 cycles after its group's last pass-2 row (the accumulate follows the last shift)
 
 
-def attention_latency(head_size: int, pos: int, n_kv_heads: int, back_ends: int = ATT_BACK_ENDS) -> int:
+def attention_latency(head_size: int, pos: int, n_kv_heads: int, back_ends: int = ATT_BACK_ENDS,
+                      resume: int = 0) -> int:
     """rf_attention from start to done. Each KV group makes two passes over pos + 1 rows: the first
     group's pass 1, a gap of ATT_GAP cycles, then each group's pass 2 with the next group's pass 1
-    beside it, a gap after each. Group g's pass 2 runs on back end g % back_ends and also waits until
-    that back end's previous group has left its accumulators; after the last group's pass 2 its
-    divide and normalize end the run (pos + 23 + head_size cycles from that pass 2's start)."""
+    beside it, a gap after each. The first pass 2 also waits for `resume` (sampled `resume` cycles after
+    the start: the V row of the position is in) and starts the cycle after it at the earliest. Group g's
+    pass 2 runs on back end g % back_ends and also waits until that back end's previous group has left
+    its accumulators; after the last group's pass 2 its divide and normalize end the run (pos + 23 +
+    head_size cycles from that pass 2's start)."""
     step = pos + 1 + ATT_GAP                                    # pass 2 start -> next group's pass 2 start
     refill = pos + 1 + ATT_REFILL + head_size                   # ... -> next pass 2 on the same back end
     back = pos + 1 + PIPELINE["attention"] - ATT_GAP + head_size   # pass 2 start -> done
-    p2 = [pos + 1 + ATT_GAP]                                    # first group's pass 2 start
+    p2 = [max(pos + 1 + ATT_GAP, resume + 1)]                   # first group's pass 2 start
     for g in range(1, n_kv_heads):
         p2.append(max(p2[g - 1] + step, p2[g - back_ends] + refill if g >= back_ends else 0))
     return p2[-1] + back
+
+
+ATT_PRE = 2            # rf_core: attention starts 2 cycles after the last k row leaves the matvec (rf_rowglue
+                       # writes its rotated pair 1 cycle later; att_pre registers that write)
+
+
+def att_lead(cfg: Config, lanes: int) -> int:
+    """Cycles from attention's start (the K row of the position written) to its resume at the end of the
+    QKV phase (the V row written): the v rows' stream, which the first KV group's pass 1 runs beside. A
+    resumed run's ATT phase is min(att_lead, pos + 4) cycles shorter than a run started at QKV's end."""
+    return cfg.kv_dim * words(cfg.dim, lanes) - ATT_PRE
 
 
 def rope_gen_cycles(head_size: int) -> int:
@@ -180,6 +195,11 @@ class Schedule:
         lead = w2_lead(self.cfg, self.lanes, self.act.block) if phase == "w2" else 0
         return rows * words(cols, self.lanes) + matvec_pipe(self.act.name) + GLUE_LAT[phase] + PHASE_OVERHEAD - lead
 
+    def _attention(self, pos: int) -> int:
+        """The ATT phase: from the resume (QKV's end) to done, and the done cycle."""
+        lead = att_lead(self.cfg, self.lanes)
+        return attention_latency(self.cfg.head_size, pos, self.cfg.n_kv_heads, resume=lead) - lead + PHASE_OVERHEAD
+
     def _norm(self) -> int:
         return words(self.cfg.dim, norm_lanes(self.lanes)) + NORM_SUM_LAT + PIPELINE["rmsnorm"] + PHASE_OVERHEAD
 
@@ -190,7 +210,7 @@ class Schedule:
         per_layer = {
             "rmsnorm": 2 * self._norm(),
             "matvec": sum(mv(phase) for phase in PHASES),
-            "attention": attention_latency(c.head_size, pos, c.n_kv_heads) + PHASE_OVERHEAD,
+            "attention": self._attention(pos),
         }
         phases = {k: v * c.n_layers for k, v in per_layer.items()}
         phases["embed"] = self._embed()
@@ -227,20 +247,25 @@ class Schedule:
         return self.ideal_cycles() / self.cycles(pos)
 
     def formula(self) -> dict[str, int]:
-        """cycles(pos) = base + per_position * (pos + 1) + below * max(0, overlap_pos - pos) for a
-        greedy decode step. Per layer, the first KV group's two passes and each further group's pass
-        2 grow with the position (attention_latency); below overlap_pos, every second further group
-        (ATT_BACK_ENDS = 2: the shape holds for two back ends) of every layer waits for its back end,
-        one cycle more per position less."""
+        """cycles(pos) = base + per_position * (pos + 1) + below * max(0, overlap_pos - pos)
+        + above * max(0, pos - lead_pos) for a greedy decode step. Per layer, each KV group's pass 2
+        grows with the position (attention_latency), and the first group's pass 1 too from lead_pos on,
+        where it no longer fits beside QKV's v rows (att_lead); below overlap_pos, every second further
+        group (ATT_BACK_ENDS = 2: the shape holds for two back ends) of every layer waits for its back
+        end, one cycle more per position less."""
         c = self.cfg
-        per_position = c.n_layers * (c.n_kv_heads + 1)
+        per_position = c.n_layers * c.n_kv_heads
         below = c.n_layers * ((c.n_kv_heads - 1) // ATT_BACK_ENDS)
         # a back end's refill (pos + 1 + ATT_REFILL + head_size) against two groups' steps (2 (pos + 1 + ATT_GAP))
         overlap_pos = (ATT_REFILL + c.head_size - 1 - 2 * ATT_GAP) if below else 0
-        base = self.cycles(0) - per_position - below * overlap_pos
-        return {"base": base, "per_position": per_position, "overlap_pos": overlap_pos, "below": below}
+        # the first pass 1 and gap (pos + 1 + ATT_GAP cycles) beside the lead, less the resume's cycle
+        above, lead_pos = c.n_layers, att_lead(c, self.lanes) - ATT_GAP
+        base = self.cycles(0) - per_position - below * overlap_pos - above * max(0, -lead_pos)
+        return {"base": base, "per_position": per_position, "overlap_pos": overlap_pos, "below": below,
+                "above": above, "lead_pos": lead_pos}
 
 
 def formula_cycles(f: dict[str, int], pos: int) -> int:
     """Schedule.formula() evaluated at `pos`."""
-    return f["base"] + f["per_position"] * (pos + 1) + f["below"] * max(0, f["overlap_pos"] - pos)
+    return (f["base"] + f["per_position"] * (pos + 1) + f["below"] * max(0, f["overlap_pos"] - pos)
+            + f["above"] * max(0, pos - f["lead_pos"]))

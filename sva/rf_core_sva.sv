@@ -1,7 +1,8 @@
 // rf_core_sva -- bound into rf_core (docs/assertions.md): the sequencer's state is a legal phase,
 // a phase's entry cycle is never in a protocol state, layer and position stay in the model's
 // range (the position never wraps: a forward pass ends below SEQ_LEN), units are started only
-// when idle (a start the unit would ignore would hang the phase), the output beat register
+// when idle (a start the unit would ignore would hang the phase) and attention is resumed only
+// while it runs (its early start, att_pre, came before: a lost resume would hang ATT), the output beat register
 // holds a beat until it is taken, and the stream valids carry no X once out of reset.
 // The state codes come from rf_core's own localparams through the bind.
 `default_nettype none
@@ -17,6 +18,7 @@ module rf_core_sva #(
     input wire        entry,
     input wire [7:0]  layer,
     input wire [15:0] pos,
+    input wire        att_pre,
     input wire        att_start,
     input wire        att_busy,
     input wire        nrm_start,
@@ -46,8 +48,11 @@ module rf_core_sva #(
         32'(pos) <= SEQ_LEN && (state != S_DONE || 32'(pos) < SEQ_LEN))
         else $error("rf_core_sva.a_pos_range: position %0d in state %0d with SEQ_LEN %0d", pos, state, SEQ_LEN);
     a_att_start_idle: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
-        att_start |-> !att_busy)
+        att_pre |-> !att_busy)
         else $error("rf_core_sva.a_att_start_idle: attention started while busy");
+    a_att_resume_busy: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
+        att_start |-> att_busy)
+        else $error("rf_core_sva.a_att_resume_busy: attention resumed while idle (it was not started)");
     a_nrm_start_idle: assert property (@(posedge clk) disable iff (!rst_n || !reset_seen)
         nrm_start |-> !nrm_busy)
         else $error("rf_core_sva.a_nrm_start_idle: RMSNorm started while busy");

@@ -134,3 +134,24 @@ def test_bad_acts_and_models_are_named() -> None:
         r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--formats-only", option, value],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_cycles_only_splices_the_cycles_table() -> None:
+    """--cycles-only rewrites the cycles table (heading to its last plot link) and nothing around it; the RTL
+    column says whether every token's cycles equalled the schedule's."""
+    models = [{"name": "m", "cycles": {8: (1000, 1200, 900.0, 0.9, 0.75)}}]
+    runs = {"m": {8: {"cycles_per_token": [1010, 1020], "predicted_cycles_per_token": [1010, 1021],
+                      "prompt_tokens": [1, 2, 3]}}}
+    section = bench.render_cycles(models, runs)
+    assert "| m | 8 | 900 | 1,000 | 90.0% | 1,200 | 75.0% | 1,010 (2) | NO |" in section
+    old = "\n".join(["# Results", "", "## ROM", "rom table", "", bench.CYCLES_HEAD, "old table", "", bench.CYCLES_END,
+                     "", "## Cycle breakdown", "kept", ""])
+    out = bench.splice_cycles(old, section)
+    assert "old table" not in out and out.count(bench.CYCLES_HEAD) == 1 and out.count(bench.CYCLES_END) == 1
+    assert out.startswith("# Results\n\n## ROM\nrom table\n\n") and out.endswith("\n\n## Cycle breakdown\nkept\n")
+    try:
+        bench.splice_cycles("# Results\n", section)
+    except SystemExit as e:
+        assert "--cycles-only needs an existing" in str(e)
+    else:
+        raise AssertionError("a results file without the cycles section must be refused")

@@ -15,6 +15,7 @@ from sim_models.schedule import (
     ATT_REFILL,
     PIPELINE,
     Schedule,
+    att_lead,
     attention_latency,
     formula_cycles,
     matvec_pipe,
@@ -48,6 +49,29 @@ def test_attention_latency_shape(head_size: int, pos: int) -> None:
     assert attention_latency(head_size, pos, 3) == one + third
     assert attention_latency(head_size, pos, 4) == one + third + step
     assert attention_latency(head_size, pos, 4, back_ends=4) == one + 3 * step
+
+
+@pytest.mark.parametrize("kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("pos", [0, 5, 40])
+def test_attention_resume_delays_only_the_first_pass_2(kv_heads: int, pos: int) -> None:
+    """A resume L cycles after the start moves the first pass 2 to max(pos + 5, L + 1) and everything after
+    it with it; seen from the resume, the run is min(L, pos + 4) cycles shorter than one started there."""
+    at_start = attention_latency(16, pos, kv_heads)
+    for lead in (0, 1, pos + 3, pos + 4, pos + 5, pos + 30):
+        assert attention_latency(16, pos, kv_heads, resume=lead) == at_start + max(0, lead + 1 - (pos + 1 + ATT_GAP))
+        assert attention_latency(16, pos, kv_heads, resume=lead) - lead == at_start - min(lead, pos + ATT_GAP)
+
+
+def test_att_lead_is_the_v_rows_stream() -> None:
+    """Attention starts ATT_PRE cycles after the last k row and resumes at QKV's end: the v rows between."""
+    cfg = CONFIGS["stories260K"]
+    assert [att_lead(cfg, lanes) for lanes in (8, 16, 32, 64)] == [cfg.kv_dim * w - 2 for w in (8, 4, 2, 1)]
+    for lanes in (8, 64):
+        sched = Schedule(cfg, lanes)
+        lead = att_lead(cfg, lanes)
+        for pos in (0, lead - 4, lead, cfg.seq_len - 1):
+            phase = sched.phases(pos)["attention"] // cfg.n_layers
+            assert phase == attention_latency(cfg.head_size, pos, cfg.n_kv_heads) + 1 - min(lead, pos + ATT_GAP)
 
 
 @pytest.mark.parametrize("lanes", [8, 64])

@@ -1,9 +1,12 @@
 """rf_attention against sim_models.golden.attention: seeded random KV caches and queries.
 
-The KV cache is filled through the write port; every run checks all DIM outputs with == and
-the exact latency sim_models.schedule.attention_latency (done a one-cycle pulse, busy until then). The run
-inputs are scrambled right after start (they must have been latched), start is pulsed again
-while busy (it must be ignored) and rows the run does not read are rewritten while it is busy.
+The KV cache is filled through the write ports; every run checks all DIM outputs with == and
+the exact latency sim_models.schedule.attention_latency (done a one-cycle pulse, busy until then). As in
+rf_core, a run writes the K row of its position with its start and the V row with its `resume`, a random
+number of cycles later (0, around the end of the first pass 1 and gap, or beyond it: the first pass 2
+waits); a resume while idle is ignored. The run inputs are scrambled right after start (they must have
+been latched), start and resume are pulsed again while busy (ignored) and rows the run does not read are
+rewritten while it is busy.
 
 The widths are the unit's parameters: QKV_BITS (q, k, v and the cache), FRAC and OUT_BITS (the output's
 fraction bits below V's static scale and its saturation), an activation format's qkv_bits, frac and
@@ -72,21 +75,30 @@ def unpack(word: int, n: int, bits: int) -> np.ndarray:
 
 async def reset(t: Dut) -> None:
     d = t.dut
-    await hold_reset(d, ("kv_we", "kv_layer", "kv_pos", "k_row", "v_row", "start", "layer", "pos", "q_flat",
-                         "att_mult", "att_shift"))
+    await hold_reset(d, ("k_we", "v_we", "kv_layer", "kv_pos", "k_row", "v_row", "start", "resume", "layer", "pos",
+                         "q_flat", "att_mult", "att_shift"))
     await RisingEdge(d.clk)
 
 
-def drive_kv(t: Dut, layer: int, pos: int, k: np.ndarray, v: np.ndarray) -> None:
-    """Drive one KV write (sampled at the next edge) and mirror it in the model."""
+def drive_kv(t: Dut, layer: int, pos: int, k: np.ndarray | None, v: np.ndarray | None) -> None:
+    """Drive one write of a K row, a V row or both at one address (sampled at the next edge) and mirror
+    it in the model."""
     d = t.dut
-    d.kv_we.value = 1
+    d.k_we.value = int(k is not None)
+    d.v_we.value = int(v is not None)
     d.kv_layer.value = layer
     d.kv_pos.value = pos
-    d.k_row.value = pack(k, t.qkv_bits)
-    d.v_row.value = pack(v, t.qkv_bits)
-    t.k[layer, pos] = k.reshape(t.kv_heads, t.hs)
-    t.v[layer, pos] = v.reshape(t.kv_heads, t.hs)
+    if k is not None:
+        d.k_row.value = pack(k, t.qkv_bits)
+        t.k[layer, pos] = k.reshape(t.kv_heads, t.hs)
+    if v is not None:
+        d.v_row.value = pack(v, t.qkv_bits)
+        t.v[layer, pos] = v.reshape(t.kv_heads, t.hs)
+
+
+def no_kv(t: Dut) -> None:
+    t.dut.k_we.value = 0
+    t.dut.v_we.value = 0
 
 
 async def fill_kv(t: Dut, rng: np.random.Generator, lo: int, hi: int) -> None:
@@ -94,7 +106,7 @@ async def fill_kv(t: Dut, rng: np.random.Generator, lo: int, hi: int) -> None:
         for pos in range(t.seq_len):
             drive_kv(t, layer, pos, rng.integers(lo, hi + 1, t.kv_dim), rng.integers(lo, hi + 1, t.kv_dim))
             await RisingEdge(t.dut.clk)
-    t.dut.kv_we.value = 0
+    no_kv(t)
 
 
 def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -> np.ndarray:
@@ -105,10 +117,31 @@ def golden(t: Dut, layer: int, pos: int, q: np.ndarray, mult: int, shift: int) -
     return out.reshape(t.dim)
 
 
+def resume_lead(rng: np.random.Generator, pos: int) -> int:
+    """Cycles from a run's start to its resume: 0, at the end of the first pass 1 and gap (pos + 4, where
+    the first pass 2 would start), or anywhere up to well past it."""
+    pick = rng.random()
+    if pick < 0.15:
+        return 0
+    if pick < 0.4:
+        return pos + 4 + int(rng.integers(-1, 3))
+    return int(rng.integers(0, 2 * pos + 12))
+
+
 async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np.ndarray, mult: int,
-                   shift: int, lo: int, hi: int) -> None:
+                   shift: int, lo: int, hi: int, v_range: tuple[int, int] | None = None) -> None:
+    """One run at (layer, pos); lo..hi the K and V values written during it (v_range: V's, if other)."""
     d = t.dut
-    latency = attention_latency(t.hs, pos, t.kv_heads, t.back_ends)   # docs/rtl.md, hdl/rf_attention.v
+    if rng.random() < 0.3:                                   # a resume while idle: ignored
+        d.resume.value = 1
+        await RisingEdge(d.clk)
+    lead = resume_lead(rng, pos)
+    latency = attention_latency(t.hs, pos, t.kv_heads, t.back_ends, resume=lead)   # docs/rtl.md, hdl/rf_attention.v
+    # the position's K row is written with the start, its V row with the resume (rf_core)
+    v_lo, v_hi = v_range or (lo, hi)
+    k_new, v_new = rng.integers(lo, hi + 1, t.kv_dim), rng.integers(v_lo, v_hi + 1, t.kv_dim)
+    drive_kv(t, layer, pos, k_new, v_new if lead == 0 else None)
+    d.resume.value = int(lead == 0)
     d.start.value = 1
     d.layer.value = layer
     d.pos.value = pos
@@ -116,25 +149,32 @@ async def run_once(t: Dut, rng: np.random.Generator, layer: int, pos: int, q: np
     d.att_mult.value = mult
     d.att_shift.value = shift
     await RisingEdge(d.clk)                                  # edge 0: start sampled
-    want = golden(t, layer, pos, q, mult, shift)             # before any write during the run
+    if lead:
+        t.v[layer, pos] = v_new.reshape(t.kv_heads, t.hs)    # written at the resume, before pass 2 reads it
+    want = golden(t, layer, pos, q, mult, shift)             # before any other write during the run
     # rows this run never reads may be rewritten while it is busy
     spare = [(l, p) for l in range(t.layers) for p in range(t.seq_len) if l != layer or p > pos]
     poke = int(rng.integers(0, latency))                     # a start pulse while busy: ignored
+    repoke = int(rng.integers(lead, latency))                # a second resume pulse: ignored
 
     def scramble(cycle: int) -> None:
-        """Inputs for the next edge: junk run inputs, maybe a start pulse or a KV write."""
+        """Inputs for the next edge: junk run inputs, the resume (with the V row), maybe a start or resume
+        pulse or a KV write."""
         running = cycle < latency
         d.start.value = 1 if cycle == poke else 0
+        d.resume.value = 1 if cycle + 1 == lead or cycle == repoke else 0
         d.layer.value = int(rng.integers(0, t.layers))       # the run latched its own inputs
         d.pos.value = int(rng.integers(0, t.seq_len))
         d.q_flat.value = pack(rng.integers(*t.scaled(-128, 128), t.dim), t.qkv_bits)
         d.att_mult.value = int(rng.integers(0, 1 << 16))
         d.att_shift.value = int(rng.integers(0, 64))
-        if running and spare and rng.random() < 0.3:
+        if cycle + 1 == lead:
+            drive_kv(t, layer, pos, None, v_new)
+        elif running and spare and rng.random() < 0.3:
             l, p = spare[int(rng.integers(len(spare)))]
             drive_kv(t, l, p, rng.integers(lo, hi + 1, t.kv_dim), rng.integers(lo, hi + 1, t.kv_dim))
         else:
-            d.kv_we.value = 0
+            no_kv(t)
 
     scramble(0)
     for cycle in range(1, latency + 1):
@@ -194,8 +234,8 @@ async def attention_vs_golden(dut) -> None:
             for pos in range(t.seq_len):
                 drive_kv(t, layer, pos, np.full(t.kv_dim, kv), np.full(t.kv_dim, vv))
                 await RisingEdge(dut.clk)
-        dut.kv_we.value = 0
+        no_kv(t)
         for layer, pos in ((0, 0), (t.layers - 1, t.seq_len - 1)):
-            await run_once(t, rng, layer, pos, np.full(t.dim, qv), 1 << 15, 20 + wider, kv, kv)
+            await run_once(t, rng, layer, pos, np.full(t.dim, qv), 1 << 15, 20 + wider, kv, kv, (vv, vv))
             runs += 1
     dut._log.info("%d attention runs match the golden model", runs)

@@ -96,9 +96,9 @@ LAYOUTS: dict[str, Layout] = {l.name: l for l in [
            ]),
     Layout("attention", "rf_attention", "rf_attention_gqa", "tests/test_rtl_attention.py::test_attention[gqa-{sim}]",
            "rf_attention (+ per-head dividers), GQA config", [
-               ("control", [("clk", "b"), ("rst_n", "b"), ("start", "b"), ("layer", "d"), ("pos", "d"),
+               ("control", [("clk", "b"), ("rst_n", "b"), ("start", "b"), ("resume", "b"), ("layer", "d"), ("pos", "d"),
                             ("state", "f:" + ATT_STATE_FILTER), ("busy", "b"), ("done", "b")]),
-               ("KV cache write", [("kv_we", "b"), ("kv_layer", "d"), ("kv_pos", "d"), ("w_addr", "d"),
+               ("KV cache write", [("k_we", "b"), ("v_we", "b"), ("kv_layer", "d"), ("kv_pos", "d"), ("w_addr", "d"),
                                    ("k_row", "h"), ("v_row", "h")]),
                ("scores (pass 1)", [("s1_vld", "b"), ("s1_first", "b"), ("s1_t", "d"), ("t_cnt", "d"),
                                     ("t_last", "b"), ("r_addr", "d"), ("score_flat", "h")]),
