@@ -236,7 +236,6 @@ module rf_select #(
     reg  [KW-1:0] g_key [0:NRG-1];
     reg  [GW-1:0] g_grp;                                  // stage G: a_r's group
     reg  [15:0]   g_l0;                                   // stage G: l_0
-    reg  [2:0]    g_flags;                                // stage G: {last, p2, v}
     wire [RGB-1:0] a_r_lo  = RGB'({{RGB{1'b0}}, a_r} & {{AW{1'b0}}, {RGB{1'b1}}});
     wire [GW-1:0]  a_r_grp = (AW > RGB) ? GW'(a_r >> RGB) : {GW{1'b0}};
     integer g, j;
@@ -249,23 +248,20 @@ module rf_select #(
         g_grp <= a_r_grp;
         g_l0  <= key_val(c_key[0]);
     end
-    always @(posedge clk) begin
-        if (!rst_n) g_flags <= 3'b000;
-        else        g_flags <= {s0_last, s0_p2, s0_v};
-    end
     wire [KW-1:0] c_at = g_key[g_grp];                    // = c_key[a_r] of the cycle before
 
     // l_0 - l_c is in [0, 65535]: the 16-bit difference is exact as an unsigned number
     wire [15:0] g_diff = g_l0 - key_val(c_at);
     reg  [31:0] m_r;                                     // LOGIT_MULT * inv_temp
-    // Stages D, P, R (rf_rsr's rounding-add register), 1 (its shift register), 2, 3: the valid,
-    // pass-2 and last flags and the candidate's index travel beside them in rf_delay lines.
-    wire [3*6-1:0]  flags;                               // {last, p2, v} of D (tap 0) .. 3 (tap 5)
+    // Stages G, D, P, R (rf_rsr's rounding-add register), 1 (its shift register), 2, 3: the valid,
+    // pass-2 and last flags (from G on) and the candidate's index (from D on) travel beside them in
+    // rf_delay lines.
+    wire [3*7-1:0]  flags;                               // {last, p2, v} of G (tap 0), D (tap 1) .. 3 (tap 6)
     wire            v3, p2_3, last3;
     wire [16*6-1:0] idx_taps;
     wire [15:0]     idx3;
-    rf_delay #(.WIDTH(3), .DEPTH(6), .RESET(1)) u_flags (
-        .clk(clk), .rst_n(rst_n), .d(g_flags), .taps(flags), .q({last3, p2_3, v3}));
+    rf_delay #(.WIDTH(3), .DEPTH(7), .RESET(1)) u_flags (
+        .clk(clk), .rst_n(rst_n), .d({s0_last, s0_p2, s0_v}), .taps(flags), .q({last3, p2_3, v3}));
     rf_delay #(.WIDTH(16), .DEPTH(6), .RESET(0)) u_idx (
         .clk(clk), .rst_n(rst_n), .d(key_idx(c_at[IW-1:0])), .taps(idx_taps), .q(idx3));
     // stage D
@@ -289,7 +285,7 @@ module rf_select #(
     reg  [PW-1:0] thr;
     reg           found;
     reg  [15:0]   pick;
-    assign draining = g_flags[0] || flags[0] || flags[3] || flags[6] || flags[9] || flags[12] || flags[15];
+    assign draining = flags[0] || flags[3] || flags[6] || flags[9] || flags[12] || flags[15] || flags[18];
     wire unused_taps = &{1'b0, flags, idx_taps};
 
     rf_rsr #(.IN_BITS(49), .PIPE(1)) u_rsr (.clk(clk), .p({1'b0, prod_p}), .shift(logit_shift), .r(u1));
